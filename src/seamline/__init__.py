@@ -1,0 +1,83 @@
+"""seamline: a coordination-first runtime for multi-step AI pipelines.
+
+Typed handoffs between steps, verification gates at every seam, durable runs, and the
+numbers that show where end-to-end reliability is lost and what closing the gap costs.
+
+```python
+import seamline as sl
+```
+"""
+
+from seamline.events import RunStatus
+from seamline.exceptions import (
+    ApprovalError,
+    BudgetExceeded,
+    ConfigError,
+    GateRejected,
+    InvalidOutput,
+    PipelineError,
+    ReplayDivergence,
+    Retry,
+    RunFailed,
+    SchemaMismatch,
+    SeamlineError,
+    StepFailed,
+    StoreError,
+)
+from seamline.gates import Check, Gate, Judge, JudgeScore, check, judge
+from seamline.pipeline import Pipeline
+from seamline.policies import (
+    Budget,
+    Policy,
+    escalate_to_human,
+    fail,
+    fallback_model,
+    reroute,
+    retry,
+)
+from seamline.runtime.result import RunResult
+from seamline.steps import StepContext, StepPolicy
+from seamline.store import RunStore, open_store
+from seamline.verdict import CheckResult, Outcome, Verdict
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ApprovalError",
+    "Budget",
+    "BudgetExceeded",
+    "Check",
+    "CheckResult",
+    "ConfigError",
+    "Gate",
+    "GateRejected",
+    "InvalidOutput",
+    "Judge",
+    "JudgeScore",
+    "Outcome",
+    "Pipeline",
+    "PipelineError",
+    "Policy",
+    "ReplayDivergence",
+    "Retry",
+    "RunFailed",
+    "RunResult",
+    "RunStatus",
+    "RunStore",
+    "SchemaMismatch",
+    "SeamlineError",
+    "StepContext",
+    "StepFailed",
+    "StepPolicy",
+    "StoreError",
+    "Verdict",
+    "__version__",
+    "check",
+    "escalate_to_human",
+    "fail",
+    "fallback_model",
+    "judge",
+    "open_store",
+    "reroute",
+    "retry",
+]

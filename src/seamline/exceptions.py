@@ -1,0 +1,124 @@
+"""Every error seamline raises, under one root.
+
+```
+SeamlineError
+├── PipelineError          a pipeline is malformed; raised by validate(), before anything runs
+├── ConfigError            a model, store or setting cannot be used (missing key, bad URL, ...)
+├── StoreError             the run log cannot be opened or written
+│   └── SchemaMismatch     a store written by a newer seamline, or not a seamline store
+├── RunFailed              a run ended without producing its artifacts
+│   ├── StepFailed         a step raised or returned the wrong type, attempts exhausted
+│   ├── GateRejected       a gate's policy ended with fail()
+│   └── BudgetExceeded     a per-gate or per-run budget ran out
+├── ApprovalError          an approval cannot be decided (unknown id, already decided, bad edit)
+└── ReplayDivergence       a replayed run asked for something its recording does not hold
+
+Retry                      a signal, not an error: step code raises it to fail the attempt
+└── InvalidOutput          with a reason that the seam's policy handles like a failed gate
+```
+
+Messages name the step, what was wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class SeamlineError(Exception):
+    """Root of every error seamline raises."""
+
+
+class PipelineError(SeamlineError):
+    """A pipeline is malformed. Raised at build time, before any model is called."""
+
+    def __init__(self, message: str, *, step: str | None = None, param: str | None = None):
+        self.step = step
+        self.param = param
+        where = ""
+        if step is not None:
+            where = f"step {step!r}" + (f", parameter {param!r}" if param else "") + ": "
+        super().__init__(where + message)
+
+
+class ConfigError(SeamlineError):
+    """A model, store or setting cannot be used as given."""
+
+
+class StoreError(SeamlineError):
+    """The run log cannot be opened, read or written."""
+
+
+class SchemaMismatch(StoreError):
+    """The store was written by a newer seamline, or is not a seamline store. Left untouched."""
+
+
+class RunFailed(SeamlineError):
+    """A run ended without completing. The run result still holds every artifact produced."""
+
+    def __init__(self, message: str, *, run_id: str | None = None, step: str | None = None):
+        self.run_id = run_id
+        self.step = step
+        super().__init__(message)
+
+
+class StepFailed(RunFailed):
+    """A step raised, timed out, or returned the wrong type, on its last allowed attempt."""
+
+    def __init__(self, step: str, attempt: int, cause: BaseException | str, *, index: int | None = None):
+        self.attempt = attempt
+        self.cause = cause
+        self.index = index
+        item = f" (item {index})" if index is not None else ""
+        reason = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
+        super().__init__(f"step {step!r}{item} failed on attempt {attempt}: {reason}", step=step)
+
+
+class GateRejected(RunFailed):
+    """A gate failed and its policy said fail()."""
+
+    def __init__(self, step: str, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__(f"gate on {step!r} rejected the artifact: " + "; ".join(reasons), step=step)
+
+
+class BudgetExceeded(RunFailed):
+    """A budget ran out. The run stops; its status and artifacts are kept."""
+
+    def __init__(self, budget: str, limit: float, used: float, *, step: str | None = None):
+        self.budget = budget
+        self.limit = limit
+        self.used = used
+        where = f" at step {step!r}" if step else ""
+        super().__init__(
+            f"budget {budget!r} exceeded{where}: used {used:g} of {limit:g}. "
+            f"Raise it with sl.Budget({budget}=...) if the work is worth it.",
+            step=step,
+        )
+
+
+class ApprovalError(SeamlineError):
+    """An approval cannot be decided as asked."""
+
+
+class ReplayDivergence(SeamlineError):
+    """A replayed run made a request that its recording does not hold."""
+
+    def __init__(self, step: str, detail: str):
+        self.step = step
+        self.detail = detail
+        super().__init__(f"replay diverged at step {step!r}: {detail}")
+
+
+class Retry(Exception):  # noqa: N818 - a signal, named for what the step asks for
+    """Raise inside a step to fail this attempt with a reason.
+
+    The seam's gate policy (or, without a gate, the step's attempts) decides what
+    happens next; the reason reaches the next attempt as `ctx.feedback`.
+    """
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+class InvalidOutput(Retry):
+    """A model's output did not validate against the artifact type."""

@@ -1,0 +1,191 @@
+"""Gates: the checks and judges that decide whether an artifact may cross a seam.
+
+```python
+pipe.gate(
+    "storyboard",
+    sl.check("at most 90 seconds", lambda storyboard: storyboard.duration_sec <= 90),
+    sl.judge("matches the brief", rubric="...", threshold=0.85, reads=("brief",)),
+    on_fail=sl.retry(2),
+)
+```
+Checks run first, in the order given; judges (model calls) run last and are skipped
+once a check has failed. A check that raises is a failed check, never a crash; a judge
+whose own output is malformed is a gate *error*, counted apart from failures.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic_core import to_jsonable_python
+
+from seamline.exceptions import PipelineError
+from seamline.policies import Policy, retry
+from seamline.steps import Param, read_params
+from seamline.verdict import CheckResult, Outcome, Verdict
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Check:
+    """A deterministic predicate over the gated artifact and anything upstream.
+
+    Its parameters are resolved by name, like a step's: the gated step's name gives the
+    artifact under review, other names give inputs or upstream artifacts. It returns
+    True (or None) to pass, False or a reason string to fail; raising fails with the
+    exception as the reason.
+    """
+
+    name: str
+    fn: Callable[..., Any]
+
+    def params(self) -> list[Param]:
+        return read_params(self.fn, owner=f"check {self.name!r}", what="check")[0]
+
+    async def run(self, values: Mapping[str, Any], names: Sequence[str]) -> CheckResult:
+        try:
+            result = self.fn(**{n: values[n] for n in names})
+            if inspect.isawaitable(result):
+                result = await result
+        except Exception as e:  # a broken check is a failed check, never a crash
+            return CheckResult(self.name, "check", Outcome.FAILED, f"raised {type(e).__name__}: {e}")
+        if result is True or result is None:
+            return CheckResult(self.name, "check", Outcome.PASSED)
+        if result is False:
+            return CheckResult(self.name, "check", Outcome.FAILED)
+        if isinstance(result, str):
+            return CheckResult(self.name, "check", Outcome.FAILED, result or None)
+        return CheckResult(
+            self.name, "check", Outcome.FAILED,
+            f"returned {type(result).__name__}; a check returns True, False or a reason string",
+        )
+
+
+class JudgeScore(BaseModel):
+    """What a judge model must return."""
+
+    score: float = Field(ge=0.0, le=1.0, description="1.0 fully meets the rubric, 0.0 not at all")
+    reasons: list[str] = Field(default_factory=list, description="what falls short, briefly")
+
+
+# Runs a judge through the execution, which records the model call and charges budgets.
+JudgeRunner = Callable[["Judge", Mapping[str, Any]], Awaitable[CheckResult]]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Judge:
+    """An evaluator model scores the artifact against a rubric; below `threshold` fails."""
+
+    name: str
+    rubric: str
+    threshold: float
+    model: str | None = None
+    reads: tuple[str, ...] = ()  # upstream inputs/artifacts shown to the judge as context
+
+    def prompt(self, step: str, values: Mapping[str, Any]) -> str:
+        context = "".join(
+            f"\n{name}:\n{json.dumps(to_jsonable_python(values[name]), ensure_ascii=False)}\n"
+            for name in self.reads
+        )
+        artifact = json.dumps(to_jsonable_python(values[step]), ensure_ascii=False)
+        return (
+            f"Rubric: {self.rubric}\n{context}\nArtifact to judge ({step}):\n{artifact}\n\n"
+            "Score from 0.0 to 1.0 how well the artifact meets the rubric, and list what falls short."
+        )
+
+    def result(self, score: JudgeScore | None, error: str | None, cost: float, seconds: float) -> CheckResult:
+        if score is None:
+            return CheckResult(self.name, "judge", Outcome.ERROR, f"judge output malformed: {error}", None, cost, seconds)
+        if score.score >= self.threshold:
+            return CheckResult(self.name, "judge", Outcome.PASSED, None, score.score, cost, seconds)
+        why = "; ".join(score.reasons) or "no reasons given"
+        return CheckResult(
+            self.name, "judge", Outcome.FAILED,
+            f"scored {score.score:.2f} < {self.threshold:.2f}: {why}", score.score, cost, seconds,
+        )
+
+
+def check(name: str, fn: Callable[..., Any]) -> Check:
+    """A deterministic gate check. See `Check`."""
+    return Check(name, fn)
+
+
+def judge(
+    name: str, rubric: str, threshold: float = 0.8, *, model: str | None = None, reads: Sequence[str] = ()
+) -> Judge:
+    """An LLM judge. `model` defaults to the step's model; `reads` adds upstream context."""
+    if not 0.0 <= threshold <= 1.0:
+        raise ValueError(f"judge {name!r}: threshold must be within [0, 1], got {threshold}")
+    return Judge(name, rubric, threshold, model, tuple(reads))
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Gate:
+    """The checks on one step's output, and what to do when they fail."""
+
+    step: str
+    checks: tuple[Check, ...]
+    judges: tuple[Judge, ...]
+    policy: Policy
+    max_attempts: int | None  # a per-gate budget on attempts of one unit of work
+    check_params: tuple[tuple[str, ...], ...]  # parameter names of each check, read once
+    # "when_checks_pass" saves a model call once a check has failed; "always" gathers
+    # every reason in one pass, so one retry can fix them all.
+    judges_run: str = "when_checks_pass"
+
+    async def evaluate(self, values: Mapping[str, Any], run_judge: JudgeRunner) -> Verdict:
+        results: list[CheckResult] = []
+        failed = False
+        for c, names in zip(self.checks, self.check_params, strict=True):
+            started = time.perf_counter()
+            r = await c.run(values, names)
+            if r.outcome is not Outcome.PASSED:
+                failed = True
+            results.append(r if r.outcome is Outcome.PASSED else _timed(r, time.perf_counter() - started))
+        for j in self.judges:
+            if failed and self.judges_run != "always":  # a failed check already decided
+                results.append(CheckResult(j.name, "judge", Outcome.SKIPPED))
+            else:
+                results.append(await run_judge(j, values))
+        scores = [r.score for r in results if r.score is not None]
+        passed = all(r.outcome is Outcome.PASSED for r in results)
+        return Verdict(passed, tuple(results), min(scores) if scores else None)
+
+
+def _timed(r: CheckResult, seconds: float) -> CheckResult:
+    return CheckResult(r.name, r.kind, r.outcome, r.reason, r.score, r.cost_usd, seconds)
+
+
+def make_gate(
+    step: str,
+    items: Sequence[Check | Judge],
+    on_fail: Policy | None,
+    max_attempts: int | None,
+    judges: str = "when_checks_pass",
+) -> Gate:
+    checks = tuple(i for i in items if isinstance(i, Check))
+    model_judges = tuple(i for i in items if isinstance(i, Judge))
+    bad = [i for i in items if not isinstance(i, Check | Judge)]
+    if bad:
+        raise PipelineError(
+            f"gate items must be sl.check(...) or sl.judge(...), got {type(bad[0]).__name__}; "
+            "wrap a plain function as sl.check('name', fn)",
+            step=step,
+        )
+    names = tuple(tuple(p.name for p in c.params()) for c in checks)
+    if judges not in ("when_checks_pass", "always"):
+        raise PipelineError(f"judges={judges!r}: use 'when_checks_pass' or 'always'", step=step)
+    policy = on_fail if on_fail is not None else retry(2)
+    return Gate(step, checks, model_judges, policy, max_attempts, names, judges)
+
+
+def schema_verdict(kind: str, reason: str) -> Verdict:
+    """The verdict for an attempt that produced no artifact: the model's output did not
+    validate (`kind="schema"`), or the step raised `Retry` (`kind="retry"`)."""
+    name = "output matches the artifact type" if kind == "schema" else "step asked to retry"
+    return Verdict(False, (CheckResult(name, kind, Outcome.FAILED, reason),))

@@ -1,0 +1,345 @@
+"""`Pipeline`: typed steps wired by what they read, gates on their seams, human checkpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Literal, TypeVar, overload
+
+from pydantic import TypeAdapter, ValidationError
+
+from seamline.exceptions import PipelineError, RunFailed
+from seamline.gates import Check, Gate, Judge, make_gate
+from seamline.policies import Budget, Policy
+from seamline.runtime.executor import Execution
+from seamline.runtime.plan import ApprovalSpec, Plan, compile_plan
+from seamline.runtime.result import RunResult
+from seamline.steps import Step, StepPolicy, make_step
+from seamline.store import RunStore, open_store
+from seamline.events import Event
+from seamline.exceptions import StoreError
+from seamline.store.base import PendingApproval, RunSummary
+
+F = TypeVar("F", bound=Callable[..., Any])
+GateMode = Literal["on", "shadow", "off"]
+
+
+_PROCESS = os.urandom(3).hex()  # one random draw per process: os.urandom costs µs per call
+_counter = itertools.count()
+
+
+def new_run_id() -> str:
+    """Unique across processes, and time-ordered, so listings sort by creation."""
+    return f"{time.time_ns() // 1000:x}-{_PROCESS}{next(_counter) & 0xFFFF:04x}"
+
+
+class Pipeline:
+    """A pipeline: named inputs, and steps that read them and each other by parameter name.
+
+    ```python
+    pipe = sl.Pipeline("claims", inputs={"doc": ClaimDoc})
+
+    @pipe.step
+    async def claim(doc: ClaimDoc, ctx: sl.StepContext) -> Claim: ...
+    ```
+    """
+
+    def __init__(
+        self,
+        name: str,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        model: str | None = None,
+        budget: Budget | None = None,
+    ) -> None:
+        self.name = name
+        self.inputs: dict[str, Any] = dict(inputs or {})
+        self.model = model
+        self.budget = budget or Budget()
+        self._steps: dict[str, Step] = {}
+        self._gates: dict[str, Gate] = {}
+        self._approvals: dict[str, ApprovalSpec] = {}
+        self._plan: Plan | None = None
+        self._input_adapters = {k: TypeAdapter(v) for k, v in self.inputs.items()}
+
+    # -- building ------------------------------------------------------------------------
+
+    @overload
+    def step(self, fn: F, /) -> F: ...
+
+    @overload
+    def step(
+        self,
+        *,
+        name: str | None = None,
+        map: str | None = None,
+        concurrency: int = 16,
+        when: Callable[..., Any] | None = None,
+        attempts: int = 1,
+        backoff: float = 0.1,
+        timeout: float | None = None,
+        model: str | None = None,
+    ) -> Callable[[F], F]: ...
+
+    def step(
+        self,
+        fn: F | None = None,
+        /,
+        *,
+        name: str | None = None,
+        map: str | None = None,
+        concurrency: int = 16,
+        when: Callable[..., Any] | None = None,
+        attempts: int = 1,
+        backoff: float = 0.1,
+        timeout: float | None = None,
+        model: str | None = None,
+    ) -> F | Callable[[F], F]:
+        """Declare a step. Its parameters name what it reads; its return annotation is its artifact.
+
+        Args:
+            name: defaults to the function's name.
+            map: fan out over this list artifact: one call per item, run concurrently,
+                collected as a list in input order. The parameter of that name gets one item.
+            concurrency: items of a `map=` step in flight at once.
+            when: a condition over inputs/artifacts (by parameter name); the step is
+                skipped when it returns false, and its readers receive None.
+            attempts, backoff, timeout: what to do when the step's code raises or hangs.
+            model: the default model for `ctx.generate` in this step.
+        """
+        policy = StepPolicy(attempts=attempts, backoff=backoff, timeout=timeout)
+
+        def register(f: F) -> F:
+            step = make_step(
+                f, name=name, policy=policy, map=map, concurrency=concurrency, when=when, model=model
+            )
+            if step.name in self._steps:
+                raise PipelineError(
+                    "is declared twice; step names are the keys of the shared state, so each "
+                    "must be unique: rename one (or pass name=...)",
+                    step=step.name,
+                )
+            self._steps[step.name] = step
+            self._plan = None
+            return f
+
+        return register(fn) if fn is not None else register
+
+    def gate(
+        self,
+        step: str,
+        *checks: Check | Judge,
+        on_fail: Policy | None = None,
+        max_attempts: int | None = None,
+        judges: Literal["when_checks_pass", "always"] = "when_checks_pass",
+    ) -> Gate:
+        """Put a gate on `step`'s output. Default policy: `sl.retry(2)`, then fail.
+
+        Args:
+            on_fail: the escalation ladder for a failed verdict.
+            max_attempts: a budget on attempts of one unit at this seam, whatever the ladder says.
+            judges: "when_checks_pass" skips judges (model calls) once a check failed;
+                "always" runs them anyway, so the feedback holds every reason at once.
+        """
+        if step in self._gates:
+            raise PipelineError(
+                "already has a gate; pass all its checks to one pipe.gate(...) call", step=step
+            )
+        gate = make_gate(step, checks, on_fail, max_attempts, judges)
+        self._gates[step] = gate
+        self._plan = None
+        return gate
+
+    def approval(
+        self,
+        step: str,
+        *,
+        route_to: str | None = None,
+        timeout: float | None = None,
+        on_timeout: Literal["approve", "reject"] = "reject",
+    ) -> None:
+        """A durable human checkpoint after `step` (and its gate): the run waits for a decision.
+
+        Args:
+            route_to: where a rejection sends the work (with the reason as feedback);
+                defaults to `step` itself.
+            timeout: seconds after which `on_timeout` is applied when the run is resumed.
+        """
+        self._approvals[step] = ApprovalSpec(step, route_to, timeout, on_timeout)
+        self._plan = None
+
+    # -- validation ----------------------------------------------------------------------
+
+    def validate(self) -> Plan:
+        """Check the whole pipeline; raise `PipelineError` naming the first mistake and its fix."""
+        if self._plan is None:
+            if not self._steps:
+                raise PipelineError(f"pipeline {self.name!r} has no steps; add one with @pipe.step")
+            self._plan = compile_plan(self.name, self.inputs, self._steps, self._gates, self._approvals)
+        return self._plan
+
+    @property
+    def steps(self) -> Mapping[str, Step]:
+        return self._steps
+
+    def _coerce_inputs(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
+        given = dict(inputs or {})
+        if given.keys() == self.inputs.keys() and all(
+            type(v) is self.inputs[k] for k, v in given.items()
+        ):
+            return given  # the common case: exactly the declared models
+        missing = [k for k in self.inputs if k not in given]
+        unknown = [k for k in given if k not in self.inputs]
+        if missing or unknown:
+            raise PipelineError(
+                f"pipeline {self.name!r} takes inputs {sorted(self.inputs)}; "
+                + (f"missing {missing}" if missing else "")
+                + ("; " if missing and unknown else "")
+                + (f"unexpected {unknown}" if unknown else "")
+            )
+        values = {}
+        for key, value in given.items():
+            expected = self.inputs[key]
+            if isinstance(expected, type) and isinstance(value, expected):
+                values[key] = value
+                continue
+            try:
+                values[key] = self._input_adapters[key].validate_python(value)
+            except ValidationError as e:
+                raise PipelineError(f"input {key!r} does not match {expected!r}: {e}") from None
+        return values
+
+    # -- running -------------------------------------------------------------------------
+
+    async def run(
+        self,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        store: str | RunStore | None = None,
+        gates: GateMode = "on",
+        run_id: str | None = None,
+        model: str | None = None,
+        budget: Budget | None = None,
+        deps: Any = None,
+        raise_on_failure: bool = True,
+    ) -> RunResult:
+        """Run the pipeline once.
+
+        Args:
+            inputs: a value per declared input (model instances, or dicts to validate).
+            store: where the run log goes: a URL (`sqlite:///runs.db`, `postgresql://...`,
+                `memory://name`) or an open store. Default: a private in-memory log,
+                returned in the result.
+            gates: "on" (gates act), "shadow" (gates evaluate and record, never act), "off".
+            model: the default model for steps and judges that name none.
+            budget: per-run limits; defaults to the pipeline's.
+            deps: any object, available to steps as `ctx.deps`.
+            raise_on_failure: when False, a failed run returns its result (status
+                failed, `error` set) instead of raising.
+
+        Returns:
+            The result, with status succeeded, waiting (an approval) or needs_review.
+
+        Raises:
+            StepFailed, GateRejected, BudgetExceeded: the run failed; `err.result` holds
+                every artifact produced before the failure.
+        """
+        plan = self.validate()
+        if gates not in ("on", "shadow", "off"):
+            raise PipelineError(f"gates={gates!r}: use 'on', 'shadow' or 'off'")
+        values = self._coerce_inputs(inputs)
+        run_budget = budget or self.budget
+        opened = await open_store(store) if store is not None else _ResultOnlyLog()
+        execution = Execution(
+            plan, opened, run_id or new_run_id(),
+            gates=gates, budget=run_budget, model=model or self.model, deps=deps,
+        )
+        options = {"gates": gates, "model": execution.model, "budget": run_budget.as_dict()}
+        try:
+            await execution.execute(execution.start(values, options))
+        except RunFailed as e:
+            return _failed(execution, e, raise_on_failure)
+        finally:
+            if isinstance(store, str):
+                await opened.close()
+        return execution_result(execution, self.name)
+
+    async def resume(
+        self,
+        run_id: str,
+        *,
+        store: str | RunStore,
+        model: str | None = None,
+        deps: Any = None,
+        raise_on_failure: bool = True,
+    ) -> RunResult:
+        """Continue a run from its log: after a crash, or once its approvals are decided.
+
+        Completed attempts are never re-executed; an attempt that was in flight runs again
+        with the same `ctx.idempotency_key`.
+        """
+        from seamline.runtime.resume import prepare_resume
+
+        opened = await open_store(store)
+        try:
+            execution, ready = await prepare_resume(self, opened, run_id, model=model, deps=deps)
+            if ready is None:  # already final: nothing to do
+                return execution_result(execution, self.name)
+            execution.resumed()
+            await execution.execute(ready)
+        except RunFailed as e:
+            return _failed(execution, e, raise_on_failure)
+        finally:
+            if isinstance(store, str):
+                await opened.close()
+        return execution_result(execution, self.name)
+
+    def run_sync(self, inputs: Mapping[str, Any] | None = None, **options: Any) -> RunResult:
+        """`run`, for code that is not async. Not for use inside a running event loop."""
+        return asyncio.run(self.run(inputs, **options))
+
+    def __repr__(self) -> str:
+        return f"Pipeline({self.name!r}, steps={list(self._steps)})"
+
+
+class _ResultOnlyLog:
+    """The default store: the run log lives only in the result the run returns."""
+
+    url = "memory://"
+    append_never_yields = True
+
+    async def append(self, run_id: str, events: Sequence[Event]) -> None:
+        pass  # the execution keeps the log it writes
+
+    async def load(self, run_id: str) -> list[Event]:
+        raise StoreError("this run's log is only in its result; pass store=... to keep runs")
+
+    async def runs(self, **filters: Any) -> list[RunSummary]:
+        return []
+
+    async def pending_approvals(self, *, run_id: str | None = None) -> list[PendingApproval]:
+        return []
+
+    async def close(self) -> None:
+        pass
+
+
+def _failed(execution: Execution, error: RunFailed, raise_on_failure: bool) -> RunResult:
+    result = execution_result(execution, execution.plan.pipeline, error)
+    error.run_id = execution.run_id
+    error.result = result  # type: ignore[attr-defined]
+    if raise_on_failure:
+        raise error
+    return result
+
+
+def execution_result(execution: Execution, pipeline: str, error: RunFailed | None = None) -> RunResult:
+    from seamline.events import RunFinished, RunStatus
+
+    last = execution.log[-1] if execution.log else None
+    status = last.status if isinstance(last, RunFinished) else RunStatus.RUNNING
+    artifacts = {k: v for k, v in execution.artifacts.items() if k in execution.plan.steps}
+    return RunResult(execution.run_id, pipeline, status, artifacts, execution.log, error)

@@ -1,0 +1,625 @@
+"""The executor: drives one run of a validated plan, writing every fact to the run log.
+
+Scheduling is continuation-style. A coroutine runs a step, then continues with the
+first dependent that became ready and spawns tasks only for the others, so a linear
+chain runs with no task creation at all and fan-out costs one task per branch.
+
+The unit of work is (step, index): one call of a step, or one item of a map= step.
+Each unit has its own attempts, gate verdicts, feedback and ladder position. Events are
+buffered and flushed to the store in one batch when a unit ends, so a completed unit is
+durable before anything downstream of it starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+from seamline.events import (
+    ApprovalRequested,
+    Event,
+    GateEvaluated,
+    ModelCalled,
+    RunFinished,
+    RunResumed,
+    RunStarted,
+    RunStatus,
+    StepErrored,
+    StepFinished,
+    StepSkipped,
+    StepStarted,
+)
+from seamline.exceptions import (
+    BudgetExceeded,
+    GateRejected,
+    InvalidOutput,
+    Retry,
+    RunFailed,
+    SeamlineError,
+    StepFailed,
+)
+from seamline.gates import Gate, Judge, JudgeScore, schema_verdict
+from seamline.policies import Action, Budget
+from seamline.runtime.feedback import with_feedback
+from seamline.steps import Step, StepContext
+from seamline.verdict import CheckResult, Verdict
+
+if TYPE_CHECKING:
+    from seamline.models import Model
+    from seamline.runtime.plan import Plan
+    from seamline.runtime.replay import Recording
+    from seamline.store.base import RunStore
+
+T = TypeVar("T", bound=BaseModel)
+# A unit of work: a step's name, or (name, item index) for an item of a map= step.
+Unit = str | tuple[str, int]
+
+_DONE = "\x00done"  # _run_step outcomes; any other string is a reroute target
+_SUSPENDED = "\x00suspended"
+_APPROVAL = "\x00approval"  # done, but a human must approve before anything downstream
+_PENDING = object()  # a unit that stopped without an artifact (escalated)
+_NONE: Any = MappingProxyType({})  # shared empty state, replaced by a dict on first write
+
+
+@dataclass(slots=True)
+class UnitTrouble:
+    """What a unit of work accumulates once something went wrong with it."""
+
+    failures: int = 0  # failed verdicts: the position on the gate's ladder
+    crashes: int = 0  # attempts that raised: counted against the step's attempts
+    feedback: list[str] = field(default_factory=list)
+    model: str | None = None  # set by fallback_model()
+
+
+class Reroute(Exception):  # noqa: N818 - internal control flow, never escapes the executor
+    def __init__(self, target: str):
+        self.target = target
+
+
+class Execution:
+    """One run in progress. Created by `Pipeline.run` / `Pipeline.resume`."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        store: RunStore,
+        run_id: str,
+        *,
+        gates: str,
+        budget: Budget,
+        model: str | None,
+        deps: Any,
+        recording: Recording | None = None,
+    ) -> None:
+        self.plan = plan
+        self.store = store
+        self.run_id = run_id
+        self.gates_mode = gates
+        self.budget = budget
+        self.model = model
+        self.deps = deps
+        self.recording = recording
+
+        self.artifacts: dict[str, Any] = {}  # inputs and completed steps: the shared typed state
+        self.remaining = dict(plan.initial_remaining)
+        self.done: set[str] = set()
+        self.attempts: dict[Unit, int] = {}
+        # What only some runs need is created on first use: at thousands of concurrent
+        # runs, every container allocated per run shows up as garbage-collector time.
+        self.trouble: dict[Unit, UnitTrouble] = _NONE
+        self.items: dict[Unit, Any] = _NONE  # completed items of map= steps
+        self.suspended: dict[str, str] = _NONE  # step -> "approval" or "escalation"
+        self.approved: frozenset[str] = frozenset()  # steps whose approval was granted
+        self.model_calls = 0
+        self.tokens = 0
+        self.cost_usd = 0.0
+        self.log: list[Event] = []
+        self._buffer: list[Event] = []  # one list for the whole run: callers may hold it
+        self._seq = 0
+        self._serial_store = getattr(store, "append_never_yields", False)
+        self._lock = None if self._serial_store else asyncio.Lock()
+        # Only a reroute needs to find and cancel the task running a step.
+        self._track_tasks = any(g.policy.reroute_targets for g in plan.gates.values())
+        self._running: dict[str, asyncio.Task[None]] = {}
+        self._tg: asyncio.TaskGroup | None = None
+
+    def _unit_trouble(self, unit: Unit) -> UnitTrouble:
+        if self.trouble is _NONE:
+            self.trouble = {}
+        trouble = self.trouble.get(unit)
+        if trouble is None:
+            trouble = self.trouble[unit] = UnitTrouble()
+        return trouble
+
+    def _suspend(self, step: str, why: str) -> None:
+        if self.suspended is _NONE:
+            self.suspended = {}
+        self.suspended[step] = why
+
+    # -- the run log -------------------------------------------------------------------
+
+    def _next_seq(self) -> int:
+        seq = self._seq
+        self._seq = seq + 1
+        return seq
+
+    async def flush(self) -> None:
+        buffer = self._buffer
+        if not buffer:
+            return
+        if self._lock is None:  # the store's append never suspends: no one can overtake
+            await self.store.append(self.run_id, buffer)
+            self.log.extend(buffer)
+            buffer.clear()
+            return
+        # An append that suspends could let a later batch overtake an earlier one.
+        async with self._lock:
+            batch = buffer[:]
+            buffer.clear()
+            if batch:
+                await self.store.append(self.run_id, batch)
+                self.log.extend(batch)
+
+    def adopt_log(self, events: list[Event]) -> None:
+        """Continue a run whose log already holds `events` (resume)."""
+        self.log = list(events)
+        self._seq = len(events)
+
+    # -- the run -------------------------------------------------------------------------
+
+    def start(self, inputs: dict[str, Any], options: dict[str, Any]) -> list[str]:
+        """Begin a new run; returns the steps to execute()."""
+        self.artifacts.update(inputs)
+        self._buffer.append(
+            RunStarted(seq=self._next_seq(), pipeline=self.plan.pipeline, inputs=inputs, options=options)
+        )
+        return list(self.plan.roots)
+
+    def resumed(self) -> None:
+        self._buffer.append(RunResumed(seq=self._next_seq(), pid=os.getpid()))
+
+    async def execute(self, ready: list[str]) -> RunStatus:
+        """Drive the run until every step is done, or waits, or the run fails."""
+        error: BaseException | None = None
+        try:
+            if self.budget.seconds is not None:
+                try:
+                    async with asyncio.timeout(self.budget.seconds):
+                        await self._drive_all(ready)
+                except TimeoutError:
+                    raise BudgetExceeded("seconds", self.budget.seconds, self.budget.seconds) from None
+            elif not self.plan.branches and len(ready) == 1:
+                await self._drive(ready[0])  # a chain never spawns a task: no group needed
+            else:
+                await self._drive_all(ready)
+        except asyncio.CancelledError:
+            await self._finish(RunStatus.CANCELLED, "the run was cancelled", "CancelledError")
+            raise
+        except BaseExceptionGroup as group:
+            error = _first_error(group)
+        except Exception as e:
+            error = e
+        if error is not None:
+            await self._finish(RunStatus.FAILED, str(error), type(error).__name__)
+            raise error
+        status = self._final_status()
+        await self._finish(status, None, None)
+        return status
+
+    async def _drive_all(self, ready: list[str]) -> None:
+        async with asyncio.TaskGroup() as tg:
+            self._tg = tg
+            for name in ready[1:]:
+                self._spawn(name)
+            if ready:
+                await self._drive(ready[0])
+
+    def _final_status(self) -> RunStatus:
+        if len(self.done) == len(self.plan.steps):
+            return RunStatus.SUCCEEDED
+        if "escalation" in self.suspended.values():
+            return RunStatus.NEEDS_REVIEW
+        return RunStatus.WAITING
+
+    async def _finish(self, status: RunStatus, error: str | None, error_type: str | None) -> None:
+        self._buffer.append(
+            RunFinished(seq=self._next_seq(), status=status, error=error, error_type=error_type)
+        )
+        await self.flush()
+
+    def _spawn(self, name: str) -> None:
+        assert self._tg is not None
+        task = self._tg.create_task(self._drive(name))
+        if self._track_tasks:
+            self._running[name] = task
+
+    async def _drive(self, name: str) -> None:
+        running = self._running if self._track_tasks else None
+        while True:
+            if running is not None:
+                running[name] = asyncio.current_task()  # type: ignore[assignment]
+            step = self.plan.steps[name]
+            if step.when is not None and not self._should_run(step):
+                outcome = _DONE
+            else:
+                try:
+                    if step.map is None:
+                        artifact = await self._run_unit(step, None, None)
+                    else:
+                        artifact = await self._run_map(step)
+                except Reroute as r:
+                    artifact = r
+                outcome = self._settle(step, artifact)
+                if outcome is _APPROVAL:
+                    await self._request_approval(step, artifact, None, "approval")
+                    self._suspend(name, "approval")
+                    outcome = _SUSPENDED
+            if running is not None:
+                running.pop(name, None)
+            if outcome is _DONE:
+                self.done.add(name)
+                ready = []
+                for dependent in self.plan.dependents[name]:
+                    left = self.remaining[dependent] - 1
+                    self.remaining[dependent] = left
+                    if left == 0:
+                        ready.append(dependent)
+                if not ready:
+                    return
+                for other in ready[1:]:
+                    self._spawn(other)
+                name = ready[0]
+            elif outcome is _SUSPENDED:
+                return
+            else:
+                self._reset_from(outcome)
+                name = outcome
+
+    def _reset_from(self, target: str) -> None:
+        """Forget `target` and everything downstream of it, to recompute them (reroute)."""
+        stale = self.plan.downstream[target]
+        current = asyncio.current_task()
+        for name in stale:
+            task = self._running.pop(name, None)
+            if task is not None and task is not current:
+                task.cancel()
+            if task is not None and task is not current and self.attempts.get(name, 0):
+                self._buffer.append(
+                    StepErrored(
+                        seq=self._next_seq(), step=name, attempt=self.attempts.get(name, 0),
+                        error=f"superseded: {target!r} is being recomputed", kind="cancelled",
+                    )
+                )
+            self.done.discard(name)
+            self.artifacts.pop(name, None)
+            if self.suspended:
+                self.suspended.pop(name, None)
+        for unit in [u for u in self.items if u[0] in stale]:
+            del self.items[unit]
+        for name in stale:
+            self.remaining[name] = sum(1 for up in self.plan.upstream[name] if up not in self.done)
+
+    # -- one step --------------------------------------------------------------------------
+
+    def _should_run(self, step: Step) -> bool:
+        """Evaluate a when= condition; record the skip when it is false."""
+        assert step.when is not None
+        if step.when(**{p.name: self.artifacts[p.name] for p in step.when_params}):
+            return True
+        self._buffer.append(StepSkipped(seq=self._next_seq(), step=step.name, reason="when= was false"))
+        self.artifacts[step.name] = None
+        return False
+
+    def _settle(self, step: Step, artifact: Any) -> str:
+        """Where the run goes after a step: on (_DONE), nowhere yet, or back to a reroute target."""
+        if type(artifact) is Reroute:
+            return artifact.target
+        if artifact is _PENDING:
+            return _SUSPENDED
+        name = step.name
+        self.artifacts[name] = artifact
+        if name in self.plan.approvals and name not in self.approved:
+            return _APPROVAL
+        return _DONE
+
+    async def _run_map(self, step: Step) -> Any:
+        items = self.artifacts[step.map]  # type: ignore[index]
+        if items is None:
+            return None
+        limit = asyncio.Semaphore(step.concurrency)
+
+        async def one(index: int, item: Any) -> Any:
+            done = self.items.get((step.name, index), _PENDING)
+            if done is not _PENDING:  # completed before a resume
+                return done
+            async with limit:
+                return await self._run_unit(step, index, item)
+
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(one(i, item)) for i, item in enumerate(items)]
+        results = [t.result() for t in tasks]
+        if any(r is _PENDING for r in results):
+            return _PENDING
+        return results
+
+    async def _run_unit(self, step: Step, index: int | None, item: Any) -> Any:
+        """Attempts of one unit until its artifact passes the gate (or the ladder ends)."""
+        name = step.name
+        unit: Unit = name if index is None else (name, index)
+        gate = self.plan.gates.get(name) if self.gates_mode != "off" else None
+        acting = gate is not None and self.gates_mode == "on"
+        policy = step.policy
+        buffer = self._buffer
+        artifacts = self.artifacts
+        while True:
+            attempt = self.attempts.get(unit, 0) + 1
+            self.attempts[unit] = attempt
+            trouble = self.trouble.get(unit) if self.trouble else None
+            model = trouble.model if trouble is not None else None
+            seq = self._seq
+            self._seq = seq + 1
+            buffer.append(StepStarted(seq=seq, step=name, attempt=attempt, index=index, model=model))
+            try:
+                if step.arg_names is not None:  # the common case, kept cheap: no kwargs dict
+                    call = step.fn(*map(artifacts.__getitem__, step.arg_names))
+                else:
+                    call = step.fn(**self._kwargs(step, index, item, attempt, trouble, model))
+                if policy.timeout is not None:
+                    async with asyncio.timeout(policy.timeout):
+                        result = await call if step.is_async else call
+                else:
+                    result = await call if step.is_async else call
+            except (RunFailed, asyncio.CancelledError):
+                raise
+            except Retry as signal:
+                kind = "schema" if isinstance(signal, InvalidOutput) else "retry"
+                buffer.append(
+                    StepErrored(seq=self._next_seq(), step=name, attempt=attempt, index=index, error=signal.reason, kind="retry")
+                )
+                if acting:
+                    assert gate is not None
+                    verdict = schema_verdict(kind, signal.reason)
+                    outcome = await self._on_failed_verdict(gate, unit, index, attempt, verdict, None)
+                    if outcome is not None:
+                        return outcome
+                    continue
+                await self._crashed(step, unit, index, attempt, signal.reason)
+                continue
+            except TimeoutError:
+                await self._errored(step, unit, index, attempt, f"timed out after {policy.timeout:g} s", "timeout")
+                continue
+            except Exception as e:
+                await self._errored(step, unit, index, attempt, e, "exception")
+                continue
+
+            if type(result) is not step.returns.model and not step.returns.holds(result):
+                await self._errored(
+                    step, unit, index, attempt,
+                    f"returned {type(result).__name__}, but its annotation says {step.returns.annotation!r}",
+                    "type",
+                )
+                continue
+            seq = self._seq
+            self._seq = seq + 1
+            buffer.append(StepFinished(seq=seq, step=name, attempt=attempt, artifact=result, index=index))
+            if gate is None:
+                await self.flush()
+                return result
+
+            values = self.artifacts.copy()
+            values[name] = result
+            if index is not None:
+                values[step.map] = item  # type: ignore[index]
+            verdict = await gate.evaluate(values, self._judge_runner(step, unit, index, attempt))
+            if verdict.passed or not acting:
+                buffer.append(
+                    GateEvaluated(
+                        seq=self._next_seq(), step=name, attempt=attempt, index=index, verdict=verdict,
+                        action="pass" if acting else "shadow",
+                    )
+                )
+                await self.flush()
+                return result
+            outcome = await self._on_failed_verdict(gate, unit, index, attempt, verdict, result)
+            if outcome is not None:
+                return outcome
+
+    def _kwargs(
+        self, step: Step, index: int | None, item: Any, attempt: int, trouble: UnitTrouble | None, model: str | None
+    ) -> dict[str, Any]:
+        artifacts = self.artifacts
+        kwargs = {p.name: artifacts[p.name] for p in step.params}
+        if index is not None:
+            kwargs[step.map] = item  # type: ignore[index]
+        if step.ctx_param is not None:
+            kwargs[step.ctx_param] = StepContext(
+                self, step.name, attempt, index, trouble.feedback if trouble is not None else (),
+                model or step.model or self.model,
+            )
+        return kwargs
+
+    async def _on_failed_verdict(
+        self, gate: Gate, unit: Unit, index: int | None, attempt: int, verdict: Verdict, artifact: Any
+    ) -> Any:
+        """Apply the gate's ladder to a failed verdict. Returns None to try the unit again,
+        `_PENDING` when it escalated; raises to reroute or end the run."""
+        name = gate.step
+        trouble = self._unit_trouble(unit)
+        trouble.failures += 1
+        rung = gate.policy.decide(trouble.failures)
+        over_budget = gate.max_attempts is not None and attempt >= gate.max_attempts
+        action = "budget" if over_budget and rung.action not in (Action.ESCALATE, Action.FAIL) else rung.label
+        self._buffer.append(
+            GateEvaluated(seq=self._next_seq(), step=name, attempt=attempt, index=index, verdict=verdict, action=action)
+        )
+        if action == "budget":
+            await self.flush()
+            raise BudgetExceeded(f"attempts at the gate on {name!r}", gate.max_attempts or 0, attempt, step=name)
+        if rung.feedback:
+            target = rung.target if rung.action is Action.REROUTE else unit
+            self._unit_trouble(target).feedback.extend(verdict.reasons)  # type: ignore[arg-type]
+        if rung.action is Action.FALLBACK:
+            trouble.model = rung.model
+        elif rung.action is Action.ESCALATE:
+            await self._request_approval(self.plan.steps[name], artifact, index, "escalation")
+            return _PENDING
+        elif rung.action is Action.FAIL:
+            await self.flush()
+            raise GateRejected(name, verdict.reasons)
+        await self.flush()
+        if rung.action is Action.REROUTE:
+            raise Reroute(rung.target)  # type: ignore[arg-type]
+        return None
+
+    async def _errored(
+        self, step: Step, unit: Unit, index: int | None, attempt: int, cause: BaseException | str, kind: str
+    ) -> None:
+        error = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
+        self._buffer.append(
+            StepErrored(seq=self._next_seq(), step=step.name, attempt=attempt, index=index, error=error, kind=kind)
+        )
+        await self._crashed(step, unit, index, attempt, cause)
+
+    async def _crashed(
+        self, step: Step, unit: Unit, index: int | None, attempt: int, cause: BaseException | str
+    ) -> None:
+        """An attempt raised: wait and return to try again, or raise StepFailed."""
+        trouble = self._unit_trouble(unit)
+        trouble.crashes += 1
+        crashes = trouble.crashes
+        await self.flush()
+        policy = step.policy
+        if crashes >= policy.attempts:
+            raise StepFailed(step.name, attempt, cause, index=index) from (
+                cause if isinstance(cause, BaseException) else None
+            )
+        wait = min(policy.backoff * 2 ** (crashes - 1), policy.max_backoff)
+        if policy.jitter:
+            wait *= random.uniform(0.5, 1.0)
+        await asyncio.sleep(wait)
+
+    async def _request_approval(self, step: Step, artifact: Any, index: int | None, reason: str) -> None:
+        seq = self._next_seq()
+        spec = self.plan.approvals.get(step.name)
+        timeout_at = time.time() + spec.timeout if spec is not None and spec.timeout else None
+        self._buffer.append(
+            ApprovalRequested(
+                seq=seq, approval_id=f"{self.run_id}.{seq}", step=step.name, artifact=artifact,
+                reason=reason, index=index, timeout_at=timeout_at,
+            )
+        )
+        if reason == "escalation":
+            self._suspend(step.name, "escalation")
+        await self.flush()
+
+    # -- models ----------------------------------------------------------------------------
+
+    def _judge_runner(self, step: Step, unit: Unit, index: int | None, attempt: int) -> Any:
+        async def run_judge(judge: Judge, values: Mapping[str, Any]) -> CheckResult:
+            trouble = self.trouble.get(unit)
+            model = judge.model or (trouble.model if trouble else None) or step.model or self.model
+            started = time.perf_counter()
+            try:
+                score, error, cost = await self._call_model(
+                    step.name, attempt, index, JudgeScore, judge.prompt(step.name, values),
+                    "You are a strict reviewer. Answer only with the JSON asked for.", model, (), "judge",
+                )
+            except RunFailed:
+                raise
+            except Exception as e:  # a judge that cannot answer is a gate error, not a crash
+                return judge.result(None, f"{type(e).__name__}: {e}", 0.0, time.perf_counter() - started)
+            return judge.result(score, error, cost, time.perf_counter() - started)
+
+        return run_judge
+
+    async def generate(
+        self,
+        ctx: StepContext[Any],
+        output_type: type[T],
+        prompt: str,
+        system: str | None,
+        model: str | None,
+        examples: Sequence[tuple[str, str]],
+    ) -> T:
+        prompt = with_feedback(prompt, ctx.feedback)
+        output, error, _ = await self._call_model(
+            ctx.step, ctx.attempt, ctx.index, output_type, prompt, system, model or ctx.model, examples, "step"
+        )
+        if output is None:
+            raise InvalidOutput(error or "the model returned no valid output")
+        return output
+
+    async def _call_model(
+        self,
+        step: str,
+        attempt: int,
+        index: int | None,
+        output_type: type[T],
+        prompt: str,
+        system: str | None,
+        model_spec: str | Model | None,
+        examples: Sequence[tuple[str, str]],
+        purpose: str,
+    ) -> tuple[T | None, str | None, float]:
+        from seamline.models import ModelRequest, get_model
+        from seamline.testing.guard import check_model_allowed
+
+        if model_spec is None:
+            raise SeamlineError(
+                f"step {step!r} called a model but none is configured: pass model= to "
+                "ctx.generate, @pipe.step(model=...), or pipe.run(..., model='local')"
+            )
+        budget = self.budget
+        if budget.model_calls is not None and self.model_calls >= budget.model_calls:
+            raise BudgetExceeded("model_calls", budget.model_calls, self.model_calls + 1, step=step)
+        model = get_model(model_spec)
+        request = ModelRequest(
+            model=model.name, prompt=prompt, system=system,
+            output_schema=output_type.model_json_schema(), examples=tuple(examples),
+        )
+        self.model_calls += 1
+        if self.recording is not None:
+            reply = self.recording.reply(step, index, attempt, request, output_type)
+        else:
+            check_model_allowed(model)
+            reply = await model.generate(output_type, request)
+        self._buffer.append(
+            ModelCalled(
+                seq=self._next_seq(), step=step, attempt=attempt, index=index, model=model.name,
+                request=request.to_record(),
+                response={"raw_output": reply.raw_output, **reply.response},
+                input_tokens=reply.input_tokens, output_tokens=reply.output_tokens,
+                cost_usd=reply.cost_usd, seconds=reply.seconds, error=reply.error, purpose=purpose,
+            )
+        )
+        self.tokens += reply.input_tokens + reply.output_tokens
+        self.cost_usd += reply.cost_usd
+        if budget.tokens is not None and self.tokens > budget.tokens:
+            raise BudgetExceeded("tokens", budget.tokens, self.tokens, step=step)
+        if budget.cost_usd is not None and self.cost_usd > budget.cost_usd:
+            raise BudgetExceeded("cost_usd", budget.cost_usd, self.cost_usd, step=step)
+        return reply.output, reply.error, reply.cost_usd
+
+
+def _first_error(group: BaseExceptionGroup[Any]) -> BaseException:
+    """The error that ended the run: a RunFailed if there is one, else the first error."""
+    flat: list[BaseException] = []
+    stack: list[BaseException] = [group]
+    while stack:
+        e = stack.pop(0)
+        if isinstance(e, BaseExceptionGroup):
+            stack[:0] = list(e.exceptions)
+        else:
+            flat.append(e)
+    for e in flat:
+        if isinstance(e, RunFailed):
+            return e
+    return flat[0]

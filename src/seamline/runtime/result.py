@@ -1,0 +1,52 @@
+"""What a run returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from seamline.events import ApprovalDecided, ApprovalRequested, Event, GateEvaluated, RunStatus
+
+if TYPE_CHECKING:
+    from seamline.exceptions import RunFailed
+
+
+@dataclass
+class RunResult:
+    """The outcome of a run: its status, every artifact it produced, and its whole log.
+
+    Attributes:
+        artifacts: step name -> artifact, for every step that completed (None for a
+            skipped step). Kept when the run fails, waits or needs review.
+        error: what ended a failed run.
+        events: the run log, in order.
+    """
+
+    run_id: str
+    pipeline: str
+    status: RunStatus
+    artifacts: dict[str, Any]
+    events: list[Event] = field(repr=False)
+    error: RunFailed | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is RunStatus.SUCCEEDED
+
+    @property
+    def verdicts(self) -> list[GateEvaluated]:
+        return [e for e in self.events if isinstance(e, GateEvaluated)]
+
+    @property
+    def pending_approvals(self) -> list[ApprovalRequested]:
+        decided = {e.approval_id for e in self.events if isinstance(e, ApprovalDecided)}
+        return [e for e in self.events if isinstance(e, ApprovalRequested) and e.approval_id not in decided]
+
+    def report(self) -> Any:
+        """Per seam: first-pass yield, retries, catches, escalations, gate errors; and the outcome."""
+        from seamline.reliability import run_report
+
+        return run_report(self.events)
+
+    def __getitem__(self, step: str) -> Any:
+        return self.artifacts[step]

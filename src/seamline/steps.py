@@ -1,0 +1,239 @@
+"""Steps, their retry policy, and the `StepContext` a step receives.
+
+A step is a function whose parameters name what it reads (pipeline inputs or
+upstream steps) and whose return annotation is the artifact it writes. Everything
+here is read once, when the step is declared; the executor only looks things up.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from seamline._typing import Shape, describe, shape_of
+from seamline.exceptions import PipelineError
+
+if TYPE_CHECKING:
+    from seamline.runtime.executor import Execution
+
+T = TypeVar("T", bound=BaseModel)
+DepsT = TypeVar("DepsT")
+
+
+@dataclass(frozen=True, slots=True)
+class StepPolicy:
+    """What to do when step code raises (gates handle bad artifacts; this handles crashes).
+
+    Args:
+        attempts: total tries, first included.
+        backoff: seconds before the 2nd attempt; doubles each time, capped at `max_backoff`.
+        jitter: spread each wait uniformly over [0.5, 1.0] × wait, so retries do not stampede.
+        timeout: seconds one attempt may take; exceeding it is a failed attempt.
+    """
+
+    attempts: int = 1
+    backoff: float = 0.1
+    max_backoff: float = 10.0
+    jitter: bool = True
+    timeout: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError(f"attempts must be at least 1, got {self.attempts}")
+        if self.timeout is not None and self.timeout <= 0:
+            raise ValueError(f"timeout must be positive seconds, got {self.timeout}")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    annotation: Any
+    shape: Shape
+
+
+def _hints(fn: Callable[..., Any], owner: str) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(fn)
+    except NameError as e:
+        raise PipelineError(
+            f"cannot resolve an annotation ({e}); define the artifact types at module level",
+            step=owner,
+        ) from e
+
+
+def _is_context(annotation: Any) -> bool:
+    return annotation is StepContext or typing.get_origin(annotation) is StepContext
+
+
+def read_params(
+    fn: Callable[..., Any], *, owner: str, what: str = "step"
+) -> tuple[list[Param], str | None]:
+    """The data parameters of `fn` and the name of its `StepContext` parameter, if any."""
+    hints = _hints(fn, owner)
+    params: list[Param] = []
+    ctx_name = None
+    for p in inspect.signature(fn).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            raise PipelineError(
+                f"*{p.name} / **{p.name} cannot be resolved by name; "
+                f"list the inputs and steps this {what} reads as named parameters",
+                step=owner,
+                param=p.name,
+            )
+        annotation = hints.get(p.name, inspect.Parameter.empty)
+        if _is_context(annotation) or (p.name == "ctx" and annotation is inspect.Parameter.empty):
+            ctx_name = p.name
+            continue
+        params.append(Param(p.name, annotation, shape_of(annotation)))
+    return params, ctx_name
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Step:
+    """A declared step. Built by `Pipeline.step`; read by validation and the executor."""
+
+    name: str
+    fn: Callable[..., Any]
+    params: tuple[Param, ...]
+    ctx_param: str | None
+    returns: Shape  # the artifact one call returns
+    is_async: bool
+    policy: StepPolicy
+    map: str | None = None  # the list artifact fanned out over; its parameter gets one item
+    concurrency: int = 16  # items of a map= step in flight at once
+    when: Callable[..., Any] | None = None
+    when_params: tuple[Param, ...] = ()
+    model: str | None = None  # default model for ctx.generate in this step
+    # The parameter names in call order, when the step can be called positionally (no
+    # context, not a map= step): the executor's cheapest way to pass the artifacts.
+    arg_names: tuple[str, ...] | None = None
+
+    @property
+    def artifact(self) -> Shape:
+        """The shape of what readers receive: a list of items for a map= step."""
+        return self.returns.as_list() if self.map else self.returns
+
+    @property
+    def reads(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params) + tuple(p.name for p in self.when_params)
+
+
+def make_step(
+    fn: Callable[..., Any],
+    *,
+    name: str | None,
+    policy: StepPolicy,
+    map: str | None,
+    concurrency: int,
+    when: Callable[..., Any] | None,
+    model: str | None,
+) -> Step:
+    """Read a step function's signature, checking what can be checked without the other steps."""
+    step_name = name or fn.__name__
+    hints = _hints(fn, step_name)
+    if "return" not in hints:
+        raise PipelineError(
+            "has no return annotation; annotate the artifact it returns, e.g. `-> Claim` "
+            "(a Pydantic model) or `-> list[Claim]`",
+            step=step_name,
+        )
+    returns = shape_of(hints["return"])
+    if not returns.is_artifact or returns.optional:
+        raise PipelineError(
+            f"returns {describe(hints['return'])}, which is not an artifact; return a Pydantic "
+            "model (class X(BaseModel)) or a list of them. Wrap plain values in a model.",
+            step=step_name,
+        )
+    if concurrency < 1:
+        raise PipelineError(f"concurrency must be at least 1, got {concurrency}", step=step_name)
+    params, ctx_param = read_params(fn, owner=step_name)
+    when_params: list[Param] = []
+    if when is not None:
+        when_params, _ = read_params(when, owner=step_name, what="when= condition")
+    positional = ctx_param is None and map is None and all(
+        p.kind is p.POSITIONAL_OR_KEYWORD for p in inspect.signature(fn).parameters.values()
+    )
+    return Step(
+        name=step_name,
+        fn=fn,
+        params=tuple(params),
+        ctx_param=ctx_param,
+        returns=returns,
+        is_async=inspect.iscoroutinefunction(fn),
+        policy=policy,
+        map=map,
+        concurrency=concurrency,
+        when=when,
+        when_params=tuple(when_params),
+        model=model,
+        arg_names=tuple(p.name for p in params) if positional else None,
+    )
+
+
+class StepContext(Generic[DepsT]):
+    """What a step knows about the attempt it is running, and its door to the models.
+
+    Attributes:
+        run_id: the run this attempt belongs to.
+        step: the step's name.
+        attempt: 1 for the first try of this unit of work, counting every retry.
+        index: the item number for a `map=` step, else None.
+        feedback: the reasons of every failed verdict at this seam so far, oldest first.
+            Empty on a first attempt. `generate` adds them to the prompt for you.
+        idempotency_key: stable across a crash and resume of the same attempt; pass it
+            to external systems so a replayed attempt does not act twice.
+        deps: the object given as `pipe.run(..., deps=...)`.
+    """
+
+    __slots__ = ("_execution", "attempt", "deps", "feedback", "index", "model", "run_id", "step")
+
+    def __init__(
+        self,
+        execution: Execution,
+        step: str,
+        attempt: int,
+        index: int | None,
+        feedback: Sequence[str],
+        model: str | None,
+    ) -> None:
+        self._execution = execution
+        self.run_id: str = execution.run_id
+        self.step = step
+        self.attempt = attempt
+        self.index = index
+        self.feedback: tuple[str, ...] = tuple(feedback)
+        self.model = model
+        self.deps: DepsT = execution.deps
+
+    @property
+    def idempotency_key(self) -> str:
+        item = "" if self.index is None else f"[{self.index}]"
+        return f"{self.run_id}/{self.step}{item}/{self.attempt}"
+
+    async def generate(
+        self,
+        output_type: type[T],
+        prompt: str,
+        *,
+        system: str | None = None,
+        model: str | None = None,
+        examples: Sequence[tuple[str, str]] = (),
+    ) -> T:
+        """Ask a model for an artifact of `output_type`, validated.
+
+        The prompt gets this seam's feedback appended. The call, its usage and cost are
+        recorded in the run log. Output that does not validate raises `InvalidOutput`,
+        which fails this attempt with the validation error as the reason.
+
+        Args:
+            examples: few-shot pairs (user text, assistant JSON) sent as prior turns.
+        """
+        return await self._execution.generate(self, output_type, prompt, system, model, examples)
+
+    def __repr__(self) -> str:
+        return f"StepContext(run_id={self.run_id!r}, step={self.step!r}, attempt={self.attempt})"

@@ -1,0 +1,82 @@
+"""The `RunStore` protocol: where run logs live.
+
+A store keeps, per run, the append-only list of events (see `seamline.events`), plus
+two indexes derived from those events in the same transaction that appends them: a
+row per run (pipeline, status, timestamps) for listing, and a row per approval for
+the inbox. Nothing else is state; the log is the truth.
+
+Every store passes the same conformance suite (`tests/store/`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from seamline.events import Event, RunStatus
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: str
+    pipeline: str
+    status: RunStatus
+    created_at: float
+    updated_at: float
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingApproval:
+    approval_id: str
+    run_id: str
+    pipeline: str
+    step: str
+    index: int | None
+    reason: str  # "approval" or "escalation"
+    requested_at: float
+    timeout_at: float | None
+
+
+@runtime_checkable
+class RunStore(Protocol):
+    """Append-only run logs. Implementations: memory, SQLite, PostgreSQL."""
+
+    url: str
+
+    async def append(self, run_id: str, events: Sequence[Event]) -> None:
+        """Append `events` (consecutive `seq`s) to the run's log, atomically and in order.
+
+        Updates the run and approval indexes from the events in the same transaction:
+        `RunStarted` creates the run row (status running), `RunResumed` sets it running,
+        `RunFinished` sets its status, `ApprovalRequested` opens an approval and
+        `ApprovalDecided` closes it.
+
+        Raises:
+            StoreError: `events[0].seq` is not the next seq of the run: another process
+                wrote to the run meanwhile. Nothing is written.
+            ApprovalError: an `ApprovalDecided` names an approval that is unknown or
+                already decided. Nothing is written.
+        """
+        ...
+
+    async def load(self, run_id: str) -> list[Event]:
+        """The run's whole log in seq order. Raises `StoreError` for an unknown run."""
+        ...
+
+    async def runs(
+        self,
+        *,
+        status: RunStatus | None = None,
+        pipeline: str | None = None,
+        limit: int | None = None,
+    ) -> list[RunSummary]:
+        """Runs, newest first, optionally filtered."""
+        ...
+
+    async def pending_approvals(self, *, run_id: str | None = None) -> list[PendingApproval]:
+        """Approvals requested and not yet decided, oldest first."""
+        ...
+
+    async def close(self) -> None: ...

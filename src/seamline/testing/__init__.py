@@ -1,0 +1,14 @@
+"""Test helpers, at the model boundary: a scripted model, a seeded fault injector, and a
+pytest plugin whose autouse guard fails any test that reaches a real model.
+
+```python
+# conftest.py
+pytest_plugins = ["seamline.testing.pytest_plugin"]
+```
+"""
+
+from seamline.testing.faults import MARK, FaultInjector, mark_corrupted
+from seamline.testing.guard import allow_real_models
+from seamline.testing.scripted import Answer, ScriptedModel
+
+__all__ = ["MARK", "Answer", "FaultInjector", "ScriptedModel", "allow_real_models", "mark_corrupted"]

@@ -1,0 +1,3 @@
+"""Shared test setup: every test runs behind the real-model guard (seamline.testing)."""
+
+pytest_plugins = ["seamline.testing.pytest_plugin"]

@@ -1,0 +1,59 @@
+"""The flat public API is a promise: this pins it, so a change to it is a decision."""
+
+import seamline as sl
+
+
+def test_public_api_is_pinned() -> None:
+    assert sl.__all__ == [
+        "ApprovalError",
+        "Budget",
+        "BudgetExceeded",
+        "Check",
+        "CheckResult",
+        "ConfigError",
+        "Gate",
+        "GateRejected",
+        "InvalidOutput",
+        "Judge",
+        "JudgeScore",
+        "Outcome",
+        "Pipeline",
+        "PipelineError",
+        "Policy",
+        "ReplayDivergence",
+        "Retry",
+        "RunFailed",
+        "RunResult",
+        "RunStatus",
+        "RunStore",
+        "SchemaMismatch",
+        "SeamlineError",
+        "StepContext",
+        "StepFailed",
+        "StepPolicy",
+        "StoreError",
+        "Verdict",
+        "__version__",
+        "check",
+        "escalate_to_human",
+        "fail",
+        "fallback_model",
+        "judge",
+        "open_store",
+        "reroute",
+        "retry",
+    ]
+
+
+def test_all_is_sorted_and_every_name_resolves() -> None:
+    names = [n for n in sl.__all__ if n != "__version__"]
+    assert names == sorted(names)
+    for name in sl.__all__:
+        assert getattr(sl, name) is not None
+
+
+def test_error_tree_has_one_root() -> None:
+    for name in sl.__all__:
+        obj = getattr(sl, name)
+        if isinstance(obj, type) and issubclass(obj, Exception) and obj is not sl.Retry:
+            assert issubclass(obj, sl.SeamlineError) or issubclass(obj, sl.Retry), name
