@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal, TypeVar, overload
@@ -19,7 +20,7 @@ from seamline.runtime.plan import ApprovalSpec, Plan, compile_plan
 from seamline.runtime.result import RunResult
 from seamline.steps import Step, StepPolicy, make_step
 from seamline.store import RunStore, open_store
-from seamline.events import Event
+from seamline.events import Event, RunStarted
 from seamline.exceptions import StoreError
 from seamline.store.base import PendingApproval, RunSummary
 
@@ -64,6 +65,7 @@ class Pipeline:
         self._approvals: dict[str, ApprovalSpec] = {}
         self._plan: Plan | None = None
         self._input_adapters = {k: TypeAdapter(v) for k, v in self.inputs.items()}
+        self.source: str | None = sys._getframe(1).f_globals.get("__file__")
 
     # -- building ------------------------------------------------------------------------
 
@@ -257,7 +259,12 @@ class Pipeline:
             plan, opened, run_id or new_run_id(),
             gates=gates, budget=run_budget, model=model or self.model, deps=deps,
         )
-        options = {"gates": gates, "model": execution.model, "budget": run_budget.as_dict()}
+        options = {
+            "gates": gates,
+            "model": getattr(execution.model, "name", execution.model),
+            "budget": run_budget.as_dict(),
+            "source": self.source,  # lets `seamline resume RUN_ID` find the pipeline's code
+        }
         try:
             await execution.execute(execution.start(values, options))
         except RunFailed as e:
@@ -295,6 +302,72 @@ class Pipeline:
         finally:
             if isinstance(store, str):
                 await opened.close()
+        return execution_result(execution, self.name)
+
+    async def decide(
+        self,
+        approval_id: str,
+        decision: Literal["approve", "reject", "edit"],
+        *,
+        store: str | RunStore,
+        reason: str | None = None,
+        edit: Any = None,
+        reviewer: str | None = None,
+        route_to: str | None = None,
+        resume: bool = True,
+    ) -> RunResult | None:
+        """Decide a pending approval (from any process), then, by default, resume the run.
+
+        A rejection sends the work back to the step (or `route_to`) with `reason` as
+        feedback; an edit replaces the artifact after validating it against its type.
+        """
+        from seamline.approvals import decide
+
+        opened = await open_store(store)
+        try:
+            run_id = await decide(
+                opened, approval_id, decision, reason=reason, edit=edit, reviewer=reviewer,
+                route_to=route_to, pipeline=self,
+            )
+            if not resume:
+                return None
+            return await self.resume(run_id, store=opened)
+        finally:
+            if isinstance(store, str):
+                await opened.close()
+
+    async def replay(self, run_id: str, *, store: str | RunStore) -> RunResult:
+        """Re-run a recorded run offline against its recorded model and tool calls.
+
+        Raises:
+            ReplayDivergence: the first request that differs from the recording, naming the step.
+        """
+        from seamline.exceptions import ReplayDivergence
+        from seamline.runtime.replay import Recording
+
+        opened = await open_store(store)
+        try:
+            events = await opened.load(run_id)
+        finally:
+            if isinstance(store, str):
+                await opened.close()
+        started = events[0]
+        if not isinstance(started, RunStarted) or started.pipeline != self.name:
+            raise PipelineError(f"run {run_id!r} was not made by pipeline {self.name!r}")
+        options = started.options
+        recording = Recording(events)
+        execution = Execution(
+            self.validate(), _ResultOnlyLog(), run_id, gates=options.get("gates", "on"),
+            budget=Budget(**options.get("budget", {})), model=options.get("model"), deps=None,
+            recording=recording,
+        )
+        try:
+            await execution.execute(execution.start(self._coerce_inputs(started.inputs), options))
+        except RunFailed as e:  # the recorded run failed too: its replay reproduces that
+            return _failed(execution, e, raise_on_failure=False)
+        left = recording.unused()
+        if left:
+            raise ReplayDivergence(left[0].split(" ")[0], "the replay made fewer calls than recorded: " + "; ".join(left))
         return execution_result(execution, self.name)
 
     def run_sync(self, inputs: Mapping[str, Any] | None = None, **options: Any) -> RunResult:

@@ -235,5 +235,15 @@ class StepContext(Generic[DepsT]):
         """
         return await self._execution.generate(self, output_type, prompt, system, model, examples)
 
+    async def call_tool(
+        self, name: str, fn: Callable[..., Any], /, *, returns: type[T] | None = None, **arguments: Any
+    ) -> Any:
+        """Call a tool and record the call (request and response) for replay.
+
+        In a replay the recorded response is returned instead of calling `fn`. Give
+        `returns` a Pydantic type when the tool returns a model, so a replay rebuilds it.
+        """
+        return await self._execution.call_tool(self, name, fn, returns, arguments)
+
     def __repr__(self) -> str:
         return f"StepContext(run_id={self.run_id!r}, step={self.step!r}, attempt={self.attempt})"

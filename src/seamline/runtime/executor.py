@@ -13,6 +13,7 @@ durable before anything downstream of it starts.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import random
 import time
@@ -22,6 +23,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from seamline.events import (
     ApprovalRequested,
@@ -36,11 +38,13 @@ from seamline.events import (
     StepFinished,
     StepSkipped,
     StepStarted,
+    ToolCalled,
 )
 from seamline.exceptions import (
     BudgetExceeded,
     GateRejected,
     InvalidOutput,
+    ReplayDivergence,
     Retry,
     RunFailed,
     SeamlineError,
@@ -115,7 +119,7 @@ class Execution:
         # What only some runs need is created on first use: at thousands of concurrent
         # runs, every container allocated per run shows up as garbage-collector time.
         self.trouble: dict[Unit, UnitTrouble] = _NONE
-        self.items: dict[Unit, Any] = _NONE  # completed items of map= steps
+        self.restored: dict[Unit, Any] = _NONE  # units completed before a resume: not re-run
         self.suspended: dict[str, str] = _NONE  # step -> "approval" or "escalation"
         self.approved: frozenset[str] = frozenset()  # steps whose approval was granted
         self.model_calls = 0
@@ -138,6 +142,12 @@ class Execution:
         if trouble is None:
             trouble = self.trouble[unit] = UnitTrouble()
         return trouble
+
+    def restore(self, unit: Unit, artifact: Any) -> None:
+        """Hand back a unit completed before a resume, instead of running it again."""
+        if self.restored is _NONE:
+            self.restored = {}
+        self.restored[unit] = artifact
 
     def _suspend(self, step: str, why: str) -> None:
         if self.suspended is _NONE:
@@ -302,8 +312,8 @@ class Execution:
             self.artifacts.pop(name, None)
             if self.suspended:
                 self.suspended.pop(name, None)
-        for unit in [u for u in self.items if u[0] in stale]:
-            del self.items[unit]
+        for unit in [u for u in self.restored if (u if isinstance(u, str) else u[0]) in stale]:
+            del self.restored[unit]
         for name in stale:
             self.remaining[name] = sum(1 for up in self.plan.upstream[name] if up not in self.done)
 
@@ -337,9 +347,6 @@ class Execution:
         limit = asyncio.Semaphore(step.concurrency)
 
         async def one(index: int, item: Any) -> Any:
-            done = self.items.get((step.name, index), _PENDING)
-            if done is not _PENDING:  # completed before a resume
-                return done
             async with limit:
                 return await self._run_unit(step, index, item)
 
@@ -354,6 +361,10 @@ class Execution:
         """Attempts of one unit until its artifact passes the gate (or the ladder ends)."""
         name = step.name
         unit: Unit = name if index is None else (name, index)
+        if self.restored:
+            done = self.restored.pop(unit, _PENDING)
+            if done is not _PENDING:  # completed before a resume: never run twice
+                return done
         gate = self.plan.gates.get(name) if self.gates_mode != "off" else None
         acting = gate is not None and self.gates_mode == "on"
         policy = step.policy
@@ -377,8 +388,8 @@ class Execution:
                         result = await call if step.is_async else call
                 else:
                     result = await call if step.is_async else call
-            except (RunFailed, asyncio.CancelledError):
-                raise
+            except (RunFailed, ReplayDivergence, asyncio.CancelledError):
+                raise  # ends the run; never a retry
             except Retry as signal:
                 kind = "schema" if isinstance(signal, InvalidOutput) else "retry"
                 buffer.append(
@@ -532,7 +543,7 @@ class Execution:
                     step.name, attempt, index, JudgeScore, judge.prompt(step.name, values),
                     "You are a strict reviewer. Answer only with the JSON asked for.", model, (), "judge",
                 )
-            except RunFailed:
+            except (RunFailed, ReplayDivergence):
                 raise
             except Exception as e:  # a judge that cannot answer is a gate error, not a crash
                 return judge.result(None, f"{type(e).__name__}: {e}", 0.0, time.perf_counter() - started)
@@ -557,6 +568,35 @@ class Execution:
             raise InvalidOutput(error or "the model returned no valid output")
         return output
 
+    async def call_tool(
+        self, ctx: StepContext[Any], name: str, fn: Any, returns: type[BaseModel] | None, arguments: dict[str, Any]
+    ) -> Any:
+        request = to_jsonable_python(arguments)
+        started = time.perf_counter()
+        if self.recording is not None:
+            recorded = self.recording.tool(ctx.step, ctx.index, ctx.attempt, name, request)
+            if recorded.error is not None:
+                raise RuntimeError(f"tool {name!r} failed (recorded): {recorded.error}")
+            response = recorded.response
+            return returns.model_validate(response) if returns is not None else response
+        error = None
+        try:
+            response = fn(**arguments)
+            if inspect.isawaitable(response):
+                response = await response
+        except Exception as e:
+            error, response = f"{type(e).__name__}: {e}", None
+            raise
+        finally:
+            self._buffer.append(
+                ToolCalled(
+                    seq=self._next_seq(), step=ctx.step, attempt=ctx.attempt, index=ctx.index, tool=name,
+                    request=request, response=to_jsonable_python(response), seconds=time.perf_counter() - started,
+                    error=error,
+                )
+            )
+        return response
+
     async def _call_model(
         self,
         step: str,
@@ -580,20 +620,24 @@ class Execution:
         budget = self.budget
         if budget.model_calls is not None and self.model_calls >= budget.model_calls:
             raise BudgetExceeded("model_calls", budget.model_calls, self.model_calls + 1, step=step)
-        model = get_model(model_spec)
-        request = ModelRequest(
-            model=model.name, prompt=prompt, system=system,
-            output_schema=output_type.model_json_schema(), examples=tuple(examples),
-        )
         self.model_calls += 1
-        if self.recording is not None:
+        if self.recording is not None:  # a replay: the recording answers, no model is built
+            request = ModelRequest(
+                model=getattr(model_spec, "name", model_spec), prompt=prompt, system=system,  # type: ignore[arg-type]
+                output_schema=output_type.model_json_schema(), examples=tuple(examples),
+            )
             reply = self.recording.reply(step, index, attempt, request, output_type)
         else:
+            model = get_model(model_spec)
+            request = ModelRequest(
+                model=model.name, prompt=prompt, system=system,
+                output_schema=output_type.model_json_schema(), examples=tuple(examples),
+            )
             check_model_allowed(model)
             reply = await model.generate(output_type, request)
         self._buffer.append(
             ModelCalled(
-                seq=self._next_seq(), step=step, attempt=attempt, index=index, model=model.name,
+                seq=self._next_seq(), step=step, attempt=attempt, index=index, model=request.model,
                 request=request.to_record(),
                 response={"raw_output": reply.raw_output, **reply.response},
                 input_tokens=reply.input_tokens, output_tokens=reply.output_tokens,

@@ -9,12 +9,21 @@ from seamline.store.memory import MemoryStore
 __all__ = ["MemoryStore", "PendingApproval", "RunStore", "RunSummary", "open_store"]
 
 
+_named_memory: dict[str, MemoryStore] = {}
+
+
 async def open_store(url: str | RunStore) -> RunStore:
-    """Open the store at `url` (or return a store object as is)."""
+    """Open the store at `url` (or return a store object as is).
+
+    `memory://` is a new empty store each time; `memory://name` is one store per name,
+    shared within this process (so a run and its later resume find the same log).
+    """
     if not isinstance(url, str):
         return url
     if url.startswith("memory://"):
-        return MemoryStore(url)
+        if url == "memory://":
+            return MemoryStore(url)
+        return _named_memory.setdefault(url, MemoryStore(url))
     if url.startswith("sqlite:///"):
         from seamline.store.sqlite import SQLiteStore
 

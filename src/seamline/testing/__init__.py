@@ -9,6 +9,15 @@ pytest_plugins = ["seamline.testing.pytest_plugin"]
 
 from seamline.testing.faults import MARK, FaultInjector, mark_corrupted
 from seamline.testing.guard import allow_real_models
+from seamline.testing.regression import assert_replays
 from seamline.testing.scripted import Answer, ScriptedModel
 
-__all__ = ["MARK", "Answer", "FaultInjector", "ScriptedModel", "allow_real_models", "mark_corrupted"]
+__all__ = [
+    "MARK",
+    "Answer",
+    "FaultInjector",
+    "ScriptedModel",
+    "allow_real_models",
+    "assert_replays",
+    "mark_corrupted",
+]

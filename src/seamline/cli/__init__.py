@@ -1,0 +1,37 @@
+"""The `seamline` command line. Every command has `--help` with an example."""
+
+from __future__ import annotations
+
+import typer
+
+from seamline.cli.approvals import (
+    approvals_command,
+    approve_command,
+    feedback_app,
+    reject_command,
+)
+from seamline.cli.run import run_command
+from seamline.cli.runs import replay_command, resume_command, runs_command, show_command
+
+app = typer.Typer(
+    name="seamline",
+    help="seamline: multi-step AI pipelines with typed handoffs, verification gates at every "
+    "seam, durable runs, and measured reliability.",
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("run")(run_command)
+app.command("runs")(runs_command)
+app.command("show")(show_command)
+app.command("resume")(resume_command)
+app.command("replay")(replay_command)
+app.command("approvals")(approvals_command)
+app.command("approve")(approve_command)
+app.command("reject")(reject_command)
+app.add_typer(feedback_app, name="feedback")
+
+
+def main() -> None:
+    app()

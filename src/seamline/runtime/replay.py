@@ -1,0 +1,94 @@
+"""Replay: run a pipeline again, offline, against the model and tool calls its log recorded.
+
+Each recorded call is found by (step, item, attempt) and its order within that attempt.
+The new request must equal the recorded one; the first that differs — a changed prompt,
+a changed step upstream whose output reaches a prompt, a call the recording lacks — is a
+`ReplayDivergence` naming the step. A replay that matches is a deterministic regression
+test of the pipeline's orchestration (see `seamline.testing.assert_replays`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+
+from seamline.events import Event, ModelCalled, ToolCalled
+from seamline.exceptions import ReplayDivergence
+
+if TYPE_CHECKING:
+    from seamline.models.base import ModelReply, ModelRequest
+
+T = TypeVar("T", bound=BaseModel)
+CallKey = tuple[str, int | None, int]
+
+
+def _first_difference(recorded: dict[str, Any], now: dict[str, Any]) -> str:
+    for key in sorted(set(recorded) | set(now)):
+        if recorded.get(key) != now.get(key):
+            was, is_ = str(recorded.get(key))[:200], str(now.get(key))[:200]
+            return f"the request's {key!r} changed:\n  recorded: {was!r}\n  now:      {is_!r}"
+    return "the request changed"
+
+
+class Recording:
+    """The calls of one recorded run, handed out in order per attempt."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self._models: dict[CallKey, list[ModelCalled]] = defaultdict(list)
+        self._tools: dict[CallKey, list[ToolCalled]] = defaultdict(list)
+        for e in events:
+            if isinstance(e, ModelCalled):
+                self._models[(e.step, e.index, e.attempt)].append(e)
+            elif isinstance(e, ToolCalled):
+                self._tools[(e.step, e.index, e.attempt)].append(e)
+        self._used: dict[tuple[str, CallKey], int] = defaultdict(int)
+
+    def _next(self, kind: str, calls: dict[CallKey, list[Any]], key: CallKey) -> Any:
+        position = self._used[(kind, key)]
+        recorded = calls.get(key, [])
+        if position >= len(recorded):
+            item = "" if key[1] is None else f" item {key[1]}"
+            raise ReplayDivergence(
+                key[0],
+                f"attempt {key[2]}{item} made {kind} call #{position + 1}, which the recording "
+                f"does not have (it recorded {len(recorded)})",
+            )
+        self._used[(kind, key)] = position + 1
+        return recorded[position]
+
+    def reply(
+        self, step: str, index: int | None, attempt: int, request: ModelRequest, output_type: type[T]
+    ) -> ModelReply[T]:
+        from seamline.models.base import ModelReply, validate_output
+
+        recorded: ModelCalled = self._next("model", self._models, (step, index, attempt))
+        now = request.to_record()
+        if recorded.request != now:
+            raise ReplayDivergence(step, _first_difference(recorded.request, now))
+        response = dict(recorded.response or {})
+        raw = response.pop("raw_output", None)
+        output, error = validate_output(output_type, raw)
+        return ModelReply(
+            output=output, error=error, response=response, raw_output=raw,
+            input_tokens=recorded.input_tokens, output_tokens=recorded.output_tokens,
+            cost_usd=recorded.cost_usd, seconds=0.0,
+        )
+
+    def tool(self, step: str, index: int | None, attempt: int, name: str, request: dict[str, Any]) -> ToolCalled:
+        recorded: ToolCalled = self._next("tool", self._tools, (step, index, attempt))
+        if recorded.tool != name or recorded.request != request:
+            raise ReplayDivergence(
+                step, _first_difference({"tool": recorded.tool, **recorded.request}, {"tool": name, **request})
+            )
+        return recorded
+
+    def unused(self) -> list[str]:
+        """Recorded calls the replay never made: a step now calls less than it did."""
+        left = []
+        for kind, calls in (("model", self._models), ("tool", self._tools)):
+            for key, recorded in calls.items():
+                if self._used[(kind, key)] < len(recorded):
+                    left.append(f"{key[0]} (attempt {key[2]}): {len(recorded) - self._used[(kind, key)]} {kind} call(s)")
+        return left

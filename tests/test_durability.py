@@ -1,0 +1,83 @@
+"""A killed process loses no completed step: SIGKILL mid-step, then another process
+(`seamline resume`) finishes the run, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import seamline as sl
+
+WORKER = Path(__file__).with_name("durability_worker.py")
+
+
+def _wait_for(path: Path, text: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{text!r} never appeared in {path}")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def durable_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/runs.db"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.mark.slow
+def test_sigkill_mid_step_then_resume_in_another_process(durable_store: str, tmp_path: Path) -> None:
+    side_effects = tmp_path / "side_effects.log"
+    env = {**os.environ, "SIDE_EFFECTS": str(side_effects), "HANG_ONCE": str(tmp_path / "hung")}
+    run_id = "durable-run-1"
+    child = subprocess.Popen(
+        [sys.executable, str(WORKER), "run", durable_store, run_id], env=env, cwd=tmp_path
+    )
+    try:
+        _wait_for(side_effects, "slow started")
+        time.sleep(0.2)  # let the completed steps' batches land, as they would in real life
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert child.returncode == -signal.SIGKILL
+
+    # A new process resumes it through the CLI, finding the pipeline from the run's log.
+    resumed = subprocess.run(
+        [sys.executable, "-m", "seamline", "resume", run_id, "--store", durable_store],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert f"run {run_id} succeeded" in resumed.stdout
+
+    lines = side_effects.read_text().splitlines()
+    assert lines == [
+        f"first done {run_id}/first/1",
+        f"second done {run_id}/second/1",
+        f"slow started {run_id}/slow/1",  # killed here
+        f"slow started {run_id}/slow/1",  # in flight: run again with the same key
+        f"slow done {run_id}/slow/1",
+        f"last done {run_id}/last/1",
+    ]
+
+    import asyncio
+
+    async def final() -> sl.RunStatus:
+        store = await sl.open_store(durable_store)
+        try:
+            (summary,) = [r for r in await store.runs() if r.run_id == run_id]
+            return summary.status
+        finally:
+            await store.close()
+
+    assert asyncio.run(final()) is sl.RunStatus.SUCCEEDED
