@@ -133,7 +133,9 @@ def peak_rss_mb() -> float:
 
 async def main(quick: bool) -> None:
     n, repeats = (500, 3) if quick else (5000, 7)
-    print(f"seamline {sl.__version__}, Python {sys.version.split()[0]}, {n} calls x {repeats} repeats\n")
+    print(
+        f"seamline {sl.__version__}, Python {sys.version.split()[0]}, {n} calls x {repeats} repeats\n"
+    )
 
     pipe, floor = linear_pipeline()
     inputs = {"doc": DOC}
@@ -142,8 +144,10 @@ async def main(quick: bool) -> None:
     s = await per_call(lambda: pipe.run(inputs), n, repeats)
     per_step = (s - f) / 6 * 1e6
     print("1. six no-op steps in a line")
-    print(f"   floor {f * 1e6:8.1f} µs/run   seamline {s * 1e6:8.1f} µs/run   "
-          f"overhead {per_step:6.1f} µs/step  (goal <= 10)")
+    print(
+        f"   floor {f * 1e6:8.1f} µs/run   seamline {s * 1e6:8.1f} µs/run   "
+        f"overhead {per_step:6.1f} µs/step  (goal <= 10)"
+    )
 
     mpipe, mfloor = map_pipeline()
     items = [Item(n=i) for i in range(10)]
@@ -153,8 +157,10 @@ async def main(quick: bool) -> None:
     s = await per_call(lambda: mpipe.run(minputs), n, repeats)
     per_item = (s - f) / 10 * 1e6
     print("2. map over 10 items, then fan-in")
-    print(f"   floor {f * 1e6:8.1f} µs/run   seamline {s * 1e6:8.1f} µs/run   "
-          f"overhead {per_item:6.1f} µs/item  (goal <= 15)")
+    print(
+        f"   floor {f * 1e6:8.1f} µs/run   seamline {s * 1e6:8.1f} µs/run   "
+        f"overhead {per_item:6.1f} µs/item  (goal <= 15)"
+    )
 
     spipe, sfloor = linear_pipeline(sleep=0.01)
     runs = 500 if quick else 2000
@@ -165,9 +171,13 @@ async def main(quick: bool) -> None:
     seam_rate = statistics.median(rates)
     rss_seam = peak_rss_mb()
     print(f"3. {runs} concurrent runs of six steps awaiting sleep(0.01)")
-    print(f"   floor {floor_rate:8.0f} runs/s   seamline {seam_rate:8.0f} runs/s   "
-          f"ratio {seam_rate / floor_rate:5.1%}  (goal >= 55%)")
-    print(f"   peak RSS: start {rss0:.0f} MB, after floor {rss_floor:.0f} MB, after seamline {rss_seam:.0f} MB")
+    print(
+        f"   floor {floor_rate:8.0f} runs/s   seamline {seam_rate:8.0f} runs/s   "
+        f"ratio {seam_rate / floor_rate:5.1%}  (goal >= 55%)"
+    )
+    print(
+        f"   peak RSS: start {rss0:.0f} MB, after floor {rss_floor:.0f} MB, after seamline {rss_seam:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

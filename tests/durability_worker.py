@@ -51,12 +51,18 @@ async def second(first: Doc, ctx: sl.StepContext) -> Doc:
 @pipe.step
 async def slow(second: Doc, ctx: sl.StepContext) -> Doc:
     record(f"slow started {ctx.idempotency_key}")
-    hang = os.environ.get("HANG_ONCE")
-    if hang and not Path(hang).exists():
-        Path(hang).touch()
+    if _first_time(os.environ.get("HANG_ONCE")):
         await asyncio.sleep(120)  # killed here
     record(f"slow done {ctx.idempotency_key}")
     return Doc(text=second.text + " 3")
+
+
+def _first_time(marker: str | None) -> bool:
+    """True once per marker file: the first run hangs, the resumed one does not."""
+    if not marker or Path(marker).exists():
+        return False
+    Path(marker).touch()
+    return True
 
 
 @pipe.step

@@ -74,7 +74,9 @@ async def test_reject_routes_back_with_the_reason_as_feedback() -> None:
     pipe = content_pipeline(counter)
     await pipe.run({"brief": Brief(text="tides")}, store=store)
     (pending,) = await store.pending_approvals()
-    again = await pipe.decide(pending.approval_id, "reject", store=store, reason="cite the tide tables")
+    again = await pipe.decide(
+        pending.approval_id, "reject", store=store, reason="cite the tide tables"
+    )
     assert again is not None and again.status is sl.RunStatus.WAITING
     assert "rejected by a reviewer: cite the tide tables" in again.artifacts["draft"].text
     assert counter == {"research": 1, "draft": 2}
@@ -104,7 +106,9 @@ async def test_edit_replaces_the_artifact_after_validating_it() -> None:
     with pytest.raises(sl.ApprovalError, match="the edit is not a valid 'draft' artifact"):
         await pipe.decide(pending.approval_id, "edit", store=store, edit={"text": "no version"})
     assert await store.load(pending.run_id) == log_before  # a refused edit changes nothing
-    done = await pipe.decide(pending.approval_id, "edit", store=store, edit=Draft(text="human words", version=9))
+    done = await pipe.decide(
+        pending.approval_id, "edit", store=store, edit=Draft(text="human words", version=9)
+    )
     assert done is not None and done["publish"].text == "human words" and done["draft"].version == 9
     assert counter == {"research": 1, "draft": 1, "publish": 1}
 
@@ -161,7 +165,9 @@ async def test_parallel_branches_wait_with_their_own_approvals() -> None:
     assert pending["left"].approval_id != pending["right"].approval_id
     after_left = await pipe.decide(pending["left"].approval_id, "approve", store=store)
     assert after_left is not None and after_left.status is sl.RunStatus.WAITING
-    assert [a.step for a in await store.pending_approvals()] == ["right"]  # not resolved by the other
+    assert [a.step for a in await store.pending_approvals()] == [
+        "right"
+    ]  # not resolved by the other
     done = await pipe.decide(pending["right"].approval_id, "approve", store=store)
     assert done is not None and done["join"].text == "LR"
 
@@ -178,7 +184,11 @@ async def test_escalation_becomes_an_approval_that_a_human_can_approve() -> None
     async def publish(draft: Draft) -> Post:
         return Post(text=draft.text)
 
-    pipe.gate("draft", sl.check("long enough", lambda draft: len(draft.text) > 10), on_fail=sl.escalate_to_human())
+    pipe.gate(
+        "draft",
+        sl.check("long enough", lambda draft: len(draft.text) > 10),
+        on_fail=sl.escalate_to_human(),
+    )
     result = await pipe.run({"brief": Brief(text="x")}, store=store)
     assert result.status is sl.RunStatus.NEEDS_REVIEW
     (pending,) = await store.pending_approvals()

@@ -35,7 +35,9 @@ def durable_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.mark.slow
-def test_sigkill_mid_step_then_resume_in_another_process(durable_store: str, tmp_path: Path) -> None:
+def test_sigkill_mid_step_then_resume_in_another_process(
+    durable_store: str, tmp_path: Path
+) -> None:
     side_effects = tmp_path / "side_effects.log"
     env = {**os.environ, "SIDE_EFFECTS": str(side_effects), "HANG_ONCE": str(tmp_path / "hung")}
     run_id = "durable-run-1"
@@ -55,7 +57,11 @@ def test_sigkill_mid_step_then_resume_in_another_process(durable_store: str, tmp
     # A new process resumes it through the CLI, finding the pipeline from the run's log.
     resumed = subprocess.run(
         [sys.executable, "-m", "seamline", "resume", run_id, "--store", durable_store],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert f"run {run_id} succeeded" in resumed.stdout

@@ -60,11 +60,20 @@ async def test_judge_and_check_fail_together_retry_with_both_reasons_then_pass()
 
     pipe.gate(
         "storyboard",
-        sl.check("at most 90 seconds", lambda storyboard: storyboard.duration_sec <= 90
-                 or f"duration_sec {storyboard.duration_sec} > 90"),
+        sl.check(
+            "at most 90 seconds",
+            lambda storyboard: (
+                storyboard.duration_sec <= 90 or f"duration_sec {storyboard.duration_sec} > 90"
+            ),
+        ),
         sl.check("neon lighting", lambda storyboard: "neon" in storyboard.lighting),
-        sl.judge("matches the brief", rubric="Does the storyboard tell the brief's story?",
-                 threshold=0.85, model=judge, reads=("brief",)),
+        sl.judge(
+            "matches the brief",
+            rubric="Does the storyboard tell the brief's story?",
+            threshold=0.85,
+            model=judge,
+            reads=("brief",),
+        ),
         on_fail=sl.retry(2, feedback=True),
         judges="always",
     )
@@ -85,7 +94,10 @@ async def test_judge_and_check_fail_together_retry_with_both_reasons_then_pass()
     assert second.verdict.passed and second.action == "pass"
     assert result["shots"] == Shots(count=8)  # the next step got the passing artifact
     judge_calls = [e for e in result.events if isinstance(e, ModelCalled) and e.purpose == "judge"]
-    assert len(judge_calls) == 2 and "a chase through a neon harbour" in judge_calls[0].request["prompt"]
+    assert (
+        len(judge_calls) == 2
+        and "a chase through a neon harbour" in judge_calls[0].request["prompt"]
+    )
 
 
 # -- scenario 2: the continuity critic -------------------------------------------------
@@ -221,14 +233,21 @@ async def test_judges_are_skipped_once_a_check_fails_and_the_saving_is_counted()
     )
     result = await pipe.run({"doc": DOC})
     (v,) = verdicts(result, "claim")
-    assert [(c.name, c.outcome.value) for c in v.verdict.checks] == [("positive", "failed"), ("faithful", "skipped")]
+    assert [(c.name, c.outcome.value) for c in v.verdict.checks] == [
+        ("positive", "failed"),
+        ("faithful", "skipped"),
+    ]
     assert v.verdict.skipped_judges == 1 and judge.requests == []
 
 
 async def test_a_malformed_judge_is_a_gate_error_handled_by_the_same_policy() -> None:
     judge = ScriptedModel(['{"score": "very good"}', sl.JudgeScore(score=0.95)])
     pipe = claims_pipe(ScriptedModel([Claim(amount=200, policy_id="P-1")] * 2))
-    pipe.gate("claim", sl.judge("faithful", rubric="faithful", threshold=0.8, model=judge), on_fail=sl.retry(1))
+    pipe.gate(
+        "claim",
+        sl.judge("faithful", rubric="faithful", threshold=0.8, model=judge),
+        on_fail=sl.retry(1),
+    )
     result = await pipe.run({"doc": DOC})
     first, second = verdicts(result, "claim")
     assert first.verdict.errored and not first.verdict.passed and first.action == "retry"
@@ -273,7 +292,9 @@ async def test_ladder_retry_then_fallback_model_then_escalate() -> None:
     assert models_used == ["cheap", "cheap", "strong"]
     assert result.status is sl.RunStatus.NEEDS_REVIEW
     (approval,) = result.pending_approvals
-    assert approval.reason == "escalation" and approval.artifact == Claim(amount=-5, policy_id="P-1")
+    assert approval.reason == "escalation" and approval.artifact == Claim(
+        amount=-5, policy_id="P-1"
+    )
 
 
 async def test_escalation_keeps_what_other_branches_produced() -> None:
@@ -284,7 +305,11 @@ async def test_escalation_keeps_what_other_branches_produced() -> None:
         await asyncio.sleep(0.01)
         return Doc(text=doc.text[:6])
 
-    pipe.gate("claim", sl.check("positive", lambda claim: claim.amount > 0), on_fail=sl.escalate_to_human())
+    pipe.gate(
+        "claim",
+        sl.check("positive", lambda claim: claim.amount > 0),
+        on_fail=sl.escalate_to_human(),
+    )
     result = await pipe.run({"doc": DOC})
     assert result.status is sl.RunStatus.NEEDS_REVIEW
     assert result["summary"] == Doc(text="Policy") and "claim" not in result.artifacts
@@ -352,8 +377,12 @@ async def test_reroute_reruns_an_earlier_step_with_feedback_and_recomputes_downs
 
 async def test_per_gate_attempt_budget() -> None:
     pipe = claims_pipe(ScriptedModel([Claim(amount=-1, policy_id="P-1")] * 5))
-    pipe.gate("claim", sl.check("positive", lambda claim: claim.amount > 0),
-              on_fail=sl.retry(10), max_attempts=3)
+    pipe.gate(
+        "claim",
+        sl.check("positive", lambda claim: claim.amount > 0),
+        on_fail=sl.retry(10),
+        max_attempts=3,
+    )
     with pytest.raises(sl.BudgetExceeded) as err:
         await pipe.run({"doc": DOC})
     assert err.value.budget == "attempts at the gate on 'claim'" and err.value.used == 3
@@ -445,9 +474,11 @@ async def test_fault_injector_is_seeded_and_its_corruption_is_caught() -> None:
     shadow = [await pipe.run({"doc": DOC}, gates="shadow") for _ in range(40)]
     corrupted = sum(not verdicts(r, "echo")[0].verdict.passed for r in shadow)
     assert corrupted == faults.injected and 4 <= corrupted <= 20
-    pipe2, faults2 = build(seed=3)
+    pipe2, _ = build(seed=3)
     shadow2 = [await pipe2.run({"doc": DOC}, gates="shadow") for _ in range(40)]
-    assert [r["echo"].text for r in shadow2] == [r["echo"].text for r in shadow]  # same seed, same faults
+    assert [r["echo"].text for r in shadow2] == [
+        r["echo"].text for r in shadow
+    ]  # same seed, same faults
     gated = [await pipe.run({"doc": DOC}) for _ in range(40)]
     assert all(r["echo"].text == DOC.text for r in gated)
 
@@ -468,7 +499,11 @@ async def test_fallback_model_switch_is_recorded_on_the_attempt() -> None:
     weak = ScriptedModel([Claim(amount=-1, policy_id="P-1")], name="weak")
     strong = ScriptedModel([Claim(amount=3, policy_id="P-1")], name="strong")
     pipe = claims_pipe(weak)
-    pipe.gate("claim", sl.check("positive", lambda claim: claim.amount > 0), on_fail=sl.fallback_model(strong))  # type: ignore[arg-type]
+    pipe.gate(
+        "claim",
+        sl.check("positive", lambda claim: claim.amount > 0),
+        on_fail=sl.fallback_model(strong),
+    )  # type: ignore[arg-type]
     result = await pipe.run({"doc": DOC})
     assert result.ok
     starts = [e for e in result.events if isinstance(e, StepStarted)]

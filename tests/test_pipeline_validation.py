@@ -104,7 +104,9 @@ def test_non_pydantic_artifact_fails_at_declaration(annotation: object) -> None:
     async def claim(doc: Doc) -> Claim:
         return Claim(amount=1)
 
-    claim.__annotations__["return"] = eval(annotation) if isinstance(annotation, str) else annotation
+    claim.__annotations__["return"] = (
+        eval(annotation) if isinstance(annotation, str) else annotation
+    )
     with pytest.raises(sl.PipelineError) as err:
         pipe.step(claim)
     assert "step 'claim': returns" in str(err.value)
@@ -214,7 +216,9 @@ def test_gate_on_unknown_step_and_bad_reroute() -> None:
     pipe2 = claims_pipe()
     pipe2.step(claim)
     pipe2.gate("claim", sl.check("x", lambda claim: True), on_fail=sl.reroute("claim"))
-    with pytest.raises(sl.PipelineError, match=r"reroute\('claim'\) must name a step upstream.*use sl.retry"):
+    with pytest.raises(
+        sl.PipelineError, match=r"reroute\('claim'\) must name a step upstream.*use sl.retry"
+    ):
         pipe2.validate()
 
 

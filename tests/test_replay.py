@@ -22,7 +22,9 @@ class Policy(BaseModel):
     limit: float
 
 
-def claims_pipeline(model: ScriptedModel, *, prompt: str = "Extract the claim", clean: str = "strip") -> sl.Pipeline:
+def claims_pipeline(
+    model: ScriptedModel, *, prompt: str = "Extract the claim", clean: str = "strip"
+) -> sl.Pipeline:
     pipe = sl.Pipeline("claims", inputs={"doc": Doc})
     lookups: list[str] = []
 
@@ -77,7 +79,9 @@ async def test_a_changed_prompt_is_a_divergence_naming_the_step() -> None:
 async def test_a_changed_upstream_step_shows_where_it_reaches_a_model() -> None:
     store = MemoryStore()
     run_id = await record(store)
-    with pytest.raises(sl.ReplayDivergence, match="(?s)replay diverged at step 'claim'.*CLAIM \\$120"):
+    with pytest.raises(
+        sl.ReplayDivergence, match=r"(?s)replay diverged at step 'claim'.*CLAIM \$120"
+    ):
         await claims_pipeline(ScriptedModel([]), clean="upper").replay(run_id, store=store)
 
 
@@ -85,7 +89,9 @@ async def test_assert_replays_fails_the_test_with_the_divergence() -> None:
     store = MemoryStore()
     run_id = await record(store)
     with pytest.raises(AssertionError, match="no longer replays: replay diverged at step 'claim'"):
-        await assert_replays(claims_pipeline(ScriptedModel([]), prompt="other"), run_id, store=store)
+        await assert_replays(
+            claims_pipeline(ScriptedModel([]), prompt="other"), run_id, store=store
+        )
 
 
 async def test_fewer_calls_than_recorded_is_a_divergence() -> None:

@@ -60,7 +60,9 @@ def shape_of(annotation: Any) -> Shape:
         annotation = args[0]
         origin = typing.get_origin(annotation)
     is_list = origin is list
-    inner = typing.get_args(annotation)[0] if is_list and typing.get_args(annotation) else annotation
+    inner = (
+        typing.get_args(annotation)[0] if is_list and typing.get_args(annotation) else annotation
+    )
     model = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
     return Shape(model, is_list, optional, annotation)
 

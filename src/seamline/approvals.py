@@ -59,22 +59,32 @@ async def decide(
             f"approval {approval_id!r} is not pending (unknown, or already decided); "
             "`seamline approvals` lists the pending ones"
         )
-    (summary,) = [r for r in await store.runs() if r.run_id == approval.run_id] or [None]
+    summary = next((r for r in await store.runs() if r.run_id == approval.run_id), None)
     if summary is not None and summary.status not in (RunStatus.WAITING, RunStatus.NEEDS_REVIEW):
         raise ApprovalError(
             f"run {approval.run_id!r} is {summary.status.value}, still being driven by a process; "
             "decide once it is waiting"
         )
     events = await store.load(approval.run_id)
-    request = next(e for e in events if isinstance(e, ApprovalRequested) and e.approval_id == approval_id)
+    request = next(
+        e for e in events if isinstance(e, ApprovalRequested) and e.approval_id == approval_id
+    )
     if pipeline is not None:
         edit = _checked_edit(pipeline, request, edit) if decision == "edit" else edit
-        if route_to is not None and route_to not in pipeline.validate().ancestors(request.step) | {request.step}:
-            raise ApprovalError(f"route_to={route_to!r} is not {request.step!r} or a step upstream of it")
+        if route_to is not None and route_to not in pipeline.validate().ancestors(request.step) | {
+            request.step
+        }:
+            raise ApprovalError(
+                f"route_to={route_to!r} is not {request.step!r} or a step upstream of it"
+            )
     decided = ApprovalDecided(
-        seq=len(events), approval_id=approval_id, decision=decision, reason=reason,
+        seq=len(events),
+        approval_id=approval_id,
+        decision=decision,
+        reason=reason,
         edit=to_jsonable_python(edit) if edit is not None else None,
-        reviewer=reviewer, route_to=route_to,
+        reviewer=reviewer,
+        route_to=route_to,
     )
     try:
         await store.append(approval.run_id, [decided])

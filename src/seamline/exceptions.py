@@ -63,7 +63,9 @@ class RunFailed(SeamlineError):
 class StepFailed(RunFailed):
     """A step raised, timed out, or returned the wrong type, on its last allowed attempt."""
 
-    def __init__(self, step: str, attempt: int, cause: BaseException | str, *, index: int | None = None):
+    def __init__(
+        self, step: str, attempt: int, cause: BaseException | str, *, index: int | None = None
+    ):
         self.attempt = attempt
         self.cause = cause
         self.index = index
@@ -77,7 +79,9 @@ class GateRejected(RunFailed):
 
     def __init__(self, step: str, reasons: list[str]):
         self.reasons = reasons
-        super().__init__(f"gate on {step!r} rejected the artifact: " + "; ".join(reasons), step=step)
+        super().__init__(
+            f"gate on {step!r} rejected the artifact: " + "; ".join(reasons), step=step
+        )
 
 
 class BudgetExceeded(RunFailed):
@@ -108,7 +112,7 @@ class ReplayDivergence(SeamlineError):
         super().__init__(f"replay diverged at step {step!r}: {detail}")
 
 
-class Retry(Exception):  # noqa: N818 - a signal, named for what the step asks for
+class Retry(Exception):
     """Raise inside a step to fail this attempt with a reason.
 
     The seam's gate policy (or, without a gate, the step's attempts) decides what

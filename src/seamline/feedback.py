@@ -52,7 +52,11 @@ def feedback_rows(logs: Mapping[str, Sequence[Event]]) -> list[FeedbackRow]:
                 verdicts.setdefault((e.step, e.index), []).append(e)
             elif isinstance(e, ApprovalRequested):
                 requests[e.approval_id] = e
-            elif isinstance(e, ApprovalDecided) and e.decision != "timeout" and e.approval_id in requests:
+            elif (
+                isinstance(e, ApprovalDecided)
+                and e.decision != "timeout"
+                and e.approval_id in requests
+            ):
                 rows.append(_row(run_id, pipeline, requests[e.approval_id], e, verdicts))
     return sorted(rows, key=lambda r: r.decided_at)
 
@@ -68,14 +72,27 @@ def _row(
     gate_passed = before[-1].verdict.passed if before else None
     human_ok = decided.decision == "approve"
     return FeedbackRow(
-        run_id=run_id, pipeline=pipeline, step=request.step, index=request.index,
-        approval_id=request.approval_id, kind=request.reason,
-        artifact=to_jsonable_python(request.artifact), decision=decided.decision,
-        reason=decided.reason, edit=decided.edit, reviewer=decided.reviewer,
-        requested_at=request.at, decided_at=decided.at,
+        run_id=run_id,
+        pipeline=pipeline,
+        step=request.step,
+        index=request.index,
+        approval_id=request.approval_id,
+        kind=request.reason,
+        artifact=to_jsonable_python(request.artifact),
+        decision=decided.decision,
+        reason=decided.reason,
+        edit=decided.edit,
+        reviewer=decided.reviewer,
+        requested_at=request.at,
+        decided_at=decided.at,
         verdicts=[
-            {"attempt": v.attempt, "passed": v.verdict.passed, "score": v.verdict.score,
-             "reasons": v.verdict.reasons, "action": v.action}
+            {
+                "attempt": v.attempt,
+                "passed": v.verdict.passed,
+                "score": v.verdict.score,
+                "reasons": v.verdict.reasons,
+                "action": v.action,
+            }
             for v in before
         ],
         gate_passed=gate_passed,

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from pydantic_core import to_jsonable_python
 
 from seamline.exceptions import PipelineError
+from seamline.models.base import Model
 from seamline.policies import Policy, retry
 from seamline.steps import Param, read_params
 from seamline.verdict import CheckResult, Outcome, Verdict
@@ -53,7 +54,9 @@ class Check:
             if inspect.isawaitable(result):
                 result = await result
         except Exception as e:  # a broken check is a failed check, never a crash
-            return CheckResult(self.name, "check", Outcome.FAILED, f"raised {type(e).__name__}: {e}")
+            return CheckResult(
+                self.name, "check", Outcome.FAILED, f"raised {type(e).__name__}: {e}"
+            )
         if result is True or result is None:
             return CheckResult(self.name, "check", Outcome.PASSED)
         if result is False:
@@ -61,7 +64,9 @@ class Check:
         if isinstance(result, str):
             return CheckResult(self.name, "check", Outcome.FAILED, result or None)
         return CheckResult(
-            self.name, "check", Outcome.FAILED,
+            self.name,
+            "check",
+            Outcome.FAILED,
             f"returned {type(result).__name__}; a check returns True, False or a reason string",
         )
 
@@ -84,7 +89,7 @@ class Judge:
     name: str
     rubric: str
     threshold: float
-    model: str | None = None
+    model: str | Model | None = None
     reads: tuple[str, ...] = ()  # upstream inputs/artifacts shown to the judge as context
 
     def prompt(self, step: str, values: Mapping[str, Any]) -> str:
@@ -98,15 +103,30 @@ class Judge:
             "Score from 0.0 to 1.0 how well the artifact meets the rubric, and list what falls short."
         )
 
-    def result(self, score: JudgeScore | None, error: str | None, cost: float, seconds: float) -> CheckResult:
+    def result(
+        self, score: JudgeScore | None, error: str | None, cost: float, seconds: float
+    ) -> CheckResult:
         if score is None:
-            return CheckResult(self.name, "judge", Outcome.ERROR, f"judge output malformed: {error}", None, cost, seconds)
+            return CheckResult(
+                self.name,
+                "judge",
+                Outcome.ERROR,
+                f"judge output malformed: {error}",
+                None,
+                cost,
+                seconds,
+            )
         if score.score >= self.threshold:
             return CheckResult(self.name, "judge", Outcome.PASSED, None, score.score, cost, seconds)
         why = "; ".join(score.reasons) or "no reasons given"
         return CheckResult(
-            self.name, "judge", Outcome.FAILED,
-            f"scored {score.score:.2f} < {self.threshold:.2f}: {why}", score.score, cost, seconds,
+            self.name,
+            "judge",
+            Outcome.FAILED,
+            f"scored {score.score:.2f} < {self.threshold:.2f}: {why}",
+            score.score,
+            cost,
+            seconds,
         )
 
 
@@ -116,7 +136,12 @@ def check(name: str, fn: Callable[..., Any]) -> Check:
 
 
 def judge(
-    name: str, rubric: str, threshold: float = 0.8, *, model: str | None = None, reads: Sequence[str] = ()
+    name: str,
+    rubric: str,
+    threshold: float = 0.8,
+    *,
+    model: str | Model | None = None,
+    reads: Sequence[str] = (),
 ) -> Judge:
     """An LLM judge. `model` defaults to the step's model; `reads` adds upstream context."""
     if not 0.0 <= threshold <= 1.0:
@@ -146,7 +171,9 @@ class Gate:
             r = await c.run(values, names)
             if r.outcome is not Outcome.PASSED:
                 failed = True
-            results.append(r if r.outcome is Outcome.PASSED else _timed(r, time.perf_counter() - started))
+            results.append(
+                r if r.outcome is Outcome.PASSED else _timed(r, time.perf_counter() - started)
+            )
         for j in self.judges:
             if failed and self.judges_run != "always":  # a failed check already decided
                 results.append(CheckResult(j.name, "judge", Outcome.SKIPPED))

@@ -12,16 +12,16 @@ from typing import Any, Literal, TypeVar, overload
 
 from pydantic import TypeAdapter, ValidationError
 
-from seamline.exceptions import PipelineError, RunFailed
+from seamline.events import Event, RunStarted
+from seamline.exceptions import PipelineError, RunFailed, StoreError
 from seamline.gates import Check, Gate, Judge, make_gate
+from seamline.models.base import Model
 from seamline.policies import Budget, Policy
 from seamline.runtime.executor import Execution
 from seamline.runtime.plan import ApprovalSpec, Plan, compile_plan
 from seamline.runtime.result import RunResult
 from seamline.steps import Step, StepPolicy, make_step
 from seamline.store import RunStore, open_store
-from seamline.events import Event, RunStarted
-from seamline.exceptions import StoreError
 from seamline.store.base import PendingApproval, RunSummary
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,7 +53,7 @@ class Pipeline:
         name: str,
         inputs: Mapping[str, Any] | None = None,
         *,
-        model: str | None = None,
+        model: str | Model | None = None,
         budget: Budget | None = None,
     ) -> None:
         self.name = name
@@ -70,7 +70,7 @@ class Pipeline:
     # -- building ------------------------------------------------------------------------
 
     @overload
-    def step(self, fn: F, /) -> F: ...
+    def step(self, fn: F) -> F: ...
 
     @overload
     def step(
@@ -83,13 +83,12 @@ class Pipeline:
         attempts: int = 1,
         backoff: float = 0.1,
         timeout: float | None = None,
-        model: str | None = None,
+        model: str | Model | None = None,
     ) -> Callable[[F], F]: ...
 
-    def step(
+    def step(  # the implementation is untyped where the overloads say it all
         self,
-        fn: F | None = None,
-        /,
+        fn: Callable[..., Any] | None = None,
         *,
         name: str | None = None,
         map: str | None = None,
@@ -98,8 +97,8 @@ class Pipeline:
         attempts: int = 1,
         backoff: float = 0.1,
         timeout: float | None = None,
-        model: str | None = None,
-    ) -> F | Callable[[F], F]:
+        model: str | Model | None = None,
+    ) -> Any:
         """Declare a step. Its parameters name what it reads; its return annotation is its artifact.
 
         Args:
@@ -114,9 +113,15 @@ class Pipeline:
         """
         policy = StepPolicy(attempts=attempts, backoff=backoff, timeout=timeout)
 
-        def register(f: F) -> F:
+        def register(f: Callable[..., Any]) -> Callable[..., Any]:
             step = make_step(
-                f, name=name, policy=policy, map=map, concurrency=concurrency, when=when, model=model
+                f,
+                name=name,
+                policy=policy,
+                map=map,
+                concurrency=concurrency,
+                when=when,
+                model=model,
             )
             if step.name in self._steps:
                 raise PipelineError(
@@ -180,7 +185,9 @@ class Pipeline:
         if self._plan is None:
             if not self._steps:
                 raise PipelineError(f"pipeline {self.name!r} has no steps; add one with @pipe.step")
-            self._plan = compile_plan(self.name, self.inputs, self._steps, self._gates, self._approvals)
+            self._plan = compile_plan(
+                self.name, self.inputs, self._steps, self._gates, self._approvals
+            )
         return self._plan
 
     @property
@@ -223,7 +230,7 @@ class Pipeline:
         store: str | RunStore | None = None,
         gates: GateMode = "on",
         run_id: str | None = None,
-        model: str | None = None,
+        model: str | Model | None = None,
         budget: Budget | None = None,
         deps: Any = None,
         raise_on_failure: bool = True,
@@ -256,8 +263,13 @@ class Pipeline:
         run_budget = budget or self.budget
         opened = await open_store(store) if store is not None else _ResultOnlyLog()
         execution = Execution(
-            plan, opened, run_id or new_run_id(),
-            gates=gates, budget=run_budget, model=model or self.model, deps=deps,
+            plan,
+            opened,
+            run_id or new_run_id(),
+            gates=gates,
+            budget=run_budget,
+            model=model or self.model,
+            deps=deps,
         )
         options = {
             "gates": gates,
@@ -279,7 +291,7 @@ class Pipeline:
         run_id: str,
         *,
         store: str | RunStore,
-        model: str | None = None,
+        model: str | Model | None = None,
         deps: Any = None,
         raise_on_failure: bool = True,
     ) -> RunResult:
@@ -326,8 +338,14 @@ class Pipeline:
         opened = await open_store(store)
         try:
             run_id = await decide(
-                opened, approval_id, decision, reason=reason, edit=edit, reviewer=reviewer,
-                route_to=route_to, pipeline=self,
+                opened,
+                approval_id,
+                decision,
+                reason=reason,
+                edit=edit,
+                reviewer=reviewer,
+                route_to=route_to,
+                pipeline=self,
             )
             if not resume:
                 return None
@@ -357,8 +375,13 @@ class Pipeline:
         options = started.options
         recording = Recording(events)
         execution = Execution(
-            self.validate(), _ResultOnlyLog(), run_id, gates=options.get("gates", "on"),
-            budget=Budget(**options.get("budget", {})), model=options.get("model"), deps=None,
+            self.validate(),
+            _ResultOnlyLog(),
+            run_id,
+            gates=options.get("gates", "on"),
+            budget=Budget(**options.get("budget", {})),
+            model=options.get("model"),
+            deps=None,
             recording=recording,
         )
         try:
@@ -367,7 +390,10 @@ class Pipeline:
             return _failed(execution, e, raise_on_failure=False)
         left = recording.unused()
         if left:
-            raise ReplayDivergence(left[0].split(" ")[0], "the replay made fewer calls than recorded: " + "; ".join(left))
+            raise ReplayDivergence(
+                left[0].split(" ")[0],
+                "the replay made fewer calls than recorded: " + "; ".join(left),
+            )
         return execution_result(execution, self.name)
 
     def run_sync(self, inputs: Mapping[str, Any] | None = None, **options: Any) -> RunResult:
@@ -409,7 +435,9 @@ def _failed(execution: Execution, error: RunFailed, raise_on_failure: bool) -> R
     return result
 
 
-def execution_result(execution: Execution, pipeline: str, error: RunFailed | None = None) -> RunResult:
+def execution_result(
+    execution: Execution, pipeline: str, error: RunFailed | None = None
+) -> RunResult:
     from seamline.events import RunFinished, RunStatus
 
     last = execution.log[-1] if execution.log else None

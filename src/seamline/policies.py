@@ -119,4 +119,8 @@ class Budget:
     seconds: float | None = None
 
     def as_dict(self) -> dict[str, float]:
-        return {k: v for k in ("model_calls", "tokens", "cost_usd", "seconds") if (v := getattr(self, k)) is not None}
+        return {
+            k: v
+            for k in ("model_calls", "tokens", "cost_usd", "seconds")
+            if (v := getattr(self, k)) is not None
+        }

@@ -19,6 +19,7 @@ from seamline._typing import Shape, describe, shape_of
 from seamline.exceptions import PipelineError
 
 if TYPE_CHECKING:
+    from seamline.models.base import Model
     from seamline.runtime.executor import Execution
 
 T = TypeVar("T", bound=BaseModel)
@@ -108,7 +109,7 @@ class Step:
     concurrency: int = 16  # items of a map= step in flight at once
     when: Callable[..., Any] | None = None
     when_params: tuple[Param, ...] = ()
-    model: str | None = None  # default model for ctx.generate in this step
+    model: str | Model | None = None  # default model for ctx.generate in this step
     # The parameter names in call order, when the step can be called positionally (no
     # context, not a map= step): the executor's cheapest way to pass the artifacts.
     arg_names: tuple[str, ...] | None = None
@@ -131,7 +132,7 @@ def make_step(
     map: str | None,
     concurrency: int,
     when: Callable[..., Any] | None,
-    model: str | None,
+    model: str | Model | None,
 ) -> Step:
     """Read a step function's signature, checking what can be checked without the other steps."""
     step_name = name or fn.__name__
@@ -155,8 +156,12 @@ def make_step(
     when_params: list[Param] = []
     if when is not None:
         when_params, _ = read_params(when, owner=step_name, what="when= condition")
-    positional = ctx_param is None and map is None and all(
-        p.kind is p.POSITIONAL_OR_KEYWORD for p in inspect.signature(fn).parameters.values()
+    positional = (
+        ctx_param is None
+        and map is None
+        and all(
+            p.kind is p.POSITIONAL_OR_KEYWORD for p in inspect.signature(fn).parameters.values()
+        )
     )
     return Step(
         name=step_name,
@@ -199,7 +204,7 @@ class StepContext(Generic[DepsT]):
         attempt: int,
         index: int | None,
         feedback: Sequence[str],
-        model: str | None,
+        model: str | Model | None,
     ) -> None:
         self._execution = execution
         self.run_id: str = execution.run_id
@@ -221,7 +226,7 @@ class StepContext(Generic[DepsT]):
         prompt: str,
         *,
         system: str | None = None,
-        model: str | None = None,
+        model: str | Model | None = None,
         examples: Sequence[tuple[str, str]] = (),
     ) -> T:
         """Ask a model for an artifact of `output_type`, validated.
@@ -236,7 +241,13 @@ class StepContext(Generic[DepsT]):
         return await self._execution.generate(self, output_type, prompt, system, model, examples)
 
     async def call_tool(
-        self, name: str, fn: Callable[..., Any], /, *, returns: type[T] | None = None, **arguments: Any
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        /,
+        *,
+        returns: type[T] | None = None,
+        **arguments: Any,
     ) -> Any:
         """Call a tool and record the call (request and response) for replay.
 

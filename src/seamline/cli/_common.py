@@ -8,7 +8,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, cast
 
 import typer
 from pydantic_core import to_jsonable_python
@@ -56,6 +56,15 @@ def load_pipeline(target: str) -> Pipeline:
             + (f"; it has {found}: use {location}:{found[0]}" if found else "")
         )
     return pipe
+
+
+GateMode = Literal["on", "shadow", "off"]
+
+
+def gate_mode(value: str) -> GateMode:
+    if value not in ("on", "shadow", "off"):
+        raise fail(f"--gates {value!r}: use on, shadow or off")
+    return cast(GateMode, value)
 
 
 def print_json(value: Any) -> None:

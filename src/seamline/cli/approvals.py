@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.table import Table
 
-from seamline.approvals import decide
+from seamline.approvals import Decision, decide
 from seamline.cli._common import STORE_HELP, console, fail, pipeline_for_run, print_json, store_url
 from seamline.cli.runs import PIPELINE_HELP, _run
 from seamline.feedback import agreement, feedback_rows, load_logs, write_rows
@@ -49,16 +49,34 @@ def approvals_command(
     console.print(table if pending else "no approvals waiting")
 
 
-def _decide(approval_id: str, decision: str, *, store: str | None, reason: str | None, edit: Any,
-            reviewer: str | None, route_to: str | None, pipeline: str | None, resume: bool) -> None:
+def _decide(
+    approval_id: str,
+    decision: str,
+    *,
+    store: str | None,
+    reason: str | None,
+    edit: Any,
+    reviewer: str | None,
+    route_to: str | None,
+    pipeline: str | None,
+    resume: bool,
+) -> None:
     async def go() -> Any:
         opened = await open_store(store_url(store))
         try:
             pending = {a.approval_id: a for a in await opened.pending_approvals()}
             run_id = pending[approval_id].run_id if approval_id in pending else None
             pipe = pipeline_for_run(await opened.load(run_id), pipeline) if run_id else None
-            run_id = await decide(opened, approval_id, decision, reason=reason, edit=edit,  # type: ignore[arg-type]
-                                  reviewer=reviewer, route_to=route_to, pipeline=pipe)
+            run_id = await decide(
+                opened,
+                approval_id,
+                cast(Decision, decision),
+                reason=reason,
+                edit=edit,
+                reviewer=reviewer,
+                route_to=route_to,
+                pipeline=pipe,
+            )
             if resume and pipe is not None:
                 return await pipe.resume(run_id, store=opened, raise_on_failure=False)
             return None
@@ -73,8 +91,15 @@ def _decide(approval_id: str, decision: str, *, store: str | None, reason: str |
 
 def approve_command(
     approval_id: Annotated[str, typer.Argument(help="From `seamline approvals`.")],
-    edit: Annotated[Path | None, typer.Option(help="A JSON file with a corrected artifact, which replaces it (validated against its type).")] = None,
-    reviewer: Annotated[str | None, typer.Option(help="Who decided (for the feedback dataset).")] = None,
+    edit: Annotated[
+        Path | None,
+        typer.Option(
+            help="A JSON file with a corrected artifact, which replaces it (validated against its type)."
+        ),
+    ] = None,
+    reviewer: Annotated[
+        str | None, typer.Option(help="Who decided (for the feedback dataset).")
+    ] = None,
     pipeline: Annotated[str | None, typer.Option(help=PIPELINE_HELP)] = None,
     resume: Annotated[bool, typer.Option(help="Resume the run right away.")] = True,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
@@ -86,14 +111,27 @@ def approve_command(
         seamline approve 18a2f0c3b1-4c2d1e0001.12 --reviewer ana --edit fixed_claim.json
     """
     artifact = json.loads(edit.read_text()) if edit else None
-    _decide(approval_id, "edit" if edit else "approve", store=store, reason=None, edit=artifact,
-            reviewer=reviewer, route_to=None, pipeline=pipeline, resume=resume)
+    _decide(
+        approval_id,
+        "edit" if edit else "approve",
+        store=store,
+        reason=None,
+        edit=artifact,
+        reviewer=reviewer,
+        route_to=None,
+        pipeline=pipeline,
+        resume=resume,
+    )
 
 
 def reject_command(
     approval_id: Annotated[str, typer.Argument(help="From `seamline approvals`.")],
-    reason: Annotated[str, typer.Option(help="Why: becomes the feedback for the step that redoes the work.")],
-    route_to: Annotated[str | None, typer.Option(help="Send the work to this earlier step instead.")] = None,
+    reason: Annotated[
+        str, typer.Option(help="Why: becomes the feedback for the step that redoes the work.")
+    ],
+    route_to: Annotated[
+        str | None, typer.Option(help="Send the work to this earlier step instead.")
+    ] = None,
     reviewer: Annotated[str | None, typer.Option(help="Who decided.")] = None,
     pipeline: Annotated[str | None, typer.Option(help=PIPELINE_HELP)] = None,
     resume: Annotated[bool, typer.Option(help="Resume the run right away.")] = True,
@@ -105,17 +143,30 @@ def reject_command(
 
         seamline reject 18a2f0c3b1-4c2d1e0001.12 --reason "amount is net of deductible"
     """
-    _decide(approval_id, "reject", store=store, reason=reason, edit=None, reviewer=reviewer,
-            route_to=route_to, pipeline=pipeline, resume=resume)
+    _decide(
+        approval_id,
+        "reject",
+        store=store,
+        reason=reason,
+        edit=None,
+        reviewer=reviewer,
+        route_to=route_to,
+        pipeline=pipeline,
+        resume=resume,
+    )
 
 
 @feedback_app.command("export")
 def feedback_export_command(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the dataset.")] = Path("feedback.jsonl"),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the dataset.")
+    ] = Path("feedback.jsonl"),
     fmt: Annotated[str, typer.Option("--format", help="jsonl or parquet.")] = "jsonl",
     pipeline: Annotated[str | None, typer.Option(help="Only this pipeline's runs.")] = None,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the judge/human agreement as JSON.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the judge/human agreement as JSON.")
+    ] = False,
 ) -> None:
     """Export every human decision (artifact judged, decision, reason, edit, reviewer,
     timestamps, the gate verdicts it confirmed or overrode), and print judge/human
@@ -144,4 +195,6 @@ def feedback_export_command(
         return
     console.print(f"{len(rows)} decisions written to {output}")
     for step, a in agree.items():
-        console.print(f"  gate on {step}: human agreed with the gate on {a['agree']:.0f} of {a['decisions']:.0f} ({a['rate']:.0%})")
+        console.print(
+            f"  gate on {step}: human agreed with the gate on {a['agree']:.0f} of {a['decisions']:.0f} ({a['rate']:.0%})"
+        )

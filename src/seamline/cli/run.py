@@ -11,8 +11,23 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from seamline.cli._common import STORE_HELP, console, fail, load_pipeline, print_json, store_url
-from seamline.events import Event, GateEvaluated, StepErrored, StepFinished, StepSkipped, StepStarted
+from seamline.cli._common import (
+    STORE_HELP,
+    console,
+    fail,
+    gate_mode,
+    load_pipeline,
+    print_json,
+    store_url,
+)
+from seamline.events import (
+    Event,
+    GateEvaluated,
+    StepErrored,
+    StepFinished,
+    StepSkipped,
+    StepStarted,
+)
 from seamline.exceptions import RunFailed, SeamlineError
 from seamline.pipeline import Pipeline
 from seamline.runtime.result import RunResult
@@ -69,12 +84,21 @@ class _Watched:
 
 
 def run_command(
-    target: Annotated[str, typer.Argument(help="The pipeline: path/to/pipeline.py:pipe or module:pipe.")],
-    input: Annotated[Path, typer.Option("--input", "-i", help="JSON file: an object with a value per pipeline input.")],
+    target: Annotated[
+        str, typer.Argument(help="The pipeline: path/to/pipeline.py:pipe or module:pipe.")
+    ],
+    input: Annotated[
+        Path,
+        typer.Option("--input", "-i", help="JSON file: an object with a value per pipeline input."),
+    ],
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
     gates: Annotated[str, typer.Option(help="on (gates act), shadow (record only), off.")] = "on",
-    model: Annotated[str | None, typer.Option(help="Default model, e.g. local or openai:gpt-4o-mini.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON, no live view.")] = False,
+    model: Annotated[
+        str | None, typer.Option(help="Default model, e.g. local or openai:gpt-4o-mini.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON, no live view.")
+    ] = False,
 ) -> None:
     """Run a pipeline once on the inputs in a JSON file, showing each step as it goes.
 
@@ -89,15 +113,21 @@ def run_command(
     except (SeamlineError, OSError, json.JSONDecodeError) as e:
         raise fail(str(e)) from None
 
+    mode = gate_mode(gates)
+
     async def go() -> RunResult:
         opened = await open_store(store_url(store))
         try:
             if as_json:
-                return await pipe.run(inputs, store=opened, gates=gates, model=model, raise_on_failure=False)  # type: ignore[arg-type]
+                return await pipe.run(
+                    inputs, store=opened, gates=mode, model=model, raise_on_failure=False
+                )
             board = StepBoard(pipe)
             with Live(board.render(), console=console, refresh_per_second=8) as live:
                 watched = _Watched(opened, board, live)
-                return await pipe.run(inputs, store=watched, gates=gates, model=model, raise_on_failure=False)  # type: ignore[arg-type]
+                return await pipe.run(
+                    inputs, store=watched, gates=mode, model=model, raise_on_failure=False
+                )
         finally:
             await opened.close()
 
@@ -106,14 +136,17 @@ def run_command(
     except SeamlineError as e:
         raise fail(str(e)) from None
     if as_json:
-        print_json({
-            "run_id": result.run_id, "status": result.status, "artifacts": result.artifacts,
-            "error": str(result.error) if result.error else None,
-        })
+        print_json(
+            {
+                "run_id": result.run_id,
+                "status": result.status,
+                "artifacts": result.artifacts,
+                "error": str(result.error) if result.error else None,
+            }
+        )
     else:
         console.print(f"run [bold]{result.run_id}[/] {result.status.value}")
         if isinstance(result.error, RunFailed):
             console.print(f"[red]{result.error}[/]")
         console.print(f"see it with: seamline show {result.run_id}")
     raise typer.Exit(0 if result.status.value in ("succeeded", "waiting", "needs_review") else 1)
-

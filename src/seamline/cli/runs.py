@@ -36,7 +36,12 @@ def _when(ts: float) -> str:
 
 
 def runs_command(
-    status: Annotated[str | None, typer.Option(help="Only runs with this status (running, waiting, needs_review, succeeded, failed, cancelled).")] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help="Only runs with this status (running, waiting, needs_review, succeeded, failed, cancelled)."
+        ),
+    ] = None,
     pipeline: Annotated[str | None, typer.Option(help="Only runs of this pipeline.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
@@ -51,7 +56,9 @@ def runs_command(
     try:
         wanted = RunStatus(status) if status else None
     except ValueError:
-        raise fail(f"unknown status {status!r}; use one of {[s.value for s in RunStatus]}") from None
+        raise fail(
+            f"unknown status {status!r}; use one of {[s.value for s in RunStatus]}"
+        ) from None
 
     async def go() -> list[Any]:
         opened = await open_store(store_url(store))
@@ -66,7 +73,14 @@ def runs_command(
         return
     table = Table("run", "pipeline", "status", "started", "updated", "error")
     for r in found:
-        table.add_row(r.run_id, r.pipeline, r.status.value, _when(r.created_at), _when(r.updated_at), (r.error or "")[:60])
+        table.add_row(
+            r.run_id,
+            r.pipeline,
+            r.status.value,
+            _when(r.created_at),
+            _when(r.updated_at),
+            (r.error or "")[:60],
+        )
     console.print(table if found else "no runs")
 
 
@@ -87,7 +101,9 @@ def show_command(
         return
     started = events[0]
     assert isinstance(started, RunStarted)
-    console.print(f"[bold]{run_id}[/]  pipeline [bold]{started.pipeline}[/]  gates {started.options.get('gates')}  started {_when(started.at)}")
+    console.print(
+        f"[bold]{run_id}[/]  pipeline [bold]{started.pipeline}[/]  gates {started.options.get('gates')}  started {_when(started.at)}"
+    )
     for line in _timeline(events):
         console.print(line)
 
@@ -97,7 +113,10 @@ def _timeline(events: list[Event]) -> list[str]:
     for e in events:
         item = "" if getattr(e, "index", None) is None else f"[{e.index}]"  # type: ignore[attr-defined]
         if isinstance(e, StepStarted):
-            lines.append(f"  {e.step}{item} attempt {e.attempt} started" + (f" on {e.model}" if e.model else ""))
+            lines.append(
+                f"  {e.step}{item} attempt {e.attempt} started"
+                + (f" on {e.model}" if e.model else "")
+            )
         elif isinstance(e, StepFinished):
             text = str(to_jsonable_python(e.artifact))
             lines.append(f"  {e.step}{item} attempt {e.attempt} [green]finished[/]: {text[:100]}")
@@ -106,15 +125,23 @@ def _timeline(events: list[Event]) -> list[str]:
         elif isinstance(e, StepSkipped):
             lines.append(f"  {e.step} [dim]skipped[/]: {e.reason}")
         elif isinstance(e, ModelCalled):
-            lines.append(f"    model {e.model} ({e.purpose}): {e.input_tokens}+{e.output_tokens} tokens, {e.seconds:.2f} s" + (f", [red]{e.error[:80]}[/]" if e.error else ""))
+            lines.append(
+                f"    model {e.model} ({e.purpose}): {e.input_tokens}+{e.output_tokens} tokens, {e.seconds:.2f} s"
+                + (f", [red]{e.error[:80]}[/]" if e.error else "")
+            )
         elif isinstance(e, GateEvaluated):
             mark = "[green]passed[/]" if e.verdict.passed else f"[magenta]failed → {e.action}[/]"
             reasons = "" if e.verdict.passed else ": " + "; ".join(e.verdict.reasons)[:120]
             lines.append(f"    gate {mark}{reasons}")
         elif isinstance(e, ApprovalRequested):
-            lines.append(f"  [yellow]approval {e.approval_id}[/] requested on {e.step}{item} ({e.reason})")
+            lines.append(
+                f"  [yellow]approval {e.approval_id}[/] requested on {e.step}{item} ({e.reason})"
+            )
         elif isinstance(e, ApprovalDecided):
-            lines.append(f"  [yellow]approval {e.approval_id}[/] {e.decision} by {e.reviewer or '?'}" + (f": {e.reason}" if e.reason else ""))
+            lines.append(
+                f"  [yellow]approval {e.approval_id}[/] {e.decision} by {e.reviewer or '?'}"
+                + (f": {e.reason}" if e.reason else "")
+            )
         elif isinstance(e, RunFinished):
             lines.append(f"  run [bold]{e.status.value}[/]" + (f": {e.error}" if e.error else ""))
     return lines
@@ -124,7 +151,9 @@ def resume_command(
     run_id: Annotated[str, typer.Argument(help="The run to continue.")],
     pipeline: Annotated[str | None, typer.Option(help=PIPELINE_HELP)] = None,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
-    model: Annotated[str | None, typer.Option(help="Default model, if the run used one given at run time.")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Default model, if the run used one given at run time.")
+    ] = None,
 ) -> None:
     """Continue a run from its log: after a crash, or once its approvals are decided.
 
@@ -145,7 +174,10 @@ def resume_command(
             await opened.close()
 
     result = _run(go())
-    console.print(f"run [bold]{run_id}[/] {result.status.value}" + (f": {result.error}" if result.error else ""))
+    console.print(
+        f"run [bold]{run_id}[/] {result.status.value}"
+        + (f": {result.error}" if result.error else "")
+    )
     raise typer.Exit(1 if result.status is RunStatus.FAILED else 0)
 
 
@@ -173,7 +205,9 @@ def replay_command(
             await opened.close()
 
     result = _run(go())
-    console.print(f"run [bold]{run_id}[/] replays: {result.status.value}, every request as recorded")
+    console.print(
+        f"run [bold]{run_id}[/] replays: {result.status.value}, every request as recorded"
+    )
 
 
 async def _load(store: str | None, run_id: str) -> list[Event]:

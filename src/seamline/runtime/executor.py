@@ -57,7 +57,7 @@ from seamline.steps import Step, StepContext
 from seamline.verdict import CheckResult, Verdict
 
 if TYPE_CHECKING:
-    from seamline.models import Model
+    from seamline.models.base import Model
     from seamline.runtime.plan import Plan
     from seamline.runtime.replay import Recording
     from seamline.store.base import RunStore
@@ -80,10 +80,10 @@ class UnitTrouble:
     failures: int = 0  # failed verdicts: the position on the gate's ladder
     crashes: int = 0  # attempts that raised: counted against the step's attempts
     feedback: list[str] = field(default_factory=list)
-    model: str | None = None  # set by fallback_model()
+    model: str | Model | None = None  # set by fallback_model()
 
 
-class Reroute(Exception):  # noqa: N818 - internal control flow, never escapes the executor
+class Reroute(Exception):
     def __init__(self, target: str):
         self.target = target
 
@@ -99,7 +99,7 @@ class Execution:
         *,
         gates: str,
         budget: Budget,
-        model: str | None,
+        model: str | Model | None,
         deps: Any,
         recording: Recording | None = None,
     ) -> None:
@@ -189,7 +189,9 @@ class Execution:
         """Begin a new run; returns the steps to execute()."""
         self.artifacts.update(inputs)
         self._buffer.append(
-            RunStarted(seq=self._next_seq(), pipeline=self.plan.pipeline, inputs=inputs, options=options)
+            RunStarted(
+                seq=self._next_seq(), pipeline=self.plan.pipeline, inputs=inputs, options=options
+            )
         )
         return list(self.plan.roots)
 
@@ -205,7 +207,9 @@ class Execution:
                     async with asyncio.timeout(self.budget.seconds):
                         await self._drive_all(ready)
                 except TimeoutError:
-                    raise BudgetExceeded("seconds", self.budget.seconds, self.budget.seconds) from None
+                    raise BudgetExceeded(
+                        "seconds", self.budget.seconds, self.budget.seconds
+                    ) from None
             elif not self.plan.branches and len(ready) == 1:
                 await self._drive(ready[0])  # a chain never spawns a task: no group needed
             else:
@@ -304,8 +308,11 @@ class Execution:
             if task is not None and task is not current and self.attempts.get(name, 0):
                 self._buffer.append(
                     StepErrored(
-                        seq=self._next_seq(), step=name, attempt=self.attempts.get(name, 0),
-                        error=f"superseded: {target!r} is being recomputed", kind="cancelled",
+                        seq=self._next_seq(),
+                        step=name,
+                        attempt=self.attempts.get(name, 0),
+                        error=f"superseded: {target!r} is being recomputed",
+                        kind="cancelled",
                     )
                 )
             self.done.discard(name)
@@ -324,7 +331,9 @@ class Execution:
         assert step.when is not None
         if step.when(**{p.name: self.artifacts[p.name] for p in step.when_params}):
             return True
-        self._buffer.append(StepSkipped(seq=self._next_seq(), step=step.name, reason="when= was false"))
+        self._buffer.append(
+            StepSkipped(seq=self._next_seq(), step=step.name, reason="when= was false")
+        )
         self.artifacts[step.name] = None
         return False
 
@@ -377,7 +386,15 @@ class Execution:
             model = trouble.model if trouble is not None else None
             seq = self._seq
             self._seq = seq + 1
-            buffer.append(StepStarted(seq=seq, step=name, attempt=attempt, index=index, model=model))
+            buffer.append(
+                StepStarted(
+                    seq=seq,
+                    step=name,
+                    attempt=attempt,
+                    index=index,
+                    model=model if model is None or isinstance(model, str) else model.name,
+                )
+            )
             try:
                 if step.arg_names is not None:  # the common case, kept cheap: no kwargs dict
                     call = step.fn(*map(artifacts.__getitem__, step.arg_names))
@@ -393,19 +410,30 @@ class Execution:
             except Retry as signal:
                 kind = "schema" if isinstance(signal, InvalidOutput) else "retry"
                 buffer.append(
-                    StepErrored(seq=self._next_seq(), step=name, attempt=attempt, index=index, error=signal.reason, kind="retry")
+                    StepErrored(
+                        seq=self._next_seq(),
+                        step=name,
+                        attempt=attempt,
+                        index=index,
+                        error=signal.reason,
+                        kind="retry",
+                    )
                 )
                 if acting:
                     assert gate is not None
                     verdict = schema_verdict(kind, signal.reason)
-                    outcome = await self._on_failed_verdict(gate, unit, index, attempt, verdict, None)
+                    outcome = await self._on_failed_verdict(
+                        gate, unit, index, attempt, verdict, None
+                    )
                     if outcome is not None:
                         return outcome
                     continue
                 await self._crashed(step, unit, index, attempt, signal.reason)
                 continue
             except TimeoutError:
-                await self._errored(step, unit, index, attempt, f"timed out after {policy.timeout:g} s", "timeout")
+                await self._errored(
+                    step, unit, index, attempt, f"timed out after {policy.timeout:g} s", "timeout"
+                )
                 continue
             except Exception as e:
                 await self._errored(step, unit, index, attempt, e, "exception")
@@ -413,14 +441,19 @@ class Execution:
 
             if type(result) is not step.returns.model and not step.returns.holds(result):
                 await self._errored(
-                    step, unit, index, attempt,
+                    step,
+                    unit,
+                    index,
+                    attempt,
                     f"returned {type(result).__name__}, but its annotation says {step.returns.annotation!r}",
                     "type",
                 )
                 continue
             seq = self._seq
             self._seq = seq + 1
-            buffer.append(StepFinished(seq=seq, step=name, attempt=attempt, artifact=result, index=index))
+            buffer.append(
+                StepFinished(seq=seq, step=name, attempt=attempt, artifact=result, index=index)
+            )
             if gate is None:
                 await self.flush()
                 return result
@@ -433,7 +466,11 @@ class Execution:
             if verdict.passed or not acting:
                 buffer.append(
                     GateEvaluated(
-                        seq=self._next_seq(), step=name, attempt=attempt, index=index, verdict=verdict,
+                        seq=self._next_seq(),
+                        step=name,
+                        attempt=attempt,
+                        index=index,
+                        verdict=verdict,
                         action="pass" if acting else "shadow",
                     )
                 )
@@ -444,7 +481,13 @@ class Execution:
                 return outcome
 
     def _kwargs(
-        self, step: Step, index: int | None, item: Any, attempt: int, trouble: UnitTrouble | None, model: str | None
+        self,
+        step: Step,
+        index: int | None,
+        item: Any,
+        attempt: int,
+        trouble: UnitTrouble | None,
+        model: str | Model | None,
     ) -> dict[str, Any]:
         artifacts = self.artifacts
         kwargs = {p.name: artifacts[p.name] for p in step.params}
@@ -452,13 +495,23 @@ class Execution:
             kwargs[step.map] = item  # type: ignore[index]
         if step.ctx_param is not None:
             kwargs[step.ctx_param] = StepContext(
-                self, step.name, attempt, index, trouble.feedback if trouble is not None else (),
+                self,
+                step.name,
+                attempt,
+                index,
+                trouble.feedback if trouble is not None else (),
                 model or step.model or self.model,
             )
         return kwargs
 
     async def _on_failed_verdict(
-        self, gate: Gate, unit: Unit, index: int | None, attempt: int, verdict: Verdict, artifact: Any
+        self,
+        gate: Gate,
+        unit: Unit,
+        index: int | None,
+        attempt: int,
+        verdict: Verdict,
+        artifact: Any,
     ) -> Any:
         """Apply the gate's ladder to a failed verdict. Returns None to try the unit again,
         `_PENDING` when it escalated; raises to reroute or end the run."""
@@ -467,13 +520,26 @@ class Execution:
         trouble.failures += 1
         rung = gate.policy.decide(trouble.failures)
         over_budget = gate.max_attempts is not None and attempt >= gate.max_attempts
-        action = "budget" if over_budget and rung.action not in (Action.ESCALATE, Action.FAIL) else rung.label
+        action = (
+            "budget"
+            if over_budget and rung.action not in (Action.ESCALATE, Action.FAIL)
+            else rung.label
+        )
         self._buffer.append(
-            GateEvaluated(seq=self._next_seq(), step=name, attempt=attempt, index=index, verdict=verdict, action=action)
+            GateEvaluated(
+                seq=self._next_seq(),
+                step=name,
+                attempt=attempt,
+                index=index,
+                verdict=verdict,
+                action=action,
+            )
         )
         if action == "budget":
             await self.flush()
-            raise BudgetExceeded(f"attempts at the gate on {name!r}", gate.max_attempts or 0, attempt, step=name)
+            raise BudgetExceeded(
+                f"attempts at the gate on {name!r}", gate.max_attempts or 0, attempt, step=name
+            )
         if rung.feedback:
             target = rung.target if rung.action is Action.REROUTE else unit
             self._unit_trouble(target).feedback.extend(verdict.reasons)  # type: ignore[arg-type]
@@ -491,11 +557,24 @@ class Execution:
         return None
 
     async def _errored(
-        self, step: Step, unit: Unit, index: int | None, attempt: int, cause: BaseException | str, kind: str
+        self,
+        step: Step,
+        unit: Unit,
+        index: int | None,
+        attempt: int,
+        cause: BaseException | str,
+        kind: str,
     ) -> None:
         error = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
         self._buffer.append(
-            StepErrored(seq=self._next_seq(), step=step.name, attempt=attempt, index=index, error=error, kind=kind)
+            StepErrored(
+                seq=self._next_seq(),
+                step=step.name,
+                attempt=attempt,
+                index=index,
+                error=error,
+                kind=kind,
+            )
         )
         await self._crashed(step, unit, index, attempt, cause)
 
@@ -517,14 +596,21 @@ class Execution:
             wait *= random.uniform(0.5, 1.0)
         await asyncio.sleep(wait)
 
-    async def _request_approval(self, step: Step, artifact: Any, index: int | None, reason: str) -> None:
+    async def _request_approval(
+        self, step: Step, artifact: Any, index: int | None, reason: str
+    ) -> None:
         seq = self._next_seq()
         spec = self.plan.approvals.get(step.name)
         timeout_at = time.time() + spec.timeout if spec is not None and spec.timeout else None
         self._buffer.append(
             ApprovalRequested(
-                seq=seq, approval_id=f"{self.run_id}.{seq}", step=step.name, artifact=artifact,
-                reason=reason, index=index, timeout_at=timeout_at,
+                seq=seq,
+                approval_id=f"{self.run_id}.{seq}",
+                step=step.name,
+                artifact=artifact,
+                reason=reason,
+                index=index,
+                timeout_at=timeout_at,
             )
         )
         if reason == "escalation":
@@ -540,13 +626,22 @@ class Execution:
             started = time.perf_counter()
             try:
                 score, error, cost = await self._call_model(
-                    step.name, attempt, index, JudgeScore, judge.prompt(step.name, values),
-                    "You are a strict reviewer. Answer only with the JSON asked for.", model, (), "judge",
+                    step.name,
+                    attempt,
+                    index,
+                    JudgeScore,
+                    judge.prompt(step.name, values),
+                    "You are a strict reviewer. Answer only with the JSON asked for.",
+                    model,
+                    (),
+                    "judge",
                 )
             except (RunFailed, ReplayDivergence):
                 raise
             except Exception as e:  # a judge that cannot answer is a gate error, not a crash
-                return judge.result(None, f"{type(e).__name__}: {e}", 0.0, time.perf_counter() - started)
+                return judge.result(
+                    None, f"{type(e).__name__}: {e}", 0.0, time.perf_counter() - started
+                )
             return judge.result(score, error, cost, time.perf_counter() - started)
 
         return run_judge
@@ -557,19 +652,32 @@ class Execution:
         output_type: type[T],
         prompt: str,
         system: str | None,
-        model: str | None,
+        model: str | Model | None,
         examples: Sequence[tuple[str, str]],
     ) -> T:
         prompt = with_feedback(prompt, ctx.feedback)
         output, error, _ = await self._call_model(
-            ctx.step, ctx.attempt, ctx.index, output_type, prompt, system, model or ctx.model, examples, "step"
+            ctx.step,
+            ctx.attempt,
+            ctx.index,
+            output_type,
+            prompt,
+            system,
+            model or ctx.model,
+            examples,
+            "step",
         )
         if output is None:
             raise InvalidOutput(error or "the model returned no valid output")
         return output
 
     async def call_tool(
-        self, ctx: StepContext[Any], name: str, fn: Any, returns: type[BaseModel] | None, arguments: dict[str, Any]
+        self,
+        ctx: StepContext[Any],
+        name: str,
+        fn: Any,
+        returns: type[BaseModel] | None,
+        arguments: dict[str, Any],
     ) -> Any:
         request = to_jsonable_python(arguments)
         started = time.perf_counter()
@@ -590,8 +698,14 @@ class Execution:
         finally:
             self._buffer.append(
                 ToolCalled(
-                    seq=self._next_seq(), step=ctx.step, attempt=ctx.attempt, index=ctx.index, tool=name,
-                    request=request, response=to_jsonable_python(response), seconds=time.perf_counter() - started,
+                    seq=self._next_seq(),
+                    step=ctx.step,
+                    attempt=ctx.attempt,
+                    index=ctx.index,
+                    tool=name,
+                    request=request,
+                    response=to_jsonable_python(response),
+                    seconds=time.perf_counter() - started,
                     error=error,
                 )
             )
@@ -623,25 +737,39 @@ class Execution:
         self.model_calls += 1
         if self.recording is not None:  # a replay: the recording answers, no model is built
             request = ModelRequest(
-                model=getattr(model_spec, "name", model_spec), prompt=prompt, system=system,  # type: ignore[arg-type]
-                output_schema=output_type.model_json_schema(), examples=tuple(examples),
+                model=model_spec if isinstance(model_spec, str) else model_spec.name,
+                prompt=prompt,
+                system=system,
+                output_schema=output_type.model_json_schema(),
+                examples=tuple(examples),
             )
             reply = self.recording.reply(step, index, attempt, request, output_type)
         else:
             model = get_model(model_spec)
             request = ModelRequest(
-                model=model.name, prompt=prompt, system=system,
-                output_schema=output_type.model_json_schema(), examples=tuple(examples),
+                model=model.name,
+                prompt=prompt,
+                system=system,
+                output_schema=output_type.model_json_schema(),
+                examples=tuple(examples),
             )
             check_model_allowed(model)
             reply = await model.generate(output_type, request)
         self._buffer.append(
             ModelCalled(
-                seq=self._next_seq(), step=step, attempt=attempt, index=index, model=request.model,
+                seq=self._next_seq(),
+                step=step,
+                attempt=attempt,
+                index=index,
+                model=request.model,
                 request=request.to_record(),
                 response={"raw_output": reply.raw_output, **reply.response},
-                input_tokens=reply.input_tokens, output_tokens=reply.output_tokens,
-                cost_usd=reply.cost_usd, seconds=reply.seconds, error=reply.error, purpose=purpose,
+                input_tokens=reply.input_tokens,
+                output_tokens=reply.output_tokens,
+                cost_usd=reply.cost_usd,
+                seconds=reply.seconds,
+                error=reply.error,
+                purpose=purpose,
             )
         )
         self.tokens += reply.input_tokens + reply.output_tokens

@@ -75,7 +75,8 @@ def compile_plan(
                 raise PipelineError(
                     f"its when= condition reads {p.name!r}, which is neither a pipeline input "
                     f"nor a step ({known})",
-                    step=step.name, param=p.name,
+                    step=step.name,
+                    param=p.name,
                 )
         for p in (*step.params, *step.when_params):
             if p.name in steps and p.name not in reads:
@@ -143,19 +144,22 @@ def _check_param(
         raise PipelineError(
             "a step cannot read its own artifact; to improve on an earlier attempt, read "
             "ctx.feedback, or gate the step with sl.retry()",
-            step=step.name, param=p.name,
+            step=step.name,
+            param=p.name,
         )
     if p.name not in producers:
         raise PipelineError(
             f"{p.name!r} is neither a pipeline input nor a step ({known}); rename the "
             "parameter to the input or step it should read, or add that step",
-            step=step.name, param=p.name,
+            step=step.name,
+            param=p.name,
         )
     if p.annotation is inspect.Parameter.empty:
         raise PipelineError(
             f"has no annotation; annotate it with the artifact type it reads, "
             f"e.g. `{p.name}: {describe(producers[p.name].annotation)}`",
-            step=step.name, param=p.name,
+            step=step.name,
+            param=p.name,
         )
     produced = producers[p.name]
     if step.map == p.name:
@@ -165,7 +169,8 @@ def _check_param(
         raise PipelineError(
             f"step {p.name!r} may be skipped (it has when=), so this parameter can be None; "
             f"annotate it as `{p.name}: {describe(produced.annotation)} | None`",
-            step=step.name, param=p.name,
+            step=step.name,
+            param=p.name,
         )
     if not p.shape.accepts(produced):
         hint = ""
@@ -175,9 +180,9 @@ def _check_param(
             f"is annotated {describe(p.annotation)}, but {p.name!r} provides "
             f"{describe(produced.annotation)}{hint}; annotate it as "
             f"`{p.name}: {describe(produced.annotation)}`",
-            step=step.name, param=p.name,
+            step=step.name,
+            param=p.name,
         )
-
 
 
 def _check_map(step: Step, producers: Mapping[str, Shape], steps: Mapping[str, Step]) -> None:
@@ -198,18 +203,22 @@ def _check_map(step: Step, producers: Mapping[str, Shape], steps: Mapping[str, S
         raise PipelineError(
             f"map={source!r} but {source!r} is {describe(producers[source].annotation)}, "
             f"not a list; map= fans out over a list[...] artifact",
-            step=step.name, param=source,
+            step=step.name,
+            param=source,
         )
     producer = steps.get(source)
     if producer is not None and producer.when is not None:
         raise PipelineError(
             f"map={source!r} over a step that may be skipped is ambiguous; give this step "
             f"the same when= condition and read {source!r} only when it ran",
-            step=step.name, param=source,
+            step=step.name,
+            param=source,
         )
 
 
-def _topological(steps: Mapping[str, Step], upstream: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+def _topological(
+    steps: Mapping[str, Step], upstream: Mapping[str, tuple[str, ...]]
+) -> tuple[str, ...]:
     order: list[str] = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
     path: list[str] = []
@@ -218,7 +227,7 @@ def _topological(steps: Mapping[str, Step], upstream: Mapping[str, tuple[str, ..
         if state.get(name) == 2:
             return
         if state.get(name) == 1:
-            cycle = [*path[path.index(name):], name]
+            cycle = [*path[path.index(name) :], name]
             raise PipelineError(
                 f"steps form a cycle: {' → '.join(cycle)}. Data must flow one way; to send "
                 "work back to an earlier step, gate a later step with sl.reroute(...)",
@@ -251,7 +260,8 @@ def _check_gate(plan: Plan, gate: Gate, known: str) -> None:
                     f"check {c.name!r} reads {name!r}, which is not the gated artifact, an input, "
                     f"or a step upstream of {gate.step!r}; name the parameter {gate.step!r} to "
                     f"read the artifact under review",
-                    step=gate.step, param=name,
+                    step=gate.step,
+                    param=name,
                 )
     for j in gate.judges:
         for name in j.reads:
@@ -259,7 +269,8 @@ def _check_gate(plan: Plan, gate: Gate, known: str) -> None:
                 raise PipelineError(
                     f"judge {j.name!r} reads {name!r}, which is not an input or a step upstream "
                     f"of {gate.step!r}",
-                    step=gate.step, param=name,
+                    step=gate.step,
+                    param=name,
                 )
     for target in gate.policy.reroute_targets:
         if target not in plan.ancestors(gate.step):

@@ -59,7 +59,12 @@ class Recording:
         return recorded[position]
 
     def reply(
-        self, step: str, index: int | None, attempt: int, request: ModelRequest, output_type: type[T]
+        self,
+        step: str,
+        index: int | None,
+        attempt: int,
+        request: ModelRequest,
+        output_type: type[T],
     ) -> ModelReply[T]:
         from seamline.models.base import ModelReply, validate_output
 
@@ -71,16 +76,26 @@ class Recording:
         raw = response.pop("raw_output", None)
         output, error = validate_output(output_type, raw)
         return ModelReply(
-            output=output, error=error, response=response, raw_output=raw,
-            input_tokens=recorded.input_tokens, output_tokens=recorded.output_tokens,
-            cost_usd=recorded.cost_usd, seconds=0.0,
+            output=output,
+            error=error,
+            response=response,
+            raw_output=raw,
+            input_tokens=recorded.input_tokens,
+            output_tokens=recorded.output_tokens,
+            cost_usd=recorded.cost_usd,
+            seconds=0.0,
         )
 
-    def tool(self, step: str, index: int | None, attempt: int, name: str, request: dict[str, Any]) -> ToolCalled:
+    def tool(
+        self, step: str, index: int | None, attempt: int, name: str, request: dict[str, Any]
+    ) -> ToolCalled:
         recorded: ToolCalled = self._next("tool", self._tools, (step, index, attempt))
         if recorded.tool != name or recorded.request != request:
             raise ReplayDivergence(
-                step, _first_difference({"tool": recorded.tool, **recorded.request}, {"tool": name, **request})
+                step,
+                _first_difference(
+                    {"tool": recorded.tool, **recorded.request}, {"tool": name, **request}
+                ),
             )
         return recorded
 
@@ -90,5 +105,7 @@ class Recording:
         for kind, calls in (("model", self._models), ("tool", self._tools)):
             for key, recorded in calls.items():
                 if self._used[(kind, key)] < len(recorded):
-                    left.append(f"{key[0]} (attempt {key[2]}): {len(recorded) - self._used[(kind, key)]} {kind} call(s)")
+                    left.append(
+                        f"{key[0]} (attempt {key[2]}): {len(recorded) - self._used[(kind, key)]} {kind} call(s)"
+                    )
         return left

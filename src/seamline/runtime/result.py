@@ -40,7 +40,11 @@ class RunResult:
     @property
     def pending_approvals(self) -> list[ApprovalRequested]:
         decided = {e.approval_id for e in self.events if isinstance(e, ApprovalDecided)}
-        return [e for e in self.events if isinstance(e, ApprovalRequested) and e.approval_id not in decided]
+        return [
+            e
+            for e in self.events
+            if isinstance(e, ApprovalRequested) and e.approval_id not in decided
+        ]
 
     def report(self) -> Any:
         """Per seam: first-pass yield, retries, catches, escalations, gate errors; and the outcome."""

@@ -32,6 +32,7 @@ from seamline.policies import Budget
 from seamline.runtime.executor import Execution, Unit
 
 if TYPE_CHECKING:
+    from seamline.models.base import Model
     from seamline.pipeline import Pipeline
     from seamline.runtime.plan import Plan
     from seamline.store.base import RunStore
@@ -136,14 +137,18 @@ class _Replayer:
         # Rejected: the work goes back, with the reason as feedback, and is recomputed.
         spec = self.plan.approvals.get(request.step)
         target = decided.route_to or (spec.route_to if spec else None) or request.step
-        reason = f"rejected by {decided.reviewer or 'a reviewer'}: {decided.reason or 'no reason given'}"
+        reason = (
+            f"rejected by {decided.reviewer or 'a reviewer'}: {decided.reason or 'no reason given'}"
+        )
         self.x._unit_trouble(unit if target == request.step else target).feedback.append(reason)
         self._forget_downstream(target)
 
     def _replace(self, step: str, edit: Any) -> None:
-        value = self.artifact(step, edit) if not self.plan.steps[step].map else TypeAdapter(
-            self.plan.steps[step].artifact.annotation
-        ).validate_python(edit)
+        value = (
+            self.artifact(step, edit)
+            if not self.plan.steps[step].map
+            else TypeAdapter(self.plan.steps[step].artifact.annotation).validate_python(edit)
+        )
         if self.plan.steps[step].map:
             for i, item in enumerate(value):
                 self.passed[(step, i)] = item
@@ -158,12 +163,14 @@ class _Replayer:
         self.skipped -= stale
         self.x.approved = self.x.approved - stale
         # Approvals of the recomputed steps will be asked again.
-        for aid in [a for a, r in self.requests.items() if r.step in stale and a not in self.decisions]:
+        for aid in [
+            a for a, r in self.requests.items() if r.step in stale and a not in self.decisions
+        ]:
             del self.requests[aid]
 
 
 async def prepare_resume(
-    pipe: Pipeline, store: RunStore, run_id: str, *, model: str | None, deps: Any
+    pipe: Pipeline, store: RunStore, run_id: str, *, model: str | Model | None, deps: Any
 ) -> tuple[Execution, list[str] | None]:
     """Rebuild the run; return it and the steps ready to run (None: nothing to do)."""
     events = await store.load(run_id)
@@ -178,9 +185,13 @@ async def prepare_resume(
     plan = pipe.validate()
     options = started.options
     execution = Execution(
-        plan, store, run_id,
-        gates=options.get("gates", "on"), budget=Budget(**options.get("budget", {})),
-        model=model or options.get("model"), deps=deps,
+        plan,
+        store,
+        run_id,
+        gates=options.get("gates", "on"),
+        budget=Budget(**options.get("budget", {})),
+        model=model or options.get("model"),
+        deps=deps,
     )
     execution.adopt_log(events)
     last = events[-1]
@@ -205,7 +216,9 @@ def _expire_approvals(execution: Execution, replayer: _Replayer) -> None:
             continue
         spec = replayer.plan.approvals.get(request.step)
         decided = ApprovalDecided(
-            seq=execution._next_seq(), approval_id=aid, decision="timeout",
+            seq=execution._next_seq(),
+            approval_id=aid,
+            decision="timeout",
             reason=f"no decision within the timeout; applied on_timeout={spec.on_timeout if spec else 'reject'}",
             reviewer="seamline",
         )
@@ -254,4 +267,3 @@ def _restore(execution: Execution, replayer: _Replayer, plan: Plan) -> list[str]
         if left == 0:
             ready.append(step)
     return ready
-

@@ -50,8 +50,13 @@ class FaultInjector:
     Draws happen in call order, so a run is reproducible when its scheduling is.
     """
 
-    def __init__(self, rate: float, *, seed: int = 0,
-                 corrupt: Callable[[BaseModel], BaseModel] = mark_corrupted) -> None:
+    def __init__(
+        self,
+        rate: float,
+        *,
+        seed: int = 0,
+        corrupt: Callable[[BaseModel], BaseModel] = mark_corrupted,
+    ) -> None:
         if not 0.0 <= rate <= 1.0:
             raise ValueError(f"rate must be within [0, 1], got {rate}")
         self.rate = rate

@@ -12,7 +12,9 @@ if TYPE_CHECKING:
     from seamline.store.base import RunStore
 
 
-async def assert_replays(pipe: Pipeline, run_id: str, *, store: str | RunStore, artifacts: bool = True) -> RunResult:
+async def assert_replays(
+    pipe: Pipeline, run_id: str, *, store: str | RunStore, artifacts: bool = True
+) -> RunResult:
     """Fail the test unless `run_id` replays offline with the same requests (and, by
     default, the same artifacts) as recorded."""
     from seamline.store import open_store
@@ -34,7 +36,11 @@ async def assert_replays(pipe: Pipeline, run_id: str, *, store: str | RunStore, 
             out = {}
             for e in events:
                 if isinstance(e, StepFinished):
-                    out[(e.step, e.index)] = e.artifact if isinstance(e.artifact, dict | list) else e.artifact.model_dump(mode="json")
+                    out[(e.step, e.index)] = (
+                        e.artifact
+                        if isinstance(e.artifact, dict | list)
+                        else e.artifact.model_dump(mode="json")
+                    )
             return out
 
         if finals(recorded) != finals(replayed.events):

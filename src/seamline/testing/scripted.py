@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -15,8 +15,8 @@ T = TypeVar("T", bound=BaseModel)
 
 # One answer: an artifact, a dict or JSON text (validated like real model output, so a
 # malformed answer becomes a failed attempt), or an exception to raise (a transport failure).
-Answer = Union[BaseModel, Mapping[str, Any], str, BaseException]
-Script = Union[Sequence[Answer], Callable[[ModelRequest], Answer]]
+Answer = BaseModel | Mapping[str, Any] | str | BaseException
+Script = Sequence[Answer] | Callable[[ModelRequest], Answer]
 
 
 class ScriptedModel:
@@ -29,8 +29,13 @@ class ScriptedModel:
 
     offline = True  # never trips the real-model guard
 
-    def __init__(self, script: Script | Mapping[type[BaseModel] | str, Script], *, name: str = "scripted",
-                 cost_per_call: float = 0.0) -> None:
+    def __init__(
+        self,
+        script: Script | Mapping[type[BaseModel] | str, Script],
+        *,
+        name: str = "scripted",
+        cost_per_call: float = 0.0,
+    ) -> None:
         self.name = name
         self.cost_per_call = cost_per_call
         self.requests: list[ModelRequest] = []
@@ -46,7 +51,9 @@ class ScriptedModel:
         key = output_type.__name__ if output_type.__name__ in self._scripts else "*"
         script = self._scripts.get(key)
         if script is None:
-            raise AssertionError(f"{self.name}: no script for {output_type.__name__} (have {sorted(self._scripts)})")
+            raise AssertionError(
+                f"{self.name}: no script for {output_type.__name__} (have {sorted(self._scripts)})"
+            )
         if callable(script):
             return script(request)
         position = self._positions.get(key, 0)
@@ -72,7 +79,12 @@ class ScriptedModel:
             raw = json.dumps(answer)
         output, error = validate_output(output_type, raw)
         return ModelReply(
-            output=output, error=error, response={"scripted": True}, raw_output=raw,
-            input_tokens=len(request.prompt) // 4 + 1, output_tokens=len(raw) // 4 + 1,
-            cost_usd=self.cost_per_call, seconds=time.perf_counter() - started,
+            output=output,
+            error=error,
+            response={"scripted": True},
+            raw_output=raw,
+            input_tokens=len(request.prompt) // 4 + 1,
+            output_tokens=len(raw) // 4 + 1,
+            cost_usd=self.cost_per_call,
+            seconds=time.perf_counter() - started,
         )

@@ -1,0 +1,1 @@
+"""Example pipelines for seamline: claims, film, content. Each runs offline."""

@@ -1,0 +1,1 @@
+"""Insurance claims: extract a claim from a document, check it against the policy table, decide."""

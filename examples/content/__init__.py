@@ -1,0 +1,1 @@
+"""Content: brief + source notes -> research -> draft -> verification -> publish approval."""

@@ -1,0 +1,200 @@
+"""The deterministic half of the content pipeline: style rules, grounding, verification.
+
+Grounding here is about numbers and citations, because that is what a small model
+gets wrong and what a reader can be hurt by: every research claim quotes its note
+verbatim, every number in a claim is in its quote, every paragraph cites claims,
+and every number in a paragraph is in a claim it cites (or that claim's quote).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from .models import (
+    ContentBrief,
+    Draft,
+    Publication,
+    ResearchSummary,
+    SourceNotes,
+    StyleGuide,
+    VerificationIssue,
+    VerificationReport,
+)
+
+STYLE_GUIDE_MD = Path(__file__).with_name("style_guide.md")
+
+_NUMBER = re.compile(r"(?<![A-Za-z\d])\d+(?:[.,]\d+)*")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+# ------------------------------------------------------------------ style guide
+
+
+def _section(markdown: str, heading: str) -> str:
+    match = re.search(rf"^## {re.escape(heading)}\s*$(.*?)(?=^## |\Z)", markdown, re.M | re.S)
+    if match is None:
+        raise ValueError(f"style guide has no '## {heading}' section")
+    return match.group(1)
+
+
+def parse_style_guide(markdown: str) -> StyleGuide:
+    """Read the rule sections of `style_guide.md`."""
+    banned = re.findall(r"^\s*[-*]\s+(.+?)\s*$", _section(markdown, "Banned words"), re.M)
+    length = re.search(r"\d+", _section(markdown, "Sentence length"))
+    disclosure = re.search(r"^>\s*(.+?)\s*$", _section(markdown, "Disclosure"), re.M)
+    if not banned or length is None or disclosure is None:
+        raise ValueError("style guide: banned words, a sentence length and a '>' disclosure")
+    return StyleGuide(
+        banned_words=banned, max_sentence_words=int(length.group()), disclosure=disclosure.group(1)
+    )
+
+
+@cache
+def style_guide(path: Path = STYLE_GUIDE_MD) -> StyleGuide:
+    return parse_style_guide(path.read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------ text helpers
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers as written, thousands separators dropped: "2,900 staff, 1.5%" -> {2900, 1.5}."""
+    found = set()
+    for token in _NUMBER.findall(text):
+        # A comma followed by exactly three digits groups thousands; any other comma ends it.
+        found.add(re.sub(r",(?=\d{3}\b)", "", token).split(",")[0])
+    return found
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in _SENTENCE_END.split(text.strip()) if s]
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def word_count(draft: Draft) -> int:
+    return sum(len(p.text.split()) for p in draft.paragraphs)
+
+
+# ------------------------------------------------------------------ issues
+
+
+def research_issues(research: ResearchSummary, notes: SourceNotes) -> list[VerificationIssue]:
+    by_id = {n.id: n for n in notes.notes}
+    issues = []
+    for claim in research.claims:
+        note = by_id.get(claim.source_id)
+        if note is None:
+            issues.append(
+                VerificationIssue(
+                    code="unknown_source",
+                    detail=f"{claim.id} cites {claim.source_id!r}, not one of {', '.join(by_id)}",
+                )
+            )
+            continue
+        if not claim.quote.strip() or _squash(claim.quote) not in _squash(note.text):
+            issues.append(
+                VerificationIssue(
+                    code="quote_not_in_source", detail=f"{claim.id}: quote is not in {note.id}"
+                )
+            )
+        if extra := numbers(claim.statement) - numbers(claim.quote):
+            issues.append(
+                VerificationIssue(
+                    code="number_not_in_quote",
+                    detail=f"{claim.id}: {', '.join(sorted(extra))} not in its quote",
+                )
+            )
+    return issues
+
+
+def grounding_issues(draft: Draft, research: ResearchSummary) -> list[VerificationIssue]:
+    claims = {c.id: c for c in research.claims}
+    disclosure = _squash(style_guide().disclosure)
+    issues = []
+    for i, paragraph in enumerate(draft.paragraphs, start=1):
+        if _squash(paragraph.text) == disclosure:
+            continue
+        unknown = [cid for cid in paragraph.claim_ids if cid not in claims]
+        if unknown:
+            issues.append(
+                VerificationIssue(
+                    code="unknown_claim", paragraph=i, detail=f"cites unknown {', '.join(unknown)}"
+                )
+            )
+        cited = [claims[cid] for cid in paragraph.claim_ids if cid in claims]
+        if not cited:
+            issues.append(
+                VerificationIssue(
+                    code="uncited_paragraph", paragraph=i, detail="cites no research claim"
+                )
+            )
+        supported = set().union(*(numbers(c.statement) | numbers(c.quote) for c in cited))
+        if extra := numbers(paragraph.text) - supported:
+            issues.append(
+                VerificationIssue(
+                    code="ungrounded_number",
+                    paragraph=i,
+                    detail=f"{', '.join(sorted(extra))} not in its cited claims",
+                )
+            )
+    return issues
+
+
+def style_issues(draft: Draft, brief: ContentBrief) -> list[VerificationIssue]:
+    guide = style_guide()
+    issues = []
+    for i, paragraph in enumerate(draft.paragraphs, start=1):
+        for word in guide.banned_words:
+            if re.search(rf"\b{re.escape(word)}", paragraph.text, re.I):
+                issues.append(
+                    VerificationIssue(code="banned_word", paragraph=i, detail=f"uses {word!r}")
+                )
+        for sentence in sentences(paragraph.text):
+            if (n := len(sentence.split())) > guide.max_sentence_words:
+                issues.append(
+                    VerificationIssue(
+                        code="sentence_too_long",
+                        paragraph=i,
+                        detail=f"{n} words (max {guide.max_sentence_words}): {sentence[:40]}...",
+                    )
+                )
+    for word in guide.banned_words:
+        if re.search(rf"\b{re.escape(word)}", draft.title, re.I):
+            issues.append(VerificationIssue(code="banned_word", detail=f"title uses {word!r}"))
+    last = draft.paragraphs[-1].text if draft.paragraphs else ""
+    if _squash(last) != _squash(guide.disclosure):
+        issues.append(
+            VerificationIssue(
+                code="missing_disclosure", detail=f"the last paragraph must be: {guide.disclosure}"
+            )
+        )
+    if (n := word_count(draft)) > brief.max_words:
+        issues.append(
+            VerificationIssue(code="too_long", detail=f"{n} words, max {brief.max_words}")
+        )
+    return issues
+
+
+def verify(
+    draft: Draft, research: ResearchSummary, notes: SourceNotes, brief: ContentBrief
+) -> VerificationReport:
+    """The verification step: every issue, research and draft, grounding and style."""
+    issues = research_issues(research, notes) + grounding_issues(draft, research)
+    issues += style_issues(draft, brief)
+    return VerificationReport(passed=not issues, issues=issues, word_count=word_count(draft))
+
+
+def publish(draft: Draft, research: ResearchSummary, notes: SourceNotes) -> Publication:
+    """The article as it will appear, with the notes it actually cites."""
+    cited = {cid for p in draft.paragraphs for cid in p.claim_ids}
+    source_ids = {c.source_id for c in research.claims if c.id in cited}
+    titles = [n.title for n in notes.notes if n.id in source_ids]
+    markdown = f"# {draft.title}\n\n" + "\n\n".join(p.text for p in draft.paragraphs) + "\n"
+    return Publication(
+        title=draft.title, markdown=markdown, word_count=word_count(draft), sources=titles
+    )

@@ -1,0 +1,1 @@
+"""Film pre-production: brief -> scene graph -> storyboard frames -> continuity -> cut list."""

@@ -1,0 +1,288 @@
+"""Evals: run every task of a dataset through a pipeline, shadow and gated, and measure it.
+
+```python
+report = await sl.evaluate(
+    pipe, tasks, expected="expected", gates="both", store="sqlite:///evals.db",
+    compare={"claim.amount": sl.approx(abs_tol=0.01), "claimant": "text"},
+)
+print(report)                       # per seam and end to end, shadow next to gated
+report.write_html("claims.html")    # the Coordination Gap report
+```
+
+Each task is a mapping of the pipeline's inputs; with `expected="expected"`, its
+"expected" key holds the expected artifacts by step name (a partial artifact compares
+only the fields it sets). Runs get deterministic ids from (eval name, task index, gate
+mode), so re-running an eval against the same store skips the tasks that finished
+and resumes the ones that were interrupted: an eval of a thousand tasks survives a
+crash. Change the eval's `name` when the dataset changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic_core import to_jsonable_python
+
+from seamline.events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    Event,
+    RunFinished,
+    RunResumed,
+    RunStatus,
+)
+from seamline.exceptions import ConfigError, StoreError
+from seamline.reliability import (
+    ModeReport,
+    ReliabilityReport,
+    measure,
+    plain_text,
+    render_html,
+)
+from seamline.reliability.compare import Comparator, approx, exact, field_matcher, same_text
+from seamline.store import RunStore, open_store
+from seamline.store.memory import MemoryStore
+
+if TYPE_CHECKING:
+    from seamline.pipeline import Pipeline
+
+__all__ = [
+    "Comparator",
+    "EvalReport",
+    "TaskRun",
+    "approx",
+    "evaluate",
+    "exact",
+    "field_matcher",
+    "load_tasks",
+    "run_id_for",
+    "same_text",
+]
+
+EvalGates = Literal["on", "shadow", "both"]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRun:
+    """One task run in one gate mode."""
+
+    index: int
+    mode: str  # "on" or "shadow"
+    run_id: str
+    status: str  # the run's status, or "error" when it could not run at all
+    reused: bool  # the run had already finished in the store: not run again
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EvalReport:
+    """An eval's runs and their reliability. `str()` is the terminal table."""
+
+    name: str
+    reliability: ReliabilityReport
+    runs: tuple[TaskRun, ...]
+
+    @property
+    def shadow(self) -> ModeReport | None:
+        return self.reliability.shadow
+
+    @property
+    def gated(self) -> ModeReport | None:
+        return self.reliability.gated
+
+    @property
+    def errors(self) -> list[TaskRun]:
+        """Tasks that could not run (bad inputs): fix the dataset."""
+        return [r for r in self.runs if r.status == "error"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            **self.reliability.to_dict(),
+            "runs": [to_jsonable_python(r) for r in self.runs],
+        }
+
+    def to_html(self, title: str | None = None) -> str:
+        return render_html(self.reliability, title=title or f"Coordination Gap — {self.name}")
+
+    def write_html(self, path: str | Path, title: str | None = None) -> Path:
+        target = Path(path)
+        target.write_text(self.to_html(title), encoding="utf-8")
+        return target
+
+    def __str__(self) -> str:
+        reused = sum(r.reused for r in self.runs)
+        head = f"eval {self.name!r}: {len(self.runs)} runs"
+        if reused:
+            head += f" ({reused} reused from the store)"
+        lines = [head, plain_text(self.reliability)]
+        for run in self.errors:
+            lines.append(f"task {run.index} ({run.mode}) could not run: {run.error}")
+        return "\n".join(lines)
+
+
+def run_id_for(name: str, index: int, mode: str) -> str:
+    """The run id of task `index` of eval `name` in gate mode `mode`: stable across runs."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "eval"
+    return f"eval-{slug}-{index:05d}-{mode}"
+
+
+def load_tasks(path: str | Path) -> list[dict[str, Any]]:
+    """Tasks from a JSON Lines file (one JSON object per line; blank lines skipped)."""
+    tasks = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            task = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"{path}, line {n}: not JSON ({e.msg})") from None
+        if not isinstance(task, dict):
+            raise ConfigError(f"{path}, line {n}: a task is a JSON object of inputs")
+        tasks.append(task)
+    return tasks
+
+
+async def evaluate(
+    pipe: Pipeline,
+    tasks: Iterable[Mapping[str, Any]] | str | Path,
+    *,
+    name: str | None = None,
+    expected: str | None = None,
+    gates: EvalGates = "both",
+    concurrency: int = 4,
+    store: str | RunStore | None = None,
+    model: str | None = None,
+    compare: Mapping[str, Comparator | str] | None = None,
+    on_run: Callable[[TaskRun], None] | None = None,
+) -> EvalReport:
+    """Run every task through `pipe` and measure per-seam and end-to-end reliability.
+
+    Args:
+        pipe: the pipeline.
+        tasks: mappings of the pipeline's inputs, or the path of a JSON Lines file.
+        name: the eval's name (default: the pipeline's); part of every run id.
+        expected: the key of each task that holds its expected artifacts by step, to
+            count escaped defects and false rejections. None: no comparison.
+        gates: "shadow" (measure the ungated pipeline and what the gates would catch),
+            "on" (the pipeline as shipped), or "both" (each task twice).
+        concurrency: how many runs at once.
+        store: where run logs go; a durable store makes the eval resumable. Default: a
+            private in-memory store.
+        model: the default model for steps and judges that name none.
+        compare: per-field comparators (see `field_matcher`).
+        on_run: called after each task run, e.g. to advance a progress bar.
+    """
+    if concurrency < 1:
+        raise ConfigError(f"concurrency={concurrency}: run at least one task at a time")
+    if gates not in ("on", "shadow", "both"):
+        raise ConfigError(f"gates={gates!r}: use 'on', 'shadow' or 'both'")
+    pipe.validate()
+    items = load_tasks(tasks) if isinstance(tasks, str | Path) else [dict(t) for t in tasks]
+    eval_name = name or pipe.name
+    matcher = field_matcher(compare)
+    modes = ("shadow", "on") if gates == "both" else (gates,)
+
+    inputs: list[dict[str, Any]] = []
+    expectations: list[Mapping[str, Any] | None] = []
+    for n, task in enumerate(items):
+        want = task.pop(expected, None) if expected is not None else None
+        if want is not None and not isinstance(want, Mapping):
+            raise ConfigError(f"task {n}: {expected!r} must map step names to expected artifacts")
+        inputs.append(task)
+        expectations.append(want)
+
+    opened = await open_store(store) if store is not None else MemoryStore()
+    limit = asyncio.Semaphore(concurrency)
+    jobs = [(n, mode) for mode in modes for n in range(len(inputs))]
+    results: dict[tuple[int, str], tuple[TaskRun, list[Event]]] = {}
+
+    async def one(n: int, mode: str) -> None:
+        async with limit:
+            done = await _run_task(pipe, opened, eval_name, n, mode, inputs[n], model)
+        results[n, mode] = done
+        if on_run is not None:
+            on_run(done[0])
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            for n, mode in jobs:
+                group.create_task(one(n, mode))
+    finally:
+        if isinstance(store, str):
+            await opened.close()
+
+    ordered = [results[job] for job in jobs]
+    measured = [(run, events) for run, events in ordered if events]
+    report = measure(
+        {run.run_id: events for run, events in measured},
+        expected=[expectations[run.index] for run, _ in measured] if expected else None,
+        matcher=matcher,
+    )
+    return EvalReport(eval_name, report, tuple(run for run, _ in ordered))
+
+
+async def _run_task(
+    pipe: Pipeline,
+    store: RunStore,
+    name: str,
+    index: int,
+    mode: str,
+    inputs: Mapping[str, Any],
+    model: str | None,
+) -> tuple[TaskRun, list[Event]]:
+    run_id = run_id_for(name, index, mode)
+    try:
+        existing = await store.load(run_id)
+    except StoreError:
+        existing = []
+    state = _state(existing)
+    if state == "done":
+        return TaskRun(index, mode, run_id, _status(existing), reused=True), existing
+    try:
+        if state == "new":
+            result = await pipe.run(
+                inputs,
+                store=store,
+                gates="shadow" if mode == "shadow" else "on",
+                run_id=run_id,
+                model=model,
+                raise_on_failure=False,
+            )
+        else:
+            result = await pipe.resume(run_id, store=store, model=model, raise_on_failure=False)
+    except Exception as e:  # one bad task must not sink a thousand-task eval
+        if existing or isinstance(e, StoreError):
+            raise
+        error = f"{type(e).__name__}: {e}"
+        return TaskRun(index, mode, run_id, "error", reused=False, error=error), []
+    events = list(result.events)
+    return TaskRun(index, mode, run_id, str(result.status), reused=False), events
+
+
+def _state(events: Sequence[Event]) -> Literal["new", "done", "resume"]:
+    """Whether a stored run is absent, finished (reuse it) or interrupted (resume it)."""
+    if not events:
+        return "new"
+    last = next((e for e in reversed(events) if isinstance(e, RunFinished | RunResumed)), None)
+    if not isinstance(last, RunFinished):
+        return "resume"  # interrupted mid-run
+    if last.status.is_final:
+        return "done"
+    # waiting / needs_review: resume once every approval has been decided
+    decided = {e.approval_id for e in events if isinstance(e, ApprovalDecided)}
+    pending = [
+        e for e in events if isinstance(e, ApprovalRequested) and e.approval_id not in decided
+    ]
+    return "done" if pending else "resume"
+
+
+def _status(events: Sequence[Event]) -> str:
+    last = next((e for e in reversed(events) if isinstance(e, RunFinished)), None)
+    return str(last.status) if last is not None else str(RunStatus.RUNNING)

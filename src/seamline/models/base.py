@@ -1,0 +1,193 @@
+"""The capability interface: one request in, one validated artifact (or the reason why not) out.
+
+Every model, remote or local, implements `Model.generate()`. A reply whose output did not
+validate carries `output=None` and the validation error, so the seam's gate policy can retry
+with that error as feedback; only transport failures raise (`ModelCallFailed`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel, ValidationError
+
+from seamline.exceptions import SeamlineError
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+__all__ = [
+    "Model",
+    "ModelCallFailed",
+    "ModelReply",
+    "ModelRequest",
+    "get_model",
+    "validate_output",
+]
+
+T = TypeVar("T", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRequest:
+    """Exactly what a step asked a model for. Recorded in the run log and compared on replay.
+
+    Attributes:
+        model: The model string, e.g. `"local"` or `"openai:gpt-4o-mini"`.
+        prompt: The user prompt, gate feedback already appended.
+        system: The system prompt, if any.
+        output_schema: The JSON schema of the artifact type (`output_type.model_json_schema()`).
+        examples: Few-shot examples as (user text, assistant JSON) pairs, sent as earlier chat
+            turns. Kept out of the system prompt on purpose: small models copy values from it.
+        max_tokens: A cap on output tokens; None uses the provider's configured default.
+    """
+
+    model: str
+    prompt: str
+    system: str | None
+    output_schema: dict[str, Any]
+    examples: tuple[tuple[str, str], ...] = ()
+    max_tokens: int | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        """A JSON-able dict holding every field."""
+        return {
+            "model": self.model,
+            "prompt": self.prompt,
+            "system": self.system,
+            "output_schema": self.output_schema,
+            "examples": [[user, assistant] for user, assistant in self.examples],
+            "max_tokens": self.max_tokens,
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> ModelRequest:
+        """The request `to_record()` described."""
+        return cls(
+            model=record["model"],
+            prompt=record["prompt"],
+            system=record.get("system"),
+            output_schema=dict(record["output_schema"]),
+            examples=tuple((user, assistant) for user, assistant in record.get("examples", ())),
+            max_tokens=record.get("max_tokens"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelReply(Generic[T]):
+    """What a model call produced.
+
+    Attributes:
+        output: The validated artifact; None when the model's output did not validate.
+        error: Why the output did not validate, naming the bad field; None on success.
+        response: The provider's response, normalized and JSON-able, for the run log.
+        raw_output: The model's output text (or tool-call arguments) before validation.
+            Replay validates this again instead of calling the model.
+        input_tokens: Prompt tokens billed.
+        output_tokens: Completion tokens billed.
+        cost_usd: Priced by the configured `PriceTable`.
+        seconds: Wall time of the call, retries included, queueing excluded.
+    """
+
+    output: T | None
+    error: str | None
+    response: dict[str, Any]
+    raw_output: str | None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when `output` holds a validated artifact."""
+        return self.output is not None
+
+
+@runtime_checkable
+class Model(Protocol):
+    """Anything that turns a `ModelRequest` into a `ModelReply`."""
+
+    name: str
+
+    async def generate(self, output_type: type[T], request: ModelRequest) -> ModelReply[T]:
+        """Ask the model for one `output_type` artifact. Malformed output never raises."""
+        ...
+
+
+class ModelCallFailed(SeamlineError):
+    """A model could not be reached, or refused the request, after the configured retries."""
+
+    def __init__(self, model: str, message: str, *, status_code: int | None = None):
+        self.model = model
+        self.status_code = status_code
+        super().__init__(f"model {model!r}: {message}")
+
+
+_FENCE = re.compile(r"^\s*```[\w-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
+
+
+def validate_output(
+    output_type: type[T],
+    raw_output: str | None,
+    *,
+    truncated: bool = False,
+) -> tuple[T | None, str | None]:
+    """Validate a model's raw output against `output_type`.
+
+    Returns:
+        `(artifact, None)`, or `(None, error)` where the error names each bad field, in words a
+        model can act on when it is fed back as the next attempt's feedback.
+    """
+    if raw_output is None or not raw_output.strip():
+        if truncated:
+            return None, "the model used up its token limit before any output (raise max_tokens)"
+        return None, "the model returned no output; reply with one JSON object matching the schema"
+    text = raw_output
+    if match := _FENCE.match(text):
+        text = match.group(1)
+    try:
+        return output_type.model_validate_json(text), None
+    except ValidationError as e:
+        error = _describe(e, output_type)
+    if truncated:
+        error = (
+            "the output was cut off at the token limit (raise max_tokens, or ask for less); "
+            + error
+        )
+    return None, error
+
+
+def _describe(error: ValidationError, output_type: type[BaseModel]) -> str:
+    problems: list[str] = []
+    for err in error.errors(include_url=False):
+        if err["type"] == "json_invalid":
+            problems.append(f"the output is not valid JSON ({err['ctx'].get('error', err['msg'])})")
+            continue
+        where = ".".join(str(part) for part in err["loc"]) or "(the whole object)"
+        problem = f"{where}: {err['msg']}"
+        if err["type"] != "missing":
+            problem += f" (got {_short(err.get('input'))})"
+        problems.append(problem)
+    return f"output is not a valid {output_type.__name__}: " + "; ".join(problems)
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def get_model(spec: str | Model) -> Model:
+    """Resolve a model string (`"local"`, `"openai:gpt-4o-mini"`, ...); a `Model` passes through.
+
+    Models are built once per process and configuration; see `seamline.models.registry`.
+
+    Raises:
+        ConfigError: unknown provider, missing API key or base URL, or the local model's
+            packages are not installed. The message says what to set or install.
+    """
+    from seamline.models.registry import resolve
+
+    return resolve(spec)

@@ -1,0 +1,138 @@
+"""The in-memory store: the default for `pipe.run`, and the floor the durable stores are measured against."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from seamline.events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    Event,
+    RunFinished,
+    RunResumed,
+    RunStarted,
+    RunStatus,
+)
+from seamline.exceptions import ApprovalError, StoreError
+from seamline.store.base import PendingApproval, RunSummary
+
+_INDEXED = frozenset({RunStarted, RunResumed, RunFinished, ApprovalRequested, ApprovalDecided})
+
+
+class MemoryStore:
+    """Run logs held in this process. Gone when it exits."""
+
+    # `append` never suspends, so concurrent writers cannot interleave and the executor
+    # can skip its flush lock.
+    append_never_yields = True
+
+    def __init__(self, url: str = "memory://") -> None:
+        self.url = url
+        self._logs: dict[str, list[Event]] = {}
+        self._runs: dict[str, RunSummary] = {}
+        self._approvals: dict[str, PendingApproval] = {}
+        self._decided: set[str] = set()
+
+    async def append(self, run_id: str, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        log = self._logs.get(run_id, [])
+        if events[0].seq != len(log):
+            raise StoreError(
+                f"run {run_id!r}: expected seq {len(log)}, got {events[0].seq}; "
+                "another process is writing this run"
+            )
+        # Everything is checked before anything is written, so a refused batch
+        # leaves the log untouched.
+        opened: set[str] = set()
+        closed: set[str] = set()
+        for offset, event in enumerate(events):
+            if event.seq != len(log) + offset or isinstance(event, RunStarted) != (event.seq == 0):
+                raise StoreError(
+                    f"run {run_id!r}: got {type(event).__name__} at seq {event.seq}; a batch "
+                    "needs consecutive seqs, and a log starts with RunStarted at seq 0 only"
+                )
+            if isinstance(event, ApprovalRequested):
+                aid = event.approval_id
+                if aid in self._approvals or aid in self._decided or aid in opened:
+                    raise StoreError(
+                        f"approval {aid!r} was already requested; approval ids are unique"
+                    )
+                opened.add(aid)
+            elif isinstance(event, ApprovalDecided):
+                aid = event.approval_id
+                if aid in closed:
+                    raise ApprovalError(f"approval {aid!r} was already decided")
+                if aid not in opened:
+                    self._check_decidable(run_id, aid)
+                closed.add(aid)
+        log.extend(events)
+        self._logs[run_id] = log
+        for event in events:
+            if type(event) in _INDEXED:
+                self._index(run_id, event)
+
+    def _check_decidable(self, run_id: str, approval_id: str) -> None:
+        if approval_id in self._decided:
+            raise ApprovalError(f"approval {approval_id!r} was already decided")
+        if approval_id not in self._approvals:
+            raise ApprovalError(f"no approval {approval_id!r}; `seamline approvals` lists them")
+        owner = self._approvals[approval_id].run_id
+        if owner != run_id:
+            raise ApprovalError(
+                f"approval {approval_id!r} belongs to run {owner!r}, not {run_id!r}; "
+                "decide it in its own run"
+            )
+
+    def _index(self, run_id: str, event: Event) -> None:
+        if isinstance(event, RunStarted):
+            self._runs[run_id] = RunSummary(
+                run_id, event.pipeline, RunStatus.RUNNING, event.at, event.at
+            )
+            return
+        summary = self._runs[run_id]
+        if isinstance(event, RunResumed):
+            self._runs[run_id] = _replace(summary, RunStatus.RUNNING, event.at, None)
+        elif isinstance(event, RunFinished):
+            self._runs[run_id] = _replace(summary, event.status, event.at, event.error)
+        elif isinstance(event, ApprovalRequested):
+            self._approvals[event.approval_id] = PendingApproval(
+                event.approval_id, run_id, summary.pipeline, event.step, event.index,
+                event.reason, event.at, event.timeout_at,
+            )
+        elif isinstance(event, ApprovalDecided):
+            del self._approvals[event.approval_id]
+            self._decided.add(event.approval_id)
+
+    async def load(self, run_id: str) -> list[Event]:
+        try:
+            return list(self._logs[run_id])
+        except KeyError:
+            raise StoreError(f"no run {run_id!r} in {self.url}") from None
+
+    async def runs(
+        self,
+        *,
+        status: RunStatus | None = None,
+        pipeline: str | None = None,
+        limit: int | None = None,
+    ) -> list[RunSummary]:
+        found = [
+            s
+            for s in self._runs.values()
+            if (status is None or s.status == status)
+            and (pipeline is None or s.pipeline == pipeline)
+        ]
+        found.sort(key=lambda s: s.created_at, reverse=True)
+        return found[:limit] if limit is not None else found
+
+    async def pending_approvals(self, *, run_id: str | None = None) -> list[PendingApproval]:
+        pending = [a for a in self._approvals.values() if run_id is None or a.run_id == run_id]
+        return sorted(pending, key=lambda a: a.requested_at)
+
+    async def close(self) -> None:
+        pass
+
+
+def _replace(summary: RunSummary, status: RunStatus, at: float, error: str | None) -> RunSummary:
+    return RunSummary(summary.run_id, summary.pipeline, status, summary.created_at, at, error)

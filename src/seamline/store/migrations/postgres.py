@@ -1,0 +1,52 @@
+"""PostgreSQL schema, by version. The same tables as SQLite, with JSONB payloads."""
+
+from __future__ import annotations
+
+from seamline.store._sql import Migration
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "initial",
+        (
+            """
+            CREATE TABLE runs (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                run_id text NOT NULL UNIQUE,
+                pipeline text NOT NULL,
+                status text NOT NULL,
+                created_at double precision NOT NULL,
+                updated_at double precision NOT NULL,
+                error text,
+                next_seq integer NOT NULL
+            )
+            """,
+            "CREATE INDEX runs_by_created ON runs (created_at)",
+            "CREATE INDEX runs_by_status ON runs (status, created_at)",
+            """
+            CREATE TABLE events (
+                run bigint NOT NULL REFERENCES runs (id),
+                seq integer NOT NULL,
+                kind text NOT NULL,
+                at double precision NOT NULL,
+                payload jsonb NOT NULL,
+                PRIMARY KEY (run, seq)
+            )
+            """,
+            """
+            CREATE TABLE approvals (
+                approval_id text PRIMARY KEY,
+                run bigint NOT NULL REFERENCES runs (id),
+                step text NOT NULL,
+                idx integer,
+                reason text NOT NULL,
+                requested_at double precision NOT NULL,
+                timeout_at double precision,
+                decided_at double precision
+            )
+            """,
+            "CREATE INDEX approvals_pending ON approvals (requested_at) WHERE decided_at IS NULL",
+            "CREATE INDEX approvals_by_run ON approvals (run)",
+        ),
+    ),
+)

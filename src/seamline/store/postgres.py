@@ -1,0 +1,356 @@
+"""The PostgreSQL store: run logs shared by many workers and machines.
+
+`postgresql://user:password@host:port/dbname?...` (any libpq URL). The tables are
+created in the connection's current schema; add `options=-csearch_path%3Dmyschema`
+to the URL to keep them apart. Needs the `postgres` extra (psycopg 3 and
+psycopg-pool).
+
+An append is one statement, so one round trip, when the batch touches no approval:
+the run row's conditional update (which checks the seq and takes the row lock that
+serialises writers of the run) and the event inserts are one `WITH ... INSERT`. A
+batch that opens or decides an approval runs in a transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from itertools import groupby
+from typing import Any, cast
+from urllib.parse import urlsplit, urlunsplit
+
+from seamline.events import Event, RunStatus
+from seamline.exceptions import ConfigError, SchemaMismatch, StoreError
+from seamline.store import _sql
+from seamline.store._sql import Batch, CloseApproval, OpenApproval
+from seamline.store.base import PendingApproval, RunSummary
+from seamline.store.migrations import POSTGRES as MIGRATIONS
+
+try:
+    import psycopg
+    from psycopg.rows import TupleRow
+    from psycopg_pool import AsyncConnectionPool, PoolTimeout
+except ImportError as exc:  # pragma: no cover - depends on the install
+    raise ConfigError(
+        "the PostgreSQL store needs psycopg: pip install 'seamline[postgres]'"
+    ) from exc
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+# pg_advisory_xact_lock key for migrations: any constant, the same in every process.
+_MIGRATION_LOCK = 0x5EA3_11E0
+
+_Conn = psycopg.AsyncConnection[TupleRow]
+
+# The event rows, joined to the run row `r` the statement's WITH clause produced:
+# no row in `r` (a seq conflict) means no event is written.
+_INSERT_EVENTS = """
+    INSERT INTO events (run, seq, kind, at, payload)
+    SELECT r.id, e.seq, e.kind, e.at, e.payload::jsonb
+    FROM r, unnest(%s::integer[], %s::text[], %s::double precision[], %s::text[])
+        AS e (seq, kind, at, payload)
+    RETURNING run
+"""
+_START = (
+    """
+    WITH r AS (
+        INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error, next_seq)
+        VALUES (%s, %s, %s, %s, %s, %s, %s)
+        ON CONFLICT (run_id) DO NOTHING
+        RETURNING id
+    )
+"""
+    + _INSERT_EVENTS
+)
+_ADVANCE = (
+    """
+    WITH r AS (
+        UPDATE runs SET next_seq = %s WHERE run_id = %s AND next_seq = %s RETURNING id
+    )
+"""
+    + _INSERT_EVENTS
+)
+_ADVANCE_STATUS = (
+    """
+    WITH r AS (
+        UPDATE runs SET next_seq = %s, status = %s, updated_at = %s, error = %s
+        WHERE run_id = %s AND next_seq = %s
+        RETURNING id
+    )
+"""
+    + _INSERT_EVENTS
+)
+_NEXT_SEQ = "SELECT next_seq FROM runs WHERE run_id = %s"
+_OPEN_APPROVALS = """
+    INSERT INTO approvals (approval_id, run, step, idx, reason, requested_at, timeout_at)
+    SELECT a.approval_id, %s, a.step, a.idx, a.reason, a.requested_at, a.timeout_at
+    FROM unnest(
+        %s::text[], %s::text[], %s::integer[], %s::text[], %s::double precision[],
+        %s::double precision[]
+    ) AS a (approval_id, step, idx, reason, requested_at, timeout_at)
+    ON CONFLICT (approval_id) DO NOTHING
+    RETURNING approval_id
+"""
+_CLOSE_APPROVAL = """
+    UPDATE approvals SET decided_at = %s
+    WHERE approval_id = %s AND run = %s AND decided_at IS NULL
+"""
+_APPROVAL_STATE = """
+    SELECT r.run_id, a.decided_at FROM approvals AS a JOIN runs AS r ON r.id = a.run
+    WHERE a.approval_id = %s
+"""
+_LOAD = """
+    SELECT seq, kind, at, payload FROM events
+    WHERE run = (SELECT id FROM runs WHERE run_id = %s)
+    ORDER BY seq
+"""
+_RUN_COLUMNS = "SELECT run_id, pipeline, status, created_at, updated_at, error FROM runs"
+_ORDER = " ORDER BY created_at DESC, id DESC LIMIT %s"
+# One constant statement per filter combination: (status given, pipeline given).
+_RUNS = {
+    (False, False): _RUN_COLUMNS + _ORDER,
+    (True, False): _RUN_COLUMNS + " WHERE status = %s" + _ORDER,
+    (False, True): _RUN_COLUMNS + " WHERE pipeline = %s" + _ORDER,
+    (True, True): _RUN_COLUMNS + " WHERE status = %s AND pipeline = %s" + _ORDER,
+}
+_PENDING = """
+    SELECT a.approval_id, r.run_id, r.pipeline, a.step, a.idx, a.reason, a.requested_at,
+           a.timeout_at
+    FROM approvals AS a JOIN runs AS r ON r.id = a.run
+    WHERE a.decided_at IS NULL
+"""
+_PENDING_ALL = _PENDING + " ORDER BY a.requested_at, a.approval_id"
+_PENDING_RUN = _PENDING + " AND r.run_id = %s ORDER BY a.requested_at, a.approval_id"
+_TABLES = """
+    SELECT table_name FROM information_schema.tables
+    WHERE table_schema = current_schema() AND table_name = ANY(%s)
+"""
+
+
+class PostgresStore:
+    """Run logs in PostgreSQL, through a pool of async connections."""
+
+    def __init__(self, pool: AsyncConnectionPool, url: str):
+        """Use `await PostgresStore.open(url)`."""
+        self.url = url
+        self._pool = pool
+
+    @classmethod
+    async def open(
+        cls, url: str, *, min_size: int = 1, max_size: int = 10, connect_timeout: float = 30.0
+    ) -> PostgresStore:
+        """Connect, and create or migrate the tables if needed.
+
+        Raises:
+            StoreError: the server cannot be reached within `connect_timeout` seconds.
+            SchemaMismatch: the tables were written by a newer seamline, or tables of
+                the same names exist that are not a seamline store.
+        """
+        pool = AsyncConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=connect_timeout,
+            open=False,
+            kwargs={"autocommit": True},
+        )
+        try:
+            await pool.open(wait=True, timeout=connect_timeout)
+            async with pool.connection() as conn:
+                await _migrate(conn, _redacted(url))
+        except PoolTimeout as exc:
+            await pool.close()
+            raise StoreError(
+                f"cannot connect to {_redacted(url)} within {connect_timeout:g}s"
+            ) from exc
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, _redacted(url))
+
+    # -- the protocol ---------------------------------------------------------------
+
+    async def append(self, run_id: str, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        batch = _sql.plan(run_id, events)
+        try:
+            async with self._pool.connection() as conn:
+                if not batch.approvals:
+                    await self._write(conn, batch)
+                    return
+                async with conn.transaction():
+                    run = await self._write(conn, batch)
+                    # Runs of consecutive requests go in one statement; decisions one by one.
+                    for opening, ops in groupby(
+                        batch.approvals, lambda op: type(op) is OpenApproval
+                    ):
+                        if opening:
+                            await self._open_approvals(conn, run, cast(list[OpenApproval], [*ops]))
+                        else:
+                            for op in cast(Iterator[CloseApproval], ops):
+                                await self._close_approval(conn, run, run_id, op)
+        except psycopg.errors.UntranslatableCharacter as exc:
+            raise StoreError(
+                f"run {run_id!r}: PostgreSQL cannot store the NUL character (\\u0000) in "
+                "JSONB or text; remove it from the step's artifact or the run's inputs. "
+                "Nothing was written."
+            ) from exc
+        except psycopg.Error as exc:
+            raise StoreError(f"{self.url}: {exc}") from exc
+
+    async def _open_approvals(self, conn: _Conn, run: int, ops: list[OpenApproval]) -> None:
+        columns = (
+            [op.approval_id for op in ops],
+            [op.step for op in ops],
+            [op.index for op in ops],
+            [op.reason for op in ops],
+            [op.requested_at for op in ops],
+            [op.timeout_at for op in ops],
+        )
+        cur = await conn.execute(_OPEN_APPROVALS, (run, *columns))
+        opened = {approval_id for (approval_id,) in await cur.fetchall()}
+        for op in ops:
+            if op.approval_id not in opened:
+                raise _sql.approval_exists(op.approval_id)
+            opened.discard(op.approval_id)  # the same id twice in the batch
+
+    async def _close_approval(self, conn: _Conn, run: int, run_id: str, op: CloseApproval) -> None:
+        cur = await conn.execute(_CLOSE_APPROVAL, (op.decided_at, op.approval_id, run))
+        if cur.rowcount != 1:
+            cur = await conn.execute(_APPROVAL_STATE, (op.approval_id,))
+            row = await cur.fetchone()
+            raise _sql.undecidable(op.approval_id, run_id, (row[0], row[1]) if row else None)
+
+    async def _write(self, conn: _Conn, batch: Batch) -> int:
+        """The run row and the events, in one statement. Returns the run's key."""
+        rows = batch.rows
+        columns = (
+            [r.seq for r in rows],
+            [r.kind for r in rows],
+            [r.at for r in rows],
+            [r.payload for r in rows],
+        )
+        st = batch.status
+        if batch.started is not None:
+            assert st is not None
+            params: tuple[Any, ...] = (
+                batch.run_id,
+                batch.started.pipeline,
+                st.status.value,
+                batch.started.at,
+                st.at,
+                st.error,
+                batch.next_seq,
+            )
+            query = _START
+        elif st is None:
+            params = (batch.next_seq, batch.run_id, batch.first_seq)
+            query = _ADVANCE
+        else:
+            params = (
+                batch.next_seq,
+                st.status.value,
+                st.at,
+                st.error,
+                batch.run_id,
+                batch.first_seq,
+            )
+            query = _ADVANCE_STATUS
+        cur = await conn.execute(query, (*params, *columns))
+        inserted = await cur.fetchall()
+        if not inserted:
+            cur = await conn.execute(_NEXT_SEQ, (batch.run_id,))
+            found = await cur.fetchone()
+            raise _sql.conflict(batch.run_id, batch.first_seq, found[0] if found else None)
+        run: int = inserted[0][0]
+        return run
+
+    async def load(self, run_id: str) -> list[Event]:
+        rows = await self._fetch(_LOAD, (run_id,))
+        if not rows:
+            raise StoreError(f"no run {run_id!r} in {self.url}")
+        return [_sql.decode_row(kind, seq, at, payload) for seq, kind, at, payload in rows]
+
+    async def runs(
+        self,
+        *,
+        status: RunStatus | None = None,
+        pipeline: str | None = None,
+        limit: int | None = None,
+    ) -> list[RunSummary]:
+        query = _RUNS[status is not None, pipeline is not None]
+        params = [p for p in (status and status.value, pipeline) if p is not None]
+        rows = await self._fetch(query, (*params, limit))
+        return [
+            RunSummary(run_id, pipe, RunStatus(st), created, updated, error)
+            for run_id, pipe, st, created, updated, error in rows
+        ]
+
+    async def pending_approvals(self, *, run_id: str | None = None) -> list[PendingApproval]:
+        if run_id is None:
+            rows = await self._fetch(_PENDING_ALL, ())
+        else:
+            rows = await self._fetch(_PENDING_RUN, (run_id,))
+        return [PendingApproval(*row) for row in rows]
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def _fetch(self, query: str, params: Sequence[Any]) -> list[TupleRow]:
+        try:
+            async with self._pool.connection() as conn:
+                cur = await conn.execute(query, params)
+                return await cur.fetchall()
+        except psycopg.Error as exc:
+            raise StoreError(f"{self.url}: {exc}") from exc
+
+
+async def _version(conn: _Conn, url: str) -> int:
+    """The schema version in the current schema: 0 when there are no seamline tables."""
+    cur = await conn.execute(_TABLES, (["seamline_meta", "runs", "events", "approvals"],))
+    tables = {name for (name,) in await cur.fetchall()}
+    if "seamline_meta" not in tables:
+        if tables:
+            raise SchemaMismatch(
+                f"{url} already has tables named {', '.join(sorted(tables))} that are not "
+                "a seamline store; they were left untouched. Use another database or "
+                "schema (options=-csearch_path%3Dseamline in the URL)."
+            )
+        return 0
+    cur = await conn.execute("SELECT value FROM seamline_meta WHERE key = 'schema_version'")
+    row = await cur.fetchone()
+    version = int(row[0]) if row else 0
+    if version > SCHEMA_VERSION:
+        raise SchemaMismatch(_sql.newer_schema(url, version, SCHEMA_VERSION))
+    return version
+
+
+async def _migrate(conn: _Conn, url: str) -> None:
+    if await _version(conn, url) == SCHEMA_VERSION:
+        return
+    async with conn.transaction():
+        # Concurrent migrators queue here; each re-reads the version once it has the lock.
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+        version = await _version(conn, url)
+        if version == 0:
+            await conn.execute(
+                "CREATE TABLE seamline_meta (key text PRIMARY KEY, value text NOT NULL)"
+            )
+        for migration in MIGRATIONS:
+            if migration.version > version:
+                for statement in migration.statements:
+                    await conn.execute(statement)
+        if version < SCHEMA_VERSION:
+            await conn.execute(
+                "INSERT INTO seamline_meta (key, value) VALUES ('schema_version', %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (str(SCHEMA_VERSION),),
+            )
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages and `store.url`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))

@@ -1,0 +1,501 @@
+"""The example datasets are consistent with their own models, rules and checks.
+
+For each example: the data parses into the artifact types; the expected
+artifacts pass every gate check (the checks do not reject the truth); and a
+corrupted artifact fails them (the checks catch what a weak model gets wrong).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import re
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from examples.claims import checks as claim_checks
+from examples.claims import make_data as claims_make_data
+from examples.claims import prompts as claim_prompts
+from examples.claims import rules
+from examples.claims.models import Claim, ClaimDoc, ClaimTask, Decision
+from examples.claims.normalize import amounts_in_text, dates_in_text, text_contains_name
+from examples.content import checks as content_checks
+from examples.content import make_data as content_make_data
+from examples.content import prompts as content_prompts
+from examples.content import rules as content_rules
+from examples.content.models import ContentTask, Draft, Paragraph, ResearchSummary
+from examples.film import checks as film_checks
+from examples.film import make_data as film_make_data
+from examples.film import prompts as film_prompts
+from examples.film.continuity import review, scene_cards
+from examples.film.editing import assemble
+from examples.film.models import FilmTask, Frame, SceneGraph
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def call(fn: Any, **artifacts: Any) -> Any:
+    """Call a check the way a gate does: with the artifacts its parameters name."""
+    names = inspect.signature(fn).parameters
+    return fn(**{name: artifacts[name] for name in names})
+
+
+# ============================================================================ claims
+
+CLAIM_TASKS = [
+    ClaimTask.model_validate_json(line)
+    for line in (EXAMPLES / "claims" / "claims.jsonl").read_text(encoding="utf-8").splitlines()
+]
+
+
+def test_claims_dataset_has_variety() -> None:
+    assert len(CLAIM_TASKS) >= 40
+    assert len({t.id for t in CLAIM_TASKS}) == len(CLAIM_TASKS)
+    outcomes = Counter(t.expected.decision.outcome for t in CLAIM_TASKS)
+    assert outcomes["approve"] >= 20 and outcomes["deny"] >= 10 and outcomes["refer"] >= 8
+    reasons = Counter(r for t in CLAIM_TASKS for r in t.expected.decision.reasons)
+    for reason in ("policy_inactive", "type_not_covered", "over_limit", "holder_mismatch"):
+        assert reasons[reason] >= 3, reason
+    # Amounts written in words appear, but only in a few documents.
+    in_words = [t for t in CLAIM_TASKS if " dollars" in t.doc.text and "thousand" in t.doc.text]
+    assert 1 <= len(in_words) <= 6
+
+
+def test_claims_data_is_reproducible(tmp_path: Path) -> None:
+    claims_make_data.main(tmp_path)
+    for name in ("claims.jsonl", "policies.csv"):
+        assert (tmp_path / name).read_bytes() == (EXAMPLES / "claims" / name).read_bytes(), name
+
+
+def test_policy_table_parses() -> None:
+    policies = rules.load_policies()
+    assert len(policies) >= 20
+    for policy in policies.values():
+        assert policy.active_from < policy.active_to
+        assert 0 < policy.deductible < policy.limit
+        assert policy.coverage
+
+
+@pytest.mark.parametrize("task", CLAIM_TASKS, ids=lambda t: t.id)
+def test_expected_decision_follows_from_policy_table(task: ClaimTask) -> None:
+    claim = task.expected.claim
+    policy_check = rules.check_policy(claim)
+    assessment = rules.assess(claim, policy_check)
+    decision = rules.decide(assessment)
+    assert decision == task.expected.decision, assessment.notes
+    assert (
+        call(
+            claim_checks.decision_consistent,
+            claim=claim,
+            policy_check=policy_check,
+            decision=decision,
+        )
+        is True
+    )
+
+
+@pytest.mark.parametrize("task", CLAIM_TASKS, ids=lambda t: t.id)
+def test_expected_claim_passes_every_claim_check(task: ClaimTask) -> None:
+    for check in claim_checks.CLAIM_CHECKS:
+        verdict = call(check, claim=task.expected.claim, doc=task.doc)
+        assert verdict is True, f"{check.__name__}: {verdict}"
+
+
+def _corrupt(claim: Claim, **changes: Any) -> Claim:
+    return claim.model_copy(update=changes)
+
+
+@pytest.mark.parametrize("task", CLAIM_TASKS, ids=lambda t: t.id)
+def test_corrupted_claim_fails_grounding(task: ClaimTask) -> None:
+    claim, doc = task.expected.claim, task.doc
+    # "$15,750" read as 15: the typical small-model error.
+    shrunk = _corrupt(claim, amount=round(claim.amount / 1000, 2))
+    assert call(claim_checks.amount_in_document, claim=shrunk, doc=doc) is not True
+    # A policy id from the table that the document does not mention.
+    other_id = next(pid for pid in rules.default_policies() if pid not in doc.text)
+    wrong_id = _corrupt(claim, policy_id=other_id)
+    assert call(claim_checks.policy_id_in_document, claim=wrong_id, doc=doc) is not True
+    # The claim reference copied as the policy id: in the document, not in the table.
+    ref = m.group(0) if (m := re.search(r"CLM-\d+", doc.text)) else "CLM-00000"
+    assert call(claim_checks.policy_id_known, claim=_corrupt(claim, policy_id=ref)) is not True
+    # A date the document does not mention.
+    mentioned = dates_in_text(doc.text)
+    shifted = next(
+        claim.incident_date + timedelta(days=k)
+        for k in range(1, 60)
+        if claim.incident_date + timedelta(days=k) not in mentioned
+    )
+    wrong_date = _corrupt(claim, incident_date=shifted)
+    assert call(claim_checks.incident_date_in_document, claim=wrong_date, doc=doc) is not True
+    # Someone else's name, and a surname alone.
+    stranger = _corrupt(claim, claimant="Quentin Larkspur")
+    assert call(claim_checks.claimant_in_document, claim=stranger, doc=doc) is not True
+    surname = _corrupt(claim, claimant=claim.claimant.split()[-1])
+    assert call(claim_checks.claimant_in_document, claim=surname, doc=doc) is not True
+    # Negative amounts are caught before grounding.
+    assert (
+        call(claim_checks.amount_positive, claim=_corrupt(claim, amount=-claim.amount)) is not True
+    )
+
+
+def test_incident_type_check_rejects_an_unsupported_type() -> None:
+    doc = ClaimDoc(text="Policy AUT-100000. My windshield cracked on 2024-05-01. $300.")
+    claim = Claim(
+        claimant="A B",
+        policy_id="AUT-100000",
+        incident_date=date(2024, 5, 1),
+        incident_type="glass",
+        amount=300,
+        description="x",
+    )
+    assert claim_checks.incident_type_in_document(claim, doc) is True
+    fire = _corrupt(claim, incident_type="fire")
+    assert "fire" in claim_checks.incident_type_in_document(fire, doc)
+
+
+def test_grounding_reasons_show_what_the_document_says() -> None:
+    doc = ClaimDoc(text="Policy AUT-100000, incident March 3, 2024, estimate $15,750.")
+    claim = Claim(
+        claimant="A B",
+        policy_id="AUT-100000",
+        incident_date=date(2024, 3, 3),
+        incident_type="collision",
+        amount=15,
+        description="x",
+    )
+    reason = claim_checks.amount_in_document(claim, doc)
+    assert reason == "amount 15.00 not found in the document (it mentions 15,750.00)"
+
+
+def test_decision_consistency_catches_an_edited_approval() -> None:
+    task = next(t for t in CLAIM_TASKS if t.expected.decision.outcome == "approve")
+    claim = task.expected.claim
+    policy_check = rules.check_policy(claim)
+    policy = policy_check.policy
+    assert policy is not None
+    too_much = Decision(outcome="approve", amount=policy.limit)
+    assert claim_checks.decision_consistent(claim, policy_check, too_much) is not True
+    expired = next(t for t in CLAIM_TASKS if "policy_inactive" in t.expected.decision.reasons)
+    expired_check = rules.check_policy(expired.expected.claim)
+    approved = Decision(outcome="approve", amount=100.0)
+    reason = claim_checks.decision_consistent(expired.expected.claim, expired_check, approved)
+    assert "outside the policy period" in reason
+    paid_denial = Decision(outcome="deny", amount=10.0)
+    assert claim_checks.decision_consistent(claim, policy_check, paid_denial) is not True
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("$15,750", "15750"),
+        ("15750 USD", "15750"),
+        ("USD 1,234.5", "1234.50"),
+        ("US$980", "980"),
+        ("2,300 dollars", "2300"),
+        ("fifteen thousand seven hundred and fifty dollars", "15750"),
+        ("twelve thousand four hundred dollars", "12400"),
+        ("nine hundred and ninety-five dollars", "995"),
+    ],
+)
+def test_amounts_in_text(text: str, amount: str) -> None:
+    assert Decimal(amount) in amounts_in_text(f"The total is {text}, thanks.")
+
+
+def test_bare_numbers_are_not_amounts() -> None:
+    assert amounts_in_text("Flat 15, 3 rooms, on 2024-03-15, policy AUT-123456") == set()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-03-05",
+        "03/05/2024",
+        "05/03/2024",
+        "March 5, 2024",
+        "5 March 2024",
+        "the 5th of March, 2024",
+        "Mar. 5, 2024",
+        "Tuesday, March 5, 2024",
+    ],
+)
+def test_dates_in_text(text: str) -> None:
+    assert date(2024, 3, 5) in dates_in_text(f"It happened on {text}.")
+
+
+def test_names_match_in_either_order() -> None:
+    assert text_contains_name("Insured party: O'Brien, Fatima", "Fatima O'Brien")
+    assert not text_contains_name("Fatima O'Briensson", "Fatima O'Brien")
+
+
+def test_few_shot_examples_do_not_leak_into_the_dataset() -> None:
+    corpus = "\n".join(t.doc.text for t in CLAIM_TASKS)
+    prefixes = {pid.split("-")[0] for pid in rules.default_policies()}
+    for doc, claim in claim_prompts.EXAMPLES:
+        assert claim.policy_id not in corpus
+        assert claim.policy_id.split("-")[0] not in prefixes
+        assert claim.claimant not in corpus
+        for check in claim_checks.GROUNDING_CHECKS:  # the examples obey the rules they teach
+            assert call(check, claim=claim, doc=doc) is True, check.__name__
+
+
+def test_dataset_json_lines_are_objects_with_the_documented_keys() -> None:
+    for line in (EXAMPLES / "claims" / "claims.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        assert {"id", "doc", "expected"} <= row.keys()
+        assert set(row["expected"]) == {"claim", "decision"}
+
+
+# ============================================================================ film
+
+
+FILM_TASKS = [
+    FilmTask.model_validate_json(line)
+    for line in (EXAMPLES / "film" / "briefs.jsonl").read_text(encoding="utf-8").splitlines()
+]
+
+
+def test_film_briefs_parse_and_are_reproducible(tmp_path: Path) -> None:
+    assert 3 <= len(FILM_TASKS) <= 5
+    film_make_data.main(tmp_path)
+    assert (tmp_path / "briefs.jsonl").read_bytes() == (
+        EXAMPLES / "film" / "briefs.jsonl"
+    ).read_bytes()
+
+
+@pytest.mark.parametrize("task", FILM_TASKS, ids=lambda t: t.id)
+def test_reference_scene_graph_is_grounded_in_the_brief(task: FilmTask) -> None:
+    for check in film_checks.SCENE_GRAPH_CHECKS:
+        verdict = call(check, scene_graph=task.expected.scene_graph, brief=task.brief)
+        assert verdict is True, f"{check.__name__}: {verdict}"
+
+
+@pytest.mark.parametrize("task", FILM_TASKS, ids=lambda t: t.id)
+def test_reference_storyboard_passes_the_critic(task: FilmTask) -> None:
+    graph, frames, brief = task.expected.scene_graph, task.expected.frames, task.brief
+    assert review(frames, graph, brief).issues == []
+    for check in film_checks.FRAME_CHECKS:
+        assert call(check, frames=frames, scene_graph=graph, brief=brief) is True, check.__name__
+    for frame, card in zip(frames, scene_cards(graph, brief), strict=True):
+        for check in film_checks.FRAME_ITEM_CHECKS:
+            verdict = call(check, frames=frame, scenes=card, scene_graph=graph)
+            assert verdict is True, f"{check.__name__}: {verdict}"
+    cut_list = assemble(frames, brief)
+    assert film_checks.cut_list_fits_brief(cut_list, brief) is True
+    assert cut_list.total_duration_sec == sum(f.duration_sec for f in frames)
+
+
+def _codes(frames: list[Frame], task: FilmTask) -> set[str]:
+    return {i.code for i in review(frames, task.expected.scene_graph, task.brief).issues}
+
+
+@pytest.mark.parametrize("task", FILM_TASKS, ids=lambda t: t.id)
+def test_critic_catches_continuity_errors(task: FilmTask) -> None:
+    graph = task.expected.scene_graph
+
+    def frames() -> list[Frame]:
+        return [f.model_copy(deep=True) for f in task.expected.frames]
+
+    wrong_eyes = frames()
+    wrong_eyes[-1].characters[0].eye_color = "violet"
+    assert _codes(wrong_eyes, task) == {"eye_color_mismatch"}
+    reason = film_checks.characters_match_sheet(wrong_eyes, graph, task.brief)
+    assert "eye_color_mismatch" in reason and "violet" in reason
+    card = scene_cards(graph, task.brief)[-1]
+    assert film_checks.frame_characters_match_sheet(wrong_eyes[-1], card, graph) is not True
+
+    wrong_coat = frames()
+    wrong_coat[0].characters[0].wardrobe = "purple tuxedo"
+    assert _codes(wrong_coat, task) == {"wardrobe_mismatch"}
+
+    stranger = frames()
+    stranger[0].characters.append(stranger[0].characters[0].model_copy(update={"name": "Zed"}))
+    assert "unknown_character" in _codes(stranger, task)
+
+    nobody = frames()
+    nobody[0].characters = []
+    assert "missing_character" in _codes(nobody, task)
+
+    elsewhere = frames()
+    elsewhere[0].setting = "the moon"
+    assert _codes(elsewhere, task) == {"unknown_setting"}
+
+    no_prop = frames()
+    prop = graph.props[0]
+    index = max(prop.from_scene, next(s.index for s in graph.scenes if prop.holder in s.characters))
+    frame = next(f for f in no_prop if f.scene_index == index)
+    holder = next(c for c in frame.characters if c.name == prop.holder)
+    holder.props = []
+    frame.description = "A quiet moment."
+    assert _codes(no_prop, task) == {"prop_missing"}
+
+    too_long = frames()
+    too_long[0].duration_sec = 60
+    assert _codes(too_long, task) == {"duration_out_of_range", "total_duration_exceeded"}
+
+    missing = frames()[1:]
+    assert _codes(missing, task) == {"missing_frame"}
+
+    wrong_light = frames()
+    time_of_day = next(s for s in graph.settings if s.name == wrong_light[0].setting).time_of_day
+    wrong_light[0].lighting = "night" if time_of_day != "night" else "daylight"
+    assert _codes(wrong_light, task) == {"lighting_mismatch"}
+
+
+@pytest.mark.parametrize("task", FILM_TASKS, ids=lambda t: t.id)
+def test_scene_graph_grounding_catches_invented_details(task: FilmTask) -> None:
+    graph = task.expected.scene_graph
+    invented = graph.model_copy(deep=True)
+    invented.characters[0].eye_color = "violet"
+    assert "violet" in film_checks.characters_in_brief(invented, task.brief)
+    short = graph.model_copy(update={"scenes": graph.scenes[:-1]})
+    assert film_checks.scene_count_matches_brief(short, task.brief) is not True
+    lost = graph.model_copy(deep=True)
+    lost.scenes[0].setting = "nowhere"
+    assert "unknown setting" in film_checks.scenes_use_known_names(lost)
+
+
+def test_film_examples_do_not_leak_into_the_briefs() -> None:
+    corpus = "\n".join(t.brief.text for t in FILM_TASKS).lower()
+    for _, graph in film_prompts.SCENE_GRAPH_EXAMPLES:
+        assert isinstance(graph, SceneGraph)
+        for c in graph.characters:
+            assert c.name.lower() not in corpus
+            assert c.wardrobe.lower() not in corpus
+
+
+# ============================================================================ content
+
+
+CONTENT_TASKS = [
+    ContentTask.model_validate_json(line)
+    for line in (EXAMPLES / "content" / "briefs.jsonl").read_text(encoding="utf-8").splitlines()
+]
+
+
+def test_content_briefs_parse_and_are_reproducible(tmp_path: Path) -> None:
+    assert 3 <= len(CONTENT_TASKS) <= 5
+    content_make_data.main(tmp_path)
+    expected = (EXAMPLES / "content" / "briefs.jsonl").read_bytes()
+    assert (tmp_path / "briefs.jsonl").read_bytes() == expected
+
+
+def test_style_guide_parses() -> None:
+    guide = content_rules.style_guide()
+    assert "revolutionary" in guide.banned_words
+    assert guide.max_sentence_words == 30
+    assert guide.disclosure == content_make_data.DISCLOSURE
+
+
+@pytest.mark.parametrize("task", CONTENT_TASKS, ids=lambda t: t.id)
+def test_reference_research_and_draft_pass_every_check(task: ContentTask) -> None:
+    artifacts = {
+        "brief": task.brief,
+        "notes": task.notes,
+        "research": task.expected.research,
+        "draft": task.expected.draft,
+    }
+    for check in (*content_checks.RESEARCH_CHECKS, *content_checks.DRAFT_CHECKS):
+        verdict = call(check, **artifacts)
+        assert verdict is True, f"{check.__name__}: {verdict}"
+    report = content_rules.verify(
+        task.expected.draft, task.expected.research, task.notes, task.brief
+    )
+    assert report.passed, report.issues
+    assert content_checks.verification_passed(report) is True
+    publication = content_rules.publish(task.expected.draft, task.expected.research, task.notes)
+    assert publication.markdown.startswith(f"# {task.expected.draft.title}")
+    assert publication.sources
+
+
+def _with_paragraph(draft: Draft, index: int, text: str) -> Draft:
+    paragraphs = [p.model_copy() for p in draft.paragraphs]
+    paragraphs[index] = paragraphs[index].model_copy(update={"text": text})
+    return draft.model_copy(update={"paragraphs": paragraphs})
+
+
+@pytest.mark.parametrize("task", CONTENT_TASKS, ids=lambda t: t.id)
+def test_research_grounding_catches_invented_facts(task: ContentTask) -> None:
+    research, notes = task.expected.research, task.notes
+    first = research.claims[0]
+
+    def with_first(**changes: Any) -> ResearchSummary:
+        return ResearchSummary(claims=[first.model_copy(update=changes), *research.claims[1:]])
+
+    assert (
+        call(
+            content_checks.claims_cite_known_notes, research=with_first(source_id="n9"), notes=notes
+        )
+        is not True
+    )
+    paraphrased = with_first(quote=first.quote.replace(" ", "  ").upper() + " indeed")
+    assert call(content_checks.quotes_are_verbatim, research=paraphrased, notes=notes) is not True
+    # Case and spacing are not paraphrase.
+    respaced = with_first(quote=first.quote.replace(" ", "  ").upper())
+    assert call(content_checks.quotes_are_verbatim, research=respaced, notes=notes) is True
+    inflated = with_first(statement=first.statement + " Up 97 percent.")
+    reason = call(content_checks.statement_numbers_in_quote, research=inflated, notes=notes)
+    assert "97" in reason
+
+
+@pytest.mark.parametrize("task", CONTENT_TASKS, ids=lambda t: t.id)
+def test_draft_checks_catch_ungrounded_and_off_brand_text(task: ContentTask) -> None:
+    draft, research, brief = task.expected.draft, task.expected.research, task.brief
+    first = draft.paragraphs[0].text
+
+    invented = _with_paragraph(draft, 0, first + " Costs fell 37 percent.")
+    assert "37" in content_checks.numbers_grounded(invented, research)
+    hype = _with_paragraph(draft, 0, "A revolutionary result. " + first)
+    assert "revolutionary" in content_checks.no_banned_words(hype, brief)
+    rambling = _with_paragraph(draft, 0, " ".join(["word"] * 31) + ".")
+    assert content_checks.sentences_short_enough(rambling, brief) is not True
+    undisclosed = draft.model_copy(update={"paragraphs": draft.paragraphs[:-1]})
+    assert content_checks.has_disclosure(undisclosed, brief) is not True
+    uncited = draft.model_copy(
+        update={
+            "paragraphs": [
+                draft.paragraphs[0].model_copy(update={"claim_ids": []}),
+                *draft.paragraphs[1:],
+            ]
+        }
+    )
+    assert "uncited_paragraph" in content_checks.paragraphs_cite_claims(uncited, research)
+    phantom = draft.model_copy(
+        update={
+            "paragraphs": [
+                draft.paragraphs[0].model_copy(update={"claim_ids": ["c99"]}),
+                *draft.paragraphs[1:],
+            ]
+        }
+    )
+    assert "unknown_claim" in content_checks.paragraphs_cite_claims(phantom, research)
+    padded = draft.model_copy(
+        update={
+            "paragraphs": [
+                Paragraph(text="More words. " * brief.max_words, claim_ids=["c1"]),
+                *draft.paragraphs,
+            ]
+        }
+    )
+    assert content_checks.within_word_limit(padded, brief) is not True
+
+
+def test_numbers_ignore_thousands_separators() -> None:
+    assert content_rules.numbers("2,700 staff, 1.4 percent, 61, in 2023.") == {
+        "2700",
+        "1.4",
+        "61",
+        "2023",
+    }
+
+
+def test_content_examples_do_not_leak_into_the_notes() -> None:
+    guide = content_rules.style_guide()
+    research_pairs, _ = content_prompts.example_pairs(guide)
+    example_numbers = content_rules.numbers(research_pairs[0][1])
+    for task in CONTENT_TASKS:
+        note_numbers = set().union(*(content_rules.numbers(n.text) for n in task.notes.notes))
+        assert not (example_numbers - {"1", "2", "3", "4", "5"}) & note_numbers, task.id
