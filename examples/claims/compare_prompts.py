@@ -31,7 +31,8 @@ def request(task: ClaimTask, variant: str, model: str) -> ModelRequest:
     examples = ()
     if "examples" in variant:
         examples = tuple(
-            (extraction_prompt(doc, hints=hints), claim.model_dump_json()) for doc, claim in EXAMPLES
+            (extraction_prompt(doc, hints=hints), claim.model_dump_json())
+            for doc, claim in EXAMPLES
         )
     return ModelRequest(
         model=model,

@@ -67,8 +67,14 @@ def candidates(doc: ClaimDoc) -> str:
     return f"Amounts: {amounts or 'none'}\nDates: {dates or 'none'}\nReferences: {ids or 'none'}"
 
 
-def extraction_prompt(doc: ClaimDoc, *, hints: bool = False) -> str:
-    """The user prompt. With `hints`, the parsed candidates follow the document."""
+def extraction_prompt(doc: ClaimDoc, *, hints: bool = True) -> str:
+    """The user prompt. With `hints`, the parsed candidates follow the document.
+
+    Hints are on by default: on the local model they raised fully-correct extractions
+    from 0/12 to 3/12 and correct fields from 30/60 to 43/60 (`compare_prompts.py`).
+    The model still has to choose (the deductible is an amount too), so the grounding
+    checks and the expected decisions still have work to do.
+    """
     prompt = f"Extract the claim from this document.\n\nDocument:\n{doc.text}"
     if hints:
         prompt += f"\n\nValues found in the document:\n{candidates(doc)}"

@@ -66,6 +66,7 @@ class Pipeline:
         self._plan: Plan | None = None
         self._input_adapters = {k: TypeAdapter(v) for k, v in self.inputs.items()}
         self.source: str | None = sys._getframe(1).f_globals.get("__file__")
+        self._options_cache: dict[tuple[str, str | None, Budget], dict[str, Any]] = {}
 
     # -- building ------------------------------------------------------------------------
 
@@ -261,7 +262,7 @@ class Pipeline:
             raise PipelineError(f"gates={gates!r}: use 'on', 'shadow' or 'off'")
         values = self._coerce_inputs(inputs)
         run_budget = budget or self.budget
-        opened = await open_store(store) if store is not None else _ResultOnlyLog()
+        opened = await open_store(store) if store is not None else _RESULT_ONLY
         execution = Execution(
             plan,
             opened,
@@ -271,12 +272,7 @@ class Pipeline:
             model=model or self.model,
             deps=deps,
         )
-        options = {
-            "gates": gates,
-            "model": getattr(execution.model, "name", execution.model),
-            "budget": run_budget.as_dict(),
-            "source": self.source,  # lets `seamline resume RUN_ID` find the pipeline's code
-        }
+        options = self._options(gates, execution.model, run_budget)
         try:
             await execution.execute(execution.start(values, options))
         except RunFailed as e:
@@ -285,6 +281,21 @@ class Pipeline:
             if isinstance(store, str):
                 await opened.close()
         return execution_result(execution, self.name)
+
+    def _options(self, gates: str, model: str | Model | None, budget: Budget) -> dict[str, Any]:
+        """What RunStarted records about how the run was asked for; one shared dict per
+        combination, as runs by the thousand would otherwise each hold a copy."""
+        name = model if model is None or isinstance(model, str) else model.name
+        key = (gates, name, budget)
+        options = self._options_cache.get(key)
+        if options is None:
+            options = self._options_cache[key] = {
+                "gates": gates,
+                "model": name,
+                "budget": budget.as_dict(),
+                "source": self.source,  # lets `seamline resume RUN_ID` find the pipeline's code
+            }
+        return options
 
     async def resume(
         self,
@@ -376,7 +387,7 @@ class Pipeline:
         recording = Recording(events)
         execution = Execution(
             self.validate(),
-            _ResultOnlyLog(),
+            _RESULT_ONLY,
             run_id,
             gates=options.get("gates", "on"),
             budget=Budget(**options.get("budget", {})),
@@ -409,6 +420,7 @@ class _ResultOnlyLog:
 
     url = "memory://"
     append_never_yields = True
+    keeps_nothing = True
 
     async def append(self, run_id: str, events: Sequence[Event]) -> None:
         pass  # the execution keeps the log it writes
@@ -424,6 +436,9 @@ class _ResultOnlyLog:
 
     async def close(self) -> None:
         pass
+
+
+_RESULT_ONLY = _ResultOnlyLog()  # stateless: one for every run that keeps no store
 
 
 def _failed(execution: Execution, error: RunFailed, raise_on_failure: bool) -> RunResult:

@@ -89,3 +89,26 @@ def test_a_reply_is_ok_only_with_an_output() -> None:
 
     assert good.ok and not bad.ok
     assert (bad.input_tokens, bad.cost_usd, bad.seconds) == (0, 0.0, 0.0)
+
+
+def test_the_public_api_is_pinned() -> None:
+    import seamline.models
+
+    assert seamline.models.__all__ == sorted(seamline.models.__all__)
+    assert seamline.models.__all__ == [
+        "DEFAULT_PRICES",
+        "LocalModelConfig",
+        "Model",
+        "ModelCallFailed",
+        "ModelConfig",
+        "ModelReply",
+        "ModelRequest",
+        "Price",
+        "PriceTable",
+        "ProviderConfig",
+        "configure",
+        "get_config",
+        "get_model",
+        "load_config",
+        "validate_output",
+    ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from seamline.exceptions import ConfigError
-from seamline.models import LocalModelConfig, ModelCallFailed, get_model
+from seamline.models import LocalModelConfig, ModelCallFailed, ModelConfig, configure, get_model
 from seamline.models.local import INSTALL_HINT, LocalEngine, default_gguf
 
 from .conftest import Claim, claim_request
@@ -57,7 +58,6 @@ class FakeEngine:
 
     def __init__(self, *results: dict[str, Any] | Exception) -> None:
         self.path = Path("/models/SmolLM2-135M-Instruct.Q4_1.gguf")
-        self.config = LocalModelConfig()
         self.results = list(results)
         self.bodies: list[dict[str, Any]] = []
 
@@ -181,3 +181,20 @@ async def test_smollm2_extracts_a_claim_end_to_end() -> None:
     assert reply.output.amount == 1250
     assert reply.input_tokens > 20 and 0 < reply.output_tokens <= 256
     assert reply.cost_usd == 0.0
+
+
+async def test_compact_json_sends_a_whitespace_free_grammar_instead_of_the_schema(
+    fake_engine: FakeEngine,
+) -> None:
+    configure(ModelConfig(local=LocalModelConfig(compact_json=True)))
+    fake_engine.results.append(LLAMA_REPLY)
+
+    reply = await get_model("local").generate(Claim, claim_request("local"))
+
+    assert reply.ok
+    body = fake_engine.bodies[0]
+    assert "response_format" not in body
+    header, _, schema = body["grammar"].partition("\nstart: %json ")
+    assert header == "%llguidance {}"
+    assert json.loads(schema)["x-guidance"] == {"whitespace_flexible": False}
+    assert json.loads(schema)["required"] == ["claimant", "amount", "policy_id"]

@@ -13,6 +13,7 @@ from seamline.models import (
     Model,
     ModelCallFailed,
     ModelConfig,
+    ModelReply,
     ProviderConfig,
     get_model,
 )
@@ -368,3 +369,20 @@ def test_get_model_caches_and_passes_models_through() -> None:
     assert get_model(model) is model
     assert isinstance(model, Model)
     assert model.name == OPENAI
+
+
+@pytest.mark.usefixtures("openai_key")
+def test_one_model_serves_successive_event_loops() -> None:
+    # `run_sync` and tests start fresh loops; semaphores and connection pools must follow.
+    async def slow(request: httpx2.Request) -> httpx2.Response:
+        await asyncio.sleep(0.01)
+        return ok("openai_claim.json")
+
+    config = ModelConfig(defaults=ProviderConfig(concurrency=1))
+    model = build_model(OPENAI, config, transport=httpx2.MockTransport(slow))
+
+    async def two_at_once() -> list[ModelReply[Claim]]:
+        return await asyncio.gather(*(model.generate(Claim, claim_request(OPENAI)) for _ in "ab"))
+
+    for _ in range(2):
+        assert all(reply.ok for reply in asyncio.run(two_at_once()))

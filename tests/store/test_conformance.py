@@ -233,6 +233,12 @@ async def test_runs_newest_first_with_filters_and_limit(store: RunStore) -> None
     assert all(isinstance(s.status, RunStatus) for s in await store.runs())
 
 
+async def test_runs_started_at_the_same_instant_list_the_later_first(store: RunStore) -> None:
+    for n in range(3):
+        await store.append(f"run-{n}", [started(at=T0)])
+    assert [s.run_id for s in await store.runs()] == ["run-2", "run-1", "run-0"]
+
+
 # -- approvals --------------------------------------------------------------------------
 
 
@@ -346,6 +352,14 @@ async def test_pending_approvals_oldest_first_by_run(store: RunStore) -> None:
         "middle",
     ]
     assert await store.pending_approvals(run_id="nope") == []
+
+
+async def test_approvals_requested_at_the_same_instant_keep_their_order(
+    store: RunStore,
+) -> None:
+    await store.append("run-1", [started(), requested(1, "z", at=T0), requested(2, "b", at=T0)])
+    await store.append("run-0", [started(), requested(1, "a", at=T0)])
+    assert [p.approval_id for p in await store.pending_approvals()] == ["z", "b", "a"]
 
 
 @pytest.mark.slow

@@ -229,3 +229,10 @@ async def test_a_cancelled_call_keeps_the_connection_until_its_thread_is_done(
     assert len(await store.load("run-1")) == 2
     assert len(await store.load("run-2")) == 1
     await store.close()
+
+
+async def test_a_directory_is_a_store_error(tmp_path: Path) -> None:
+    (tmp_path / "runs.db").mkdir()
+    with pytest.raises(StoreError, match="cannot") as info:
+        await open_store(url(tmp_path / "runs.db"))
+    assert not isinstance(info.value, SchemaMismatch)

@@ -10,6 +10,7 @@ from seamline.cli.approvals import (
     feedback_app,
     reject_command,
 )
+from seamline.cli.demo import demo_command
 from seamline.cli.eval import eval_command
 from seamline.cli.run import run_command
 from seamline.cli.runs import replay_command, resume_command, runs_command, show_command
@@ -23,6 +24,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("eval")(eval_command)
 app.command("runs")(runs_command)

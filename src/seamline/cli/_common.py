@@ -31,21 +31,36 @@ def store_url(option: str | None) -> str:
     return option or os.environ.get("SEAMLINE_STORE") or DEFAULT_STORE
 
 
+def import_file(path: Path) -> Any:
+    """Import a Python file as a module. A file inside a package (folders with
+    `__init__.py`) is imported under its dotted name, so its relative imports work."""
+    path = path.resolve()
+    parts = [path.stem]
+    root = path.parent
+    while (root / "__init__.py").exists():
+        parts.insert(0, root.name)
+        root = root.parent
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    if len(parts) > 1:
+        return importlib.import_module(".".join(parts))
+    spec = importlib.util.spec_from_file_location(f"_seamline_user_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 def load_pipeline(target: str) -> Pipeline:
     """`path/to/file.py:attr` or `package.module:attr` -> the Pipeline object it names."""
     location, _, attr = target.partition(":")
     attr = attr or "pipe"
     if location.endswith(".py") or os.sep in location:
-        path = Path(location).resolve()
+        path = Path(location)
         if not path.exists():
             raise ConfigError(f"no file {location!r}; give path/to/pipeline.py:pipe")
-        # The pipeline's folder goes on sys.path so its sibling modules import.
-        sys.path.insert(0, str(path.parent))
-        spec = importlib.util.spec_from_file_location(f"_seamline_user_{path.stem}", path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
+        module = import_file(path)
     else:
         module = importlib.import_module(location)
     pipe = getattr(module, attr, None)
@@ -100,11 +115,4 @@ def pipeline_for_run(events: list[Any], override: str | None) -> Pipeline:
 
 
 def _pipelines_in(path: str) -> list[Pipeline]:
-    location = Path(path)
-    sys.path.insert(0, str(location.parent))
-    spec = importlib.util.spec_from_file_location(f"_seamline_user_{location.stem}", location)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return [v for v in vars(module).values() if isinstance(v, Pipeline)]
+    return [v for v in vars(import_file(Path(path))).values() if isinstance(v, Pipeline)]

@@ -81,14 +81,17 @@ class LocalEngine:
     """One llama.cpp server for one GGUF, shared by the whole process.
 
     Use `LocalEngine.shared(path, config)`; loading happens on the first `chat()` call.
+    Sampling settings (temperature, seed, max tokens) travel with each request, so one engine
+    serves every configuration with the same weights, context size and threads.
     """
 
-    _registry: ClassVar[dict[tuple[str, LocalModelConfig], LocalEngine]] = {}
+    _registry: ClassVar[dict[tuple[str, int, int | None], LocalEngine]] = {}
     _registry_lock: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, path: Path, config: LocalModelConfig) -> None:
+    def __init__(self, path: Path, *, context: int = 4096, threads: int | None = None) -> None:
         self.path = path
-        self.config = config
+        self.context = context
+        self.threads = threads or _default_threads()
         self.load_seconds: float | None = None
         self._server: Any = None
         self._lock = threading.Lock()
@@ -104,11 +107,12 @@ class LocalEngine:
         gguf = default_gguf() if path is None else Path(path).expanduser()
         if not gguf.is_file():
             raise ConfigError(f"local model file {str(gguf)!r} does not exist; give a .gguf path")
-        key = (str(gguf.resolve()), config)
+        key = (str(gguf.resolve()), config.context, config.threads)
         with cls._registry_lock:
             engine = cls._registry.get(key)
             if engine is None:
-                engine = cls._registry[key] = cls(gguf, config)
+                engine = cls(gguf, context=config.context, threads=config.threads)
+                cls._registry[key] = engine
             return engine
 
     def load(self) -> None:
@@ -125,15 +129,11 @@ class LocalEngine:
 
             params = xllamacpp.CommonParams()
             params.model.path = str(self.path)
-            params.n_ctx = self.config.context
+            params.n_ctx = self.context
             params.n_parallel = 1
-            threads = self.config.threads or _default_threads()
-            params.cpuparams.n_threads = threads
-            params.cpuparams_batch.n_threads = threads
-            params.sampling.temp = self.config.temperature
-            params.sampling.seed = self.config.seed
-            params.n_predict = self.config.max_tokens
-            params.cache_ram_mib = 512
+            params.cpuparams.n_threads = self.threads
+            params.cpuparams_batch.n_threads = self.threads
+            params.cache_ram_mib = 512  # host-side prompt cache: few-shot prefixes are reused
             params.verbosity = -1
             # xllamacpp always opens an HTTP listener on 127.0.0.1. seamline never uses it;
             # an unguessable key keeps other local processes (and browser pages) off it.
@@ -156,8 +156,9 @@ class LocalEngine:
 class InProcessTransport(httpx2.AsyncBaseTransport):
     """An httpx transport that answers `/chat/completions` with a `LocalEngine`, in-process."""
 
-    def __init__(self, engine: LocalEngine) -> None:
+    def __init__(self, engine: LocalEngine, config: LocalModelConfig) -> None:
         self.engine = engine
+        self.config = config
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         if request.method != "POST" or not request.url.path.endswith("/chat/completions"):
@@ -167,8 +168,10 @@ class InProcessTransport(httpx2.AsyncBaseTransport):
         body = json.loads(await request.aread())
         if body.get("stream"):
             return _error(400, "the local model does not stream")
-        body.setdefault("temperature", self.engine.config.temperature)
-        body.setdefault("seed", self.engine.config.seed)
+        body.setdefault("temperature", self.config.temperature)
+        body.setdefault("seed", self.config.seed)
+        if self.config.compact_json:
+            _compact(body)
         try:
             result = await asyncio.to_thread(self.engine.chat, body)
         except Exception as e:  # llama.cpp refused the request outright
@@ -179,6 +182,18 @@ class InProcessTransport(httpx2.AsyncBaseTransport):
                 status if isinstance(status, int) and 400 <= status < 600 else 500, json=result
             )
         return httpx2.Response(200, json=result)
+
+
+def _compact(body: dict[str, Any]) -> None:
+    """Swap a JSON-schema response format for the same schema as an LLGuidance grammar that
+    allows no whitespace. llama.cpp drops LLGuidance options given in `response_format`."""
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") != "json_schema":
+        return
+    schema = {**response_format["json_schema"]["schema"]}
+    schema["x-guidance"] = {"whitespace_flexible": False}
+    del body["response_format"]  # llama.cpp refuses a schema and a grammar together
+    body["grammar"] = "%llguidance {}\nstart: %json " + json.dumps(schema)
 
 
 def _error(status: int, message: str) -> httpx2.Response:
@@ -202,7 +217,7 @@ def local_model(spec: str, path: str | None, config: ModelConfig) -> ProviderMod
     model_name = engine.path.stem
 
     def factory() -> OpenAIChatModel:
-        client = httpx2.AsyncClient(transport=InProcessTransport(engine))
+        client = httpx2.AsyncClient(transport=InProcessTransport(engine, local))
         provider = OpenAIProvider(base_url=_LOCAL_URL, api_key="local", http_client=client)
         return OpenAIChatModel(model_name, provider=provider)
 

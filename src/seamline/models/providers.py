@@ -330,7 +330,7 @@ class ProviderModel:
                     output=None,
                     error=f"the model's response could not be read: {e.message}",
                     response={"error": e.message, "body": e.body},
-                    raw_output=e.body,
+                    raw_output=None,
                     seconds=time.perf_counter() - started,
                 )
             except ModelAPIError as e:

@@ -70,6 +70,7 @@ _DONE = "\x00done"  # _run_step outcomes; any other string is a reroute target
 _SUSPENDED = "\x00suspended"
 _APPROVAL = "\x00approval"  # done, but a human must approve before anything downstream
 _PENDING = object()  # a unit that stopped without an artifact (escalated)
+_NO_STEPS: frozenset[str] = frozenset()
 _NONE: Any = MappingProxyType({})  # shared empty state, replaced by a dict on first write
 
 
@@ -121,15 +122,19 @@ class Execution:
         self.trouble: dict[Unit, UnitTrouble] = _NONE
         self.restored: dict[Unit, Any] = _NONE  # units completed before a resume: not re-run
         self.suspended: dict[str, str] = _NONE  # step -> "approval" or "escalation"
-        self.approved: frozenset[str] = frozenset()  # steps whose approval was granted
+        self.approved: frozenset[str] = _NO_STEPS  # steps whose approval was granted
         self.model_calls = 0
         self.tokens = 0
         self.cost_usd = 0.0
         self.log: list[Event] = []
         self._buffer: list[Event] = []  # one list for the whole run: callers may hold it
         self._seq = 0
-        self._serial_store = getattr(store, "append_never_yields", False)
-        self._lock = None if self._serial_store else asyncio.Lock()
+        # A store that keeps nothing (the default, private log) is never called: the
+        # events go straight into the log the result returns.
+        self._persist = not getattr(store, "keeps_nothing", False)
+        if not self._persist:
+            self._buffer = self.log
+        self._lock = None if getattr(store, "append_never_yields", False) else asyncio.Lock()
         # Only a reroute needs to find and cancel the task running a step.
         self._track_tasks = any(g.policy.reroute_targets for g in plan.gates.values())
         self._running: dict[str, asyncio.Task[None]] = {}
@@ -163,7 +168,7 @@ class Execution:
 
     async def flush(self) -> None:
         buffer = self._buffer
-        if not buffer:
+        if not buffer or not self._persist:
             return
         if self._lock is None:  # the store's append never suspends: no one can overtake
             await self.store.append(self.run_id, buffer)
@@ -180,12 +185,12 @@ class Execution:
 
     def adopt_log(self, events: list[Event]) -> None:
         """Continue a run whose log already holds `events` (resume)."""
-        self.log = list(events)
+        self.log[:0] = events
         self._seq = len(events)
 
     # -- the run -------------------------------------------------------------------------
 
-    def start(self, inputs: dict[str, Any], options: dict[str, Any]) -> list[str]:
+    def start(self, inputs: dict[str, Any], options: dict[str, Any]) -> Sequence[str]:
         """Begin a new run; returns the steps to execute()."""
         self.artifacts.update(inputs)
         self._buffer.append(
@@ -193,12 +198,12 @@ class Execution:
                 seq=self._next_seq(), pipeline=self.plan.pipeline, inputs=inputs, options=options
             )
         )
-        return list(self.plan.roots)
+        return self.plan.roots
 
     def resumed(self) -> None:
         self._buffer.append(RunResumed(seq=self._next_seq(), pid=os.getpid()))
 
-    async def execute(self, ready: list[str]) -> RunStatus:
+    async def execute(self, ready: Sequence[str]) -> RunStatus:
         """Drive the run until every step is done, or waits, or the run fails."""
         error: BaseException | None = None
         try:
@@ -228,7 +233,7 @@ class Execution:
         await self._finish(status, None, None)
         return status
 
-    async def _drive_all(self, ready: list[str]) -> None:
+    async def _drive_all(self, ready: Sequence[str]) -> None:
         async with asyncio.TaskGroup() as tg:
             self._tg = tg
             for name in ready[1:]:
@@ -271,7 +276,11 @@ class Execution:
                         artifact = await self._run_map(step)
                 except Reroute as r:
                     artifact = r
-                outcome = self._settle(step, artifact)
+                if type(artifact) is Reroute or artifact is _PENDING or name in self.plan.approvals:
+                    outcome = self._settle(step, artifact)
+                else:
+                    self.artifacts[name] = artifact
+                    outcome = _DONE
                 if outcome is _APPROVAL:
                     await self._request_approval(step, artifact, None, "approval")
                     self._suspend(name, "approval")
@@ -455,7 +464,8 @@ class Execution:
                 StepFinished(seq=seq, step=name, attempt=attempt, artifact=result, index=index)
             )
             if gate is None:
-                await self.flush()
+                if self._persist:
+                    await self.flush()
                 return result
 
             values = self.artifacts.copy()

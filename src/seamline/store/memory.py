@@ -123,6 +123,7 @@ class MemoryStore:
             if (status is None or s.status == status)
             and (pipeline is None or s.pipeline == pipeline)
         ]
+        found.reverse()  # so that runs started at the same instant list the later one first
         found.sort(key=lambda s: s.created_at, reverse=True)
         return found[:limit] if limit is not None else found
 

@@ -117,8 +117,8 @@ _PENDING = """
     FROM approvals AS a JOIN runs AS r ON r.id = a.run
     WHERE a.decided_at IS NULL
 """
-_PENDING_ALL = _PENDING + " ORDER BY a.requested_at, a.approval_id"
-_PENDING_RUN = _PENDING + " AND r.run_id = %s ORDER BY a.requested_at, a.approval_id"
+_PENDING_ALL = _PENDING + " ORDER BY a.requested_at, a.id"
+_PENDING_RUN = _PENDING + " AND r.run_id = %s ORDER BY a.requested_at, a.id"
 _TABLES = """
     SELECT table_name FROM information_schema.tables
     WHERE table_schema = current_schema() AND table_name = ANY(%s)

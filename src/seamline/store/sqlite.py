@@ -18,6 +18,7 @@ waits for an fsync, appends always go to a worker thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -36,6 +37,7 @@ T = TypeVar("T")
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
 _SQLITE_BUSY = 5
+_SQLITE_NOTADB = 26
 _SYNCHRONOUS = ("normal", "full")
 # Checkpoint every this many appends (each writes a few pages to the WAL): about
 # SQLite's default of 1,000 pages for a typical batch.
@@ -261,7 +263,8 @@ class SQLiteStore:
         the way SQLite would, only off the loop. PASSIVE: it never waits for others.
         """
         self._append(batch)
-        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        with contextlib.suppress(sqlite3.Error):  # the append is committed: never fail it
+            self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _advance(self, batch: Batch) -> int:
         """Create or move the run row forward, checking the seq. Returns the run's key."""
@@ -384,9 +387,9 @@ def _check_version(conn: sqlite3.Connection, url: str) -> int:
         row = conn.execute(
             "SELECT value FROM seamline_meta WHERE key = 'schema_version'"
         ).fetchone()
-    except sqlite3.DatabaseError as exc:
-        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            raise StoreError(f"{url}: {exc}") from exc
+    except sqlite3.Error as exc:
+        if exc.sqlite_errorcode & 0xFF != _SQLITE_NOTADB:  # locked, unreadable, ...
+            raise StoreError(f"cannot read {url}: {exc}") from exc
         raise SchemaMismatch(
             f"{url} is not a seamline store ({exc}); it was left untouched. "
             "Point the store URL at a new file."

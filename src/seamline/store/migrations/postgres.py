@@ -35,6 +35,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
             """
             CREATE TABLE approvals (
+                id bigint GENERATED ALWAYS AS IDENTITY,  -- insertion order, for ties
                 approval_id text PRIMARY KEY,
                 run bigint NOT NULL REFERENCES runs (id),
                 step text NOT NULL,
@@ -45,7 +46,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 decided_at double precision
             )
             """,
-            "CREATE INDEX approvals_pending ON approvals (requested_at) WHERE decided_at IS NULL",
+            "CREATE INDEX approvals_pending ON approvals (requested_at, id) WHERE decided_at IS NULL",
             "CREATE INDEX approvals_by_run ON approvals (run)",
         ),
     ),

@@ -50,6 +50,7 @@ MIGRATIONS: tuple[Migration, ...] = (
                 decided_at REAL
             )
             """,
+            # The rowid, implicitly last in every index, orders ties by insertion.
             "CREATE INDEX approvals_pending ON approvals (requested_at) WHERE decided_at IS NULL",
             "CREATE INDEX approvals_by_run ON approvals (run)",
         ),

@@ -1,0 +1,188 @@
+"""The command line, driven as a user would, against a real SQLite store."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from seamline.cli import app
+
+PIPELINE = textwrap.dedent(
+    """
+    from pydantic import BaseModel
+    import seamline as sl
+
+
+    class Doc(BaseModel):
+        text: str
+
+
+    class Summary(BaseModel):
+        words: int
+        text: str
+
+
+    pipe = sl.Pipeline("summaries", inputs={"doc": Doc})
+
+
+    @pipe.step
+    def summary(doc: Doc, ctx: sl.StepContext) -> Summary:
+        words = doc.text.split()
+        # The first attempt drops a word; the gate catches it and the retry is right.
+        if ctx.attempt == 1 and len(words) > 2:
+            words = words[:-1]
+        return Summary(words=len(words), text=" ".join(words))
+
+
+    @pipe.step
+    def published(summary: Summary) -> Summary:
+        return summary
+
+
+    pipe.gate(
+        "summary",
+        sl.check("keeps every word", lambda summary, doc: summary.words == len(doc.text.split())),
+        on_fail=sl.retry(1),
+    )
+    pipe.approval("summary")
+    """
+)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "pipeline.py").write_text(PIPELINE)
+    (tmp_path / "input.json").write_text(json.dumps({"doc": {"text": "the quick brown fox"}}))
+    (tmp_path / "tasks.jsonl").write_text(
+        "\n".join(json.dumps({"doc": {"text": t}}) for t in ["a b c", "one two", "x y z w"]) + "\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SEAMLINE_STORE", f"sqlite:///{tmp_path}/runs.db")
+    return tmp_path
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args), terminal_width=200)
+    return result.exit_code, result.output
+
+
+def test_run_then_approve_then_inspect(workdir: Path) -> None:
+    code, out = cli("run", "pipeline.py:pipe", "--input", "input.json", "--json")
+    assert code == 0, out
+    run = json.loads(out)
+    assert run["status"] == "waiting" and run["artifacts"]["summary"]["words"] == 4
+
+    code, out = cli("approvals", "--json")
+    (pending,) = json.loads(out)
+    assert pending["step"] == "summary" and pending["run_id"] == run["run_id"]
+
+    code, out = cli("approve", pending["approval_id"], "--reviewer", "ana")
+    assert code == 0, out
+    assert f"run {run['run_id']} resumed: succeeded" in out
+
+    code, out = cli("runs", "--status", "succeeded", "--json")
+    assert [r["run_id"] for r in json.loads(out)] == [run["run_id"]]
+
+    code, out = cli("show", run["run_id"])
+    assert code == 0
+    assert "gate failed → retry: keeps every word" in out
+    assert "approve by ana" in out and "run succeeded" in out
+
+    code, out = cli("replay", run["run_id"])
+    assert code == 0 and "every request as recorded" in out
+
+
+def test_reject_routes_back_and_feedback_export_counts_it(workdir: Path) -> None:
+    cli("run", "pipeline.py:pipe", "--input", "input.json", "--json")
+    (pending,) = json.loads(cli("approvals", "--json")[1])
+    code, out = cli("reject", pending["approval_id"], "--reason", "too terse", "--reviewer", "bo")
+    assert code == 0, out
+    assert "resumed: waiting" in out  # redone, and waiting for a new approval
+    (again,) = json.loads(cli("approvals", "--json")[1])
+    assert again["approval_id"] != pending["approval_id"]
+
+    code, out = cli("feedback", "export", "-o", "decisions.jsonl", "--json")
+    assert code == 0, out
+    summary = json.loads(out)
+    assert summary["rows"] == 1
+    (row,) = [json.loads(line) for line in (workdir / "decisions.jsonl").read_text().splitlines()]
+    assert row["decision"] == "reject" and row["reason"] == "too terse" and row["reviewer"] == "bo"
+    assert row["gate_passed"] is True and row["human_agrees"] is False
+    assert summary["agreement"] == {"summary": {"decisions": 1, "agree": 0, "rate": 0.0}}
+
+
+def test_deciding_twice_exits_non_zero_and_says_why(workdir: Path) -> None:
+    cli("run", "pipeline.py:pipe", "--input", "input.json", "--json")
+    (pending,) = json.loads(cli("approvals", "--json")[1])
+    assert cli("approve", pending["approval_id"])[0] == 0
+    code, out = cli("approve", pending["approval_id"])
+    assert code == 1 and "is not pending" in out
+
+
+def test_eval_reports_shadow_against_gated_and_enforces_a_floor(workdir: Path) -> None:
+    code, out = cli(
+        "eval",
+        "pipeline.py:pipe",
+        "--dataset",
+        "tasks.jsonl",
+        "--name",
+        "v1",
+        "--html",
+        "report.html",
+        "--json",
+    )
+    assert code == 0, out
+    report = json.loads(out)
+    assert set(report["modes"]) >= {"shadow", "on"}
+    assert "<svg" in (workdir / "report.html").read_text()
+    # Runs wait at the approval, so no task passes: a floor on the gated rate fails.
+    code, out = cli(
+        "eval",
+        "pipeline.py:pipe",
+        "--dataset",
+        "tasks.jsonl",
+        "--name",
+        "v1",
+        "--min-pass-rate",
+        "0.5",
+    )
+    assert code == 1 and "below --min-pass-rate" in out
+
+
+def test_compare_two_stored_evals(workdir: Path) -> None:
+    assert (
+        cli("eval", "pipeline.py:pipe", "--dataset", "tasks.jsonl", "--name", "a", "--json")[0] == 0
+    )
+    assert (
+        cli("eval", "pipeline.py:pipe", "--dataset", "tasks.jsonl", "--name", "b", "--json")[0] == 0
+    )
+    code, out = cli("eval", "--compare", "a", "b", "--json")
+    assert code == 0, out
+    rows = {r["metric"]: r for r in json.loads(out)}
+    assert rows["first-pass yield: summary"]["a"] == rows["first-pass yield: summary"]["b"]
+    assert rows["first-pass yield: summary"]["significant"] is False
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "nowhere.py:pipe", "--input", "input.json"], "no file 'nowhere.py'"),
+        (
+            ["run", "pipeline.py:nope", "--input", "input.json"],
+            "no Pipeline named 'nope'; it has ['pipe']",
+        ),
+        (
+            ["run", "pipeline.py:pipe", "--input", "input.json", "--gates", "maybe"],
+            "--gates 'maybe'",
+        ),
+        (["runs", "--status", "sleeping"], "unknown status 'sleeping'"),
+        (["show", "no-such-run"], "no run 'no-such-run'"),
+    ],
+)
+def test_bad_input_gets_a_clear_error(workdir: Path, args: list[str], message: str) -> None:
+    code, out = cli(*args)
+    assert code != 0 and message in out
