@@ -195,7 +195,8 @@ async def evaluate(
         want = task.pop(expected, None) if expected is not None else None
         if want is not None and not isinstance(want, Mapping):
             raise ConfigError(f"task {n}: {expected!r} must map step names to expected artifacts")
-        inputs.append(task)
+        # Other keys (an id, a scenario label...) are the dataset's own metadata.
+        inputs.append({k: v for k, v in task.items() if k in pipe.inputs})
         expectations.append(want)
 
     opened = await open_store(store) if store is not None else MemoryStore()

@@ -228,6 +228,7 @@ class StepContext(Generic[DepsT]):
         system: str | None = None,
         model: str | Model | None = None,
         examples: Sequence[tuple[str, str]] = (),
+        max_tokens: int | None = None,
     ) -> T:
         """Ask a model for an artifact of `output_type`, validated.
 
@@ -237,8 +238,11 @@ class StepContext(Generic[DepsT]):
 
         Args:
             examples: few-shot pairs (user text, assistant JSON) sent as prior turns.
+            max_tokens: a cap on the output; None uses the model's configured default.
         """
-        return await self._execution.generate(self, output_type, prompt, system, model, examples)
+        return await self._execution.generate(
+            self, output_type, prompt, system, model, examples, max_tokens
+        )
 
     async def call_tool(
         self,

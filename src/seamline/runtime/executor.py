@@ -636,15 +636,12 @@ class Execution:
             started = time.perf_counter()
             try:
                 score, error, cost = await self._call_model(
-                    step.name,
-                    attempt,
-                    index,
+                    (step.name, attempt, index),
                     JudgeScore,
-                    judge.prompt(step.name, values),
-                    "You are a strict reviewer. Answer only with the JSON asked for.",
                     model,
-                    (),
                     "judge",
+                    prompt=judge.prompt(step.name, values),
+                    system="You are a strict reviewer. Answer only with the JSON asked for.",
                 )
             except (RunFailed, ReplayDivergence):
                 raise
@@ -664,18 +661,17 @@ class Execution:
         system: str | None,
         model: str | Model | None,
         examples: Sequence[tuple[str, str]],
+        max_tokens: int | None,
     ) -> T:
-        prompt = with_feedback(prompt, ctx.feedback)
         output, error, _ = await self._call_model(
-            ctx.step,
-            ctx.attempt,
-            ctx.index,
+            (ctx.step, ctx.attempt, ctx.index),
             output_type,
-            prompt,
-            system,
             model or ctx.model,
-            examples,
             "step",
+            prompt=with_feedback(prompt, ctx.feedback),
+            system=system,
+            examples=tuple(examples),
+            max_tokens=max_tokens,
         )
         if output is None:
             raise InvalidOutput(error or "the model returned no valid output")
@@ -723,18 +719,20 @@ class Execution:
 
     async def _call_model(
         self,
-        step: str,
-        attempt: int,
-        index: int | None,
+        where: tuple[str, int, int | None],
         output_type: type[T],
-        prompt: str,
-        system: str | None,
         model_spec: str | Model | None,
-        examples: Sequence[tuple[str, str]],
         purpose: str,
+        **request_fields: Any,
     ) -> tuple[T | None, str | None, float]:
+        """One model call: budgets checked, the call (or its recording) made, and logged.
+
+        `where` is (step, attempt, item index); `request_fields` are ModelRequest's
+        prompt, system, examples and max_tokens."""
         from seamline.models import ModelRequest, get_model
         from seamline.testing.guard import check_model_allowed
+
+        step, attempt, index = where
 
         if model_spec is None:
             raise SeamlineError(
@@ -745,24 +743,14 @@ class Execution:
         if budget.model_calls is not None and self.model_calls >= budget.model_calls:
             raise BudgetExceeded("model_calls", budget.model_calls, self.model_calls + 1, step=step)
         self.model_calls += 1
+        schema = output_type.model_json_schema()
         if self.recording is not None:  # a replay: the recording answers, no model is built
-            request = ModelRequest(
-                model=model_spec if isinstance(model_spec, str) else model_spec.name,
-                prompt=prompt,
-                system=system,
-                output_schema=output_type.model_json_schema(),
-                examples=tuple(examples),
-            )
+            name = model_spec if isinstance(model_spec, str) else model_spec.name
+            request = ModelRequest(model=name, output_schema=schema, **request_fields)
             reply = self.recording.reply(step, index, attempt, request, output_type)
         else:
             model = get_model(model_spec)
-            request = ModelRequest(
-                model=model.name,
-                prompt=prompt,
-                system=system,
-                output_schema=output_type.model_json_schema(),
-                examples=tuple(examples),
-            )
+            request = ModelRequest(model=model.name, output_schema=schema, **request_fields)
             check_model_allowed(model)
             reply = await model.generate(output_type, request)
         self._buffer.append(

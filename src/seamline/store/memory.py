@@ -97,8 +97,14 @@ class MemoryStore:
             self._runs[run_id] = _replace(summary, event.status, event.at, event.error)
         elif isinstance(event, ApprovalRequested):
             self._approvals[event.approval_id] = PendingApproval(
-                event.approval_id, run_id, summary.pipeline, event.step, event.index,
-                event.reason, event.at, event.timeout_at,
+                event.approval_id,
+                run_id,
+                summary.pipeline,
+                event.step,
+                event.index,
+                event.reason,
+                event.at,
+                event.timeout_at,
             )
         elif isinstance(event, ApprovalDecided):
             del self._approvals[event.approval_id]

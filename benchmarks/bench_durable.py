@@ -1,0 +1,199 @@
+"""Durable runs through the engine: what each store adds per step, what runs cost on
+disk, how PostgreSQL scales over worker processes, and 10,000 runs waiting on approval.
+
+    python benchmarks/bench_durable.py [--runs 2000] [--postgres URL]
+
+1. The six-step pipeline with small artifacts, run sequentially against memory://,
+   SQLite (synchronous=NORMAL, then FULL) and PostgreSQL: µs per step over the
+   in-memory store (goal for SQLite NORMAL: at most 60).
+2. Store size per 1,000 runs (goal: at most 0.5 MB).
+3. PostgreSQL: runs/s with 1 and 4 worker processes sharing one database.
+4. 10,000 runs waiting on approval: this process's memory before and after (the runs
+   live in the store), and the time `seamline approvals` takes to list them (goal < 1 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from pydantic import BaseModel
+
+import seamline as sl
+from seamline.store import RunStore, open_store
+
+STEPS = ("claim", "policy", "coverage", "estimate", "decision", "letter")
+
+
+class Claim(BaseModel):
+    claimant: str
+    amount: float
+    policy_id: str
+
+
+def pipeline(approval: bool = False) -> sl.Pipeline:
+    pipe = sl.Pipeline("durable-bench", inputs={"doc": Claim})
+    previous = "doc"
+    for name in STEPS:
+        pipe.step(_step(name, previous))
+        previous = name
+    if approval:
+        pipe.approval("letter")
+    return pipe
+
+
+def _step(name: str, reads: str):  # type: ignore[no-untyped-def]
+    import inspect
+
+    async def step(prev: Claim) -> Claim:
+        return Claim(claimant=prev.claimant, amount=prev.amount + 1, policy_id=prev.policy_id)
+
+    step.__name__ = name
+    step.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(reads, inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Claim)]
+    )
+    step.__annotations__ = {reads: Claim, "return": Claim}
+    return step
+
+
+DOC = {"doc": Claim(claimant="Ana Ruiz", amount=15750.0, policy_id="PX-2231")}
+
+
+async def per_step(pipe: sl.Pipeline, store: RunStore, runs: int, repeats: int = 3) -> float:
+    """Median over repeats of (seconds per run / 6)."""
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(runs):
+            await pipe.run(DOC, store=store)
+        samples.append((time.perf_counter() - start) / runs / len(STEPS))
+    return statistics.median(samples)
+
+
+def file_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+
+
+async def stores(runs: int, postgres: str | None, tmp: Path) -> None:
+    pipe = pipeline()
+    memory = await open_store("memory://bench")
+    await pipe.run(DOC, store=memory)
+    base = await per_step(pipe, memory, runs)
+    print(f"1. six-step pipeline, small artifacts, {runs} runs sequentially, per step:")
+    print(f"   memory://                {base * 1e6:7.1f} µs")
+    for label, query in (("sqlite (NORMAL)", ""), ("sqlite (FULL)", "?synchronous=full")):
+        path = tmp / f"{uuid.uuid4().hex}.db"
+        store = await open_store(f"sqlite:///{path}{query}")
+        await pipe.run(DOC, store=store)
+        t = await per_step(pipe, store, runs)
+        print(f"   {label:24} {t * 1e6:7.1f} µs   over memory {(t - base) * 1e6:6.1f} µs"
+              + ("   (goal <= 60)" if "NORMAL" in label else ""))
+        await store.close()
+        if "NORMAL" in label:
+            size = await _size_per_thousand(pipe, tmp)
+            print(f"2. SQLite store size: {size / 1e6:.3f} MB per 1,000 runs (goal <= 0.5 MB)")
+    if postgres:
+        store = await open_store(postgres)
+        await pipe.run(DOC, store=store)
+        t = await per_step(pipe, store, max(runs // 4, 50))
+        print(f"   {'postgresql':24} {t * 1e6:7.1f} µs   over memory {(t - base) * 1e6:6.1f} µs")
+        await store.close()
+
+
+async def _size_per_thousand(pipe: sl.Pipeline, tmp: Path) -> int:
+    path = tmp / "size.db"
+    store = await open_store(f"sqlite:///{path}")
+    for _ in range(1000):
+        await pipe.run(DOC, store=store)
+    await store.close()  # checkpoints the WAL into the main file
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        conn.execute("VACUUM")
+    return file_size(path)
+
+
+def _worker(url: str, runs: int, ready: multiprocessing.synchronize.Event, go: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]
+    async def main() -> None:
+        store = await open_store(url)
+        pipe = pipeline()
+        ready.set()
+        go.wait()
+        for _ in range(runs):
+            await pipe.run(DOC, store=store)
+        await store.close()
+
+    asyncio.run(main())
+
+
+def postgres_workers(url: str, runs_per_worker: int) -> None:
+    print("3. PostgreSQL, worker processes sharing one database:")
+    ctx = multiprocessing.get_context("spawn")
+    for workers in (1, 4):
+        go = ctx.Event()
+        readies = [ctx.Event() for _ in range(workers)]
+        procs = [ctx.Process(target=_worker, args=(url, runs_per_worker, r, go)) for r in readies]
+        for p in procs:
+            p.start()
+        for r in readies:
+            r.wait()
+        start = time.perf_counter()
+        go.set()
+        for p in procs:
+            p.join()
+        rate = workers * runs_per_worker / (time.perf_counter() - start)
+        print(f"   {workers} worker(s): {rate:7.0f} runs/s ({rate * len(STEPS):.0f} steps/s)")
+
+
+async def waiting(count: int, tmp: Path) -> None:
+    path = tmp / "waiting.db"
+    url = f"sqlite:///{path}"
+    store = await open_store(url)
+    pipe = pipeline(approval=True)
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for _ in range(count):
+        await pipe.run(DOC, store=store)
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    pending = await store.pending_approvals()
+    await store.close()
+    print(f"4. {count} runs waiting on approval: {len(pending)} pending in the store; "
+          f"this process's peak RSS {rss_before:.0f} MB before, {rss_after:.0f} MB after")
+    start = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-m", "seamline", "approvals", "--store", url, "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    whole = time.perf_counter() - start
+    listed = out.stdout.count('"approval_id"')
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import seamline.cli"], check=True)
+    startup = time.perf_counter() - start
+    print(f"   `seamline approvals --json` listed {listed} in {whole:.2f} s "
+          f"({whole - startup:.2f} s beyond the {startup:.2f} s of starting Python and importing) (goal < 1 s)")
+
+
+async def main(runs: int, postgres: str | None, quick: bool) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        await stores(runs, postgres, Path(tmp))
+        if postgres:
+            postgres_workers(postgres, 50 if quick else 250)
+        await waiting(1000 if quick else 10_000, Path(tmp))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=2000)
+    parser.add_argument("--postgres", default=os.environ.get("SEAMLINE_TEST_POSTGRES_URL"))
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    asyncio.run(main(200 if args.quick else args.runs, args.postgres, args.quick))
