@@ -96,8 +96,10 @@ async def stores(runs: int, postgres: str | None, tmp: Path) -> None:
         store = await open_store(f"sqlite:///{path}{query}")
         await pipe.run(DOC, store=store)
         t = await per_step(pipe, store, runs)
-        print(f"   {label:24} {t * 1e6:7.1f} µs   over memory {(t - base) * 1e6:6.1f} µs"
-              + ("   (goal <= 60)" if "NORMAL" in label else ""))
+        print(
+            f"   {label:24} {t * 1e6:7.1f} µs   over memory {(t - base) * 1e6:6.1f} µs"
+            + ("   (goal <= 60)" if "NORMAL" in label else "")
+        )
         await store.close()
         if "NORMAL" in label:
             size = await _size_per_thousand(pipe, tmp)
@@ -123,7 +125,12 @@ async def _size_per_thousand(pipe: sl.Pipeline, tmp: Path) -> int:
     return file_size(path)
 
 
-def _worker(url: str, runs: int, ready: multiprocessing.synchronize.Event, go: multiprocessing.synchronize.Event) -> None:  # type: ignore[name-defined]
+def _worker(
+    url: str,
+    runs: int,
+    ready: multiprocessing.synchronize.Event,
+    go: multiprocessing.synchronize.Event,
+) -> None:  # type: ignore[name-defined]
     async def main() -> None:
         store = await open_store(url)
         pipe = pipeline()
@@ -166,20 +173,29 @@ async def waiting(count: int, tmp: Path) -> None:
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     pending = await store.pending_approvals()
     await store.close()
-    print(f"4. {count} runs waiting on approval: {len(pending)} pending in the store; "
-          f"this process's peak RSS {rss_before:.0f} MB before, {rss_after:.0f} MB after")
+    print(
+        f"4. {count} runs waiting on approval: {len(pending)} pending in the store; "
+        f"this process's peak RSS {rss_before:.0f} MB before, {rss_after:.0f} MB after"
+    )
     start = time.perf_counter()
-    out = subprocess.run(
+    out = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "seamline", "approvals", "--store", url, "--json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     whole = time.perf_counter() - start
     listed = out.stdout.count('"approval_id"')
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import seamline.cli"], check=True)
+    await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-c", "import seamline.cli"], check=True
+    )
     startup = time.perf_counter() - start
-    print(f"   `seamline approvals --json` listed {listed} in {whole:.2f} s "
-          f"({whole - startup:.2f} s beyond the {startup:.2f} s of starting Python and importing) (goal < 1 s)")
+    print(
+        f"   `seamline approvals --json` listed {listed} in {whole:.2f} s "
+        f"({whole - startup:.2f} s beyond the {startup:.2f} s of starting Python and importing) (goal < 1 s)"
+    )
 
 
 async def main(runs: int, postgres: str | None, quick: bool) -> None:

@@ -2,16 +2,17 @@
 
     python benchmarks/bench_store.py [--runs 500] [--postgres URL]
 
-(a) Time to append six-step runs the way the executor does (one `append` when the run
-    starts, then one per step completion: 7 appends, 14 events per run), per store,
+(a) Time to append six-step runs the way the executor does (7 appends, 14 events per
+    run: RunStarted with the first step's StepStarted and StepFinished, then each
+    step's StepStarted and StepFinished, RunFinished with the last), per store,
     as microseconds per step and as the overhead per step over memory://: from the
     mean (total time / steps) and from the median append (robust to a busy machine).
     `sqlite (normal, thread)` is the SQLite store forced through a worker thread on
     every call, the alternative to calling SQLite on the event loop's thread.
     `postgres (no commit wait)` sets synchronous_commit=off: the difference is the
     server's WAL fsync per commit.
-(b) Store size per 1,000 such runs: the SQLite file after a WAL checkpoint, and the
-    PostgreSQL tables (heap, TOAST and indexes).
+(b) Store size per 1,000 such runs: the SQLite file after a WAL checkpoint (and
+    after a VACUUM), and the PostgreSQL tables (heap, TOAST and indexes).
 
 PostgreSQL is measured when a URL is given (--postgres, or $SEAMLINE_TEST_POSTGRES_URL);
 the benchmark works in a schema of its own and drops it afterwards. The machine's
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import shutil
 import sqlite3
@@ -43,8 +45,7 @@ from seamline.events import (
     StepFinished,
     StepStarted,
 )
-from seamline.store import MemoryStore, RunStore
-from seamline.store._sql import encode_row
+from seamline.store import MemoryStore, RunStore, _sql
 from seamline.store.sqlite import SQLiteStore
 
 STEPS = ("claim", "policy", "coverage", "estimate", "decision", "letter")
@@ -59,25 +60,26 @@ class Artifact(BaseModel):
 
 
 def six_step_run(n: int) -> list[list[Event]]:
-    """One run's 7 batches: the start, then one batch per step completion."""
-    t = 1_760_000_000.0 + n
-    batches: list[list[Event]] = [
-        [
-            RunStarted(seq=0, at=t, pipeline="claims", inputs={"doc": {"text": f"claim {n}"}}),
-            StepStarted(seq=1, at=t, step=STEPS[0], attempt=1),
-        ]
+    """One run's 7 batches, as the executor appends them, events ~0.3 ms apart."""
+    t = 1_760_000_000.0 + n * 0.01
+    events: list[Event] = [
+        RunStarted(seq=0, at=t, pipeline="claims", inputs={"doc": {"text": f"claim {n}"}})
     ]
-    seq = 2
-    for i, step in enumerate(STEPS):
+    for step in STEPS:
         artifact = Artifact(claimant=f"claimant {n}", amount=100.0 + n, policy_id=f"P-{n}")
-        batch: list[Event] = [StepFinished(seq=seq, at=t, step=step, attempt=1, artifact=artifact)]
-        if i + 1 < len(STEPS):
-            batch.append(StepStarted(seq=seq + 1, at=t, step=STEPS[i + 1], attempt=1))
-        else:
-            batch.append(RunFinished(seq=seq + 1, at=t, status=RunStatus.SUCCEEDED))
-        batches.append(batch)
-        seq += 2
-    return batches
+        seq = len(events)
+        events.append(StepStarted(seq=seq, at=t + seq * 3e-4, step=step, attempt=1))
+        events.append(
+            StepFinished(
+                seq=seq + 1, at=t + (seq + 1) * 3e-4, step=step, attempt=1, artifact=artifact
+            )
+        )
+    events.append(
+        RunFinished(seq=len(events), at=t + len(events) * 3e-4, status=RunStatus.SUCCEEDED)
+    )
+    # RunStarted with the first step, then a step per batch, then RunFinished alone.
+    cuts = [0, 3, 5, 7, 9, 11, 13, 14]
+    return [events[a:b] for a, b in itertools.pairwise(cuts)]
 
 
 async def write_runs(store: RunStore, runs: list[list[list[Event]]]) -> list[float]:
@@ -119,7 +121,7 @@ async def time_store(open_store: Opener, runs: int, repeat: int) -> tuple[float,
     return best
 
 
-async def sqlite_size(path: Path, runs: int) -> tuple[int, dict[str, int]]:
+async def sqlite_size(path: Path, runs: int) -> tuple[int, int, dict[str, int]]:
     store = await SQLiteStore.open(f"sqlite:///{path}")
     try:
         await write_runs(store, [six_step_run(n) for n in range(runs)])
@@ -128,10 +130,14 @@ async def sqlite_size(path: Path, runs: int) -> tuple[int, dict[str, int]]:
     return checkpointed_size(path)
 
 
-def checkpointed_size(path: Path) -> tuple[int, dict[str, int]]:
-    """The file's size once the WAL is folded in, and each table's and index's share."""
+def checkpointed_size(path: Path) -> tuple[int, int, dict[str, int]]:
+    """The file's size once the WAL is folded in, then after a VACUUM, and each table's
+    and index's share (after the VACUUM)."""
     conn = sqlite3.connect(path)
     try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        size = os.path.getsize(path)
+        conn.execute("VACUUM")
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         try:
             parts = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"))
@@ -139,7 +145,7 @@ def checkpointed_size(path: Path) -> tuple[int, dict[str, int]]:
             parts = {}
     finally:
         conn.close()
-    return os.path.getsize(path), parts
+    return size, os.path.getsize(path), parts
 
 
 async def postgres_size(url: str, runs: int) -> int:
@@ -246,13 +252,18 @@ async def main() -> None:
             )
 
         print(f"\n(b) size of {args.size_runs} runs ({args.size_runs * 14} events)\n")
-        payload = sum(len(encode_row(e).payload) for batch in six_step_run(0) for e in batch)
-        print(f"{'compact JSON payloads alone':<28}{payload * args.size_runs / 1e6:>8.2f} MB")
-        size, parts = await sqlite_size(tmp / "size.db", args.size_runs)
-        print(f"{'sqlite file':<28}{size / 1e6:>8.2f} MB  ({size / args.size_runs:.0f} B/run)")
+        run = six_step_run(0)
+        payload = sum(len(_sql.encode_row(e).payload) for batch in run for e in batch)
+        print(f"{'JSON per event, alone':<28}{payload * args.size_runs / 1e6:>8.3f} MB")
+        if hasattr(_sql, "pack"):
+            packed = sum(len(_sql.pack(batch, _sql.to_ms(run[0][0].at))) for batch in run)
+            print(f"{'packed batches, alone':<28}{packed * args.size_runs / 1e6:>8.3f} MB")
+        size, vacuumed, parts = await sqlite_size(tmp / "size.db", args.size_runs)
+        for label, nbytes in (("sqlite file", size), ("sqlite file, vacuumed", vacuumed)):
+            print(f"{label:<28}{nbytes / 1e6:>8.3f} MB  ({nbytes / args.size_runs:.0f} B/run)")
         for part, nbytes in sorted(parts.items(), key=lambda kv: -kv[1]):
             if nbytes > 4096:
-                print(f"  {part:<26}{nbytes / 1e6:>8.2f} MB")
+                print(f"  {part:<26}{nbytes / 1e6:>8.3f} MB")
         if pg_url is not None:
             with psycopg.connect(args.postgres, autocommit=True) as conn:
                 conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))

@@ -16,7 +16,14 @@ import re
 from decimal import Decimal
 
 from .models import Claim, ClaimDoc, Decision, IncidentType, PolicyCheck
-from .normalize import amounts_in_text, dates_in_text, parse_amount, text_contains_name
+from .normalize import (
+    amounts_in_text,
+    dates_in_text,
+    deductible_amounts,
+    parse_amount,
+    reporting_dates,
+    text_contains_name,
+)
 from .rules import default_policies
 
 # Words a document uses for each incident type (matched as word prefixes).
@@ -138,7 +145,30 @@ GROUNDING_CHECKS = (
     incident_date_in_document,
     incident_type_in_document,
 )
-CLAIM_CHECKS = (amount_positive, *GROUNDING_CHECKS, policy_id_known)
+# ------------------------------------------------- claim seam: what the document labels
+
+
+def amount_is_not_the_deductible(claim: Claim, doc: ClaimDoc) -> bool | str:
+    """The deductible is an amount the document writes too; it is never the claim."""
+    if claim.amount in deductible_amounts(doc.text):
+        return f"amount {claim.amount:,.2f} is the deductible the document mentions, not the amount claimed"
+    return True
+
+
+def incident_date_is_not_the_report_date(claim: Claim, doc: ClaimDoc) -> bool | str:
+    """The day the claim was received or reported is not the day of the incident."""
+    if claim.incident_date.isoformat() in reporting_dates(doc.text):
+        return f"incident date {claim.incident_date} is when the claim was reported, not when it happened"
+    return True
+
+
+CLAIM_CHECKS = (
+    amount_positive,
+    *GROUNDING_CHECKS,
+    amount_is_not_the_deductible,
+    incident_date_is_not_the_report_date,
+    policy_id_known,
+)
 
 
 # ---------------------------------------------------------------- decision seam

@@ -18,8 +18,10 @@ __all__ = [
     "amount_words",
     "amounts_in_text",
     "dates_in_text",
+    "deductible_amounts",
     "normalize_name",
     "parse_amount",
+    "reporting_dates",
     "text_contains_name",
 ]
 
@@ -204,6 +206,31 @@ def dates_in_text(text: str) -> set[date]:
     for m in _DAY_FIRST.finditer(text):
         found.add(_date(int(m.group(3)), _month(m.group(2)), int(m.group(1))))
     return {d for d in found if d is not None}
+
+
+# ------------------------------------------------------------ labelled values
+
+# Values the document itself labels as something other than the claim's: the
+# deductible is an amount, the day a claim was reported is a date.
+_DEDUCTIBLE = re.compile(r"deductible(?: is| of|:)?", re.IGNORECASE)
+_REPORTED = re.compile(
+    r"(?:received|reported:|reported on|date reported|submitted on|submitted:|filed on|sent on)",
+    re.IGNORECASE,
+)
+
+
+def _after(label: re.Pattern[str], text: str, width: int) -> list[str]:
+    return [text[m.end() : m.end() + width].split("\n")[0] for m in label.finditer(text)]
+
+
+def deductible_amounts(text: str) -> set[float]:
+    return {float(a) for snippet in _after(_DEDUCTIBLE, text, 24) for a in amounts_in_text(snippet)}
+
+
+def reporting_dates(text: str) -> set[str]:
+    return {
+        d.isoformat() for snippet in _after(_REPORTED, text, 40) for d in dates_in_text(snippet)
+    }
 
 
 # ---------------------------------------------------------------------------- names

@@ -16,6 +16,7 @@ import sys
 import seamline as sl
 
 from . import checks, rules
+from .grounded import as_claim, grounded_claim_type
 from .models import Assessment, Claim, ClaimDoc, ClaimTask, Decision, PolicyCheck
 from .prompts import EXAMPLE_PAIRS, SYSTEM, extraction_prompt
 
@@ -24,7 +25,14 @@ pipe = sl.Pipeline("claims", inputs={"doc": ClaimDoc})
 
 @pipe.step
 async def claim(doc: ClaimDoc, ctx: sl.StepContext) -> Claim:
-    return await ctx.generate(Claim, extraction_prompt(doc), system=SYSTEM, examples=EXAMPLE_PAIRS)
+    if not ctx.feedback:
+        return await ctx.generate(
+            Claim, extraction_prompt(doc), system=SYSTEM, examples=EXAMPLE_PAIRS
+        )
+    # The gate rejected an earlier answer (its reasons are added to the prompt): this time
+    # the model chooses each grounded value among those the document actually contains.
+    choice = await ctx.generate(grounded_claim_type(doc), extraction_prompt(doc), system=SYSTEM)
+    return as_claim(choice)
 
 
 @pipe.step
@@ -52,6 +60,8 @@ pipe.gate(
     sl.check("claimant is in the document", checks.claimant_in_document),
     sl.check("amount is in the document", checks.amount_in_document),
     sl.check("incident date is in the document", checks.incident_date_in_document),
+    sl.check("amount is not the deductible", checks.amount_is_not_the_deductible),
+    sl.check("incident date is not the report date", checks.incident_date_is_not_the_report_date),
     sl.check("incident type is described in the document", checks.incident_type_in_document),
     sl.check("policy id is in the policy table", checks.policy_id_known),
     on_fail=sl.retry(2, feedback=True).then(sl.escalate_to_human()),

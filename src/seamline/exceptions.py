@@ -4,6 +4,7 @@
 SeamlineError
 ├── PipelineError          a pipeline is malformed; raised by validate(), before anything runs
 ├── ConfigError            a model, store or setting cannot be used (missing key, bad URL, ...)
+├── ModelCallFailed        a model could not be reached, or refused, after its retries
 ├── StoreError             the run log cannot be opened or written
 │   └── SchemaMismatch     a store written by a newer seamline, or not a seamline store
 ├── RunFailed              a run ended without producing its artifacts
@@ -41,6 +42,15 @@ class PipelineError(SeamlineError):
 
 class ConfigError(SeamlineError):
     """A model, store or setting cannot be used as given."""
+
+
+class ModelCallFailed(SeamlineError):
+    """A model could not be reached, or refused the request, after the configured retries."""
+
+    def __init__(self, model: str, message: str, *, status_code: int | None = None):
+        self.model = model
+        self.status_code = status_code
+        super().__init__(f"model {model!r}: {message}")
 
 
 class StoreError(SeamlineError):

@@ -68,20 +68,26 @@ async def test_claims_gate_catches_a_misread_amount_and_feeds_the_reason_back() 
     task = CLAIMS[0]
     truth = task.expected.claim
     misread = truth.model_copy(update={"amount": round(truth.amount / 1000, 2)})
-    model = ScriptedModel({Claim: [misread, truth]})
+    # The retry asks for a GroundedClaim: each grounded field narrowed to the document's values.
+    model = ScriptedModel({Claim: [misread], "GroundedClaim": [truth.model_dump(mode="json")]})
     result = await claims_pipe.run({"doc": task.doc}, model=model)
     assert result.status is sl.RunStatus.WAITING
     assert result.artifacts["claim"] == truth
-    retry_prompt = model.requests[1].prompt
-    assert f"amount {misread.amount:,.2f} not found in the document" in retry_prompt
-    assert f"{truth.amount:,.2f}" in retry_prompt  # the reason names what the document says
+    retry = model.requests[1]
+    assert f"amount {misread.amount:,.2f} not found in the document" in retry.prompt
+    assert f"{truth.amount:,.2f}" in retry.prompt  # the reason names what the document says
+    # ...and the schema only lets the model choose an amount the document writes.
+    choices = retry.output_schema["properties"]["amount"]
+    assert truth.amount in choices.get("enum", [choices.get("const")])
+    assert misread.amount not in choices.get("enum", [choices.get("const")])
 
 
 async def test_claims_gate_escalates_a_claim_reference_copied_as_the_policy_id() -> None:
     task = next(t for t in CLAIMS if "CLM-" in t.doc.text)
     reference = next(w.strip(".,)") for w in task.doc.text.split() if w.startswith("CLM-"))
     wrong = task.expected.claim.model_copy(update={"policy_id": reference})
-    model = ScriptedModel({Claim: [wrong, wrong, wrong]})
+    grounded = wrong.model_dump(mode="json")  # the reference is in the document: a valid choice
+    model = ScriptedModel({Claim: [wrong], "GroundedClaim": [grounded, grounded]})
     result = await claims_pipe.run({"doc": task.doc}, model=model)
     assert result.status is sl.RunStatus.NEEDS_REVIEW
     assert len(model.requests) == 3  # the first attempt and two retries, then a person

@@ -46,7 +46,11 @@ class Letter(BaseModel):
 
 
 def every_event(t0: float = 1_760_000_000.125, approval_id: str = "appr-1") -> list[Event]:
-    """A plausible log holding one event of every kind, seqs 0..n-1."""
+    """A plausible log holding one event of every kind, seqs 0..n-1.
+
+    Its times are whole milliseconds (with the default `t0`), which every store keeps
+    exactly.
+    """
     claim = Claim(claimant="Ada Lovelace", amount=1250.5, policy_id="P-77", notes=["üñí"])
     verdict = Verdict(
         passed=False,

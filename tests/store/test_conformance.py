@@ -65,7 +65,7 @@ async def test_every_event_kind_round_trips(store: RunStore, backend: str, batch
 
     assert as_json(loaded) == as_json(events)
     assert [type(e) for e in loaded] == [type(e) for e in events]
-    assert [e.at for e in loaded] == [e.at for e in events]  # floats exactly
+    assert [e.at for e in loaded] == [e.at for e in events]  # whole ms: exactly everywhere
     gate = next(e for e in loaded if isinstance(e, GateEvaluated))
     assert gate.verdict == next(e for e in events if isinstance(e, GateEvaluated)).verdict
     assert gate.verdict.reasons == ["policy id is in the document: P-77 absent"]
@@ -76,6 +76,24 @@ async def test_every_event_kind_round_trips(store: RunStore, backend: str, batch
         # Durable stores hand artifacts back as raw JSON; the executor revalidates them.
         assert finished.artifact == Claim.model_validate(finished.artifact).model_dump()
         assert isinstance(finished.artifact, dict)
+
+
+async def test_times_come_back_exactly_or_to_the_millisecond(store: RunStore, backend: str) -> None:
+    """SQLite keeps event times to the millisecond (`round(at * 1000) / 1000`); the
+    other stores keep them exactly. The run index keeps them exactly everywhere."""
+    t0 = 1_760_000_000.123456
+    events: list[Event] = [started(at=t0), step(1, at=t0 + 0.0004), step(2, at=t0 + 7.0006)]
+    await store.append("run-1", events[:2])
+    await store.append("run-1", events[2:])
+
+    loaded = await store.load("run-1")
+
+    if backend == "sqlite":
+        assert [e.at for e in loaded] == [round(e.at * 1000) / 1000 for e in events]
+    else:
+        assert [e.at for e in loaded] == [e.at for e in events]
+    (summary,) = await store.runs()
+    assert (summary.created_at, summary.updated_at) == (t0, t0)
 
 
 async def test_load_of_an_unknown_run_raises(store: RunStore) -> None:

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import os
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
-from sample_runs import six_step_run
+from sample_runs import STEPS, Claim, as_json, every_event, six_step_run
 
-from seamline.events import RunStarted, StepStarted
+from seamline.events import (
+    ApprovalDecided,
+    Event,
+    RunFinished,
+    RunResumed,
+    RunStarted,
+    RunStatus,
+    StepErrored,
+    StepFinished,
+    StepStarted,
+)
 from seamline.exceptions import ConfigError, SchemaMismatch, StoreError
-from seamline.store import open_store
+from seamline.store import _sql, open_store
 from seamline.store.sqlite import SCHEMA_VERSION, SQLiteStore
+
+T0 = 1_760_000_000.0
 
 
 def url(path: Path, query: str = "") -> str:
@@ -67,7 +82,7 @@ async def test_wal_and_synchronous(tmp_path: Path, query: str, level: int) -> No
         await store.close()
     with sqlite3.connect(tmp_path / "runs.db") as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        assert raw.execute("SELECT count(*) FROM events").fetchone() == (14,)
+        assert raw.execute("SELECT count(*) FROM log").fetchone() == (6,)  # a row per batch
     raw.close()
 
 
@@ -236,3 +251,308 @@ async def test_a_directory_is_a_store_error(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="cannot") as info:
         await open_store(url(tmp_path / "runs.db"))
     assert not isinstance(info.value, SchemaMismatch)
+
+
+# -- the log's encoding: a row per batch, compact, deflated; schema 1 stores -----------
+
+
+def log_rows(path: Path) -> list[tuple[int, int, int | None, bytes | str]]:
+    raw = sqlite3.connect(path)
+    try:
+        rows: list[tuple[int, int, int | None, bytes | str]] = raw.execute(
+            "SELECT run, seq, codec, data FROM log ORDER BY run, seq"
+        ).fetchall()
+    finally:
+        raw.close()
+    return rows
+
+
+def items(codec: int | None, data: bytes | str) -> list[list[object]]:
+    """A row's items, for a row without a dictionary."""
+    if codec == 0:
+        assert isinstance(data, bytes)
+        data = zlib.decompress(data, -15)
+    assert codec in (None, 0)
+    decoded: list[list[object]] = json.loads(data)
+    return decoded
+
+
+def executor_run(n: int, t0: float = 1_760_000_000.0) -> list[list[Event]]:
+    """A six-step run in the executor's 7 batches, events 0.3 ms apart."""
+    events: list[Event] = [
+        RunStarted(seq=0, at=t0, pipeline="claims", inputs={"doc": {"text": f"claim {n}"}})
+    ]
+    for step in STEPS:
+        seq = len(events)
+        artifact = Claim(claimant="Ada Lovelace", amount=n + 0.5, policy_id="P-77")
+        events.append(StepStarted(seq=seq, at=t0 + seq * 3e-4, step=step, attempt=1))
+        events.append(
+            StepFinished(
+                seq=seq + 1, at=t0 + (seq + 1) * 3e-4, step=step, attempt=1, artifact=artifact
+            )
+        )
+    events.append(RunFinished(seq=13, at=t0 + 13 * 3e-4, status=RunStatus.SUCCEEDED))
+    cuts = [0, 3, 5, 7, 9, 11, 13, 14]
+    return [events[a:b] for a, b in itertools.pairwise(cuts)]
+
+
+def to_the_ms(events: list[Event]) -> list[tuple[int, str, dict[str, object]]]:
+    return [
+        (seq, kind, {**p, "at": round(e.at * 1000) / 1000})
+        for e, (seq, kind, p) in zip(events, as_json(events), strict=True)
+    ]
+
+
+async def test_a_row_per_batch_deflated_with_the_pipelines_dictionary(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    store = await SQLiteStore.open(url(path))
+    try:
+        for n in range(3):
+            for batch in executor_run(n, T0 + n):
+                await store.append(f"run-{n}", batch)
+        for n in range(3):
+            expected = [e for batch in executor_run(n, T0 + n) for e in batch]
+            assert as_json(await store.load(f"run-{n}")) == to_the_ms(expected)
+    finally:
+        await store.close()
+    rows = log_rows(path)
+    assert len(rows) == 3 * 7
+    # Run 1 wrote plain JSON rows; its success made the dictionary the others deflate with.
+    assert {codec for run, _, codec, _ in rows if run == 1} <= {None, 0}
+    assert {codec for run, _, codec, _ in rows if run > 1} == {1}
+    assert sum(len(data) for run, _, _, data in rows if run == 3) < 100  # bytes, 14 events
+    # Each step's StepStarted is folded into its StepFinished: one item per step.
+    assert items(rows[1][2], rows[1][3]) == [
+        [
+            13,
+            1,
+            0,
+            "policy",
+            1,
+            {"claimant": "Ada Lovelace", "amount": 0.5, "policy_id": "P-77", "notes": []},
+        ]
+    ]
+
+
+async def test_another_process_uses_the_dictionary_once_it_exists(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    first, second = await SQLiteStore.open(url(path)), await SQLiteStore.open(url(path))
+    try:
+        for batch in executor_run(0):
+            await first.append("run-0", batch)  # makes the dictionary
+        for batch in executor_run(1, T0 + 1):
+            await second.append("run-1", batch)  # finds it when the run starts
+        again = await SQLiteStore.open(url(path))
+        try:
+            for n in (0, 1):
+                expected = [e for batch in executor_run(n, T0 + n) for e in batch]
+                assert as_json(await again.load(f"run-{n}")) == to_the_ms(expected)
+                assert as_json(await first.load(f"run-{n}")) == to_the_ms(expected)
+        finally:
+            await again.close()
+    finally:
+        await first.close()
+        await second.close()
+    assert {codec for run, _, codec, _ in log_rows(path) if run == 2} == {1}
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT id, pipeline FROM dictionaries").fetchall() == [(1, "claims")]
+    raw.close()
+
+
+async def test_times_are_kept_to_the_millisecond(tmp_path: Path) -> None:
+    store = await SQLiteStore.open(url(tmp_path / "runs.db"))
+    t0 = 1_760_000_000.123456
+    events: list[Event] = [
+        RunStarted(seq=0, at=t0, pipeline="p", inputs={}),
+        StepStarted(seq=1, at=t0 + 0.0004, step="a", attempt=1),
+        StepStarted(seq=2, at=t0 - 2.5006, step="b", attempt=1),  # clocks go back too
+        StepStarted(seq=3, at=t0 + 86_400.0009, step="c", attempt=1),
+    ]
+    try:
+        await store.append("run-1", events[:2])
+        await store.append("run-1", events[2:])
+        loaded = await store.load("run-1")
+        (summary,) = await store.runs()
+    finally:
+        await store.close()
+    assert [e.at for e in loaded] == [round(e.at * 1000) / 1000 for e in events]
+    assert summary.created_at == t0  # the run index keeps its times exactly
+
+
+async def test_a_step_folds_only_into_its_own_outcome(tmp_path: Path) -> None:
+    store = await SQLiteStore.open(url(tmp_path / "runs.db"))
+    t = T0
+    batches: list[list[Event]] = [
+        [
+            RunStarted(seq=0, at=t, pipeline="p", inputs={}),
+            StepStarted(seq=1, at=t, step="a", attempt=1, index=2),
+            StepFinished(seq=2, at=t + 1, step="a", attempt=1, artifact=[1], index=2),
+        ],
+        [
+            StepStarted(seq=3, at=t + 2, step="a", attempt=2),
+            StepErrored(seq=4, at=t + 3, step="a", attempt=2, error="boom", kind="exception"),
+            StepStarted(seq=5, at=t + 4, step="a", attempt=3, model="m"),  # not folded:
+            StepFinished(seq=6, at=t + 5, step="a", attempt=3, artifact=None),  # a model
+            StepStarted(seq=7, at=t + 6, step="b", attempt=1, index=1),
+            StepFinished(seq=8, at=t + 7, step="b", attempt=1, artifact={}),  # another index
+            StepStarted(seq=9, at=t + 8, step="c", attempt=1),
+            StepFinished(seq=10, at=t + 9, step="c", attempt=2, artifact=0),  # another attempt
+            StepStarted(seq=11, at=t + 10, step="d", attempt=1),  # last: nothing follows
+        ],
+    ]
+    try:
+        for batch in batches:
+            await store.append("run-1", batch)
+        expected = [e for batch in batches for e in batch]
+        assert as_json(await store.load("run-1")) == as_json(expected)
+    finally:
+        await store.close()
+    codes = [item[0] for _, _, c, data in log_rows(tmp_path / "runs.db") for item in items(c, data)]
+    assert codes == [1, 13, 14, 2, 3, 2, 3, 2, 3, 2]
+
+
+def test_the_codebook_covers_every_event_kind() -> None:
+    assert _sql.codebook_gaps() == [], "add the new fields at the end of their codebook entry"
+
+
+async def test_an_unknown_field_is_kept_in_the_generic_encoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(_sql._BY_KIND, "StepErrored")  # as if a field were added to it
+    store = await SQLiteStore.open(url(tmp_path / "runs.db"))
+    events: list[Event] = [
+        RunStarted(seq=0, at=T0, pipeline="p", inputs={}),
+        StepStarted(seq=1, at=T0, step="a", attempt=1),
+        StepErrored(seq=2, at=T0, step="a", attempt=1, error="boom", kind="timeout", index=4),
+    ]
+    try:
+        await store.append("run-1", events)
+        assert as_json(await store.load("run-1")) == as_json(events)
+    finally:
+        await store.close()
+    (row,) = log_rows(tmp_path / "runs.db")
+    assert [item[0] for item in items(row[2], row[3])] == [1, 2, 0]
+
+
+async def test_large_rows_are_deflated_without_a_dictionary(tmp_path: Path) -> None:
+    store = await SQLiteStore.open(url(tmp_path / "runs.db"))
+    events: list[Event] = [RunStarted(seq=0, at=T0, pipeline="p", inputs={"text": "abc " * 500})]
+    try:
+        await store.append("run-1", events)
+        assert as_json(await store.load("run-1")) == as_json(events)
+    finally:
+        await store.close()
+    ((_, _, codec, data),) = log_rows(tmp_path / "runs.db")
+    assert codec == 0 and len(data) < 200
+
+
+def v1_store(path: Path, runs: dict[str, list[Event]], approvals: list[tuple[str, str]]) -> None:
+    """A store as seamline with schema 1 wrote it: a row per event, JSON payloads."""
+    from seamline.store.migrations import SQLITE
+
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("PRAGMA journal_mode = WAL")
+    raw.execute("BEGIN")
+    raw.execute("CREATE TABLE seamline_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for statement in SQLITE[0].statements:
+        raw.execute(statement)
+    raw.execute("INSERT INTO seamline_meta VALUES ('schema_version', '1')")
+    for run_id, events in runs.items():
+        started = events[0]
+        assert isinstance(started, RunStarted)
+        (run,) = raw.execute(
+            "INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error, next_seq)"
+            " VALUES (?, ?, 'waiting', ?, ?, NULL, ?) RETURNING id",
+            (run_id, started.pipeline, started.at, events[-1].at, len(events)),
+        ).fetchone()
+        for event in events:
+            row = _sql.encode_row(event)
+            raw.execute(
+                "INSERT INTO events (run, seq, kind, at, payload) VALUES (?, ?, ?, ?, ?)",
+                (run, row.seq, row.kind, row.at, row.payload),
+            )
+    for approval_id, run_id in approvals:
+        raw.execute(
+            "INSERT INTO approvals (approval_id, run, step, idx, reason, requested_at)"
+            " SELECT ?, id, 'claim', NULL, 'approval', created_at FROM runs WHERE run_id = ?",
+            (approval_id, run_id),
+        )
+    raw.execute("COMMIT")
+    raw.close()
+
+
+async def test_a_schema_1_store_is_migrated_and_reads_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    old = every_event(1_760_000_000.123456)[:11]  # up to the wait for an approval
+    assert isinstance(old[-1], RunFinished)
+    run_2: list[Event] = [RunStarted(seq=0, at=T0, pipeline="q", inputs={})]
+    v1_store(path, {"run-1": old, "run-2": run_2}, [("appr-1", "run-1"), ("a-9", "run-2")])
+
+    store = await SQLiteStore.open(url(path))
+    try:
+        loaded = await store.load("run-1")
+        assert as_json(loaded) == as_json(old)
+        assert [e.at for e in loaded] == [e.at for e in old]  # exactly, as schema 1 kept them
+        assert [s.run_id for s in await store.runs()] == ["run-1", "run-2"]
+        assert [p.approval_id for p in await store.pending_approvals()] == ["a-9", "appr-1"]
+        # The run goes on in the new encoding.
+        more: list[Event] = [
+            RunResumed(seq=11, at=T0 + 200, pid=1),
+            ApprovalDecided(seq=12, at=T0 + 201, approval_id="appr-1", decision="approve"),
+            StepStarted(seq=13, at=T0 + 202, step="claim", attempt=3),
+        ]
+        await store.append("run-1", more)
+        assert as_json(await store.load("run-1")) == as_json(old + more)
+        assert [p.approval_id for p in await store.pending_approvals()] == ["a-9"]
+    finally:
+        await store.close()
+    raw = sqlite3.connect(path)
+    tables = {
+        name for (name,) in raw.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    }
+    assert raw.execute("SELECT value FROM seamline_meta").fetchone() == (str(SCHEMA_VERSION),)
+    raw.close()
+    assert "events" not in tables and {"log", "dictionaries"} <= tables
+    again = await SQLiteStore.open(url(path))
+    try:
+        assert as_json(await again.load("run-1")) == as_json(old + more)
+    finally:
+        await again.close()
+
+
+async def test_a_failed_run_gives_no_dictionary_a_waiting_one_does(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    store = await SQLiteStore.open(url(path))
+
+    def dictionaries() -> list[tuple[int, str]]:
+        raw = sqlite3.connect(path)
+        try:
+            found: list[tuple[int, str]] = raw.execute(
+                "SELECT id, pipeline FROM dictionaries"
+            ).fetchall()
+        finally:
+            raw.close()
+        return found
+
+    try:
+        failed: list[list[Event]] = [
+            *executor_run(0)[:2],
+            [RunFinished(seq=5, at=T0 + 1, status=RunStatus.FAILED, error="boom")],
+        ]
+        for batch in failed:
+            await store.append("run-0", batch)
+        assert dictionaries() == []
+        waiting: list[list[Event]] = [
+            *executor_run(1, T0 + 1)[:3],
+            [RunFinished(seq=7, at=T0 + 2, status=RunStatus.WAITING)],
+        ]
+        for batch in waiting:
+            await store.append("run-1", batch)
+        assert dictionaries() == [(1, "claims")]
+        for batch in executor_run(2, T0 + 2):
+            await store.append("run-2", batch)
+        expected = [e for batch in executor_run(2, T0 + 2) for e in batch]
+        assert as_json(await store.load("run-2")) == to_the_ms(expected)
+    finally:
+        await store.close()
+    assert {codec for run, _, codec, _ in log_rows(path) if run == 3} == {1}

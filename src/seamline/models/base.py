@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_check
 
 from pydantic import BaseModel, ValidationError
 
-from seamline.exceptions import SeamlineError
+from seamline.exceptions import ModelCallFailed
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -115,15 +115,6 @@ class Model(Protocol):
     async def generate(self, output_type: type[T], request: ModelRequest) -> ModelReply[T]:
         """Ask the model for one `output_type` artifact. Malformed output never raises."""
         ...
-
-
-class ModelCallFailed(SeamlineError):
-    """A model could not be reached, or refused the request, after the configured retries."""
-
-    def __init__(self, model: str, message: str, *, status_code: int | None = None):
-        self.model = model
-        self.status_code = status_code
-        super().__init__(f"model {model!r}: {message}")
 
 
 _FENCE = re.compile(r"^\s*```[\w-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)

@@ -13,6 +13,13 @@ database locked by another process is retried on a worker thread, which may wait
 SQLite's automatic checkpoint (an fsync, milliseconds) is replaced by one on a worker
 thread every few hundred appends; and with `synchronous=full`, whose every commit
 waits for an fsync, appends always go to a worker thread.
+
+An append is one row in `log`, its events in the compact encoding of `_sql.pack`
+(times kept to the millisecond), deflated when that makes it smaller. The first run
+of a pipeline to finish (not failed or cancelled; waiting for an approval counts)
+gives its rows to that pipeline's deflate dictionary: a row in `dictionaries`, never
+changed once written, which the rows deflated with it name. The later runs of the
+pipeline then store little more than what differs from that first one.
 """
 
 from __future__ import annotations
@@ -21,12 +28,13 @@ import asyncio
 import contextlib
 import functools
 import sqlite3
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
-from seamline.events import Event, RunStatus
+from seamline.events import Event, RunFinished, RunStatus
 from seamline.exceptions import ConfigError, SchemaMismatch, StoreError
 from seamline.store import _sql
 from seamline.store._sql import Batch, CloseApproval, OpenApproval
@@ -42,21 +50,35 @@ _SYNCHRONOUS = ("normal", "full")
 # Checkpoint every this many appends (each writes a few pages to the WAL): about
 # SQLite's default of 1,000 pages for a typical batch.
 _CHECKPOINT_EVERY = 250
+# Deflate: a 4 KB window keeps a compressor's state small (copying a primed one costs
+# a few µs; the default 32 KB one, ~100). Rows are read with the largest window.
+_WBITS = 12
+_DICTIONARY_SIZE = (1 << _WBITS) - 262  # the most of a dictionary deflate can refer to
+_PLAIN_UP_TO = 128  # without a dictionary, a row this short is not worth deflating
+# A run that stopped like this may have stopped early: no dictionary from it.
+_NOT_TYPICAL = (RunStatus.FAILED, RunStatus.CANCELLED)
 
 _INSERT_RUN = """
     INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error, next_seq)
     VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (run_id) DO NOTHING
-    RETURNING id
+    RETURNING id, pipeline, created_at
 """
-_ADVANCE_RUN = "UPDATE runs SET next_seq = ? WHERE run_id = ? AND next_seq = ? RETURNING id"
+_ADVANCE_RUN = """
+    UPDATE runs SET next_seq = ? WHERE run_id = ? AND next_seq = ?
+    RETURNING id, pipeline, created_at
+"""
 _ADVANCE_RUN_STATUS = """
     UPDATE runs SET next_seq = ?, status = ?, updated_at = ?, error = ?
     WHERE run_id = ? AND next_seq = ?
-    RETURNING id
+    RETURNING id, pipeline, created_at
 """
 _NEXT_SEQ = "SELECT next_seq FROM runs WHERE run_id = ?"
-_INSERT_EVENT = "INSERT INTO events (run, seq, kind, at, payload) VALUES (?, ?, ?, ?, ?)"
+_INSERT_ROW = "INSERT INTO log (run, seq, codec, data) VALUES (?, ?, ?, ?)"
+_RUN_ROWS = "SELECT codec, data FROM log WHERE run = ? ORDER BY seq"
+_DICTIONARY_FOR = "SELECT id, data FROM dictionaries WHERE pipeline = ? ORDER BY id DESC LIMIT 1"
+_DICTIONARY = "SELECT data FROM dictionaries WHERE id = ?"
+_INSERT_DICTIONARY = "INSERT INTO dictionaries (pipeline, data) VALUES (?, ?) RETURNING id"
 _OPEN_APPROVAL = """
     INSERT INTO approvals (approval_id, run, step, idx, reason, requested_at, timeout_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -71,9 +93,9 @@ _APPROVAL_STATE = """
     WHERE a.approval_id = ?
 """
 _LOAD = """
-    SELECT seq, kind, at, payload FROM events
-    WHERE run = (SELECT id FROM runs WHERE run_id = ?)
-    ORDER BY seq
+    SELECT r.created_at, l.seq, l.codec, l.data FROM runs AS r JOIN log AS l ON l.run = r.id
+    WHERE r.run_id = ?
+    ORDER BY l.seq
 """
 _RUN_COLUMNS = "SELECT run_id, pipeline, status, created_at, updated_at, error FROM runs"
 _ORDER = " ORDER BY created_at DESC, id DESC LIMIT ?"
@@ -108,6 +130,10 @@ class SQLiteStore:
         self._lock = asyncio.Lock()
         self._closed = False
         self._appends = 0
+        # Per pipeline: its dictionary's id and a compressor primed with it, or None
+        # (none yet: looked for again when a run of it starts). Dictionaries by id.
+        self._compressors: dict[str, tuple[int, Any] | None] = {}
+        self._dictionaries: dict[int, bytes] = {}
 
     @classmethod
     async def open(
@@ -146,7 +172,7 @@ class SQLiteStore:
     async def append(self, run_id: str, events: Sequence[Event]) -> None:
         if not events:
             return
-        batch = _sql.plan(run_id, events)
+        batch = _sql.plan(run_id, events, rows=False)
         self._appends += 1
         if self._appends % _CHECKPOINT_EVERY:
             await self._call(self._append, batch, inline=self._inline_writes)
@@ -154,10 +180,14 @@ class SQLiteStore:
             await self._call(self._append_and_checkpoint, batch, inline=False)
 
     async def load(self, run_id: str) -> list[Event]:
-        rows = await self._call(self._fetch, _LOAD, (run_id,))
+        rows = await self._call(self._fetch_log, run_id)
         if not rows:
             raise StoreError(f"no run {run_id!r} in {self.url}")
-        return [_sql.decode_row(kind, seq, at, payload) for seq, kind, at, payload in rows]
+        base = _sql.to_ms(rows[0][0])
+        events: list[Event] = []
+        for _, seq, codec, data in rows:
+            events += _sql.unpack(self._inflate(codec, data), seq, base)
+        return events
 
     async def runs(
         self,
@@ -235,20 +265,37 @@ class SQLiteStore:
     def _fetch(self, query: str, params: Sequence[Any]) -> list[Any]:
         return self._conn.execute(query, params).fetchall()
 
+    def _fetch_log(self, run_id: str) -> list[Any]:
+        """The run's rows, having fetched the dictionaries they need that we lack."""
+        rows = self._conn.execute(_LOAD, (run_id,)).fetchall()
+        for _, _, codec, _ in rows:
+            if codec and codec not in self._dictionaries:
+                self._dictionaries[codec] = self._conn.execute(_DICTIONARY, (codec,)).fetchone()[0]
+        return rows
+
     def _append(self, batch: Batch) -> None:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")  # take the write lock now: no deadlock on upgrade
         try:
-            run = self._advance(batch)
-            conn.executemany(
-                _INSERT_EVENT, [(run, r.seq, r.kind, r.at, r.payload) for r in batch.rows]
-            )
+            run, pipeline, created_at = self._advance(batch)
+            text = _sql.pack(batch.events, _sql.to_ms(created_at))
+            conn.execute(_INSERT_ROW, (run, batch.first_seq, *self._deflate(batch, pipeline, text)))
             for op in batch.approvals:
                 if isinstance(op, OpenApproval):
                     self._open_approval(run, batch.run_id, op)
                 else:
                     self._close_approval(run, batch.run_id, op)
+            last = batch.events[-1]
+            made = None
+            if (
+                self._compressors.get(pipeline) is None
+                and isinstance(last, RunFinished)
+                and last.status not in _NOT_TYPICAL
+            ):
+                made = self._make_dictionary(run, pipeline)
             conn.execute("COMMIT")
+            if made is not None:  # only once committed: rows may name it from now on
+                self._compressors[pipeline] = self._primed(*made)
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -266,8 +313,11 @@ class SQLiteStore:
         with contextlib.suppress(sqlite3.Error):  # the append is committed: never fail it
             self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
-    def _advance(self, batch: Batch) -> int:
-        """Create or move the run row forward, checking the seq. Returns the run's key."""
+    def _advance(self, batch: Batch) -> tuple[int, str, float]:
+        """Create or move the run row forward, checking the seq.
+
+        Returns the run's key, pipeline and start time.
+        """
         conn, st = self._conn, batch.status
         if batch.started is not None:
             assert st is not None
@@ -295,8 +345,60 @@ class SQLiteStore:
         if not rows:
             found = conn.execute(_NEXT_SEQ, (batch.run_id,)).fetchall()
             raise _sql.conflict(batch.run_id, batch.first_seq, found[0][0] if found else None)
-        run: int = rows[0][0]
-        return run
+        run: int
+        pipeline: str
+        created_at: float
+        run, pipeline, created_at = rows[0]
+        return run, pipeline, created_at
+
+    # -- compression -----------------------------------------------------------------
+
+    def _deflate(self, batch: Batch, pipeline: str, text: bytes) -> tuple[int | None, str | bytes]:
+        """(codec, data) for a row: NULL and the JSON text, 0 and it deflated, or the
+        id of the pipeline's dictionary and it deflated with that."""
+        # None yet: look again when a run starts (another process may have made one).
+        if (batch.started is not None or pipeline not in self._compressors) and (
+            self._compressors.get(pipeline) is None
+        ):
+            found = self._conn.execute(_DICTIONARY_FOR, (pipeline,)).fetchone()
+            self._compressors[pipeline] = None if found is None else self._primed(*found)
+        primed = self._compressors[pipeline]
+        if primed is not None:
+            codec, compressor = primed
+            deflate = compressor.copy()
+            return codec, deflate.compress(text) + deflate.flush()
+        if len(text) > _PLAIN_UP_TO:
+            deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+            data = deflate.compress(text) + deflate.flush()
+            if len(data) < len(text):
+                return 0, data
+        return None, text.decode()
+
+    def _primed(self, dictionary_id: int, dictionary: bytes) -> tuple[int, Any]:
+        self._dictionaries[dictionary_id] = dictionary
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -_WBITS, 2, zdict=dictionary)
+        return dictionary_id, compressor
+
+    def _inflate(self, codec: int | None, data: str | bytes) -> str | bytes:
+        if codec is None:
+            return data
+        assert isinstance(data, bytes)
+        if codec == 0:
+            return zlib.decompress(data, -15)
+        inflate = zlib.decompressobj(-15, zdict=self._dictionaries[codec])
+        return inflate.decompress(data) + inflate.flush()
+
+    def _make_dictionary(self, run: int, pipeline: str) -> tuple[int, bytes] | None:
+        """Write the pipeline's dictionary, made of this run's rows, if it has none yet."""
+        if self._conn.execute(_DICTIONARY_FOR, (pipeline,)).fetchone() is not None:
+            return None  # another process made one: picked up when a run starts
+        rows = self._conn.execute(_RUN_ROWS, (run,)).fetchall()
+        texts = [self._inflate(codec, data) for codec, data in rows]
+        joined = b"".join(t.encode() if isinstance(t, str) else t for t in texts)
+        # Deflate refers back at most a window: keep the end, where the last steps are.
+        dictionary = joined[-_DICTIONARY_SIZE:]
+        (dictionary_id,) = self._conn.execute(_INSERT_DICTIONARY, (pipeline, dictionary)).fetchone()
+        return dictionary_id, dictionary
 
     def _open_approval(self, run: int, run_id: str, op: OpenApproval) -> None:
         cur = self._conn.execute(
@@ -410,6 +512,8 @@ def _migrate(conn: sqlite3.Connection, url: str) -> None:
             if migration.version > version:
                 for statement in migration.statements:
                     conn.execute(statement)
+                if migration.convert is not None:
+                    migration.convert(conn)
         if version < SCHEMA_VERSION:
             conn.execute(
                 "INSERT OR REPLACE INTO seamline_meta (key, value) VALUES ('schema_version', ?)",

@@ -3,11 +3,32 @@
 Events are keyed by the run's integer `id`, not its `run_id` text: the key is
 repeated in every event row and the index, and a 32-character id there would
 double the size of a typical store.
+
+Version 2 keeps a row per append batch instead of one per event (`log`), in the
+compact encoding of `seamline.store._sql.pack`, deflated with a per-pipeline
+dictionary (`dictionaries`): about a quarter of the size. Version 1 `events` rows
+become one-event `log` rows with their exact times.
 """
 
 from __future__ import annotations
 
+import sqlite3
+
 from seamline.store._sql import Migration
+
+
+def _events_to_log(conn: sqlite3.Connection) -> None:
+    """Version 1 `events` rows as one-event `log` rows (code 0, the exact time)."""
+    rows = conn.execute("SELECT run, seq, kind, at, payload FROM events")
+    conn.executemany(
+        "INSERT INTO log (run, seq, codec, data) VALUES (?, ?, NULL, ?)",
+        (
+            (run, seq, f'[[0,{float(at)!r},"{kind}",{payload}]]')
+            for run, seq, kind, at, payload in rows
+        ),
+    )
+    conn.execute("DROP TABLE events")
+
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -54,5 +75,28 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX approvals_pending ON approvals (requested_at) WHERE decided_at IS NULL",
             "CREATE INDEX approvals_by_run ON approvals (run)",
         ),
+    ),
+    Migration(
+        2,
+        "a row per batch, compact and deflated",
+        (
+            """
+            CREATE TABLE log (
+                run INTEGER NOT NULL REFERENCES runs (id),
+                seq INTEGER NOT NULL,  -- the row's first event; the others follow
+                codec INTEGER,  -- NULL: JSON text; 0: deflated; else deflated with dictionary
+                data BLOB NOT NULL,
+                PRIMARY KEY (run, seq)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE dictionaries (
+                id INTEGER PRIMARY KEY,
+                pipeline TEXT NOT NULL,
+                data BLOB NOT NULL
+            )
+            """,
+        ),
+        _events_to_log,
     ),
 )
