@@ -54,13 +54,10 @@ async def test_independent_steps_overlap_in_time() -> None:
     async def both(left: Part, right: Part) -> Doc:
         return Doc(text=f"{left.name}+{right.name}")
 
-    started = time.perf_counter()
     result = await pipe.run({"doc": Doc(text="x")})
-    elapsed = time.perf_counter() - started
     left_part, right_part = result["left"], result["right"]
     # Each started before the other ended: they ran at the same time.
     assert left_part.started < right_part.ended and right_part.started < left_part.ended
-    assert elapsed < 0.38  # two 0.2 s steps, run one after the other, would need 0.4 s
     assert result["both"].text == "left+right"
 
 

@@ -35,14 +35,10 @@ class RunStatus(StrEnum):
         return self in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED)
 
 
-def _now() -> float:
-    return time.time()
-
-
 @dataclass(slots=True, kw_only=True)
 class Event:
     seq: int  # position in the run's log, from 0; (run_id, seq) is unique in every store
-    at: float = field(default_factory=_now)
+    at: float = field(default_factory=time.time)
 
 
 @dataclass(slots=True, kw_only=True)

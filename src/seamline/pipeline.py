@@ -7,19 +7,19 @@ import itertools
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any, Literal, TypeVar, overload
 
 from pydantic import TypeAdapter, ValidationError
 
 from seamline.events import Event, RunStarted
-from seamline.exceptions import PipelineError, RunFailed, StoreError
+from seamline.exceptions import PipelineError, StoreError
 from seamline.gates import Check, Gate, Judge, make_gate
 from seamline.models.base import Model
 from seamline.policies import Budget, Policy
 from seamline.runtime.executor import Execution
 from seamline.runtime.plan import ApprovalSpec, Plan, compile_plan
-from seamline.runtime.result import RunResult
+from seamline.runtime.result import RunResult, run_result
 from seamline.steps import Step, StepPolicy, make_step
 from seamline.store import RunStore, open_store
 from seamline.store.base import PendingApproval, RunSummary
@@ -66,7 +66,7 @@ class Pipeline:
         self._plan: Plan | None = None
         self._input_adapters = {k: TypeAdapter(v) for k, v in self.inputs.items()}
         self.source: str | None = sys._getframe(1).f_globals.get("__file__")
-        self._options_cache: dict[tuple[str, str | None, Budget], dict[str, Any]] = {}
+        self._options_cache: dict[tuple[str, str | None], dict[str, Any]] = {}
 
     # -- building ------------------------------------------------------------------------
 
@@ -197,10 +197,13 @@ class Pipeline:
 
     def _coerce_inputs(self, inputs: Mapping[str, Any] | None) -> dict[str, Any]:
         given = dict(inputs or {})
-        if given.keys() == self.inputs.keys() and all(
-            type(v) is self.inputs[k] for k, v in given.items()
-        ):
-            return given  # the common case: exactly the declared models
+        declared = self.inputs
+        if given.keys() == declared.keys():
+            for key, value in given.items():
+                if type(value) is not declared[key]:
+                    break
+            else:
+                return given  # the common case: exactly the declared models
         missing = [k for k in self.inputs if k not in given]
         unknown = [k for k in given if k not in self.inputs]
         if missing or unknown:
@@ -224,7 +227,7 @@ class Pipeline:
 
     # -- running -------------------------------------------------------------------------
 
-    async def run(
+    def run(
         self,
         inputs: Mapping[str, Any] | None = None,
         *,
@@ -235,8 +238,11 @@ class Pipeline:
         budget: Budget | None = None,
         deps: Any = None,
         raise_on_failure: bool = True,
-    ) -> RunResult:
-        """Run the pipeline once.
+    ) -> Coroutine[Any, Any, RunResult]:
+        """Run the pipeline once: `result = await pipe.run(inputs)`.
+
+        The pipeline and the inputs are checked when this is called, before anything is
+        awaited; the returned coroutine is the run itself.
 
         Args:
             inputs: a value per declared input (model instances, or dicts to validate).
@@ -262,39 +268,34 @@ class Pipeline:
             raise PipelineError(f"gates={gates!r}: use 'on', 'shadow' or 'off'")
         values = self._coerce_inputs(inputs)
         run_budget = budget or self.budget
-        opened = await open_store(store) if store is not None else _RESULT_ONLY
         execution = Execution(
             plan,
-            opened,
+            store if store is not None else _RESULT_ONLY,
             run_id or new_run_id(),
             gates=gates,
             budget=run_budget,
             model=model or self.model,
             deps=deps,
         )
-        options = self._options(gates, execution.model, run_budget)
-        try:
-            await execution.execute(execution.start(values, options))
-        except RunFailed as e:
-            return _failed(execution, e, raise_on_failure)
-        finally:
-            if isinstance(store, str):
-                await opened.close()
-        return execution_result(execution, self.name)
+        ready = execution.start(values, self._options(gates, execution.model, run_budget))
+        return execution.execute(ready, raise_on_failure=raise_on_failure)
 
     def _options(self, gates: str, model: str | Model | None, budget: Budget) -> dict[str, Any]:
-        """What RunStarted records about how the run was asked for; one shared dict per
-        combination, as runs by the thousand would otherwise each hold a copy."""
+        """What RunStarted records about how the run was asked for. Runs with the
+        pipeline's own budget share one dict per (gates, model): runs by the thousand
+        would otherwise each hold a copy."""
         name = model if model is None or isinstance(model, str) else model.name
-        key = (gates, name, budget)
-        options = self._options_cache.get(key)
+        cached = budget is self.budget
+        options = self._options_cache.get((gates, name)) if cached else None
         if options is None:
-            options = self._options_cache[key] = {
+            options = {
                 "gates": gates,
                 "model": name,
                 "budget": budget.as_dict(),
                 "source": self.source,  # lets `seamline resume RUN_ID` find the pipeline's code
             }
+            if cached:
+                self._options_cache[gates, name] = options
         return options
 
     async def resume(
@@ -317,15 +318,12 @@ class Pipeline:
         try:
             execution, ready = await prepare_resume(self, opened, run_id, model=model, deps=deps)
             if ready is None:  # already final: nothing to do
-                return execution_result(execution, self.name)
+                return run_result(execution)
             execution.resumed()
-            await execution.execute(ready)
-        except RunFailed as e:
-            return _failed(execution, e, raise_on_failure)
+            return await execution.execute(ready, raise_on_failure=raise_on_failure)
         finally:
             if isinstance(store, str):
                 await opened.close()
-        return execution_result(execution, self.name)
 
     async def decide(
         self,
@@ -395,17 +393,16 @@ class Pipeline:
             deps=None,
             recording=recording,
         )
-        try:
-            await execution.execute(execution.start(self._coerce_inputs(started.inputs), options))
-        except RunFailed as e:  # the recorded run failed too: its replay reproduces that
-            return _failed(execution, e, raise_on_failure=False)
+        # A recorded failure is reproduced, not raised: the replay matched.
+        start = execution.start(self._coerce_inputs(started.inputs), options)
+        result = await execution.execute(start, raise_on_failure=False)
         left = recording.unused()
         if left:
             raise ReplayDivergence(
                 left[0].split(" ")[0],
                 "the replay made fewer calls than recorded: " + "; ".join(left),
             )
-        return execution_result(execution, self.name)
+        return result
 
     def run_sync(self, inputs: Mapping[str, Any] | None = None, **options: Any) -> RunResult:
         """`run`, for code that is not async. Not for use inside a running event loop."""
@@ -439,23 +436,3 @@ class _ResultOnlyLog:
 
 
 _RESULT_ONLY = _ResultOnlyLog()  # stateless: one for every run that keeps no store
-
-
-def _failed(execution: Execution, error: RunFailed, raise_on_failure: bool) -> RunResult:
-    result = execution_result(execution, execution.plan.pipeline, error)
-    error.run_id = execution.run_id
-    error.result = result  # type: ignore[attr-defined]
-    if raise_on_failure:
-        raise error
-    return result
-
-
-def execution_result(
-    execution: Execution, pipeline: str, error: RunFailed | None = None
-) -> RunResult:
-    from seamline.events import RunFinished, RunStatus
-
-    last = execution.log[-1] if execution.log else None
-    status = last.status if isinstance(last, RunFinished) else RunStatus.RUNNING
-    artifacts = {k: v for k, v in execution.artifacts.items() if k in execution.plan.steps}
-    return RunResult(execution.run_id, pipeline, status, artifacts, execution.log, error)

@@ -7,7 +7,6 @@ Every test here runs on memory://, SQLite and PostgreSQL through the `store` fix
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from typing import Any
 
@@ -390,23 +389,21 @@ async def test_pending_approvals_stay_fast_with_10_000_pending(store: RunStore) 
         )
     await store.append("run-0", [decided(51, "a-0-0")])
 
-    start = time.perf_counter()
     mine = await store.pending_approvals(run_id="run-150")
-    by_run = time.perf_counter() - start
     everything = await store.pending_approvals()
 
     assert [p.approval_id for p in mine] == [f"a-150-{i}" for i in range(50)]
     assert len(everything) == 9_999
     assert everything[0].approval_id == "a-0-1"
-    assert by_run < 0.05, f"pending_approvals(run_id=...) took {by_run * 1000:.1f} ms"
+    # How fast this is belongs to benchmarks/bench_durable.py, not to a timed assertion.
 
 
 # -- durability -------------------------------------------------------------------------
 
 
+# memory:// keeps nothing after close, by design: only the durable stores reopen.
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def test_reopened_store_keeps_everything(backend: str, connect: Connect) -> None:
-    if backend == "memory":
-        pytest.skip("memory:// keeps nothing after close, by design")
     store = await connect()
     events = every_event()
     await store.append("run-1", events)

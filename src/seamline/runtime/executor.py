@@ -53,7 +53,9 @@ from seamline.exceptions import (
 from seamline.gates import Gate, Judge, JudgeScore, schema_verdict
 from seamline.policies import Action, Budget
 from seamline.runtime.feedback import with_feedback
+from seamline.runtime.result import RunResult, run_result
 from seamline.steps import Step, StepContext
+from seamline.store import open_store
 from seamline.verdict import CheckResult, Verdict
 
 if TYPE_CHECKING:
@@ -92,10 +94,44 @@ class Reroute(Exception):
 class Execution:
     """One run in progress. Created by `Pipeline.run` / `Pipeline.resume`."""
 
+    # Slots: no per-run __dict__ for the garbage collector to track and traverse.
+    __slots__ = (
+        "_buffer",
+        "_lock",
+        "_persist",
+        "_running",
+        "_seq",
+        "_store_url",
+        "_tg",
+        "_track_tasks",
+        "approved",
+        "artifacts",
+        "attempts",
+        "budget",
+        "cost_usd",
+        "deps",
+        "done",
+        "gates_mode",
+        "log",
+        "model",
+        "model_calls",
+        "plan",
+        "recording",
+        "remaining",
+        "restored",
+        "run_id",
+        "store",
+        "suspended",
+        "tokens",
+        "trouble",
+        "_gates",
+    )
+    store: RunStore
+
     def __init__(
         self,
         plan: Plan,
-        store: RunStore,
+        store: RunStore | str,
         run_id: str,
         *,
         gates: str,
@@ -105,9 +141,9 @@ class Execution:
         recording: Recording | None = None,
     ) -> None:
         self.plan = plan
-        self.store = store
         self.run_id = run_id
         self.gates_mode = gates
+        self._gates: Mapping[str, Gate] = plan.gates if gates != "off" else _NONE
         self.budget = budget
         self.model = model
         self.deps = deps
@@ -131,14 +167,24 @@ class Execution:
         self._seq = 0
         # A store that keeps nothing (the default, private log) is never called: the
         # events go straight into the log the result returns.
-        self._persist = not getattr(store, "keeps_nothing", False)
-        if not self._persist:
-            self._buffer = self.log
-        self._lock = None if getattr(store, "append_never_yields", False) else asyncio.Lock()
+        # A URL is opened by execute(), in the run's own event loop.
+        self._store_url = store if isinstance(store, str) else None
+        if not isinstance(store, str):
+            self._use_store(store)
         # Only a reroute needs to find and cancel the task running a step.
         self._track_tasks = any(g.policy.reroute_targets for g in plan.gates.values())
         self._running: dict[str, asyncio.Task[None]] = {}
         self._tg: asyncio.TaskGroup | None = None
+
+    def _use_store(self, store: RunStore) -> None:
+        self.store = store
+        # A store that keeps nothing (the default, private log) is never called: the
+        # events go straight into the log the result returns.
+        self._persist = not getattr(store, "keeps_nothing", False)
+        if not self._persist:
+            self.log[:0] = self._buffer
+            self._buffer = self.log
+        self._lock = None if getattr(store, "append_never_yields", False) else asyncio.Lock()
 
     def _unit_trouble(self, unit: Unit) -> UnitTrouble:
         if self.trouble is _NONE:
@@ -203,8 +249,16 @@ class Execution:
     def resumed(self) -> None:
         self._buffer.append(RunResumed(seq=self._next_seq(), pid=os.getpid()))
 
-    async def execute(self, ready: Sequence[str]) -> RunStatus:
-        """Drive the run until every step is done, or waits, or the run fails."""
+    async def execute(self, ready: Sequence[str], *, raise_on_failure: bool = True) -> RunResult:
+        """Drive the run until every step is done, or waits, or the run fails.
+
+        The one coroutine a run awaits (`Pipeline.run` returns it as is): at thousands of
+        concurrent runs, every further frame kept alive per run costs memory and GC time.
+        A store given as a URL is opened here and closed at the end.
+        """
+        url = self._store_url
+        if url is not None:
+            self._use_store(await open_store(url))
         error: BaseException | None = None
         try:
             if self.budget.seconds is not None:
@@ -221,17 +275,24 @@ class Execution:
                 await self._drive_all(ready)
         except asyncio.CancelledError:
             await self._finish(RunStatus.CANCELLED, "the run was cancelled", "CancelledError")
+            if url is not None:
+                await self.store.close()
             raise
         except BaseExceptionGroup as group:
             error = _first_error(group)
         except Exception as e:
             error = e
-        if error is not None:
+        try:
+            if error is None:
+                await self._finish(self._final_status(), None, None)
+                return run_result(self)
             await self._finish(RunStatus.FAILED, str(error), type(error).__name__)
+            if isinstance(error, RunFailed):
+                return run_result(self, error, raise_on_failure)
             raise error
-        status = self._final_status()
-        await self._finish(status, None, None)
-        return status
+        finally:
+            if url is not None:
+                await self.store.close()
 
     async def _drive_all(self, ready: Sequence[str]) -> None:
         async with asyncio.TaskGroup() as tg:
@@ -252,7 +313,8 @@ class Execution:
         self._buffer.append(
             RunFinished(seq=self._next_seq(), status=status, error=error, error_type=error_type)
         )
-        await self.flush()
+        if self._persist:
+            await self.flush()
 
     def _spawn(self, name: str) -> None:
         assert self._tg is not None
@@ -289,17 +351,19 @@ class Execution:
                 running.pop(name, None)
             if outcome is _DONE:
                 self.done.add(name)
-                ready = []
+                next_step = None
+                remaining = self.remaining
                 for dependent in self.plan.dependents[name]:
-                    left = self.remaining[dependent] - 1
-                    self.remaining[dependent] = left
+                    left = remaining[dependent] - 1
+                    remaining[dependent] = left
                     if left == 0:
-                        ready.append(dependent)
-                if not ready:
+                        if next_step is None:
+                            next_step = dependent  # continued here, in this coroutine
+                        else:
+                            self._spawn(dependent)
+                if next_step is None:
                     return
-                for other in ready[1:]:
-                    self._spawn(other)
-                name = ready[0]
+                name = next_step
             elif outcome is _SUSPENDED:
                 return
             else:
@@ -383,7 +447,7 @@ class Execution:
             done = self.restored.pop(unit, _PENDING)
             if done is not _PENDING:  # completed before a resume: never run twice
                 return done
-        gate = self.plan.gates.get(name) if self.gates_mode != "off" else None
+        gate = self._gates.get(name)
         acting = gate is not None and self.gates_mode == "on"
         policy = step.policy
         buffer = self._buffer

@@ -5,10 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from seamline.events import ApprovalDecided, ApprovalRequested, Event, GateEvaluated, RunStatus
+from seamline.events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    Event,
+    GateEvaluated,
+    RunFinished,
+    RunStatus,
+)
 
 if TYPE_CHECKING:
     from seamline.exceptions import RunFailed
+    from seamline.runtime.executor import Execution
 
 
 @dataclass
@@ -54,3 +62,23 @@ class RunResult:
 
     def __getitem__(self, step: str) -> Any:
         return self.artifacts[step]
+
+
+def run_result(
+    execution: Execution, error: RunFailed | None = None, raise_on_failure: bool = True
+) -> RunResult:
+    """What a run returns; a failure is raised (with the result attached) unless asked not to."""
+    last = execution.log[-1] if execution.log else None
+    status = last.status if isinstance(last, RunFinished) else RunStatus.RUNNING
+    artifacts = execution.artifacts.copy()
+    for name in execution.plan.inputs:  # the shared state holds the inputs too
+        artifacts.pop(name, None)
+    result = RunResult(
+        execution.run_id, execution.plan.pipeline, status, artifacts, execution.log, error
+    )
+    if error is not None:
+        error.run_id = execution.run_id
+        error.result = result  # type: ignore[attr-defined]
+        if raise_on_failure:
+            raise error
+    return result

@@ -1,8 +1,8 @@
 """What the SQL stores share: the row encoding of events, and what a batch does to the indexes.
 
 A batch passed to `append` is checked and folded here, before any SQL runs, into a
-`Batch`: the event rows to insert, the run row's new status (if any event changes
-it), and the approval rows to open or close, in log order. `sqlite.py` and
+`Batch`: the events (and, if asked, their rows) to insert, the run row's new status
+(if any event changes it), and the approval rows to open or close, in log order. `sqlite.py` and
 `postgres.py` then only have to write that plan in one transaction.
 
 Two row encodings of events live here:
