@@ -97,6 +97,7 @@ class Execution:
     # Slots: no per-run __dict__ for the garbage collector to track and traverse.
     __slots__ = (
         "_buffer",
+        "_gates",
         "_lock",
         "_persist",
         "_running",
@@ -124,7 +125,6 @@ class Execution:
         "suspended",
         "tokens",
         "trouble",
-        "_gates",
     )
     store: RunStore
 
