@@ -56,8 +56,9 @@ def _check_local_model() -> None:
 
 def demo_command(
     limit: Annotated[
-        int | None, typer.Option(help="Only the first N claims (default: all).")
-    ] = None,
+        int,
+        typer.Option(help="How many of the 48 claims to run (all 48 take about 10 minutes)."),
+    ] = 20,
     concurrency: Annotated[int, typer.Option(help="Runs at once.")] = 2,
     model: Annotated[
         str, typer.Option(help="The model: local (embedded SmolLM2-135M), or any model string.")
