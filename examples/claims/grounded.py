@@ -10,6 +10,7 @@ that is what the expected decisions measure.
 
 from __future__ import annotations
 
+import calendar
 import re
 from typing import Any, Literal
 
@@ -65,30 +66,13 @@ _NOT_NAME_WORDS = {
     "Agent",
     "Voicemail",
     "Transcription",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
     "Insurance",
     "Street",
     "Road",
     "Avenue",
     "USD",
+    *calendar.month_name[1:],
+    *calendar.day_name,
 }
 
 

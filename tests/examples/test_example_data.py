@@ -499,3 +499,32 @@ def test_content_examples_do_not_leak_into_the_notes() -> None:
     for task in CONTENT_TASKS:
         note_numbers = set().union(*(content_rules.numbers(n.text) for n in task.notes.notes))
         assert not (example_numbers - {"1", "2", "3", "4", "5"}) & note_numbers, task.id
+
+
+@pytest.mark.parametrize("task", CLAIM_TASKS, ids=lambda t: t.id)
+def test_grounded_retry_offers_the_true_values_and_not_the_labelled_ones(task: ClaimTask) -> None:
+    from examples.claims.grounded import grounded_claim_type
+    from examples.claims.normalize import deductible_amounts, reporting_dates
+
+    properties = grounded_claim_type(task.doc).model_json_schema()["properties"]
+
+    def choices(field: str) -> list[Any] | None:
+        spec = properties[field]
+        return spec.get("enum") or ([spec["const"]] if "const" in spec else None)
+
+    truth = task.expected.claim
+    for field, value in [
+        ("claimant", truth.claimant),
+        ("policy_id", truth.policy_id),
+        ("incident_date", truth.incident_date.isoformat()),
+        ("incident_type", truth.incident_type),
+        ("amount", truth.amount),
+    ]:
+        offered = choices(field)
+        assert offered is None or value in offered, f"{field}: {value!r} not in {offered}"
+    amounts = choices("amount") or []
+    if len(amounts) > 1:  # the deductible is left out whenever something else remains
+        assert not set(amounts) & deductible_amounts(task.doc.text)
+    dates = choices("incident_date") or []
+    if len(dates) > 1:
+        assert not set(dates) & reporting_dates(task.doc.text)

@@ -402,7 +402,9 @@ async def test_pending_approvals_stay_fast_with_10_000_pending(store: RunStore) 
 
 
 # memory:// keeps nothing after close, by design: only the durable stores reopen.
-@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 async def test_reopened_store_keeps_everything(backend: str, connect: Connect) -> None:
     store = await connect()
     events = every_event()

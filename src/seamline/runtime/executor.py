@@ -68,7 +68,8 @@ T = TypeVar("T", bound=BaseModel)
 # A unit of work: a step's name, or (name, item index) for an item of a map= step.
 Unit = str | tuple[str, int]
 
-_DONE = "\x00done"  # _run_step outcomes; any other string is a reroute target
+# Where a step leaves the run, for _drive; any other string is a step to re-route to.
+_DONE = "\x00done"
 _SUSPENDED = "\x00suspended"
 _APPROVAL = "\x00approval"  # done, but a human must approve before anything downstream
 _PENDING = object()  # a unit that stopped without an artifact (escalated)
@@ -87,6 +88,8 @@ class UnitTrouble:
 
 
 class Reroute(Exception):
+    """Control flow inside the executor: send work back to an earlier step. Never escapes."""
+
     def __init__(self, target: str):
         self.target = target
 
@@ -165,15 +168,13 @@ class Execution:
         self.log: list[Event] = []
         self._buffer: list[Event] = []  # one list for the whole run: callers may hold it
         self._seq = 0
-        # A store that keeps nothing (the default, private log) is never called: the
-        # events go straight into the log the result returns.
         # A URL is opened by execute(), in the run's own event loop.
         self._store_url = store if isinstance(store, str) else None
         if not isinstance(store, str):
             self._use_store(store)
         # Only a reroute needs to find and cancel the task running a step.
-        self._track_tasks = any(g.policy.reroute_targets for g in plan.gates.values())
-        self._running: dict[str, asyncio.Task[None]] = {}
+        self._track_tasks = plan.reroutes
+        self._running: dict[str, asyncio.Task[None]] = {} if plan.reroutes else _NONE
         self._tg: asyncio.TaskGroup | None = None
 
     def _use_store(self, store: RunStore) -> None:

@@ -41,6 +41,7 @@ class Plan:
     gates: Mapping[str, Gate]
     approvals: Mapping[str, ApprovalSpec]
     branches: bool  # some step has several dependents: the run can fan out into tasks
+    reroutes: bool  # some gate can send work back to an earlier step
 
     def ancestors(self, name: str) -> set[str]:
         seen: set[str] = set()
@@ -110,6 +111,7 @@ def compile_plan(
         gates=gates,
         approvals=approvals,
         branches=any(len(d) > 1 for d in dependents.values()),
+        reroutes=any(g.policy.reroute_targets for g in gates.values()),
     )
     for gate in gates.values():
         _check_gate(plan, gate, known)
