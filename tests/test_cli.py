@@ -186,3 +186,40 @@ def test_compare_two_stored_evals(workdir: Path) -> None:
 def test_bad_input_gets_a_clear_error(workdir: Path, args: list[str], message: str) -> None:
     code, out = cli(*args)
     assert code != 0 and message in out
+
+
+def test_eval_reports_judge_human_agreement_once_humans_decided(workdir: Path) -> None:
+    assert (
+        cli(
+            "eval",
+            "pipeline.py:pipe",
+            "--dataset",
+            "tasks.jsonl",
+            "--name",
+            "h",
+            "--gates",
+            "on",
+            "--json",
+        )[0]
+        == 0
+    )
+    pending = json.loads(cli("approvals", "--json")[1])
+    assert len(pending) == 3
+    cli("approve", pending[0]["approval_id"], "--no-resume")
+    cli("reject", pending[1]["approval_id"], "--reason", "wrong", "--no-resume")
+    code, out = cli(
+        "eval",
+        "pipeline.py:pipe",
+        "--dataset",
+        "tasks.jsonl",
+        "--name",
+        "h",
+        "--gates",
+        "on",
+        "--json",
+    )
+    assert code == 0, out
+    # The gate passed both artifacts: the approval agrees with it, the rejection does not.
+    assert json.loads(out)["judge_human_agreement"] == {
+        "summary": {"decisions": 2, "agree": 1, "rate": 0.5}
+    }

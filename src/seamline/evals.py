@@ -23,7 +23,7 @@ import asyncio
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -38,6 +38,7 @@ from seamline.events import (
     RunStatus,
 )
 from seamline.exceptions import ConfigError, StoreError
+from seamline.feedback import agreement, feedback_rows
 from seamline.reliability import (
     ModeReport,
     ReliabilityReport,
@@ -87,6 +88,9 @@ class EvalReport:
     name: str
     reliability: ReliabilityReport
     runs: tuple[TaskRun, ...]
+    # Per gated step: human decisions on units the gate judged, and how often the
+    # human agreed with the gate (see seamline.feedback).
+    agreement: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     @property
     def shadow(self) -> ModeReport | None:
@@ -106,6 +110,7 @@ class EvalReport:
             "name": self.name,
             **self.reliability.to_dict(),
             "runs": [to_jsonable_python(r) for r in self.runs],
+            "judge_human_agreement": dict(self.agreement),
         }
 
     def to_html(self, title: str | None = None) -> str:
@@ -226,7 +231,10 @@ async def evaluate(
         expected=[expectations[run.index] for run, _ in measured] if expected else None,
         matcher=matcher,
     )
-    return EvalReport(eval_name, report, tuple(run for run, _ in ordered))
+    logs = {run.run_id: events for run, events in measured}
+    return EvalReport(
+        eval_name, report, tuple(run for run, _ in ordered), agreement(feedback_rows(logs))
+    )
 
 
 async def _run_task(

@@ -7,6 +7,7 @@ import importlib.util
 import json
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -116,3 +117,12 @@ def pipeline_for_run(events: list[Any], override: str | None) -> Pipeline:
 
 def _pipelines_in(path: str) -> list[Pipeline]:
     return [v for v in vars(import_file(Path(path))).values() if isinstance(v, Pipeline)]
+
+
+def print_agreement(agreement: Mapping[str, Mapping[str, float]]) -> None:
+    """Judge/human agreement per gate, when humans decided on gated work."""
+    for step, a in agreement.items():
+        console.print(
+            f"gate on {step}: a human agreed with the gate on {a['agree']:.0f} of "
+            f"{a['decisions']:.0f} decisions ({a['rate']:.0%})"
+        )

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import seamline
 from seamline.approvals import decide
-from seamline.cli._common import console, fail, import_file
+from seamline.cli._common import console, fail, import_file, print_agreement
 from seamline.evals import EvalReport, TaskRun, evaluate, load_tasks
 from seamline.events import StepFinished
 from seamline.exceptions import ConfigError, SeamlineError
@@ -102,6 +102,7 @@ def demo_command(
     elapsed = time.perf_counter() - started
 
     print_report(report.reliability, console)
+    print_agreement(report.agreement)
     _summary(report, correct, waiting, len(tasks), elapsed)
     html = report.write_html(
         out / "demo-report.html", title="seamline demo: claims on the local model"

@@ -10,7 +10,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from seamline.cli._common import STORE_HELP, console, fail, load_pipeline, print_json, store_url
+from seamline.cli._common import (
+    STORE_HELP,
+    console,
+    fail,
+    load_pipeline,
+    print_agreement,
+    print_json,
+    store_url,
+)
 from seamline.evals import EvalReport, TaskRun, evaluate, load_tasks
 from seamline.exceptions import SeamlineError
 from seamline.reliability import measure, print_report
@@ -111,6 +119,7 @@ def eval_command(
         print_json(report.to_dict())
     else:
         print_report(report.reliability, console)
+        print_agreement(report.agreement)
         for run in report.errors:
             console.print(f"[red]task {run.index} ({run.mode}) could not run:[/] {run.error}")
     if html is not None:
