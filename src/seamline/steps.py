@@ -240,8 +240,10 @@ class StepContext(Generic[DepsT]):
             examples: few-shot pairs (user text, assistant JSON) sent as prior turns.
             max_tokens: a cap on the output; None uses the model's configured default.
         """
-        return await self._execution.generate(
-            self, output_type, prompt, system, model, examples, max_tokens
+        from seamline.runtime.calls import generate
+
+        return await generate(
+            self._execution, self, output_type, prompt, system, model, examples, max_tokens
         )
 
     async def call_tool(
@@ -258,7 +260,9 @@ class StepContext(Generic[DepsT]):
         In a replay the recorded response is returned instead of calling `fn`. Give
         `returns` a Pydantic type when the tool returns a model, so a replay rebuilds it.
         """
-        return await self._execution.call_tool(self, name, fn, returns, arguments)
+        from seamline.runtime.calls import call_tool
+
+        return await call_tool(self._execution, self, name, fn, returns, arguments)
 
     def __repr__(self) -> str:
         return f"StepContext(run_id={self.run_id!r}, step={self.step!r}, attempt={self.attempt})"

@@ -13,7 +13,6 @@ durable before anything downstream of it starts.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import os
 import random
 import time
@@ -23,13 +22,11 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
-from pydantic_core import to_jsonable_python
 
 from seamline.events import (
     ApprovalRequested,
     Event,
     GateEvaluated,
-    ModelCalled,
     RunFinished,
     RunResumed,
     RunStarted,
@@ -38,7 +35,6 @@ from seamline.events import (
     StepFinished,
     StepSkipped,
     StepStarted,
-    ToolCalled,
 )
 from seamline.exceptions import (
     BudgetExceeded,
@@ -47,16 +43,15 @@ from seamline.exceptions import (
     ReplayDivergence,
     Retry,
     RunFailed,
-    SeamlineError,
     StepFailed,
 )
-from seamline.gates import Gate, Judge, JudgeScore, schema_verdict
+from seamline.gates import Gate, schema_verdict
 from seamline.policies import Action, Budget
-from seamline.runtime.feedback import with_feedback
+from seamline.runtime.calls import judge_runner
 from seamline.runtime.result import RunResult, run_result
 from seamline.steps import Step, StepContext
 from seamline.store import open_store
-from seamline.verdict import CheckResult, Verdict
+from seamline.verdict import Verdict
 
 if TYPE_CHECKING:
     from seamline.models.base import Model
@@ -187,7 +182,8 @@ class Execution:
             self._buffer = self.log
         self._lock = None if getattr(store, "append_never_yields", False) else asyncio.Lock()
 
-    def _unit_trouble(self, unit: Unit) -> UnitTrouble:
+    def unit_trouble(self, unit: Unit) -> UnitTrouble:
+        """The unit's trouble record, created on first use."""
         if self.trouble is _NONE:
             self.trouble = {}
         trouble = self.trouble.get(unit)
@@ -201,17 +197,23 @@ class Execution:
             self.restored = {}
         self.restored[unit] = artifact
 
-    def _suspend(self, step: str, why: str) -> None:
+    def suspend(self, step: str, why: str) -> None:
+        """Mark a step's branch as waiting on a human ("approval" or "escalation")."""
         if self.suspended is _NONE:
             self.suspended = {}
         self.suspended[step] = why
 
     # -- the run log -------------------------------------------------------------------
 
-    def _next_seq(self) -> int:
+    def next_seq(self) -> int:
+        """The seq of the next event this run writes."""
         seq = self._seq
         self._seq = seq + 1
         return seq
+
+    def record(self, event: Event) -> None:
+        """Add an event to the log; it reaches the store with the next flush."""
+        self._buffer.append(event)
 
     async def flush(self) -> None:
         buffer = self._buffer
@@ -242,13 +244,13 @@ class Execution:
         self.artifacts.update(inputs)
         self._buffer.append(
             RunStarted(
-                seq=self._next_seq(), pipeline=self.plan.pipeline, inputs=inputs, options=options
+                seq=self.next_seq(), pipeline=self.plan.pipeline, inputs=inputs, options=options
             )
         )
         return self.plan.roots
 
     def resumed(self) -> None:
-        self._buffer.append(RunResumed(seq=self._next_seq(), pid=os.getpid()))
+        self._buffer.append(RunResumed(seq=self.next_seq(), pid=os.getpid()))
 
     async def execute(self, ready: Sequence[str], *, raise_on_failure: bool = True) -> RunResult:
         """Drive the run until every step is done, or waits, or the run fails.
@@ -312,7 +314,7 @@ class Execution:
 
     async def _finish(self, status: RunStatus, error: str | None, error_type: str | None) -> None:
         self._buffer.append(
-            RunFinished(seq=self._next_seq(), status=status, error=error, error_type=error_type)
+            RunFinished(seq=self.next_seq(), status=status, error=error, error_type=error_type)
         )
         if self._persist:
             await self.flush()
@@ -346,7 +348,7 @@ class Execution:
                     outcome = _DONE
                 if outcome is _APPROVAL:
                     await self._request_approval(step, artifact, None, "approval")
-                    self._suspend(name, "approval")
+                    self.suspend(name, "approval")
                     outcome = _SUSPENDED
             if running is not None:
                 running.pop(name, None)
@@ -382,7 +384,7 @@ class Execution:
             if task is not None and task is not current and self.attempts.get(name, 0):
                 self._buffer.append(
                     StepErrored(
-                        seq=self._next_seq(),
+                        seq=self.next_seq(),
                         step=name,
                         attempt=self.attempts.get(name, 0),
                         error=f"superseded: {target!r} is being recomputed",
@@ -406,7 +408,7 @@ class Execution:
         if step.when(**{p.name: self.artifacts[p.name] for p in step.when_params}):
             return True
         self._buffer.append(
-            StepSkipped(seq=self._next_seq(), step=step.name, reason="when= was false")
+            StepSkipped(seq=self.next_seq(), step=step.name, reason="when= was false")
         )
         self.artifacts[step.name] = None
         return False
@@ -485,7 +487,7 @@ class Execution:
                 kind = "schema" if isinstance(signal, InvalidOutput) else "retry"
                 buffer.append(
                     StepErrored(
-                        seq=self._next_seq(),
+                        seq=self.next_seq(),
                         step=name,
                         attempt=attempt,
                         index=index,
@@ -537,11 +539,11 @@ class Execution:
             values[name] = result
             if index is not None:
                 values[step.map] = item  # type: ignore[index]
-            verdict = await gate.evaluate(values, self._judge_runner(step, unit, index, attempt))
+            verdict = await gate.evaluate(values, judge_runner(self, step, unit, index, attempt))
             if verdict.passed or not acting:
                 buffer.append(
                     GateEvaluated(
-                        seq=self._next_seq(),
+                        seq=self.next_seq(),
                         step=name,
                         attempt=attempt,
                         index=index,
@@ -591,7 +593,7 @@ class Execution:
         """Apply the gate's ladder to a failed verdict. Returns None to try the unit again,
         `_PENDING` when it escalated; raises to reroute or end the run."""
         name = gate.step
-        trouble = self._unit_trouble(unit)
+        trouble = self.unit_trouble(unit)
         trouble.failures += 1
         rung = gate.policy.decide(trouble.failures)
         over_budget = gate.max_attempts is not None and attempt >= gate.max_attempts
@@ -602,7 +604,7 @@ class Execution:
         )
         self._buffer.append(
             GateEvaluated(
-                seq=self._next_seq(),
+                seq=self.next_seq(),
                 step=name,
                 attempt=attempt,
                 index=index,
@@ -617,7 +619,7 @@ class Execution:
             )
         if rung.feedback:
             target = rung.target if rung.action is Action.REROUTE else unit
-            self._unit_trouble(target).feedback.extend(verdict.reasons)  # type: ignore[arg-type]
+            self.unit_trouble(target).feedback.extend(verdict.reasons)  # type: ignore[arg-type]
         if rung.action is Action.FALLBACK:
             trouble.model = rung.model
         elif rung.action is Action.ESCALATE:
@@ -643,7 +645,7 @@ class Execution:
         error = cause if isinstance(cause, str) else f"{type(cause).__name__}: {cause}"
         self._buffer.append(
             StepErrored(
-                seq=self._next_seq(),
+                seq=self.next_seq(),
                 step=step.name,
                 attempt=attempt,
                 index=index,
@@ -657,7 +659,7 @@ class Execution:
         self, step: Step, unit: Unit, index: int | None, attempt: int, cause: BaseException | str
     ) -> None:
         """An attempt raised: wait and return to try again, or raise StepFailed."""
-        trouble = self._unit_trouble(unit)
+        trouble = self.unit_trouble(unit)
         trouble.crashes += 1
         crashes = trouble.crashes
         await self.flush()
@@ -674,7 +676,7 @@ class Execution:
     async def _request_approval(
         self, step: Step, artifact: Any, index: int | None, reason: str
     ) -> None:
-        seq = self._next_seq()
+        seq = self.next_seq()
         spec = self.plan.approvals.get(step.name)
         timeout_at = time.time() + spec.timeout if spec is not None and spec.timeout else None
         self._buffer.append(
@@ -689,159 +691,8 @@ class Execution:
             )
         )
         if reason == "escalation":
-            self._suspend(step.name, "escalation")
+            self.suspend(step.name, "escalation")
         await self.flush()
-
-    # -- models ----------------------------------------------------------------------------
-
-    def _judge_runner(self, step: Step, unit: Unit, index: int | None, attempt: int) -> Any:
-        async def run_judge(judge: Judge, values: Mapping[str, Any]) -> CheckResult:
-            trouble = self.trouble.get(unit)
-            model = judge.model or (trouble.model if trouble else None) or step.model or self.model
-            started = time.perf_counter()
-            try:
-                score, error, cost = await self._call_model(
-                    (step.name, attempt, index),
-                    JudgeScore,
-                    model,
-                    "judge",
-                    prompt=judge.prompt(step.name, values),
-                    system="You are a strict reviewer. Answer only with the JSON asked for.",
-                )
-            except (RunFailed, ReplayDivergence):
-                raise
-            except Exception as e:  # a judge that cannot answer is a gate error, not a crash
-                return judge.result(
-                    None, f"{type(e).__name__}: {e}", 0.0, time.perf_counter() - started
-                )
-            return judge.result(score, error, cost, time.perf_counter() - started)
-
-        return run_judge
-
-    async def generate(
-        self,
-        ctx: StepContext[Any],
-        output_type: type[T],
-        prompt: str,
-        system: str | None,
-        model: str | Model | None,
-        examples: Sequence[tuple[str, str]],
-        max_tokens: int | None,
-    ) -> T:
-        output, error, _ = await self._call_model(
-            (ctx.step, ctx.attempt, ctx.index),
-            output_type,
-            model or ctx.model,
-            "step",
-            prompt=with_feedback(prompt, ctx.feedback),
-            system=system,
-            examples=tuple(examples),
-            max_tokens=max_tokens,
-        )
-        if output is None:
-            raise InvalidOutput(error or "the model returned no valid output")
-        return output
-
-    async def call_tool(
-        self,
-        ctx: StepContext[Any],
-        name: str,
-        fn: Any,
-        returns: type[BaseModel] | None,
-        arguments: dict[str, Any],
-    ) -> Any:
-        request = to_jsonable_python(arguments)
-        started = time.perf_counter()
-        if self.recording is not None:
-            recorded = self.recording.tool(ctx.step, ctx.index, ctx.attempt, name, request)
-            if recorded.error is not None:
-                raise RuntimeError(f"tool {name!r} failed (recorded): {recorded.error}")
-            response = recorded.response
-            return returns.model_validate(response) if returns is not None else response
-        error = None
-        try:
-            response = fn(**arguments)
-            if inspect.isawaitable(response):
-                response = await response
-        except Exception as e:
-            error, response = f"{type(e).__name__}: {e}", None
-            raise
-        finally:
-            self._buffer.append(
-                ToolCalled(
-                    seq=self._next_seq(),
-                    step=ctx.step,
-                    attempt=ctx.attempt,
-                    index=ctx.index,
-                    tool=name,
-                    request=request,
-                    response=to_jsonable_python(response),
-                    seconds=time.perf_counter() - started,
-                    error=error,
-                )
-            )
-        return response
-
-    async def _call_model(
-        self,
-        where: tuple[str, int, int | None],
-        output_type: type[T],
-        model_spec: str | Model | None,
-        purpose: str,
-        **request_fields: Any,
-    ) -> tuple[T | None, str | None, float]:
-        """One model call: budgets checked, the call (or its recording) made, and logged.
-
-        `where` is (step, attempt, item index); `request_fields` are ModelRequest's
-        prompt, system, examples and max_tokens."""
-        from seamline.models import ModelRequest, get_model
-        from seamline.testing.guard import check_model_allowed
-
-        step, attempt, index = where
-
-        if model_spec is None:
-            raise SeamlineError(
-                f"step {step!r} called a model but none is configured: pass model= to "
-                "ctx.generate, @pipe.step(model=...), or pipe.run(..., model='local')"
-            )
-        budget = self.budget
-        if budget.model_calls is not None and self.model_calls >= budget.model_calls:
-            raise BudgetExceeded("model_calls", budget.model_calls, self.model_calls + 1, step=step)
-        self.model_calls += 1
-        schema = output_type.model_json_schema()
-        if self.recording is not None:  # a replay: the recording answers, no model is built
-            name = model_spec if isinstance(model_spec, str) else model_spec.name
-            request = ModelRequest(model=name, output_schema=schema, **request_fields)
-            reply = self.recording.reply(step, index, attempt, request, output_type)
-        else:
-            model = get_model(model_spec)
-            request = ModelRequest(model=model.name, output_schema=schema, **request_fields)
-            check_model_allowed(model)
-            reply = await model.generate(output_type, request)
-        self._buffer.append(
-            ModelCalled(
-                seq=self._next_seq(),
-                step=step,
-                attempt=attempt,
-                index=index,
-                model=request.model,
-                request=request.to_record(),
-                response={"raw_output": reply.raw_output, **reply.response},
-                input_tokens=reply.input_tokens,
-                output_tokens=reply.output_tokens,
-                cost_usd=reply.cost_usd,
-                seconds=reply.seconds,
-                error=reply.error,
-                purpose=purpose,
-            )
-        )
-        self.tokens += reply.input_tokens + reply.output_tokens
-        self.cost_usd += reply.cost_usd
-        if budget.tokens is not None and self.tokens > budget.tokens:
-            raise BudgetExceeded("tokens", budget.tokens, self.tokens, step=step)
-        if budget.cost_usd is not None and self.cost_usd > budget.cost_usd:
-            raise BudgetExceeded("cost_usd", budget.cost_usd, self.cost_usd, step=step)
-        return reply.output, reply.error, reply.cost_usd
 
 
 def _first_error(group: BaseExceptionGroup[Any]) -> BaseException:

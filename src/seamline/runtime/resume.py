@@ -69,7 +69,7 @@ class _Replayer:
             self.x.attempts[unit] = event.attempt
             self.in_flight[unit] = event.attempt
             if event.model is not None:
-                self.x._unit_trouble(unit).model = event.model
+                self.x.unit_trouble(unit).model = event.model
         elif isinstance(event, StepFinished):
             unit = _unit(event.step, event.index)
             self.in_flight.pop(unit, None)
@@ -84,7 +84,7 @@ class _Replayer:
             if event.kind in ("exception", "timeout", "type") or (
                 event.kind == "retry" and event.step not in self.x.plan.gates
             ):
-                self.x._unit_trouble(unit).crashes += 1
+                self.x.unit_trouble(unit).crashes += 1
         elif isinstance(event, GateEvaluated):
             self._verdict(event)
         elif isinstance(event, StepSkipped):
@@ -102,14 +102,14 @@ class _Replayer:
                 self.passed[unit] = self.finished.pop(unit)
             return
         gate = self.plan.gates[event.step]
-        trouble = self.x._unit_trouble(unit)
+        trouble = self.x.unit_trouble(unit)
         trouble.failures += 1
         rung = gate.policy.decide(trouble.failures)
         self.finished.pop(unit, None)
         if event.action.startswith("reroute:"):
             target = event.action.split(":", 1)[1]
             if rung.feedback:
-                self.x._unit_trouble(target).feedback.extend(event.verdict.reasons)
+                self.x.unit_trouble(target).feedback.extend(event.verdict.reasons)
             self._forget_downstream(target)
         elif rung.feedback:
             trouble.feedback.extend(event.verdict.reasons)
@@ -140,7 +140,7 @@ class _Replayer:
         reason = (
             f"rejected by {decided.reviewer or 'a reviewer'}: {decided.reason or 'no reason given'}"
         )
-        self.x._unit_trouble(unit if target == request.step else target).feedback.append(reason)
+        self.x.unit_trouble(unit if target == request.step else target).feedback.append(reason)
         self._forget_downstream(target)
 
     def _replace(self, step: str, edit: Any) -> None:
@@ -216,13 +216,13 @@ def _expire_approvals(execution: Execution, replayer: _Replayer) -> None:
             continue
         spec = replayer.plan.approvals.get(request.step)
         decided = ApprovalDecided(
-            seq=execution._next_seq(),
+            seq=execution.next_seq(),
             approval_id=aid,
             decision="timeout",
             reason=f"no decision within the timeout; applied on_timeout={spec.on_timeout if spec else 'reject'}",
             reviewer="seamline",
         )
-        execution._buffer.append(decided)
+        execution.record(decided)
         replayer.decisions[aid] = decided
         replayer._decision(decided)
 
@@ -254,7 +254,7 @@ def _restore(execution: Execution, replayer: _Replayer, plan: Plan) -> list[str]
             execution.done.add(step)
             continue
         if step in waiting:
-            execution._suspend(step, waiting[step])
+            execution.suspend(step, waiting[step])
         for unit, value in units.items():
             if (unit if isinstance(unit, str) else unit[0]) == step:
                 execution.restore(unit, value)

@@ -1,0 +1,196 @@
+"""Model and tool calls made from inside a run: recorded, budgeted, and replayable.
+
+Every call goes through here, from `ctx.generate`, `ctx.call_tool` or a gate's judge:
+the budget is checked, the call is made (or, in a replay, answered from the recording),
+and a `ModelCalled` / `ToolCalled` event with the full request goes into the run log.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
+
+from seamline.events import ModelCalled, ToolCalled
+from seamline.exceptions import (
+    BudgetExceeded,
+    InvalidOutput,
+    ReplayDivergence,
+    RunFailed,
+    SeamlineError,
+)
+from seamline.gates import Judge, JudgeScore
+from seamline.runtime.feedback import with_feedback
+from seamline.verdict import CheckResult
+
+if TYPE_CHECKING:
+    from seamline.models.base import Model
+    from seamline.runtime.executor import Execution, Unit
+    from seamline.steps import Step, StepContext
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def judge_runner(
+    execution: Execution, step: Step, unit: Unit, index: int | None, attempt: int
+) -> Any:
+    """Runs a gate's judges through `call_model`, so they are recorded and budgeted."""
+
+    async def run_judge(judge: Judge, values: Mapping[str, Any]) -> CheckResult:
+        trouble = execution.trouble.get(unit)
+        model = judge.model or (trouble.model if trouble else None) or step.model or execution.model
+        started = time.perf_counter()
+        try:
+            score, error, cost = await call_model(
+                execution,
+                (step.name, attempt, index),
+                JudgeScore,
+                model,
+                "judge",
+                prompt=judge.prompt(step.name, values),
+                system="You are a strict reviewer. Answer only with the JSON asked for.",
+            )
+        except (RunFailed, ReplayDivergence):
+            raise
+        except Exception as e:  # a judge that cannot answer is a gate error, not a crash
+            return judge.result(
+                None, f"{type(e).__name__}: {e}", 0.0, time.perf_counter() - started
+            )
+        return judge.result(score, error, cost, time.perf_counter() - started)
+
+    return run_judge
+
+
+async def generate(
+    execution: Execution,
+    ctx: StepContext[Any],
+    output_type: type[T],
+    prompt: str,
+    system: str | None,
+    model: str | Model | None,
+    examples: Sequence[tuple[str, str]],
+    max_tokens: int | None,
+) -> T:
+    output, error, _ = await call_model(
+        execution,
+        (ctx.step, ctx.attempt, ctx.index),
+        output_type,
+        model or ctx.model,
+        "step",
+        prompt=with_feedback(prompt, ctx.feedback),
+        system=system,
+        examples=tuple(examples),
+        max_tokens=max_tokens,
+    )
+    if output is None:
+        raise InvalidOutput(error or "the model returned no valid output")
+    return output
+
+
+async def call_tool(
+    execution: Execution,
+    ctx: StepContext[Any],
+    name: str,
+    fn: Any,
+    returns: type[BaseModel] | None,
+    arguments: dict[str, Any],
+) -> Any:
+    request = to_jsonable_python(arguments)
+    started = time.perf_counter()
+    if execution.recording is not None:
+        recorded = execution.recording.tool(ctx.step, ctx.index, ctx.attempt, name, request)
+        if recorded.error is not None:
+            raise RuntimeError(f"tool {name!r} failed (recorded): {recorded.error}")
+        response = recorded.response
+        return returns.model_validate(response) if returns is not None else response
+    error = None
+    try:
+        response = fn(**arguments)
+        if inspect.isawaitable(response):
+            response = await response
+    except Exception as e:
+        error, response = f"{type(e).__name__}: {e}", None
+        raise
+    finally:
+        execution.record(
+            ToolCalled(
+                seq=execution.next_seq(),
+                step=ctx.step,
+                attempt=ctx.attempt,
+                index=ctx.index,
+                tool=name,
+                request=request,
+                response=to_jsonable_python(response),
+                seconds=time.perf_counter() - started,
+                error=error,
+            )
+        )
+    return response
+
+
+async def call_model(
+    execution: Execution,
+    where: tuple[str, int, int | None],
+    output_type: type[T],
+    model_spec: str | Model | None,
+    purpose: str,
+    **request_fields: Any,
+) -> tuple[T | None, str | None, float]:
+    """One model call: budgets checked, the call (or its recording) made, and logged.
+
+    `where` is (step, attempt, item index); `request_fields` are ModelRequest's
+    prompt, system, examples and max_tokens."""
+    from seamline.models import ModelRequest, get_model
+    from seamline.testing.guard import check_model_allowed
+
+    step, attempt, index = where
+
+    if model_spec is None:
+        raise SeamlineError(
+            f"step {step!r} called a model but none is configured: pass model= to "
+            "ctx.generate, @pipe.step(model=...), or pipe.run(..., model='local')"
+        )
+    budget = execution.budget
+    if budget.model_calls is not None and execution.model_calls >= budget.model_calls:
+        raise BudgetExceeded(
+            "model_calls", budget.model_calls, execution.model_calls + 1, step=step
+        )
+    execution.model_calls += 1
+    schema = output_type.model_json_schema()
+    if execution.recording is not None:  # a replay: the recording answers, no model is built
+        name = model_spec if isinstance(model_spec, str) else model_spec.name
+        request = ModelRequest(model=name, output_schema=schema, **request_fields)
+        reply = execution.recording.reply(step, index, attempt, request, output_type)
+    else:
+        model = get_model(model_spec)
+        request = ModelRequest(model=model.name, output_schema=schema, **request_fields)
+        check_model_allowed(model)
+        reply = await model.generate(output_type, request)
+    execution.record(
+        ModelCalled(
+            seq=execution.next_seq(),
+            step=step,
+            attempt=attempt,
+            index=index,
+            model=request.model,
+            request=request.to_record(),
+            response={"raw_output": reply.raw_output, **reply.response},
+            input_tokens=reply.input_tokens,
+            output_tokens=reply.output_tokens,
+            cost_usd=reply.cost_usd,
+            seconds=reply.seconds,
+            error=reply.error,
+            purpose=purpose,
+        )
+    )
+    execution.tokens += reply.input_tokens + reply.output_tokens
+    execution.cost_usd += reply.cost_usd
+    if budget.tokens is not None and execution.tokens > budget.tokens:
+        raise BudgetExceeded("tokens", budget.tokens, execution.tokens, step=step)
+    if budget.cost_usd is not None and execution.cost_usd > budget.cost_usd:
+        raise BudgetExceeded("cost_usd", budget.cost_usd, execution.cost_usd, step=step)
+    return reply.output, reply.error, reply.cost_usd
