@@ -43,7 +43,3 @@ def seconds(value: float | None) -> str:
     if value < 120:
         return f"{value:.0f} s"
     return f"{value / 60:.1f} min"
-
-
-def count_of(part: int, whole: int) -> str:
-    return f"{part}/{whole}" if whole else DASH

@@ -66,7 +66,6 @@ Unit = str | tuple[str, int]
 # Where a step leaves the run, for _drive; any other string is a step to re-route to.
 _DONE = "\x00done"
 _SUSPENDED = "\x00suspended"
-_APPROVAL = "\x00approval"  # done, but a human must approve before anything downstream
 _PENDING = object()  # a unit that stopped without an artifact (escalated)
 _NO_STEPS: frozenset[str] = frozenset()
 _NONE: Any = MappingProxyType({})  # shared empty state, replaced by a dict on first write
@@ -342,14 +341,10 @@ class Execution:
                 except Reroute as r:
                     artifact = r
                 if type(artifact) is Reroute or artifact is _PENDING or name in self.plan.approvals:
-                    outcome = self._settle(step, artifact)
-                else:
+                    outcome = await self._settle(step, artifact)
+                else:  # the common case: the step is done
                     self.artifacts[name] = artifact
                     outcome = _DONE
-                if outcome is _APPROVAL:
-                    await self._request_approval(step, artifact, None, "approval")
-                    self.suspend(name, "approval")
-                    outcome = _SUSPENDED
             if running is not None:
                 running.pop(name, None)
             if outcome is _DONE:
@@ -381,16 +376,16 @@ class Execution:
             task = self._running.pop(name, None)
             if task is not None and task is not current:
                 task.cancel()
-            if task is not None and task is not current and self.attempts.get(name, 0):
-                self._buffer.append(
-                    StepErrored(
-                        seq=self.next_seq(),
-                        step=name,
-                        attempt=self.attempts.get(name, 0),
-                        error=f"superseded: {target!r} is being recomputed",
-                        kind="cancelled",
+                if self.attempts.get(name, 0):  # it had started: its attempt ends here
+                    self._buffer.append(
+                        StepErrored(
+                            seq=self.next_seq(),
+                            step=name,
+                            attempt=self.attempts[name],
+                            error=f"superseded: {target!r} is being recomputed",
+                            kind="cancelled",
+                        )
                     )
-                )
             self.done.discard(name)
             self.artifacts.pop(name, None)
             if self.suspended:
@@ -413,17 +408,19 @@ class Execution:
         self.artifacts[step.name] = None
         return False
 
-    def _settle(self, step: Step, artifact: Any) -> str:
-        """Where the run goes after a step: on (_DONE), nowhere yet, or back to a reroute target."""
+    async def _settle(self, step: Step, artifact: Any) -> str:
+        """The rarer ways a step leaves the run: back to a reroute target, waiting on an
+        escalation, or waiting on its approval checkpoint."""
         if type(artifact) is Reroute:
             return artifact.target
         if artifact is _PENDING:
             return _SUSPENDED
-        name = step.name
-        self.artifacts[name] = artifact
-        if name in self.plan.approvals and name not in self.approved:
-            return _APPROVAL
-        return _DONE
+        self.artifacts[step.name] = artifact
+        if step.name in self.approved:
+            return _DONE
+        await self._request_approval(step, artifact, None, "approval")
+        self.suspend(step.name, "approval")
+        return _SUSPENDED
 
     async def _run_map(self, step: Step) -> Any:
         items = self.artifacts[step.map]  # type: ignore[index]
