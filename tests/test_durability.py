@@ -3,16 +3,22 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 import seamline as sl
+from seamline.events import Event
+from seamline.store import MemoryStore
 
 WORKER = Path(__file__).with_name("durability_worker.py")
 
@@ -87,3 +93,52 @@ def test_sigkill_mid_step_then_resume_in_another_process(
             await store.close()
 
     assert asyncio.run(final()) is sl.RunStatus.SUCCEEDED
+
+
+class BatchRecorder(MemoryStore):
+    """The in-memory store, noting the event kinds of every batch it is given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+
+    async def append(self, run_id: str, events: Sequence[Event]) -> None:
+        self.batches.append([type(e).__name__ for e in events])
+        await super().append(run_id, events)
+
+
+class Note(BaseModel):
+    text: str
+
+
+def _note_step(name: str, reads: str) -> Any:
+    async def step(**upstream: Note) -> Note:
+        return Note(text=name)
+
+    step.__name__ = name
+    step.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(reads, inspect.Parameter.KEYWORD_ONLY, annotation=Note)]
+    )
+    step.__annotations__ = {reads: Note, "return": Note}
+    return step
+
+
+async def test_each_step_is_written_before_the_next_starts_the_last_with_the_runs_end() -> None:
+    pipe = sl.Pipeline("chain", inputs={"doc": Note})
+    for name, reads in (("a", "doc"), ("b", "a"), ("c", "b")):
+        pipe.step(_note_step(name, reads))
+    store = BatchRecorder()
+    await pipe.run({"doc": Note(text="x")}, store=store)
+    attempt = ["StepStarted", "StepFinished"]
+    assert store.batches == [["RunStarted", *attempt], attempt, [*attempt, "RunFinished"]]
+
+
+async def test_with_branches_every_step_is_written_when_it_completes() -> None:
+    # When one branch ends, another may still be running: nothing waits for the end.
+    pipe = sl.Pipeline("fan-out", inputs={"doc": Note})
+    for name in ("left", "right"):
+        pipe.step(_note_step(name, "doc"))
+    store = BatchRecorder()
+    await pipe.run({"doc": Note(text="x")}, store=store)
+    attempt = ["StepStarted", "StepFinished"]
+    assert store.batches == [["RunStarted", *attempt], attempt, ["RunFinished"]]

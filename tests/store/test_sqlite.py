@@ -278,7 +278,7 @@ def items(codec: int | None, data: bytes | str) -> list[list[object]]:
 
 
 def executor_run(n: int, t0: float = 1_760_000_000.0) -> list[list[Event]]:
-    """A six-step run in the executor's 7 batches, events 0.3 ms apart."""
+    """A six-step run in the executor's 6 batches, events 0.3 ms apart."""
     events: list[Event] = [
         RunStarted(seq=0, at=t0, pipeline="claims", inputs={"doc": {"text": f"claim {n}"}})
     ]
@@ -292,7 +292,7 @@ def executor_run(n: int, t0: float = 1_760_000_000.0) -> list[list[Event]]:
             )
         )
     events.append(RunFinished(seq=13, at=t0 + 13 * 3e-4, status=RunStatus.SUCCEEDED))
-    cuts = [0, 3, 5, 7, 9, 11, 13, 14]
+    cuts = [0, 3, 5, 7, 9, 11, 14]  # the last step's batch ends the run
     return [events[a:b] for a, b in itertools.pairwise(cuts)]
 
 
@@ -316,7 +316,7 @@ async def test_a_row_per_batch_deflated_with_the_pipelines_dictionary(tmp_path: 
     finally:
         await store.close()
     rows = log_rows(path)
-    assert len(rows) == 3 * 7
+    assert len(rows) == 3 * 6
     # Run 1 wrote plain JSON rows; its success made the dictionary the others deflate with.
     assert {codec for run, _, codec, _ in rows if run == 1} <= {None, 0}
     assert {codec for run, _, codec, _ in rows if run > 1} == {1}
@@ -556,3 +556,73 @@ async def test_a_failed_run_gives_no_dictionary_a_waiting_one_does(tmp_path: Pat
     finally:
         await store.close()
     assert {codec for run, _, codec, _ in log_rows(path) if run == 3} == {1}
+
+
+def v2_store(path: Path, runs: dict[str, list[list[Event]]]) -> None:
+    """A store as seamline with schema 2 wrote it: rows keyed by their first seq, and
+    the next seq counted in `runs`."""
+    from seamline.store.migrations import SQLITE
+
+    raw = sqlite3.connect(path, isolation_level=None)
+    raw.execute("PRAGMA journal_mode = WAL")
+    raw.execute("BEGIN")
+    raw.execute("CREATE TABLE seamline_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    for migration in SQLITE[:2]:
+        for statement in migration.statements:
+            raw.execute(statement)
+    raw.execute("DROP TABLE events")
+    raw.execute("INSERT INTO seamline_meta VALUES ('schema_version', '2')")
+    for run_id, batches in runs.items():
+        started = batches[0][0]
+        assert isinstance(started, RunStarted)
+        (run,) = raw.execute(
+            "INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error, next_seq)"
+            " VALUES (?, ?, 'running', ?, ?, NULL, ?) RETURNING id",
+            (run_id, started.pipeline, started.at, started.at, sum(map(len, batches))),
+        ).fetchone()
+        for batch in batches:
+            raw.execute(
+                "INSERT INTO log (run, seq, codec, data) VALUES (?, ?, NULL, ?)",
+                (run, batch[0].seq, _sql.pack(batch, _sql.to_ms(started.at)).decode()),
+            )
+    raw.execute("COMMIT")
+    raw.close()
+
+
+async def test_a_schema_2_store_is_migrated_and_reads_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    run_0, run_1 = executor_run(0), executor_run(1, T0 + 1)
+    v2_store(path, {"run-0": run_0[:3], "run-1": run_1[:1]})
+
+    store = await SQLiteStore.open(url(path))
+    try:
+        for run_id, batches in (("run-0", run_0), ("run-1", run_1)):
+            done = 3 if run_id == "run-0" else 1
+            before = [e for batch in batches[:done] for e in batch]
+            assert as_json(await store.load(run_id)) == to_the_ms(before)
+            with pytest.raises(StoreError, match=f"expected seq {len(before)}"):
+                await store.append(run_id, batches[done][1:])  # a seq the counter did not give
+            for batch in batches[done:]:  # the runs go on
+                await store.append(run_id, batch)
+            everything = [e for batch in batches for e in batch]
+            assert as_json(await store.load(run_id)) == to_the_ms(everything)
+    finally:
+        await store.close()
+    # Each row is keyed by its last event's seq now, and `runs` counts nothing.
+    assert [seq for run, seq, _, _ in log_rows(path) if run == 1] == [2, 4, 6, 8, 10, 13]
+    raw = sqlite3.connect(path)
+    try:
+        columns = {row[1] for row in raw.execute("PRAGMA table_info(runs)")}
+    finally:
+        raw.close()
+    assert "next_seq" not in columns
+
+
+async def test_an_sqlite_too_old_for_the_store_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 31, 1))
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.31.1")
+    with pytest.raises(ConfigError, match=r"needs SQLite 3\.35\.0 or newer.*uses 3\.31\.1"):
+        await SQLiteStore.open(url(tmp_path / "runs.db"))
+    assert not (tmp_path / "runs.db").exists()

@@ -7,7 +7,8 @@ chain runs with no task creation at all and fan-out costs one task per branch.
 The unit of work is (step, index): one call of a step, or one item of a map= step.
 Each unit has its own attempts, gate verdicts, feedback and ladder position. Events are
 buffered and flushed to the store in one batch when a unit ends, so a completed unit is
-durable before anything downstream of it starts.
+durable before anything downstream of it starts. (A chain's last step has nothing
+downstream: its events go in the same batch as the RunFinished that follows at once.)
 """
 
 from __future__ import annotations
@@ -452,6 +453,8 @@ class Execution:
         policy = step.policy
         buffer = self._buffer
         artifacts = self.artifacts
+        # The completion of a chain's last step is written with the run's end, next.
+        flush_each = self._persist and (name != self.plan.last or index is not None)
         while True:
             attempt = self.attempts.get(unit, 0) + 1
             self.attempts[unit] = attempt
@@ -528,7 +531,7 @@ class Execution:
                 StepFinished(seq=seq, step=name, attempt=attempt, artifact=result, index=index)
             )
             if gate is None:
-                if self._persist:
+                if flush_each:
                     await self.flush()
                 return result
 
@@ -548,7 +551,8 @@ class Execution:
                         action="pass" if acting else "shadow",
                     )
                 )
-                await self.flush()
+                if flush_each:
+                    await self.flush()
                 return result
             outcome = await self._on_failed_verdict(gate, unit, index, attempt, verdict, result)
             if outcome is not None:

@@ -42,6 +42,9 @@ class Plan:
     approvals: Mapping[str, ApprovalSpec]
     branches: bool  # some step has several dependents: the run can fan out into tasks
     reroutes: bool  # some gate can send work back to an earlier step
+    # A chain's last step (not a map=): once it completes, the run's next event is its
+    # end, so its events can reach the store in the same batch as RunFinished.
+    last: str | None
 
     def ancestors(self, name: str) -> set[str]:
         seen: set[str] = set()
@@ -52,6 +55,20 @@ class Plan:
                 seen.add(s)
                 stack.extend(self.upstream[s])
         return seen
+
+
+def _last_of_chain(
+    order: tuple[str, ...],
+    upstream: Mapping[str, tuple[str, ...]],
+    dependents: Mapping[str, list[str]],
+    steps: Mapping[str, Step],
+) -> str | None:
+    """The step whose completion ends every run, if the steps form a single chain."""
+    roots = [n for n in order if not upstream[n]]
+    if len(roots) != 1 or any(len(d) > 1 for d in dependents.values()):
+        return None  # several branches: another may still be running when one ends
+    last = order[-1]
+    return last if steps[last].map is None else None
 
 
 def compile_plan(
@@ -112,6 +129,7 @@ def compile_plan(
         approvals=approvals,
         branches=any(len(d) > 1 for d in dependents.values()),
         reroutes=any(g.policy.reroute_targets for g in gates.values()),
+        last=_last_of_chain(order, upstream, dependents, steps),
     )
     for gate in gates.values():
         _check_gate(plan, gate, known)

@@ -27,6 +27,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from seamline.events import (
+    EVENT_TYPES,
     ApprovalDecided,
     ApprovalRequested,
     Event,
@@ -109,23 +110,26 @@ def plan(run_id: str, events: Sequence[Event], *, rows: bool = True) -> Batch:
     Raises `StoreError`.
     """
     first = events[0].seq
-    for offset, event in enumerate(events):
-        if event.seq != first + offset:
-            raise StoreError(
-                f"run {run_id!r}: a batch needs consecutive seqs; "
-                f"got {event.seq} at position {offset} after seq {first}"
-            )
-        if isinstance(event, RunStarted) != (event.seq == 0):
-            raise StoreError(
-                f"run {run_id!r}: a run's log starts with RunStarted at seq 0 and has no other; "
-                f"got {type(event).__name__} at seq {event.seq}"
-            )
-    started = events[0] if isinstance(events[0], RunStarted) else None
+    started: RunStarted | None = None
     status: StatusChange | None = None
     approvals: list[OpenApproval | CloseApproval] = []
-    event_rows: list[EventRow] = [encode_row(event) for event in events] if rows else []
-    for event in events:
+    for offset, event in enumerate(events):
+        seq = event.seq
+        if seq != first + offset:
+            raise StoreError(
+                f"run {run_id!r}: a batch needs consecutive seqs; "
+                f"got {seq} at position {offset} after seq {first}"
+            )
+        if type(event) in _LOG_ONLY and seq:  # most events: nothing more to do
+            continue
+        if isinstance(event, RunStarted) != (seq == 0):
+            raise StoreError(
+                f"run {run_id!r}: a run's log starts with RunStarted at seq 0 and has no other; "
+                f"got {type(event).__name__} at seq {seq}"
+            )
         if isinstance(event, RunStarted | RunResumed):
+            if isinstance(event, RunStarted):
+                started = event
             status = StatusChange(RunStatus.RUNNING, event.at, None)
         elif isinstance(event, RunFinished):
             status = StatusChange(event.status, event.at, event.error)
@@ -142,7 +146,8 @@ def plan(run_id: str, events: Sequence[Event], *, rows: bool = True) -> Batch:
             )
         elif isinstance(event, ApprovalDecided):
             approvals.append(CloseApproval(event.approval_id, event.at))
-    return Batch(run_id, first, tuple(events), event_rows, started, status, approvals)
+    event_rows: list[EventRow] = [encode_row(event) for event in events] if rows else []
+    return Batch(run_id, first, events, event_rows, started, status, approvals)
 
 
 @cache
@@ -275,6 +280,14 @@ _FOLDED_BY_CODE = {
     for kind, fold in _FOLD_CODES.items()
 }
 _FOLDABLE = (StepFinished, StepErrored)
+# Kinds that change neither the run row nor an approval.
+_LOG_ONLY = frozenset(EVENT_TYPES.values()) - {
+    RunStarted,
+    RunResumed,
+    RunFinished,
+    ApprovalRequested,
+    ApprovalDecided,
+}
 
 
 def codebook_gaps() -> list[str]:

@@ -6,20 +6,24 @@ options: `synchronous=normal|full` (default normal: in WAL mode a power loss can
 the last commits but never corrupts the file; full fsyncs every append) and
 `busy_timeout=SECONDS` (default 30), how long a write waits for other processes.
 
-Calls run on the event loop's thread: an append of a few events costs ~50 µs, a hop
+Calls run on the event loop's thread: an append of a few events costs ~35 µs, a hop
 to a worker thread ~150 µs more (benchmarks/bench_store.py). Nothing slow happens
 there, though: the connection's busy timeout is zero, and a call that finds the
 database locked by another process is retried on a worker thread, which may wait;
 SQLite's automatic checkpoint (an fsync, milliseconds) is replaced by one on a worker
-thread every few hundred appends; and with `synchronous=full`, whose every commit
+thread every thousand appends; and with `synchronous=full`, whose every commit
 waits for an fsync, appends always go to a worker thread.
 
 An append is one row in `log`, its events in the compact encoding of `_sql.pack`
-(times kept to the millisecond), deflated when that makes it smaller. The first run
-of a pipeline to finish (not failed or cancelled; waiting for an approval counts)
-gives its rows to that pipeline's deflate dictionary: a row in `dictionaries`, never
-changed once written, which the rows deflated with it name. The later runs of the
-pipeline then store little more than what differs from that first one.
+(times kept to the millisecond), deflated when that makes it smaller, keyed by the
+seq of its last event. Most appends (a step's attempt) are a single INSERT that
+writes the row only if the run's log ends just before it, so a writer that fell
+behind another process writes nothing and gets a conflict; an append that also
+changes the run's status or an approval is a transaction. The first run of a
+pipeline to finish (not failed or cancelled; waiting for an approval counts) gives its
+rows to that pipeline's deflate dictionary: a row in `dictionaries`, never changed
+once written, which the rows deflated with it name. The later runs of the pipeline
+then store little more than what differs from that first one.
 """
 
 from __future__ import annotations
@@ -44,37 +48,41 @@ from seamline.store.migrations import SQLITE as MIGRATIONS
 T = TypeVar("T")
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
+_OLDEST_SQLITE = (3, 35, 0)
 _SQLITE_BUSY = 5
 _SQLITE_NOTADB = 26
 _SYNCHRONOUS = ("normal", "full")
-# Checkpoint every this many appends (each writes a few pages to the WAL): about
-# SQLite's default of 1,000 pages for a typical batch.
-_CHECKPOINT_EVERY = 250
+# Checkpoint every this many appends. An append writes two or three 1 KB pages to the
+# WAL, so it stays under ~4 MB. A checkpoint's cost is mostly its two fsyncs, whatever
+# it copies: every 250 appends cost 6 µs per append, every 1,000 3 µs (1 KB pages;
+# with 4 KB pages, 9 and 6).
+_CHECKPOINT_EVERY = 1000
+# Small pages: an append writes whole pages to the WAL, and its row is ~100 bytes.
+_PAGE_SIZE = 1024
 # Deflate: a 4 KB window keeps a compressor's state small (copying a primed one costs
 # a few µs; the default 32 KB one, ~100). Rows are read with the largest window.
 _WBITS = 12
 _DICTIONARY_SIZE = (1 << _WBITS) - 262  # the most of a dictionary deflate can refer to
+_KNOWN_RUNS = 10_000  # runs remembered at most (see _run)
 _PLAIN_UP_TO = 128  # without a dictionary, a row this short is not worth deflating
 # A run that stopped like this may have stopped early: no dictionary from it.
 _NOT_TYPICAL = (RunStatus.FAILED, RunStatus.CANCELLED)
 
 _INSERT_RUN = """
-    INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error, next_seq)
-    VALUES (?, ?, ?, ?, ?, ?, ?)
+    INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error)
+    VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (run_id) DO NOTHING
-    RETURNING id, pipeline, created_at
+    RETURNING id
 """
-_ADVANCE_RUN = """
-    UPDATE runs SET next_seq = ? WHERE run_id = ? AND next_seq = ?
-    RETURNING id, pipeline, created_at
+_RUN = "SELECT id, pipeline, created_at FROM runs WHERE run_id = ?"
+_SET_STATUS = "UPDATE runs SET status = ?, updated_at = ?, error = ? WHERE id = ?"
+# A row is keyed by its last event's seq (schema 3), so the run's next seq is
+# max(seq) + 1: the row goes in only if its first event is that one (?5 = first - 1).
+_INSERT_ROW = """
+    INSERT INTO log (run, seq, codec, data)
+    SELECT ?1, ?2, ?3, ?4 WHERE (SELECT coalesce(max(seq), -1) FROM log WHERE run = ?1) = ?5
 """
-_ADVANCE_RUN_STATUS = """
-    UPDATE runs SET next_seq = ?, status = ?, updated_at = ?, error = ?
-    WHERE run_id = ? AND next_seq = ?
-    RETURNING id, pipeline, created_at
-"""
-_NEXT_SEQ = "SELECT next_seq FROM runs WHERE run_id = ?"
-_INSERT_ROW = "INSERT INTO log (run, seq, codec, data) VALUES (?, ?, ?, ?)"
+_NEXT_SEQ = "SELECT coalesce(max(seq), -1) + 1 FROM log WHERE run = ?"
 _RUN_ROWS = "SELECT codec, data FROM log WHERE run = ? ORDER BY seq"
 _DICTIONARY_FOR = "SELECT id, data FROM dictionaries WHERE pipeline = ? ORDER BY id DESC LIMIT 1"
 _DICTIONARY = "SELECT data FROM dictionaries WHERE id = ?"
@@ -130,6 +138,8 @@ class SQLiteStore:
         self._lock = asyncio.Lock()
         self._closed = False
         self._appends = 0
+        # Per running run: its key, pipeline and start (ms); dropped when it stops.
+        self._known: dict[str, tuple[int, str, int]] = {}
         # Per pipeline: its dictionary's id and a compressor primed with it, or None
         # (none yet: looked for again when a run of it starts). Dictionaries by id.
         self._compressors: dict[str, tuple[int, Any] | None] = {}
@@ -185,8 +195,13 @@ class SQLiteStore:
             raise StoreError(f"no run {run_id!r} in {self.url}")
         base = _sql.to_ms(rows[0][0])
         events: list[Event] = []
-        for _, seq, codec, data in rows:
-            events += _sql.unpack(self._inflate(codec, data), seq, base)
+        for _, last_seq, codec, data in rows:
+            events += _sql.unpack(self._inflate(codec, data), len(events), base)
+            if events[-1].seq != last_seq:
+                raise StoreError(
+                    f"{self.url}: run {run_id!r} is damaged: its log row ending at seq "
+                    f"{last_seq} ends at {events[-1].seq}"
+                )
         return events
 
     async def runs(
@@ -274,25 +289,20 @@ class SQLiteStore:
         return rows
 
     def _append(self, batch: Batch) -> None:
+        if batch.started is None and batch.status is None and not batch.approvals:
+            # Most appends (a step's attempt): one statement, its own transaction.
+            self._insert_row(*self._run(batch), batch)
+            return
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")  # take the write lock now: no deadlock on upgrade
         try:
-            run, pipeline, created_at = self._advance(batch)
-            text = _sql.pack(batch.events, _sql.to_ms(created_at))
-            conn.execute(_INSERT_ROW, (run, batch.first_seq, *self._deflate(batch, pipeline, text)))
-            for op in batch.approvals:
-                if isinstance(op, OpenApproval):
-                    self._open_approval(run, batch.run_id, op)
-                else:
-                    self._close_approval(run, batch.run_id, op)
-            last = batch.events[-1]
+            self._append_in_transaction(batch)
             made = None
-            if (
-                self._compressors.get(pipeline) is None
-                and isinstance(last, RunFinished)
-                and last.status not in _NOT_TYPICAL
-            ):
-                made = self._make_dictionary(run, pipeline)
+            last = batch.events[-1]
+            if isinstance(last, RunFinished):
+                run, pipeline, _ = self._known.pop(batch.run_id)
+                if last.status not in _NOT_TYPICAL and self._compressors.get(pipeline) is None:
+                    made = self._make_dictionary(run, pipeline)
             conn.execute("COMMIT")
             if made is not None:  # only once committed: rows may name it from now on
                 self._compressors[pipeline] = self._primed(*made)
@@ -300,6 +310,66 @@ class SQLiteStore:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
+
+    def _append_in_transaction(self, batch: Batch) -> None:
+        """The run row's changes, the log row and the approvals' rows of a batch."""
+        conn, st = self._conn, batch.status
+        if batch.started is not None:
+            assert st is not None
+            started = batch.started
+            created = conn.execute(
+                _INSERT_RUN,
+                (batch.run_id, started.pipeline, st.status, started.at, st.at, st.error),
+            ).fetchone()
+            if created is None:
+                raise self._conflict(batch)
+            known = self._remember(batch.run_id, created[0], started.pipeline, started.at)
+        else:
+            known = self._run(batch)
+            if st is not None:
+                conn.execute(_SET_STATUS, (st.status, st.at, st.error, known[0]))
+        self._insert_row(*known, batch)
+        for op in batch.approvals:
+            if isinstance(op, OpenApproval):
+                self._open_approval(known[0], batch.run_id, op)
+            else:
+                self._close_approval(known[0], batch.run_id, op)
+
+    def _insert_row(self, run: int, pipeline: str, created_ms: int, batch: Batch) -> None:
+        codec, data = self._deflate(batch, pipeline, _sql.pack(batch.events, created_ms))
+        cursor = self._conn.execute(
+            _INSERT_ROW, (run, batch.next_seq - 1, codec, data, batch.first_seq - 1)
+        )
+        if cursor.rowcount != 1:
+            raise self._conflict(batch)
+
+    def _run(self, batch: Batch) -> tuple[int, str, int]:
+        """The run's key, pipeline and start (ms), remembered while it runs (they never
+        change)."""
+        known = self._known.get(batch.run_id)
+        if known is None:
+            row = self._conn.execute(_RUN, (batch.run_id,)).fetchone()
+            if row is None:
+                raise _sql.conflict(batch.run_id, batch.first_seq, None)
+            known = self._remember(batch.run_id, *row)
+        return known
+
+    def _remember(
+        self, run_id: str, run: int, pipeline: str, created_at: float
+    ) -> tuple[int, str, int]:
+        if len(self._known) >= _KNOWN_RUNS:  # runs that stopped without a RunFinished here
+            self._known.clear()
+        known = self._known[run_id] = (run, pipeline, _sql.to_ms(created_at))
+        return known
+
+    def _conflict(self, batch: Batch) -> StoreError:
+        """Why a batch did not fit its run's log (the statements that found it wrote nothing)."""
+        self._known.pop(batch.run_id, None)
+        row = self._conn.execute(_RUN, (batch.run_id,)).fetchone()
+        if row is None:
+            return _sql.conflict(batch.run_id, batch.first_seq, None)
+        (next_seq,) = self._conn.execute(_NEXT_SEQ, (row[0],)).fetchone()
+        return _sql.conflict(batch.run_id, batch.first_seq, next_seq)
 
     def _append_and_checkpoint(self, batch: Batch) -> None:
         """Append, then copy the WAL back into the database (on a worker thread).
@@ -312,44 +382,6 @@ class SQLiteStore:
         self._append(batch)
         with contextlib.suppress(sqlite3.Error):  # the append is committed: never fail it
             self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-
-    def _advance(self, batch: Batch) -> tuple[int, str, float]:
-        """Create or move the run row forward, checking the seq.
-
-        Returns the run's key, pipeline and start time.
-        """
-        conn, st = self._conn, batch.status
-        if batch.started is not None:
-            assert st is not None
-            rows = conn.execute(
-                _INSERT_RUN,
-                (
-                    batch.run_id,
-                    batch.started.pipeline,
-                    st.status,
-                    batch.started.at,
-                    st.at,
-                    st.error,
-                    batch.next_seq,
-                ),
-            ).fetchall()
-        elif st is None:
-            rows = conn.execute(
-                _ADVANCE_RUN, (batch.next_seq, batch.run_id, batch.first_seq)
-            ).fetchall()
-        else:
-            rows = conn.execute(
-                _ADVANCE_RUN_STATUS,
-                (batch.next_seq, st.status, st.at, st.error, batch.run_id, batch.first_seq),
-            ).fetchall()
-        if not rows:
-            found = conn.execute(_NEXT_SEQ, (batch.run_id,)).fetchall()
-            raise _sql.conflict(batch.run_id, batch.first_seq, found[0][0] if found else None)
-        run: int
-        pipeline: str
-        created_at: float
-        run, pipeline, created_at = rows[0]
-        return run, pipeline, created_at
 
     # -- compression -----------------------------------------------------------------
 
@@ -432,6 +464,13 @@ def _parse_url(url: str) -> tuple[Path, dict[str, str]]:
 
 
 def _connect(path: Path, url: str, synchronous: str, busy_timeout: float) -> sqlite3.Connection:
+    if sqlite3.sqlite_version_info < _OLDEST_SQLITE:
+        raise ConfigError(
+            f"{url}: the SQLite store needs SQLite {'.'.join(map(str, _OLDEST_SQLITE))} or "
+            f"newer (RETURNING, DROP COLUMN), but this Python uses {sqlite3.sqlite_version}. "
+            "Use a Python built with a newer SQLite (python.org and most current "
+            "distributions' builds are), or a PostgreSQL store."
+        )
     if path.exists():
         _check_untouched(path, url)  # refuse before writing a single byte
     else:
@@ -440,6 +479,7 @@ def _connect(path: Path, url: str, synchronous: str, busy_timeout: float) -> sql
         path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
     )
     try:
+        conn.execute(f"PRAGMA page_size = {_PAGE_SIZE:d}")  # a new file only: before WAL
         conn.execute("PRAGMA journal_mode = WAL")
         # PRAGMAs take no bound parameters; `synchronous` was checked against _SYNCHRONOUS.
         conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")

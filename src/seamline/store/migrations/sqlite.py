@@ -8,6 +8,13 @@ Version 2 keeps a row per append batch instead of one per event (`log`), in the
 compact encoding of `seamline.store._sql.pack`, deflated with a per-pipeline
 dictionary (`dictionaries`): about a quarter of the size. Version 1 `events` rows
 become one-event `log` rows with their exact times.
+
+Version 3 keys a `log` row by the seq of its *last* event, so that the next seq of a
+run is `max(seq) + 1`, read from the primary key. An append is then one statement
+that inserts its row only if that still holds (see `seamline.store.sqlite`), instead
+of a transaction that also moved a counter in the `runs` row: one page written per
+append instead of two, which halves what the WAL must write and fsync. The counter,
+`runs.next_seq`, is dropped.
 """
 
 from __future__ import annotations
@@ -98,5 +105,32 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
         ),
         _events_to_log,
+    ),
+    Migration(
+        3,
+        "log rows keyed by their last seq; no seq counter in runs",
+        (
+            """
+            CREATE TABLE log_by_last (
+                run INTEGER NOT NULL REFERENCES runs (id),
+                seq INTEGER NOT NULL,  -- the row's last event; the others precede it
+                codec INTEGER,  -- NULL: JSON text; 0: deflated; else deflated with dictionary
+                data BLOB NOT NULL,
+                PRIMARY KEY (run, seq)
+            ) WITHOUT ROWID
+            """,
+            # A row ends just before the next one starts; a run's last row, just before
+            # the run's next seq.
+            """
+            INSERT INTO log_by_last (run, seq, codec, data)
+            SELECT l.run,
+                   coalesce(lead(l.seq) OVER (PARTITION BY l.run ORDER BY l.seq), r.next_seq) - 1,
+                   l.codec, l.data
+            FROM log AS l JOIN runs AS r ON r.id = l.run
+            """,
+            "DROP TABLE log",
+            "ALTER TABLE log_by_last RENAME TO log",
+            "ALTER TABLE runs DROP COLUMN next_seq",
+        ),
     ),
 )
