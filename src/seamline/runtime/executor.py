@@ -33,9 +33,7 @@ from seamline.events import (
     RunStarted,
     RunStatus,
     StepErrored,
-    StepFinished,
     StepSkipped,
-    StepStarted,
 )
 from seamline.exceptions import (
     BudgetExceeded,
@@ -49,6 +47,7 @@ from seamline.exceptions import (
 from seamline.gates import Gate, schema_verdict
 from seamline.policies import Action, Budget
 from seamline.runtime.calls import judge_runner
+from seamline.runtime.log import as_events, note_finished, note_started
 from seamline.runtime.result import RunResult, run_result
 from seamline.steps import Step, StepContext
 from seamline.store import open_store
@@ -160,8 +159,10 @@ class Execution:
         self.model_calls = 0
         self.tokens = 0
         self.cost_usd = 0.0
-        self.log: list[Event] = []
-        self._buffer: list[Event] = []  # one list for the whole run: callers may hold it
+        # The log so far, and what is yet to reach the store: events, and notes of
+        # step attempts (runtime/log.py).
+        self.log: list[Any] = []
+        self._buffer: list[Any] = []  # one list for the whole run: callers may hold it
         self._seq = 0
         # A URL is opened by execute(), in the run's own event loop.
         self._store_url = store if isinstance(store, str) else None
@@ -220,13 +221,14 @@ class Execution:
         if not buffer or not self._persist:
             return
         if self._lock is None:  # the store's append never suspends: no one can overtake
-            await self.store.append(self.run_id, buffer)
-            self.log.extend(buffer)
+            events = as_events(buffer)
+            await self.store.append(self.run_id, events)
+            self.log.extend(events)
             buffer.clear()
             return
         # An append that suspends could let a later batch overtake an earlier one.
         async with self._lock:
-            batch = buffer[:]
+            batch = as_events(buffer[:])
             buffer.clear()
             if batch:
                 await self.store.append(self.run_id, batch)
@@ -462,14 +464,13 @@ class Execution:
             model = trouble.model if trouble is not None else None
             seq = self._seq
             self._seq = seq + 1
-            buffer.append(
-                StepStarted(
-                    seq=seq,
-                    step=name,
-                    attempt=attempt,
-                    index=index,
-                    model=model if model is None or isinstance(model, str) else model.name,
-                )
+            note_started(
+                buffer,
+                seq,
+                name,
+                attempt,
+                index,
+                model if model is None or isinstance(model, str) else model.name,
             )
             try:
                 if step.arg_names is not None:  # the common case, kept cheap: no kwargs dict
@@ -527,9 +528,7 @@ class Execution:
                 continue
             seq = self._seq
             self._seq = seq + 1
-            buffer.append(
-                StepFinished(seq=seq, step=name, attempt=attempt, artifact=result, index=index)
-            )
+            note_finished(buffer, seq, name, attempt, result, index)
             if gate is None:
                 if flush_each:
                     await self.flush()

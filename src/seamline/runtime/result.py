@@ -13,6 +13,7 @@ from seamline.events import (
     RunFinished,
     RunStatus,
 )
+from seamline.runtime.log import as_events
 
 if TYPE_CHECKING:
     from seamline.exceptions import RunFailed
@@ -27,15 +28,19 @@ class RunResult:
         artifacts: step name -> artifact, for every step that completed (None for a
             skipped step). Kept when the run fails, waits or needs review.
         error: what ended a failed run.
-        events: the run log, in order.
     """
 
     run_id: str
     pipeline: str
     status: RunStatus
     artifacts: dict[str, Any]
-    events: list[Event] = field(repr=False)
+    _log: list[Any] = field(repr=False, compare=False)  # as the executor kept it
     error: RunFailed | None = None
+
+    @property
+    def events(self) -> list[Event]:
+        """The run log, in order."""
+        return as_events(self._log)  # made into events on first use (runtime/log.py)
 
     @property
     def ok(self) -> bool:
@@ -68,7 +73,7 @@ def run_result(
     execution: Execution, error: RunFailed | None = None, raise_on_failure: bool = True
 ) -> RunResult:
     """What a run returns; a failure is raised (with the result attached) unless asked not to."""
-    last = execution.log[-1] if execution.log else None
+    last = execution.log[-1] if execution.log else None  # never a note: see runtime/log.py
     status = last.status if isinstance(last, RunFinished) else RunStatus.RUNNING
     artifacts = execution.artifacts.copy()
     for name in execution.plan.inputs:  # the shared state holds the inputs too
