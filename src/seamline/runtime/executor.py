@@ -62,6 +62,8 @@ if TYPE_CHECKING:
 T = TypeVar("T", bound=BaseModel)
 # A unit of work: a step's name, or (name, item index) for an item of a map= step.
 Unit = str | tuple[str, int]
+# An attempt made: its number, and what the step returned or raised.
+Attempt = tuple[int, Any, Exception | None]
 
 # Where a step leaves the run, for _drive; any other string is a step to re-route to.
 _DONE = "\x00done"
@@ -328,22 +330,48 @@ class Execution:
             self._running[name] = task
 
     async def _drive(self, name: str) -> None:
+        """Run `name`, then continue with a dependent it made ready (spawning the others)."""
+        plan = self.plan
         running = self._running if self._track_tasks else None
         while True:
             if running is not None:
                 running[name] = asyncio.current_task()  # type: ignore[assignment]
-            step = self.plan.steps[name]
+            step = plan.steps[name]
             if step.when is not None and not self._should_run(step):
                 outcome = _DONE
             else:
                 try:
-                    if step.map is None:
+                    if name in plan.direct and not self.restored and not self.trouble:
+                        # The most common step's first attempt is made here, not in
+                        # `_run_unit`: at thousands of runs in flight, the coroutine
+                        # that would take per step shows. Anything but a success goes
+                        # on there.
+                        attempt = self._started(name)
+                        try:
+                            args = map(self.artifacts.__getitem__, step.arg_names)  # type: ignore[arg-type]
+                            artifact = await step.fn(*args)
+                        except (RunFailed, ReplayDivergence, asyncio.CancelledError):
+                            raise
+                        except Exception as e:
+                            artifact = await self._run_unit(step, None, None, (attempt, None, e))
+                        else:
+                            if type(artifact) is step.returns.model:
+                                note_finished(
+                                    self._buffer, self.next_seq(), name, attempt, artifact, None
+                                )
+                                if self._persist and name != plan.last:
+                                    await self.flush()
+                            else:
+                                artifact = await self._run_unit(
+                                    step, None, None, (attempt, artifact, None)
+                                )
+                    elif step.map is None:
                         artifact = await self._run_unit(step, None, None)
                     else:
                         artifact = await self._run_map(step)
                 except Reroute as r:
                     artifact = r
-                if type(artifact) is Reroute or artifact is _PENDING or name in self.plan.approvals:
+                if type(artifact) is Reroute or artifact is _PENDING or name in plan.approvals:
                     outcome = await self._settle(step, artifact)
                 else:  # the common case: the step is done
                     self.artifacts[name] = artifact
@@ -354,7 +382,7 @@ class Execution:
                 self.done.add(name)
                 next_step = None
                 remaining = self.remaining
-                for dependent in self.plan.dependents[name]:
+                for dependent in plan.dependents[name]:
                     left = remaining[dependent] - 1
                     remaining[dependent] = left
                     if left == 0:
@@ -370,6 +398,13 @@ class Execution:
             else:
                 self._reset_from(outcome)
                 name = outcome
+
+    def _started(self, name: str) -> int:
+        """Note the first attempt of a step that `_drive` calls directly; its number."""
+        attempt = self.attempts.get(name, 0) + 1
+        self.attempts[name] = attempt
+        note_started(self._buffer, self.next_seq(), name, attempt, None, None)
+        return attempt
 
     def _reset_from(self, target: str) -> None:
         """Forget `target` and everything downstream of it, to recompute them (reroute)."""
@@ -442,8 +477,13 @@ class Execution:
             return _PENDING
         return results
 
-    async def _run_unit(self, step: Step, index: int | None, item: Any) -> Any:
-        """Attempts of one unit until its artifact passes the gate (or the ladder ends)."""
+    async def _run_unit(
+        self, step: Step, index: int | None, item: Any, first: Attempt | None = None
+    ) -> Any:
+        """Attempts of one unit until its artifact passes the gate (or the ladder ends).
+
+        `first`: an attempt `_drive` already made, whose outcome is handled first.
+        """
         name = step.name
         unit: Unit = name if index is None else (name, index)
         if self.restored:
@@ -458,62 +498,70 @@ class Execution:
         # The completion of a chain's last step is written with the run's end, next.
         flush_each = self._persist and (name != self.plan.last or index is not None)
         while True:
-            attempt = self.attempts.get(unit, 0) + 1
-            self.attempts[unit] = attempt
-            trouble = self.trouble.get(unit) if self.trouble else None
-            model = trouble.model if trouble is not None else None
-            seq = self._seq
-            self._seq = seq + 1
-            note_started(
-                buffer,
-                seq,
-                name,
-                attempt,
-                index,
-                model if model is None or isinstance(model, str) else model.name,
-            )
-            try:
-                if step.arg_names is not None:  # the common case, kept cheap: no kwargs dict
-                    call = step.fn(*map(artifacts.__getitem__, step.arg_names))
-                else:
-                    call = step.fn(**self._kwargs(step, index, item, attempt, trouble, model))
-                if policy.timeout is not None:
-                    async with asyncio.timeout(policy.timeout):
+            if first is not None:
+                attempt, result, error = first
+                first = None
+            else:
+                attempt = self.attempts.get(unit, 0) + 1
+                self.attempts[unit] = attempt
+                trouble = self.trouble.get(unit) if self.trouble else None
+                model = trouble.model if trouble is not None else None
+                seq = self._seq
+                self._seq = seq + 1
+                note_started(
+                    buffer,
+                    seq,
+                    name,
+                    attempt,
+                    index,
+                    model if model is None or isinstance(model, str) else model.name,
+                )
+                error = None
+                try:
+                    if step.arg_names is not None:  # the common case, kept cheap: no kwargs dict
+                        call = step.fn(*map(artifacts.__getitem__, step.arg_names))
+                    else:
+                        call = step.fn(**self._kwargs(step, index, item, attempt, trouble, model))
+                    if policy.timeout is not None:
+                        async with asyncio.timeout(policy.timeout):
+                            result = await call if step.is_async else call
+                    else:
                         result = await call if step.is_async else call
-                else:
-                    result = await call if step.is_async else call
-            except (RunFailed, ReplayDivergence, asyncio.CancelledError):
-                raise  # ends the run; never a retry
-            except Retry as signal:
-                kind = "schema" if isinstance(signal, InvalidOutput) else "retry"
+                except (RunFailed, ReplayDivergence, asyncio.CancelledError):
+                    raise  # ends the run; never a retry
+                except Exception as e:
+                    error = e
+
+            if isinstance(error, Retry):
+                kind = "schema" if isinstance(error, InvalidOutput) else "retry"
                 buffer.append(
                     StepErrored(
                         seq=self.next_seq(),
                         step=name,
                         attempt=attempt,
                         index=index,
-                        error=signal.reason,
+                        error=error.reason,
                         kind="retry",
                     )
                 )
                 if acting:
                     assert gate is not None
-                    verdict = schema_verdict(kind, signal.reason)
+                    verdict = schema_verdict(kind, error.reason)
                     outcome = await self._on_failed_verdict(
                         gate, unit, index, attempt, verdict, None
                     )
                     if outcome is not None:
                         return outcome
                     continue
-                await self._crashed(step, unit, index, attempt, signal.reason)
+                await self._crashed(step, unit, index, attempt, error.reason)
                 continue
-            except TimeoutError:
+            if isinstance(error, TimeoutError) and policy.timeout is not None:
                 await self._errored(
                     step, unit, index, attempt, f"timed out after {policy.timeout:g} s", "timeout"
                 )
                 continue
-            except Exception as e:
-                await self._errored(step, unit, index, attempt, e, "exception")
+            if error is not None:
+                await self._errored(step, unit, index, attempt, error, "exception")
                 continue
 
             if type(result) is not step.returns.model and not step.returns.holds(result):

@@ -45,6 +45,9 @@ class Plan:
     # A chain's last step (not a map=): once it completes, the run's next event is its
     # end, so its events can reach the store in the same batch as RunFinished.
     last: str | None
+    # Steps whose first attempt the executor makes in its driving loop (see `_drive`):
+    # async, called with positional artifacts, and no map=, when=, gate or timeout.
+    direct: frozenset[str]
 
     def ancestors(self, name: str) -> set[str]:
         seen: set[str] = set()
@@ -130,6 +133,16 @@ def compile_plan(
         branches=any(len(d) > 1 for d in dependents.values()),
         reroutes=any(g.policy.reroute_targets for g in gates.values()),
         last=_last_of_chain(order, upstream, dependents, steps),
+        direct=frozenset(
+            name
+            for name, step in steps.items()
+            if step.arg_names is not None
+            and step.is_async
+            and step.map is None
+            and step.when is None
+            and step.policy.timeout is None
+            and name not in gates
+        ),
     )
     for gate in gates.values():
         _check_gate(plan, gate, known)

@@ -75,7 +75,7 @@ def run_result(
     """What a run returns; a failure is raised (with the result attached) unless asked not to."""
     last = execution.log[-1] if execution.log else None  # never a note: see runtime/log.py
     status = last.status if isinstance(last, RunFinished) else RunStatus.RUNNING
-    artifacts = execution.artifacts.copy()
+    artifacts = execution.artifacts  # the run is over: its state becomes the result's
     for name in execution.plan.inputs:  # the shared state holds the inputs too
         artifacts.pop(name, None)
     result = RunResult(
