@@ -47,7 +47,7 @@ from seamline.exceptions import (
 from seamline.gates import Gate, schema_verdict
 from seamline.policies import Action, Budget
 from seamline.runtime.calls import judge_runner
-from seamline.runtime.log import as_events, note_finished, note_started
+from seamline.runtime.log import FINISHED, STARTED, as_events
 from seamline.runtime.result import RunResult, run_result
 from seamline.steps import Step, StepContext
 from seamline.store import open_store
@@ -342,22 +342,39 @@ class Execution:
             else:
                 try:
                     if name in plan.direct and not self.restored and not self.trouble:
-                        # The most common step's first attempt is made here, not in
-                        # `_run_unit`: at thousands of runs in flight, the coroutine
-                        # that would take per step shows. Anything but a success goes
-                        # on there.
-                        attempt = self._started(name)
+                        # The most common step's first attempt is made right here: at
+                        # thousands of runs in flight, a coroutine or even a function
+                        # call per step shows (benchmarks/bench_core.py, 3). Anything but
+                        # a success goes on in `_run_unit`, which does all this too.
+                        buffer = self._buffer
+                        attempts = self.attempts
+                        attempt = attempts.get(name, 0) + 1
+                        attempts[name] = attempt
+                        seq = self._seq
+                        self._seq = seq + 1
+                        buffer += (STARTED, seq, time.time(), name, attempt, None, None)
                         try:
-                            args = map(self.artifacts.__getitem__, step.arg_names)  # type: ignore[arg-type]
-                            artifact = await step.fn(*args)
+                            args: tuple[str, ...] = step.arg_names  # type: ignore[assignment]
+                            if len(args) == 1:
+                                artifact = await step.fn(self.artifacts[args[0]])
+                            else:
+                                artifact = await step.fn(*map(self.artifacts.__getitem__, args))
                         except (RunFailed, ReplayDivergence, asyncio.CancelledError):
                             raise
                         except Exception as e:
                             artifact = await self._run_unit(step, None, None, (attempt, None, e))
                         else:
                             if type(artifact) is step.returns.model:
-                                note_finished(
-                                    self._buffer, self.next_seq(), name, attempt, artifact, None
+                                seq = self._seq
+                                self._seq = seq + 1
+                                buffer += (
+                                    FINISHED,
+                                    seq,
+                                    time.time(),
+                                    name,
+                                    attempt,
+                                    artifact,
+                                    None,
                                 )
                                 if self._persist and name != plan.last:
                                     await self.flush()
@@ -398,13 +415,6 @@ class Execution:
             else:
                 self._reset_from(outcome)
                 name = outcome
-
-    def _started(self, name: str) -> int:
-        """Note the first attempt of a step that `_drive` calls directly; its number."""
-        attempt = self.attempts.get(name, 0) + 1
-        self.attempts[name] = attempt
-        note_started(self._buffer, self.next_seq(), name, attempt, None, None)
-        return attempt
 
     def _reset_from(self, target: str) -> None:
         """Forget `target` and everything downstream of it, to recompute them (reroute)."""
@@ -508,14 +518,8 @@ class Execution:
                 model = trouble.model if trouble is not None else None
                 seq = self._seq
                 self._seq = seq + 1
-                note_started(
-                    buffer,
-                    seq,
-                    name,
-                    attempt,
-                    index,
-                    model if model is None or isinstance(model, str) else model.name,
-                )
+                model_name = model if model is None or isinstance(model, str) else model.name
+                buffer += (STARTED, seq, time.time(), name, attempt, index, model_name)
                 error = None
                 try:
                     if step.arg_names is not None:  # the common case, kept cheap: no kwargs dict
@@ -576,7 +580,7 @@ class Execution:
                 continue
             seq = self._seq
             self._seq = seq + 1
-            note_finished(buffer, seq, name, attempt, result, index)
+            buffer += (FINISHED, seq, time.time(), name, attempt, result, index)
             if gate is None:
                 if flush_each:
                     await self.flush()

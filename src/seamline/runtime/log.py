@@ -14,30 +14,19 @@ calls) or written to a store; nothing outside the executor sees one.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
 from seamline.events import Event, StepFinished, StepStarted
 
-# A note: its code (an int, which no event is), then _WIDTH - 1 fields.
-_STARTED = 0
-_FINISHED = 1
+# A note is added to the log's list as `log += (code, seq, at, step, attempt, x, y)`:
+#   STARTED:  x = index, y = model (StepStarted's fields)
+#   FINISHED: x = artifact, y = index (StepFinished's)
+# The code is an int, which no event is. (Written inline by the executor: its hottest
+# lines, where a function call per note shows.)
+STARTED = 0
+FINISHED = 1
 _WIDTH = 7
-
-
-def note_started(
-    log: list[Any], seq: int, step: str, attempt: int, index: int | None, model: str | None
-) -> None:
-    """Note a StepStarted at the end of `log`."""
-    log += (_STARTED, seq, time.time(), step, attempt, index, model)
-
-
-def note_finished(
-    log: list[Any], seq: int, step: str, attempt: int, artifact: Any, index: int | None
-) -> None:
-    """Note a StepFinished at the end of `log`."""
-    log += (_FINISHED, seq, time.time(), step, attempt, artifact, index)
 
 
 def as_events(log: list[Any]) -> list[Event]:
@@ -56,7 +45,7 @@ def _events(log: list[Any]) -> Iterator[Event]:
             i += 1
             continue
         seq, at, step, attempt, a, b = log[i + 1 : i + _WIDTH]
-        if code == _STARTED:
+        if code == STARTED:
             yield StepStarted(seq=seq, at=at, step=step, attempt=attempt, index=a, model=b)
         else:
             yield StepFinished(seq=seq, at=at, step=step, attempt=attempt, artifact=a, index=b)
