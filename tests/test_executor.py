@@ -331,3 +331,94 @@ def test_random_dags_run_every_step_once_after_its_inputs(edges: list[list[int]]
                 stack.extend(edges[u])
         assert result[names[i]].seen == sorted({names[a] for a in ancestors} | {names[i]})
     assert sum(isinstance(e, StepStarted) for e in result.events) == len(names)
+
+
+async def test_a_timeout_error_the_step_raises_itself_is_an_ordinary_failure() -> None:
+    pipe = sl.Pipeline("http", inputs={"doc": Doc})
+
+    @pipe.step(attempts=2, backoff=0)
+    async def fetch(doc: Doc) -> Doc:
+        raise TimeoutError("the upstream API timed out")
+
+    with pytest.raises(sl.StepFailed, match="TimeoutError: the upstream API timed out") as err:
+        await pipe.run({"doc": Doc(text="x")})
+    errors = [e for e in err.value.result.events if isinstance(e, StepErrored)]  # type: ignore[attr-defined]
+    assert [(e.attempt, e.kind) for e in errors] == [(1, "exception"), (2, "exception")]
+
+
+class SpecialDoc(Doc):
+    pass
+
+
+async def test_an_instance_of_a_subclass_of_the_artifact_type_is_accepted() -> None:
+    pipe = sl.Pipeline("subclass", inputs={"doc": Doc})
+
+    @pipe.step
+    async def refine(doc: Doc) -> Doc:
+        return SpecialDoc(text=doc.text)
+
+    result = await pipe.run({"doc": Doc(text="x")})
+    assert type(result["refine"]) is SpecialDoc
+    assert [type(e).__name__ for e in result.events] == [
+        "RunStarted",
+        "StepStarted",
+        "StepFinished",
+        "RunFinished",
+    ]
+
+
+async def test_the_log_in_the_result_is_the_log_the_store_keeps() -> None:
+    # Attempts are kept compactly while the run goes (runtime/log.py): however they are
+    # read back, they are the same events, in seq order.
+    pipe = sl.Pipeline("logged", inputs={"items": list[Item]})
+    failures = iter([ValueError("once")])
+
+    @pipe.step(attempts=2, backoff=0)
+    async def flaky(items: list[Item]) -> Total:
+        for failure in failures:
+            raise failure
+        return Total(ns=[i.n for i in items])
+
+    @pipe.step(map="items")
+    async def each(items: Item) -> Item:
+        return Item(n=items.n * 2)
+
+    @pipe.step
+    async def total(flaky: Total, each: list[Item]) -> Total:
+        return Total(ns=flaky.ns + [i.n for i in each])
+
+    inputs = {"items": [Item(n=1), Item(n=2)]}
+    result = await pipe.run(inputs)
+    assert result["total"] == Total(ns=[1, 2, 2, 4])
+    events = result.events
+    assert [e.seq for e in events] == list(range(len(events)))
+    attempts = [
+        (type(e).__name__, e.step, e.attempt, e.index)
+        for e in events
+        if isinstance(e, StepStarted | StepFinished | StepErrored)
+    ]
+    assert sorted(attempts, key=str) == sorted(
+        [
+            ("StepStarted", "flaky", 1, None),
+            ("StepErrored", "flaky", 1, None),
+            ("StepStarted", "flaky", 2, None),
+            ("StepFinished", "flaky", 2, None),
+            ("StepStarted", "each", 1, 0),
+            ("StepFinished", "each", 1, 0),
+            ("StepStarted", "each", 1, 1),
+            ("StepFinished", "each", 1, 1),
+            ("StepStarted", "total", 1, None),
+            ("StepFinished", "total", 1, None),
+        ],
+        key=str,
+    )
+    assert all(e.at > 0 for e in events)
+
+    failures = iter([ValueError("once")])
+    stored = await pipe.run(inputs, store="memory://logged", run_id="stored-run")
+    store = await sl.open_store("memory://logged")
+    kept = await store.load("stored-run")
+    assert [(type(e).__name__, e.seq) for e in kept] == [
+        (type(e).__name__, e.seq) for e in stored.events
+    ]
+    assert sorted(type(e).__name__ for e in kept) == sorted(type(e).__name__ for e in events)
