@@ -14,7 +14,6 @@ calls) or written to a store; nothing outside the executor sees one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from seamline.events import Event, StepFinished, StepStarted
@@ -31,22 +30,22 @@ _WIDTH = 7
 
 def as_events(log: list[Any]) -> list[Event]:
     """The log as events, converted in place (the list is the log: converted once)."""
-    if any(type(entry) is int for entry in log):
-        log[:] = list(_events(log))
-    return log
-
-
-def _events(log: list[Any]) -> Iterator[Event]:
+    events: list[Event] = []
     i, n = 0, len(log)
     while i < n:
-        code = log[i]
-        if type(code) is not int:
-            yield code
+        entry = log[i]
+        if type(entry) is not int:
+            events.append(entry)
             i += 1
             continue
-        seq, at, step, attempt, a, b = log[i + 1 : i + _WIDTH]
-        if code == STARTED:
-            yield StepStarted(seq=seq, at=at, step=step, attempt=attempt, index=a, model=b)
+        _, seq, at, step, attempt, x, y = log[i : i + _WIDTH]
+        if entry == STARTED:
+            events.append(StepStarted(seq=seq, at=at, step=step, attempt=attempt, index=x, model=y))
         else:
-            yield StepFinished(seq=seq, at=at, step=step, attempt=attempt, artifact=a, index=b)
+            events.append(
+                StepFinished(seq=seq, at=at, step=step, attempt=attempt, artifact=x, index=y)
+            )
         i += _WIDTH
+    if len(events) != n:  # some were notes
+        log[:] = events
+    return log

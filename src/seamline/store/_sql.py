@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -253,6 +254,7 @@ class _Spec:
     kind: str
     fields: tuple[str, ...]
     defaults: tuple[tuple[bool, Any], ...]  # per field: (may be left out, its default)
+    values: Callable[[Any], tuple[Any, ...]]  # an event's values of `fields`, in order
 
 
 def _specs() -> tuple[dict[str, _Spec], dict[int, _Spec]]:
@@ -261,7 +263,9 @@ def _specs() -> tuple[dict[str, _Spec], dict[int, _Spec]]:
     by_code: dict[int, _Spec] = {}
     for code, (kind, names, defaults) in enumerate(_CODEBOOK, 1):
         marks = tuple((name in defaults, defaults.get(name)) for name in names)
-        by_code[code] = _Spec(code, kind, names, marks)
+        getter = operator.attrgetter(*names)
+        values = getter if len(names) > 1 else lambda event, get=getter: (get(event),)
+        by_code[code] = _Spec(code, kind, names, marks, values)
     by_kind: dict[str, _Spec] = {}
     for spec in by_code.values():
         cls = EVENT_TYPES.get(spec.kind)
@@ -303,7 +307,7 @@ def to_ms(at: float) -> int:
 
 
 def _values(event: Event, spec: _Spec) -> list[Any]:
-    values = [getattr(event, name) for name in spec.fields]
+    values = list(spec.values(event))
     marks = spec.defaults
     while values:
         droppable, default = marks[len(values) - 1]
