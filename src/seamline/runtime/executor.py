@@ -150,7 +150,9 @@ class Execution:
 
         self.artifacts: dict[str, Any] = {}  # inputs and completed steps: the shared typed state
         self.remaining = dict(plan.initial_remaining)
-        self.done: set[str] = set()
+        # Steps done, as a dict of names: one the garbage collector ignores (a set it
+        # would track), which at thousands of runs in flight shows.
+        self.done: dict[str, None] = {}
         self.attempts: dict[Unit, int] = {}
         # What only some runs need is created on first use: at thousands of concurrent
         # runs, every container allocated per run shows up as garbage-collector time.
@@ -281,7 +283,9 @@ class Execution:
             else:
                 await self._drive_all(ready)
         except asyncio.CancelledError:
-            await self._finish(RunStatus.CANCELLED, "the run was cancelled", "CancelledError")
+            self._end(RunStatus.CANCELLED, "the run was cancelled", "CancelledError")
+            if self._persist:
+                await self.flush()
             if url is not None:
                 await self.store.close()
             raise
@@ -291,9 +295,13 @@ class Execution:
             error = e
         try:
             if error is None:
-                await self._finish(self._final_status(), None, None)
+                self._end(self._final_status(), None, None)
+            else:
+                self._end(RunStatus.FAILED, str(error), type(error).__name__)
+            if self._persist:
+                await self.flush()
+            if error is None:
                 return run_result(self)
-            await self._finish(RunStatus.FAILED, str(error), type(error).__name__)
             if isinstance(error, RunFailed):
                 return run_result(self, error, raise_on_failure)
             raise error
@@ -316,12 +324,11 @@ class Execution:
             return RunStatus.NEEDS_REVIEW
         return RunStatus.WAITING
 
-    async def _finish(self, status: RunStatus, error: str | None, error_type: str | None) -> None:
+    def _end(self, status: RunStatus, error: str | None, error_type: str | None) -> None:
+        """Record the end of the run; the caller flushes it."""
         self._buffer.append(
             RunFinished(seq=self.next_seq(), status=status, error=error, error_type=error_type)
         )
-        if self._persist:
-            await self.flush()
 
     def _spawn(self, name: str) -> None:
         assert self._tg is not None
@@ -396,7 +403,12 @@ class Execution:
             if running is not None:
                 running.pop(name, None)
             if outcome is _DONE:
-                self.done.add(name)
+                self.done[name] = None
+                if plan.chain:  # its one dependent, if any, waits for nothing else
+                    if not plan.dependents[name]:
+                        return
+                    name = plan.dependents[name][0]
+                    continue
                 next_step = None
                 remaining = self.remaining
                 for dependent in plan.dependents[name]:
@@ -434,7 +446,7 @@ class Execution:
                             kind="cancelled",
                         )
                     )
-            self.done.discard(name)
+            self.done.pop(name, None)
             self.artifacts.pop(name, None)
             if self.suspended:
                 self.suspended.pop(name, None)

@@ -42,6 +42,8 @@ class Plan:
     approvals: Mapping[str, ApprovalSpec]
     branches: bool  # some step has several dependents: the run can fan out into tasks
     reroutes: bool  # some gate can send work back to an earlier step
+    # One root, and no step with several dependents: the steps run one after another.
+    chain: bool
     # A chain's last step (not a map=): once it completes, the run's next event is its
     # end, so its events can reach the store in the same batch as RunFinished.
     last: str | None
@@ -58,20 +60,6 @@ class Plan:
                 seen.add(s)
                 stack.extend(self.upstream[s])
         return seen
-
-
-def _last_of_chain(
-    order: tuple[str, ...],
-    upstream: Mapping[str, tuple[str, ...]],
-    dependents: Mapping[str, list[str]],
-    steps: Mapping[str, Step],
-) -> str | None:
-    """The step whose completion ends every run, if the steps form a single chain."""
-    roots = [n for n in order if not upstream[n]]
-    if len(roots) != 1 or any(len(d) > 1 for d in dependents.values()):
-        return None  # several branches: another may still be running when one ends
-    last = order[-1]
-    return last if steps[last].map is None else None
 
 
 def compile_plan(
@@ -118,6 +106,11 @@ def compile_plan(
             below |= downstream[d]
         downstream[name] = frozenset(below)
 
+    roots = tuple(n for n in order if not upstream[n])
+    branches = any(len(d) > 1 for d in dependents.values())
+    # In a chain every step has one upstream step at most: several would be reached by
+    # paths that split somewhere, at a step with several dependents.
+    chain = len(roots) == 1 and not branches
     plan = Plan(
         pipeline=pipeline,
         inputs=input_shapes,
@@ -126,13 +119,14 @@ def compile_plan(
         dependents={k: tuple(v) for k, v in dependents.items()},
         downstream=downstream,
         order=order,
-        roots=tuple(n for n in order if not upstream[n]),
+        roots=roots,
         initial_remaining={n: len(u) for n, u in upstream.items()},
         gates=gates,
         approvals=approvals,
-        branches=any(len(d) > 1 for d in dependents.values()),
+        branches=branches,
         reroutes=any(g.policy.reroute_targets for g in gates.values()),
-        last=_last_of_chain(order, upstream, dependents, steps),
+        chain=chain,
+        last=order[-1] if chain and steps[order[-1]].map is None else None,
         direct=frozenset(
             name
             for name, step in steps.items()

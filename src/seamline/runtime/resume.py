@@ -237,7 +237,7 @@ def _restore(execution: Execution, replayer: _Replayer, plan: Plan) -> list[str]
         spec = plan.steps[step]
         if step in replayer.skipped:
             execution.artifacts[step] = None
-            execution.done.add(step)
+            execution.done[step] = None
             continue
         units = replayer.passed
         if spec.map is None:
@@ -251,7 +251,7 @@ def _restore(execution: Execution, replayer: _Replayer, plan: Plan) -> list[str]
         needs_approval = step in plan.approvals and step not in execution.approved
         if complete and not needs_approval and step not in waiting:
             execution.artifacts[step] = artifact
-            execution.done.add(step)
+            execution.done[step] = None
             continue
         if step in waiting:
             execution.suspend(step, waiting[step])
