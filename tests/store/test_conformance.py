@@ -335,6 +335,17 @@ async def test_approval_ids_are_unique(store: RunStore) -> None:
     assert len(await store.load("run-2")) == 1
 
 
+async def test_a_refused_first_batch_leaves_no_run_behind(store: RunStore) -> None:
+    await store.append("run-1", [started(), requested(1, "a-1")])
+    with pytest.raises(StoreError, match="already requested"):
+        await store.append("run-2", [started(), requested(1, "a-1")])
+    await store.append("run-3", [started()])  # an SQL store may give it run-2's lost key
+    with pytest.raises(StoreError, match="run-2"):
+        await store.append("run-2", [step(1)])
+    assert len(await store.load("run-3")) == 1
+    assert [s.run_id for s in await store.runs()] == ["run-3", "run-1"]
+
+
 async def test_racing_decisions_decide_once(connect: Connect) -> None:
     first, second = await connect(), await connect()
     await first.append("run-1", [started(), requested(1, "a-1")])

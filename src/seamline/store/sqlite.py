@@ -309,6 +309,9 @@ class SQLiteStore:
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            # A run row created in this transaction is gone with it, and its key may
+            # go to another run: forget it.
+            self._known.pop(batch.run_id, None)
             raise
 
     def _append_in_transaction(self, batch: Batch) -> None:
