@@ -30,8 +30,11 @@ _WIDTH = 7
 
 def as_events(log: list[Any]) -> list[Event]:
     """The log as events, converted in place (the list is the log: converted once)."""
-    events: list[Event] = []
-    i, n = 0, len(log)
+    first = next((i for i, entry in enumerate(log) if type(entry) is int), None)
+    if first is None:  # no notes (left): read as often as it likes, it costs no copy
+        return log
+    events: list[Event] = log[:first]
+    i, n = first, len(log)
     while i < n:
         entry = log[i]
         if type(entry) is not int:
@@ -46,6 +49,5 @@ def as_events(log: list[Any]) -> list[Event]:
                 StepFinished(seq=seq, at=at, step=step, attempt=attempt, artifact=x, index=y)
             )
         i += _WIDTH
-    if len(events) != n:  # some were notes
-        log[:] = events
+    log[:] = events
     return log
