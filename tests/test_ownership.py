@@ -66,7 +66,8 @@ def pipeline(effects: Effects, hang: Path | None = None, slow: float = 0.0) -> s
     @pipe.step
     async def slow_step(first: Doc, ctx: sl.StepContext) -> list[Part]:
         effects.note(f"start {ctx.idempotency_key}")
-        while hang is not None and hang.exists():
+        # Polls a file another process removes: no asyncio.Event reaches across processes.
+        while hang is not None and hang.exists():  # noqa: ASYNC110, ASYNC240
             await asyncio.sleep(0.01)
         await asyncio.sleep(slow)
         effects.note(f"end {ctx.idempotency_key}")
