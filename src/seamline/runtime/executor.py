@@ -92,7 +92,12 @@ class Execution(LogWriter):
         (`runtime/resume.py`) before it is driven; without it, this is a new run."""
         fresh = coerce is None
         super().__init__(
-            run_id, store, hooks, coerce=coerce, shape=plan.shapes[gates] if fresh else None
+            run_id,
+            store,
+            hooks,
+            coerce=coerce,
+            shape=plan.shapes[gates] if fresh else None,
+            concurrent=plan.concurrent,
         )
         self.plan = plan
         self.gates_mode = gates
