@@ -117,10 +117,11 @@ class Budget:
     tokens: int | None = None
     cost_usd: float | None = None
     seconds: float | None = None
+    tool_calls: int | None = None  # calls an agent step (or `ctx.call_tool`) makes to tools
 
     def as_dict(self) -> dict[str, float]:
         return {
             k: v
-            for k in ("model_calls", "tokens", "cost_usd", "seconds")
+            for k in ("model_calls", "tokens", "cost_usd", "seconds", "tool_calls")
             if (v := getattr(self, k)) is not None
         }

@@ -8,6 +8,7 @@ and a `ModelCalled` / `ToolCalled` event with the full request goes into the run
 from __future__ import annotations
 
 import inspect
+import itertools
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,6 +26,7 @@ from seamline.exceptions import (
 )
 from seamline.gates import Judge, JudgeScore
 from seamline.runtime.feedback import with_feedback
+from seamline.tools.trace import ToolTrace, trace_of
 from seamline.verdict import CheckResult
 
 if TYPE_CHECKING:
@@ -38,7 +40,9 @@ T = TypeVar("T", bound=BaseModel)
 def judge_runner(
     execution: Execution, step: Step, unit: Unit, index: int | None, attempt: int
 ) -> Any:
-    """Runs a gate's judges through `call_model`, so they are recorded and budgeted."""
+    """Runs a gate's judges through `call_model`, so they are recorded and budgeted.
+
+    Its `tool_trace()` gives the gated attempt's tool calls, for checks that read them."""
 
     async def run_judge(judge: Judge, values: Mapping[str, Any]) -> CheckResult:
         trouble = execution.trouble.get(unit)
@@ -62,6 +66,13 @@ def judge_runner(
             )
         return judge.result(score, error, cost, time.perf_counter() - started)
 
+    def tool_trace() -> ToolTrace:
+        log = execution.log
+        buffer = execution._buffer
+        events = log if buffer is log else itertools.chain(log, buffer)
+        return trace_of(events, step.name, index, attempt)
+
+    run_judge.tool_trace = tool_trace  # type: ignore[attr-defined]
     return run_judge
 
 
@@ -100,6 +111,7 @@ async def call_tool(
     arguments: dict[str, Any],
 ) -> Any:
     request = to_jsonable_python(arguments)
+    charge_tool_call(execution, ctx.step)
     started = time.perf_counter()
     if execution.recording is not None:
         recorded = execution.recording.tool(ctx.step, ctx.index, ctx.attempt, name, request)
@@ -127,6 +139,7 @@ async def call_tool(
                 response=to_jsonable_python(response),
                 seconds=time.perf_counter() - started,
                 error=error,
+                outcome="ok" if error is None else "failed",
             )
         )
     return response
@@ -154,12 +167,7 @@ async def call_model(
             f"step {step!r} called a model but none is configured: pass model= to "
             "ctx.generate, @pipe.step(model=...), or pipe.run(..., model='local')"
         )
-    budget = execution.budget
-    if budget.model_calls is not None and execution.model_calls >= budget.model_calls:
-        raise BudgetExceeded(
-            "model_calls", budget.model_calls, execution.model_calls + 1, step=step
-        )
-    execution.model_calls += 1
+    charge_model_call(execution, step)
     schema = output_type.model_json_schema()
     if execution.recording is not None:  # a replay: the recording answers, no model is built
         name = model_spec if isinstance(model_spec, str) else model_spec.name
@@ -187,10 +195,38 @@ async def call_model(
             purpose=purpose,
         )
     )
-    execution.tokens += reply.input_tokens + reply.output_tokens
-    execution.cost_usd += reply.cost_usd
+    charge_usage(execution, step, reply.input_tokens + reply.output_tokens, reply.cost_usd)
+    return reply.output, reply.error, reply.cost_usd
+
+
+# Budget accounting. The counters live on the Execution; every model call, agent turn
+# and tool call of a run goes through these three functions.
+
+
+def charge_model_call(execution: Execution, step: str) -> None:
+    """Count one model call (or agent turn) against `Budget.model_calls`, before making it."""
+    budget = execution.budget
+    if budget.model_calls is not None and execution.model_calls >= budget.model_calls:
+        raise BudgetExceeded(
+            "model_calls", budget.model_calls, execution.model_calls + 1, step=step
+        )
+    execution.model_calls += 1
+
+
+def charge_usage(execution: Execution, step: str, tokens: int, cost_usd: float) -> None:
+    """Add what a model call used; past `Budget.tokens` or `Budget.cost_usd` the run ends."""
+    budget = execution.budget
+    execution.tokens += tokens
+    execution.cost_usd += cost_usd
     if budget.tokens is not None and execution.tokens > budget.tokens:
         raise BudgetExceeded("tokens", budget.tokens, execution.tokens, step=step)
     if budget.cost_usd is not None and execution.cost_usd > budget.cost_usd:
         raise BudgetExceeded("cost_usd", budget.cost_usd, execution.cost_usd, step=step)
-    return reply.output, reply.error, reply.cost_usd
+
+
+def charge_tool_call(execution: Execution, step: str) -> None:
+    """Count one tool call against `Budget.tool_calls`, before making it."""
+    limit = execution.budget.tool_calls
+    if limit is not None and execution.tool_calls >= limit:
+        raise BudgetExceeded("tool_calls", limit, execution.tool_calls + 1, step=step)
+    execution.tool_calls += 1

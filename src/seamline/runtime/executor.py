@@ -123,6 +123,7 @@ class Execution:
         "store",
         "suspended",
         "tokens",
+        "tool_calls",
         "trouble",
     )
     store: RunStore
@@ -161,6 +162,7 @@ class Execution:
         self.suspended: dict[str, str] = _NONE  # step -> "approval" or "escalation"
         self.approved: frozenset[str] = _NO_STEPS  # steps whose approval was granted
         self.model_calls = 0
+        self.tool_calls = 0  # counted by runtime/calls.py against Budget.tool_calls
         self.tokens = 0
         self.cost_usd = 0.0
         # The log so far, and what is yet to reach the store: events, and notes of
