@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import os
 import tempfile
 import threading
@@ -70,9 +71,9 @@ class Connection:
         self.start_seconds = time.perf_counter() - started
 
     async def _hold(self, ready: asyncio.Future[None]) -> None:
-        from mcp import Client
-
         try:
+            from mcp import Client
+
             async with Client(self._transport(), client_info=_client_info()) as client:
                 tools: dict[str, Any] = {}
                 cursor = None
@@ -230,9 +231,13 @@ async def connect(server: MCPServer) -> Connection:
     """The live connection to `server`, started (and its tools listed) on first use.
 
     Raises:
-        ConfigError: the server could not be started or reached; the message says why,
-            with the end of its stderr.
+        ConfigError: the MCP SDK is not installed, or the server could not be started or
+            reached; the message says why, with the end of its stderr.
     """
+    if importlib.util.find_spec("mcp") is None:
+        raise ConfigError(
+            f"MCP server {server.name!r} needs the MCP SDK: pip install 'seamline[mcp]'"
+        )
     return await _pool().connect(server)
 
 

@@ -91,7 +91,7 @@ def tool(
     """
 
     def make(f: Callable[..., Any]) -> Tool:
-        tool_name: str = name or getattr(f, "__name__", "")
+        tool_name = name or str(getattr(f, "__name__", ""))
         if not _TOOL_NAME.match(tool_name):
             raise PipelineError(
                 f"tool name {tool_name!r} is not usable by models: use 1-64 letters, digits, "
