@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 from pydantic import BaseModel
+from tests.protocol.conftest import children, node_tool, python_tool
 
 import seamline as sl
 import seamline.mcp
 from seamline.events import GateEvaluated, ModelCalled, StepErrored, ToolCalled
 from seamline.testing import AgentTurn, ScriptedModel, ToolCall
-from tests.protocol.conftest import children, node_tool, python_tool
 
 
 class Ask(BaseModel):
@@ -39,9 +39,11 @@ def time_pipeline(model: ScriptedModel, tools: list[str] | None = None) -> sl.Pi
 
 async def test_an_agent_calls_the_time_server_and_the_call_is_recorded() -> None:
     model = ScriptedModel(
-        lambda turn: ToolCall("time.get_current_time", {"timezone": "Europe/Paris"})
-        if turn.turn == 1
-        else Answer(text=f"it is {turn.results[0][1]['datetime']}")
+        lambda turn: (
+            ToolCall("time.get_current_time", {"timezone": "Europe/Paris"})
+            if turn.turn == 1
+            else Answer(text=f"it is {turn.results[0][1]['datetime']}")
+        )
     )
     result = await time_pipeline(model).run({"ask": Ask(question="What time is it in Paris?")})
     (call,) = [e for e in result.events if isinstance(e, ToolCalled)]
@@ -57,19 +59,25 @@ async def test_an_agent_calls_the_time_server_and_the_call_is_recorded() -> None
 async def test_an_allowlist_naming_a_tool_the_server_lacks_fails_before_any_model_call() -> None:
     model = ScriptedModel([Answer(text="never")])
     pipe = time_pipeline(model, tools=["time.get_time"])
-    with pytest.raises(sl.PipelineError, match=r"matches no tool.*\['convert_time', 'get_current_time'\]"):
+    with pytest.raises(
+        sl.PipelineError, match=r"matches no tool.*\['convert_time', 'get_current_time'\]"
+    ):
         await pipe.run({"ask": Ask(question="?")})
     assert model.requests == [] and model._positions == {}
 
 
 async def test_a_disallowed_tool_is_refused_before_any_call(docs: Path) -> None:
-    pipe = sl.Pipeline("files", inputs={"ask": Ask}, model=ScriptedModel(
-        [
-            ToolCall("fs.write_file", {"path": str(docs / "evil.txt"), "content": "x"}),
-            ToolCall("fs.read_text_file", {"path": str(docs / "invoice-17.md")}),
-            Answer(text="read it"),
-        ]
-    ))
+    pipe = sl.Pipeline(
+        "files",
+        inputs={"ask": Ask},
+        model=ScriptedModel(
+            [
+                ToolCall("fs.write_file", {"path": str(docs / "evil.txt"), "content": "x"}),
+                ToolCall("fs.read_text_file", {"path": str(docs / "invoice-17.md")}),
+                Answer(text="read it"),
+            ]
+        ),
+    )
     pipe.mcp_server("fs", command=[node_tool("mcp-server-filesystem"), str(docs)])
 
     @pipe.step(tools=["fs.read_text_file", "fs.list_directory"])
@@ -81,7 +89,9 @@ async def test_a_disallowed_tool_is_refused_before_any_call(docs: Path) -> None:
     calls = [e for e in result.events if isinstance(e, ToolCalled)]
     assert [c.tool for c in calls] == ["fs.read_text_file"]
     assert "1,234.50" in str(calls[0].response)
-    offered = next(e for e in result.events if isinstance(e, ModelCalled)).request["tool_definitions"]
+    offered = next(e for e in result.events if isinstance(e, ModelCalled)).request[
+        "tool_definitions"
+    ]
     assert sorted(d["tool"] for d in offered if d["kind"] == "function") == [
         "fs.list_directory",
         "fs.read_text_file",
@@ -105,7 +115,9 @@ async def test_a_recorded_run_on_three_servers_replays_with_the_servers_stopped(
     pipe = sl.Pipeline("audit", inputs={"ask": Ask}, model=model)
     pipe.mcp_server("fs", command=[node_tool("mcp-server-filesystem"), str(docs)])
     pipe.mcp_server("time", command=[python_tool("mcp-server-time")])
-    pipe.mcp_server("git", command=[python_tool("mcp-server-git"), "--repository", str(scratch_repo)])
+    pipe.mcp_server(
+        "git", command=[python_tool("mcp-server-git"), "--repository", str(scratch_repo)]
+    )
 
     @pipe.step(tools=["fs.read_text_file", "time.get_current_time", "git.git_log"])
     async def answer(ask: Ask, ctx: sl.StepContext) -> Answer:
@@ -114,7 +126,11 @@ async def test_a_recorded_run_on_three_servers_replays_with_the_servers_stopped(
     first = await pipe.run({"ask": Ask(question="Audit invoice 17")}, store=store)
     tools = [e.tool for e in first.events if isinstance(e, ToolCalled)]
     assert sorted(tools) == ["fs.read_text_file", "git.git_log", "time.get_current_time"]
-    assert "Ledger for November" in str(next(e for e in first.events if isinstance(e, ToolCalled) and e.tool == "git.git_log").response)
+    assert "Ledger for November" in str(
+        next(
+            e for e in first.events if isinstance(e, ToolCalled) and e.tool == "git.git_log"
+        ).response
+    )
 
     await seamline.mcp.shutdown()
     assert children() == []
@@ -163,9 +179,13 @@ async def test_a_server_that_dies_mid_run_fails_the_attempt_and_the_ladder_proce
 
 
 async def test_streamable_http_server(everything_http: str) -> None:
-    pipe = sl.Pipeline("echo", inputs={"ask": Ask}, model=ScriptedModel(
-        [ToolCall("every.echo", {"message": "hello over HTTP"}), Answer(text="echoed")]
-    ))
+    pipe = sl.Pipeline(
+        "echo",
+        inputs={"ask": Ask},
+        model=ScriptedModel(
+            [ToolCall("every.echo", {"message": "hello over HTTP"}), Answer(text="echoed")]
+        ),
+    )
     pipe.mcp_server("every", url=everything_http)
 
     @pipe.step(tools=["every.echo", "every.get-sum"])
@@ -178,7 +198,13 @@ async def test_streamable_http_server(everything_http: str) -> None:
 
 
 async def test_one_connection_serves_every_run_and_shutdown_stops_the_server() -> None:
-    model = ScriptedModel(lambda turn: ToolCall("time.get_current_time", {"timezone": "UTC"}) if turn.turn == 1 else Answer(text="t"))
+    model = ScriptedModel(
+        lambda turn: (
+            ToolCall("time.get_current_time", {"timezone": "UTC"})
+            if turn.turn == 1
+            else Answer(text="t")
+        )
+    )
     pipe = time_pipeline(model)
     for _ in range(3):
         await pipe.run({"ask": Ask(question="time?")})
@@ -190,7 +216,11 @@ async def test_one_connection_serves_every_run_and_shutdown_stops_the_server() -
 
 async def test_a_server_that_cannot_start_is_a_clear_config_error() -> None:
     pipe = sl.Pipeline("broken", inputs={"ask": Ask}, model=ScriptedModel([Answer(text="x")]))
-    pipe.mcp_server("git", command=[python_tool("mcp-server-git"), "--repository", "/nonexistent/repo"], startup_timeout=20)
+    pipe.mcp_server(
+        "git",
+        command=[python_tool("mcp-server-git"), "--repository", "/nonexistent/repo"],
+        startup_timeout=20,
+    )
 
     @pipe.step(tools=["git.git_status"])
     async def answer(ask: Ask, ctx: sl.StepContext) -> Answer:
@@ -203,9 +233,13 @@ async def test_a_server_that_cannot_start_is_a_clear_config_error() -> None:
 async def test_structured_content_is_checked_against_the_output_schema() -> None:
     """server-everything's get-structured-content declares an output schema; a valid
     result comes back as structured data."""
-    pipe = sl.Pipeline("weather", inputs={"ask": Ask}, model=ScriptedModel(
-        [ToolCall("every.get-structured-content", {"location": "Chicago"}), Answer(text="ok")]
-    ))
+    pipe = sl.Pipeline(
+        "weather",
+        inputs={"ask": Ask},
+        model=ScriptedModel(
+            [ToolCall("every.get-structured-content", {"location": "Chicago"}), Answer(text="ok")]
+        ),
+    )
     pipe.mcp_server("every", command=[node_tool("mcp-server-everything")])
 
     @pipe.step(tools=["every.get-structured-content"])

@@ -20,7 +20,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import IO, Any
 from weakref import WeakKeyDictionary
 
@@ -45,7 +45,12 @@ class Connection:
 
     @property
     def alive(self) -> bool:
-        return self._task is not None and not self._task.done() and self._client is not None
+        return (
+            not self._stop.is_set()
+            and self._task is not None
+            and not self._task.done()
+            and self._client is not None
+        )
 
     async def start(self) -> None:
         ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -111,12 +116,7 @@ class Connection:
                 cwd=server.cwd,
             )
             return stdio_client(params, errlog=self._errlog)
-        from mcp.client.streamable_http import streamable_http_client
-        from mcp.shared._httpx_utils import create_mcp_http_client
-
-        return streamable_http_client(
-            str(server.url), http_client=create_mcp_http_client(headers=_headers(server))
-        )
+        return _http_transport(str(server.url), _headers(server))
 
     def lost(self, error: BaseException) -> None:
         """The server stopped answering (it died, or its connection closed): the next
@@ -169,6 +169,20 @@ def _describe(e: BaseException) -> str:
         return "; ".join(_describe(x) for x in e.exceptions)
     text = str(e) or type(e).__name__
     return f"{type(e).__name__}: {text}" if type(e).__name__ not in text else text
+
+
+@contextlib.asynccontextmanager
+async def _http_transport(url: str, headers: dict[str, str]) -> AsyncIterator[Any]:
+    """Streamable HTTP with our headers; the HTTP client is closed with the transport
+    (the SDK leaves a client it was given open)."""
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp.shared._httpx_utils import create_mcp_http_client
+
+    async with (
+        create_mcp_http_client(headers=headers) as http,
+        streamable_http_client(url, http_client=http) as streams,
+    ):
+        yield streams
 
 
 def _headers(server: MCPServer) -> dict[str, str]:
