@@ -16,6 +16,7 @@ def test_public_api_is_pinned() -> None:
         "InvalidOutput",
         "Judge",
         "JudgeScore",
+        "MCPServer",
         "ModelCallFailed",
         "Outcome",
         "Pipeline",
@@ -33,6 +34,11 @@ def test_public_api_is_pinned() -> None:
         "StepFailed",
         "StepPolicy",
         "StoreError",
+        "Tool",
+        "ToolApprovalRequired",
+        "ToolCallRecord",
+        "ToolError",
+        "ToolTrace",
         "Verdict",
         "__version__",
         "check",
@@ -43,6 +49,8 @@ def test_public_api_is_pinned() -> None:
         "open_store",
         "reroute",
         "retry",
+        "tool",
+        "tool_call_fingerprint",
     ]
 
 

@@ -278,6 +278,7 @@ class StepContext(Generic[DepsT]):
         on_tool_error: Literal["retry", "fail"] = "retry",
         tool_retries: int = 2,
         max_tokens: int | None = None,
+        must_use_tools: bool = False,
     ) -> T:
         """Let the model call the step's tools, over several turns, until it returns an
         artifact of `output_type`.
@@ -298,6 +299,8 @@ class StepContext(Generic[DepsT]):
                 ("retry", counted against `tool_retries`) or fails the attempt ("fail").
             tool_retries: errors fed back per tool before the attempt fails.
             max_tokens: a cap on each turn's output.
+            must_use_tools: withhold the final answer until a tool has answered (the last
+                turn offers it regardless): for models that answer without looking.
 
         Raises:
             InvalidOutput: no valid final answer (a failed attempt, handled by the seam's
@@ -318,6 +321,7 @@ class StepContext(Generic[DepsT]):
             on_tool_error=on_tool_error,
             tool_retries=tool_retries,
             max_tokens=max_tokens,
+            must_use_tools=must_use_tools,
         )
 
     async def call_tool(

@@ -78,7 +78,7 @@ def tool_choice_schema(tools: Sequence[ToolDefinition]) -> dict[str, Any]:
             "type": "object",
             "properties": {
                 "tool": {"const": t.name},
-                "arguments": t.parameters_json_schema or {"type": "object"},
+                "arguments": _required_only(t.parameters_json_schema or {"type": "object"}),
             },
             "required": ["tool", "arguments"],
             "additionalProperties": False,
@@ -88,13 +88,28 @@ def tool_choice_schema(tools: Sequence[ToolDefinition]) -> dict[str, Any]:
     return choices[0] if len(choices) == 1 else {"anyOf": choices}
 
 
+def _required_only(schema: dict[str, Any]) -> dict[str, Any]:
+    """A tool's parameters without its optional ones: constrained decoding makes a small
+    model fill every property it is offered, and optional ones keep their defaults."""
+    properties = schema.get("properties")
+    if not isinstance(properties, dict):
+        return schema
+    required = [name for name in schema.get("required", []) if name in properties]
+    return {
+        **schema,
+        "properties": {name: properties[name] for name in required},
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
 def _describe(tools: Sequence[ToolDefinition]) -> str:
     lines = [
         "You can call tools. Reply with exactly one JSON object: "
         '{"tool": "<tool name>", "arguments": {...}}. Tools:'
     ]
     for t in tools:
-        params = ", ".join((t.parameters_json_schema or {}).get("properties", {}))
+        params = ", ".join(_required_only(t.parameters_json_schema or {}).get("properties", {}))
         lines.append(f"- {t.name}({params}): {(t.description or '').strip()[:300]}")
     return "\n".join(lines)
 

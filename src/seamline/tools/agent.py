@@ -66,6 +66,7 @@ async def run_agent(
     on_tool_error: OnToolError,
     tool_retries: int,
     max_tokens: int | None,
+    must_use_tools: bool = False,
 ) -> T:
     if max_turns < 1:
         raise ValueError(f"max_turns must be at least 1, got {max_turns}")
@@ -82,13 +83,13 @@ async def run_agent(
             )
         allowlist = allowlist.narrow(tools, ctx.step)
     agent_model = _agent_model(execution, ctx, model, max_tokens)
-    call = AgentCall(execution, ctx, max_turns, on_tool_error)
+    call = AgentCall(execution, ctx, max_turns, on_tool_error, must_use_tools)
     toolsets = _function_toolsets(allowlist, call, tool_retries)
     for server_name in allowlist.server_names:
         toolsets.append(
             await _server_toolset(step.tool_servers[server_name], allowlist, call, tool_retries)
         )
-    turns = RecordedTurns(agent_model, execution, ctx, _names(toolsets))
+    turns = RecordedTurns(agent_model, execution, ctx, _names(toolsets), call)
     agent: Agent[None, T] = Agent(
         turns,
         output_type=ToolOutput(output_type, name=FINAL_TOOL),

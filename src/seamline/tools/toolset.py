@@ -63,7 +63,9 @@ class AgentCall:
     ctx: StepContext[Any]
     max_turns: int
     on_tool_error: OnToolError
+    must_use_tools: bool = False
     calls: list[tuple[str, str]] = field(default_factory=list)  # (tool, arguments JSON) made
+    answered: int = 0  # calls that returned a result
     # Set when the model repeats a call it already made: it has nothing new to ask, so
     # the next turn offers only the final answer (small models otherwise loop).
     repeated: bool = False
@@ -71,6 +73,11 @@ class AgentCall:
     def answer_only(self, run_step: int) -> bool:
         """Whether this turn offers the final answer only: the last turn, or after a repeat."""
         return self.repeated or run_step >= self.max_turns
+
+    def tools_only(self, run_step: int) -> bool:
+        """Whether this turn withholds the final answer: `must_use_tools` and no tool has
+        answered yet (the last turn offers the answer all the same)."""
+        return self.must_use_tools and not self.answered and not self.answer_only(run_step)
 
 
 class RecordedToolset(WrapperToolset[Any]):
@@ -120,6 +127,8 @@ class RecordedToolset(WrapperToolset[Any]):
                 arguments,
             )
             self._record_event(recorded)
+            if recorded.error is None:
+                call.answered += 1
             if recorded.outcome == "failed":
                 raise ToolError(entry.name, recorded.error or "failed (recorded)")
             if recorded.error is not None:
@@ -156,6 +165,7 @@ class RecordedToolset(WrapperToolset[Any]):
             ctx,
             started,
         )
+        call.answered += 1
         return result
 
     def _approved(

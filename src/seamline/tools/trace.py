@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import fnmatch
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from seamline.events import ToolCalled
+
+_NUMBER = re.compile(r"-?\d(?:[\d.,]*\d)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,14 +112,17 @@ def _contains(haystack: Any, needle: Any) -> bool:
 
 
 def _numbers(text: str) -> list[float]:
-    import re
-
+    """Every number written in `text`, read both ways where the separators are ambiguous:
+    "1,234.50" and "1.234,50" are both 1234.5."""
     found = []
-    for match in re.finditer(r"-?\d[\d,]*(?:\.\d+)?", text):
-        try:
-            found.append(float(match.group().replace(",", "")))
-        except ValueError:
-            continue
+    for match in _NUMBER.finditer(text):
+        token = match.group()
+        readings = {token.replace(",", ""), token.replace(".", "").replace(",", ".")}
+        for reading in readings:
+            try:
+                found.append(float(reading))
+            except ValueError:
+                continue
     return found
 
 

@@ -17,6 +17,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter, ModelRequest, ModelResponse
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from seamline.models.agent import AgentModel
     from seamline.runtime.executor import Execution
     from seamline.steps import StepContext
+    from seamline.tools.toolset import AgentCall
 
 _PART_FIELDS = ("content", "tool_name", "tool_call_id", "outcome")
 
@@ -46,8 +48,10 @@ class RecordedTurns(WrapperModel):
         execution: Execution,
         ctx: StepContext[Any],
         names: dict[str, tuple[str, str | None]],
+        call: AgentCall,
     ):
         super().__init__(agent_model.model)
+        self._call = call
         self._agent_model = agent_model
         self._names = names  # model-facing tool name -> (seamline name, server)
         self._execution = execution
@@ -65,6 +69,10 @@ class RecordedTurns(WrapperModel):
         execution, ctx = self._execution, self._ctx
         charge_model_call(execution, ctx.step)
         self.turns += 1
+        if self._call.tools_only(self.turns):  # no final answer until a tool answered
+            model_request_parameters = replace(
+                model_request_parameters, output_tools=[], allow_text_output=False
+            )
         record = self._request_record(messages, model_request_parameters)
         recording = execution.recording
         started = time.perf_counter()
