@@ -47,12 +47,18 @@ class AgentCapable(Protocol):
 
     name: str
 
-    def agent_model(self, *, max_tokens: int | None = None) -> AgentModel:
-        """The pydantic-ai model for this event loop, with settings and limiter."""
+    def agent_model(
+        self, *, max_tokens: int | None = None, output_type: type[Any] | None = None
+    ) -> AgentModel:
+        """The pydantic-ai model for this event loop, with settings and limiter.
+
+        `output_type` is the artifact type the agent call asks for."""
         ...
 
 
-def agent_model_for(spec: Any, *, max_tokens: int | None = None) -> AgentModel:
+def agent_model_for(
+    spec: Any, *, max_tokens: int | None = None, output_type: type[Any] | None = None
+) -> AgentModel:
     """The `AgentModel` for a model string, a seamline model, or a pydantic-ai model.
 
     Raises:
@@ -81,4 +87,4 @@ def agent_model_for(spec: Any, *, max_tokens: int | None = None) -> AgentModel:
             "agent_model(). Use a model string ('local', 'openai:...'), a pydantic-ai model, "
             "or seamline.testing.ScriptedModel"
         )
-    return model.agent_model(max_tokens=max_tokens)
+    return model.agent_model(max_tokens=max_tokens, output_type=output_type)

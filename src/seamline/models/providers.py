@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 from weakref import WeakKeyDictionary
 
 import httpx2
@@ -306,7 +306,9 @@ class ProviderModel:
     def __repr__(self) -> str:
         return f"ProviderModel({self.name!r})"
 
-    def agent_model(self, *, max_tokens: int | None = None) -> AgentModel:
+    def agent_model(
+        self, *, max_tokens: int | None = None, output_type: type[Any] | None = None
+    ) -> AgentModel:
         """The pydantic-ai model an agent step runs on, for this event loop.
 
         With `tool_calling="json"` (the local model, whose chat template has no tool

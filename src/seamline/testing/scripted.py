@@ -104,22 +104,27 @@ class ScriptedModel:
         self._positions[key] = position + 1
         return script[position]
 
-    def agent_model(self, *, max_tokens: int | None = None) -> AgentModel:
+    def agent_model(
+        self, *, max_tokens: int | None = None, output_type: type[Any] | None = None
+    ) -> AgentModel:
         """This script as the model of an agent step (`ctx.agent`)."""
+        from functools import partial
+
         from pydantic_ai.models.function import FunctionModel
 
         from seamline.models.agent import AgentModel
 
-        return AgentModel(self.name, FunctionModel(self._turn, model_name=self.name), {}, offline=True)
+        type_name = output_type.__name__ if output_type is not None else "*"
+        turn = partial(self._turn, type_name)
+        return AgentModel(self.name, FunctionModel(turn, model_name=self.name), {}, offline=True)
 
-    def _turn(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+    def _turn(self, type_name: str, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         from pydantic_ai.messages import ModelRequest as PaiRequest
         from pydantic_ai.messages import ModelResponse, ToolCallPart, ToolReturnPart, UserPromptPart
 
         from seamline.tools.specs import model_name
 
         output = info.output_tools[0] if info.output_tools else None
-        type_name = str((output.parameters_json_schema if output else {}).get("title", "*"))
         prompt = next(
             (
                 str(p.content)

@@ -82,7 +82,7 @@ async def run_agent(
                 step=ctx.step,
             )
         allowlist = allowlist.narrow(tools, ctx.step)
-    agent_model = _agent_model(execution, ctx, model, max_tokens)
+    agent_model = _agent_model(execution, ctx, model, max_tokens, output_type)
     call = AgentCall(execution, ctx, max_turns, on_tool_error, must_use_tools)
     toolsets = _function_toolsets(allowlist, call, tool_retries)
     for server_name in allowlist.server_names:
@@ -121,7 +121,11 @@ async def run_agent(
 
 
 def _agent_model(
-    execution: Execution, ctx: StepContext[Any], spec: Any, max_tokens: int | None
+    execution: Execution,
+    ctx: StepContext[Any],
+    spec: Any,
+    max_tokens: int | None,
+    output_type: type[Any],
 ) -> AgentModel:
     from seamline.models.agent import AgentModel, agent_model_for
     from seamline.testing.guard import check_model_allowed
@@ -137,7 +141,7 @@ def _agent_model(
 
         name = spec if isinstance(spec, str) else getattr(spec, "name", None) or spec.model_name
         return AgentModel(name, FunctionModel(_not_in_replay), {}, offline=True)
-    agent_model = agent_model_for(spec, max_tokens=max_tokens)
+    agent_model = agent_model_for(spec, max_tokens=max_tokens, output_type=output_type)
     check_model_allowed(agent_model)
     return agent_model
 
