@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from examples.ledger.models import DueUtc, Invoice, InvoiceFile, Payment
+from examples.ledger.pipeline import LEDGER, pipe
 
 import seamline as sl
 import seamline.mcp
-from examples.ledger.models import DueUtc, Invoice, InvoiceFile, Payment
-from examples.ledger.pipeline import LEDGER, pipe
 from seamline.events import GateEvaluated, ToolCalled
 from seamline.testing import AgentTurn, ScriptedModel, ToolCall
 

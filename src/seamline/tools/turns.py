@@ -28,7 +28,7 @@ from pydantic_ai.tools import ToolDefinition
 from pydantic_core import to_jsonable_python
 
 from seamline.events import ModelCalled
-from seamline.runtime.calls import charge_model_call, charge_usage
+from seamline.runtime.calls import charge_model_call, check_usage
 
 if TYPE_CHECKING:
     from seamline.models.agent import AgentModel
@@ -77,6 +77,38 @@ class RecordedTurns(WrapperModel):
         recording = execution.recording
         started = time.perf_counter()
         error = None
+        execution.calls_out += 1
+        try:
+            response, input_tokens, output_tokens, cost = await self._answer(
+                record, messages, model_settings, model_request_parameters, started
+            )
+        finally:
+            execution.calls_out -= 1
+        dumped = ModelMessagesTypeAdapter.dump_python([response], mode="json")[0]
+        self._record(
+            record,
+            dumped,
+            input_tokens,
+            output_tokens,
+            cost,
+            0.0 if recording is not None else time.perf_counter() - started,
+            error,
+        )
+        self._seen = len(messages) + 1  # the response joins the history next turn
+        check_usage(execution, ctx.step)
+        return response
+
+    async def _answer(
+        self,
+        record: dict[str, Any],
+        messages: list[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+        started: float,
+    ) -> tuple[ModelResponse, int, int, float]:
+        """The turn's response and usage: from the recording in a replay, else the model's."""
+        ctx = self._ctx
+        recording = self._execution.recording
         if recording is not None:
             recorded = recording.turn(ctx.step, ctx.index, ctx.attempt, record)
             response = ModelMessagesTypeAdapter.validate_python([recorded.response])[0]
@@ -104,19 +136,7 @@ class RecordedTurns(WrapperModel):
             input_tokens = response.usage.input_tokens
             output_tokens = response.usage.output_tokens
             cost = self._agent_model.price(input_tokens, output_tokens)
-        dumped = ModelMessagesTypeAdapter.dump_python([response], mode="json")[0]
-        self._record(
-            record,
-            dumped,
-            input_tokens,
-            output_tokens,
-            cost,
-            0.0 if recording is not None else time.perf_counter() - started,
-            None,
-        )
-        self._seen = len(messages) + 1  # the response joins the history next turn
-        charge_usage(execution, ctx.step, input_tokens + output_tokens, cost)
-        return response
+        return response, input_tokens, output_tokens, cost
 
     def _record(
         self,
