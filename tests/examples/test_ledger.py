@@ -18,7 +18,9 @@ from seamline.testing import AgentTurn, ScriptedModel, ToolCall
 
 TASKS = [
     json.loads(line)
-    for line in (Path(__file__).parents[2] / "examples" / "ledger" / "tasks.jsonl").read_text().splitlines()
+    for line in (Path(__file__).parents[2] / "examples" / "ledger" / "tasks.jsonl")
+    .read_text()
+    .splitlines()
 ]
 
 
@@ -45,7 +47,11 @@ def honest_clerk(task: dict, wrong_total: bool = False) -> ScriptedModel:
         if turn.turn == 1:
             return ToolCall(
                 "time.convert_time",
-                {"source_timezone": invoice["due_timezone"], "time": invoice["due_time"], "target_timezone": "UTC"},
+                {
+                    "source_timezone": invoice["due_timezone"],
+                    "time": invoice["due_time"],
+                    "target_timezone": "UTC",
+                },
             )
         return DueUtc(utc_time=turn.results[0][1]["target"]["datetime"][11:16])
 
@@ -80,7 +86,9 @@ async def test_right_answers_pass_every_gate_and_reconcile(task: dict) -> None:
 @pytest.mark.slow
 async def test_a_total_no_tool_returned_is_caught_and_retried() -> None:
     task = TASKS[0]
-    result = await pipe.run({"task": InvoiceFile(**task["task"])}, model=honest_clerk(task, wrong_total=True))
+    result = await pipe.run(
+        {"task": InvoiceFile(**task["task"])}, model=honest_clerk(task, wrong_total=True)
+    )
     assert result.status is sl.RunStatus.SUCCEEDED
     (caught,) = [e for e in result.events if isinstance(e, GateEvaluated) and not e.verdict.passed]
     assert caught.step == "invoice" and "total 1235.5" in " ".join(caught.verdict.reasons)
