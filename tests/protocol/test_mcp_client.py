@@ -249,3 +249,24 @@ async def test_structured_content_is_checked_against_the_output_schema() -> None
     result = await pipe.run({"ask": Ask(question="weather")})
     (call,) = [e for e in result.events if isinstance(e, ToolCalled)]
     assert set(call.response) == {"temperature", "conditions", "humidity"}
+
+
+async def test_a_result_that_breaks_the_tools_output_schema_fails_the_attempt() -> None:
+    import sys
+
+    pipe = sl.Pipeline(
+        "weather",
+        inputs={"ask": Ask},
+        model=ScriptedModel([ToolCall("bad.weather", {"city": "Oslo"}), Answer(text="x")]),
+    )
+    bad_server = str(Path(__file__).parent / "bad_server.py")
+    pipe.mcp_server("bad", command=[sys.executable, bad_server])
+
+    @pipe.step(tools=["bad.weather"])
+    async def answer(ask: Ask, ctx: sl.StepContext) -> Answer:
+        return await ctx.agent(Answer, ask.question)
+
+    with pytest.raises(
+        sl.StepFailed, match=r"tool 'bad\.weather'.*(?i:invalid structured content)"
+    ):
+        await pipe.run({"ask": Ask(question="weather?")})
