@@ -105,19 +105,25 @@ async def per_call(
     await pipe.run({"ask": Ask(text="warm up")})
     runs = max(1, calls // per_run)
     floor, ours, agent = [], [], []
+    clock = time.perf_counter
     for _ in range(repeats):
-        started = time.perf_counter()
-        for i in range(runs * per_run):
-            await client.call_tool("echo", {"message": f"m{i % per_run}"})
-        floor.append((time.perf_counter() - started) / (runs * per_run))
-        started = time.perf_counter()
-        for i in range(runs * per_run):
-            await call(connection, "every.echo", "echo", {"message": f"m{i % per_run}"})
-        ours.append((time.perf_counter() - started) / (runs * per_run))
-        started = time.perf_counter()
+        # Interleaved call by call (and run by run), so a change of machine load hits both.
+        direct = wrapped = whole = 0.0
         for _ in range(runs):
+            for i in range(per_run):
+                started = clock()
+                await client.call_tool("echo", {"message": f"m{i}"})
+                direct += clock() - started
+                started = clock()
+                await call(connection, "every.echo", "echo", {"message": f"m{i}"})
+                wrapped += clock() - started
+            started = clock()
             await pipe.run({"ask": Ask(text="echo")})
-        agent.append((time.perf_counter() - started) / (runs * per_run))
+            whole += clock() - started
+        n = runs * per_run
+        floor.append(direct / n)
+        ours.append(wrapped / n)
+        agent.append(whole / n)
     f, o, a = (statistics.median(x) for x in (floor, ours, agent))
     return {"floor": f, "seamline call": o, "agent step": a}
 
