@@ -105,15 +105,17 @@ def everything_http() -> Iterator[str]:
             process.stderr.close()
 
 
-def children() -> list[int]:
-    """This process's child processes (the stdio servers it started)."""
+def children(named: str = "") -> list[int]:
+    """This process's live child processes (the stdio servers it started), optionally
+    only those whose command line contains `named`."""
     me, found = os.getpid(), []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ")
             except OSError:
                 continue
-            if int(stat[1]) == me and stat[0] != "Z":
+            if int(stat[1]) == me and stat[0] != "Z" and named.encode() in cmdline:
                 found.append(int(entry))
     return found

@@ -160,7 +160,7 @@ async def test_a_server_that_dies_mid_run_fails_the_attempt_and_the_ladder_proce
         if turn.turn == 1:
             return ToolCall("time.get_current_time", {"timezone": "UTC"})
         if turn.turn == 2 and not getattr(script, "killed", False):
-            for pid in children():  # the time server dies between two calls
+            for pid in children("mcp-server-time"):  # the time server dies between two calls
                 os.kill(pid, signal.SIGKILL)
             script.killed = True  # type: ignore[attr-defined]
             return ToolCall("time.get_current_time", {"timezone": "Asia/Tokyo"})
