@@ -17,6 +17,7 @@ def test_public_api_is_pinned() -> None:
         "InvalidOutput",
         "Judge",
         "JudgeScore",
+        "MCPServer",
         "ModelCallFailed",
         "Outcome",
         "Pipeline",
@@ -35,6 +36,11 @@ def test_public_api_is_pinned() -> None:
         "StepFailed",
         "StepPolicy",
         "StoreError",
+        "Tool",
+        "ToolApprovalRequired",
+        "ToolCallRecord",
+        "ToolError",
+        "ToolTrace",
         "Verdict",
         "__version__",
         "check",
@@ -45,6 +51,8 @@ def test_public_api_is_pinned() -> None:
         "open_store",
         "reroute",
         "retry",
+        "tool",
+        "tool_call_fingerprint",
     ]
 
 

@@ -12,6 +12,7 @@ from seamline.cli.approvals import (
 )
 from seamline.cli.demo import demo_command
 from seamline.cli.eval import eval_command
+from seamline.cli.mcp import mcp_app
 from seamline.cli.run import run_command
 from seamline.cli.runs import replay_command, resume_command, runs_command, show_command
 
@@ -35,6 +36,7 @@ app.command("approvals")(approvals_command)
 app.command("approve")(approve_command)
 app.command("reject")(reject_command)
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(mcp_app, name="mcp")
 
 
 def main() -> None:

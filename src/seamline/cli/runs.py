@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from typing import Annotated, Any
 
 import typer
@@ -24,6 +25,7 @@ from seamline.events import (
     StepFinished,
     StepSkipped,
     StepStarted,
+    ToolCalled,
 )
 from seamline.exceptions import SeamlineError
 from seamline.store import open_store
@@ -128,6 +130,13 @@ def _timeline(events: list[Event]) -> list[str]:
             lines.append(
                 f"    model {e.model} ({e.purpose}): {e.input_tokens}+{e.output_tokens} tokens, {e.seconds:.2f} s"
                 + (f", [red]{e.error[:80]}[/]" if e.error else "")
+            )
+        elif isinstance(e, ToolCalled):
+            color = "green" if e.outcome == "ok" else "red" if e.outcome == "failed" else "yellow"
+            args = json.dumps(e.request, ensure_ascii=False)[:60]
+            lines.append(
+                f"    tool {e.tool}({args}): [{color}]{e.outcome}[/], {e.seconds:.2f} s"
+                + (f", {e.error[:80]}" if e.error else "")
             )
         elif isinstance(e, GateEvaluated):
             mark = "[green]passed[/]" if e.verdict.passed else f"[magenta]failed → {e.action}[/]"
