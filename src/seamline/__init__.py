@@ -26,6 +26,7 @@ from seamline.exceptions import (
     StoreError,
 )
 from seamline.gates import Check, Gate, Judge, JudgeScore, check, judge
+from seamline.models.bounds import max_tokens_for
 from seamline.pipeline import Pipeline
 from seamline.policies import (
     Budget,
@@ -79,6 +80,7 @@ __all__ = [
     "fail",
     "fallback_model",
     "judge",
+    "max_tokens_for",
     "open_store",
     "reroute",
     "retry",
