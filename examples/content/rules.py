@@ -15,6 +15,7 @@ from pathlib import Path
 from .models import (
     ContentBrief,
     Draft,
+    FactSheet,
     Publication,
     ResearchSummary,
     SourceNotes,
@@ -180,12 +181,46 @@ def style_issues(draft: Draft, brief: ContentBrief) -> list[VerificationIssue]:
     return issues
 
 
+def currency_issues(
+    draft: Draft, research: ResearchSummary, facts: FactSheet
+) -> list[VerificationIssue]:
+    """Figures the notes replaced or discredited, and claims from off-topic notes."""
+    issues = []
+    bad = set(facts.bad_figures)
+    for i, paragraph in enumerate(draft.paragraphs, start=1):
+        if stale := sorted(numbers(paragraph.text) & bad):
+            issues.append(
+                VerificationIssue(
+                    code="outdated_figure",
+                    paragraph=i,
+                    detail=f"{', '.join(stale)}: the notes replace or discredit it",
+                )
+            )
+    off_topic = {f.note_id for f in facts.facts if f.status == "off_topic"}
+    for claim in research.claims:
+        if claim.source_id in off_topic:
+            issues.append(
+                VerificationIssue(
+                    code="off_topic_source",
+                    detail=f"{claim.id} comes from {claim.source_id}, which is off the topic",
+                )
+            )
+    return issues
+
+
 def verify(
-    draft: Draft, research: ResearchSummary, notes: SourceNotes, brief: ContentBrief
+    draft: Draft,
+    research: ResearchSummary,
+    notes: SourceNotes,
+    brief: ContentBrief,
+    facts: FactSheet | None = None,
 ) -> VerificationReport:
-    """The verification step: every issue, research and draft, grounding and style."""
+    """The verification step: every issue, research and draft, grounding and style, and
+    (with the fact sheet) currency: no replaced or discredited figure, no off-topic note."""
     issues = research_issues(research, notes) + grounding_issues(draft, research)
     issues += style_issues(draft, brief)
+    if facts is not None:
+        issues += currency_issues(draft, research, facts)
     return VerificationReport(passed=not issues, issues=issues, word_count=word_count(draft))
 
 
@@ -195,6 +230,11 @@ def publish(draft: Draft, research: ResearchSummary, notes: SourceNotes) -> Publ
     source_ids = {c.source_id for c in research.claims if c.id in cited}
     titles = [n.title for n in notes.notes if n.id in source_ids]
     markdown = f"# {draft.title}\n\n" + "\n\n".join(p.text for p in draft.paragraphs) + "\n"
+    figures = sorted(set().union(*(numbers(p.text) for p in draft.paragraphs)))
     return Publication(
-        title=draft.title, markdown=markdown, word_count=word_count(draft), sources=titles
+        title=draft.title,
+        markdown=markdown,
+        word_count=word_count(draft),
+        sources=titles,
+        figures=figures,
     )

@@ -5,9 +5,17 @@ reader found (llama.cpp's constrained decoding enforces it), so the model cannot
 invent a name, a colour or a prop, and a few-shot value cannot leak in. Every other
 field is bounded, so `sl.max_tokens_for` gives a limit no valid answer exceeds.
 
-A first attempt chooses among every such phrase in the brief. After the gate has
-rejected it, the retry chooses among what the beat (or the sentences naming the
-character) actually contains: a smaller question, with the gate's reasons in the prompt.
+Each retry asks a smaller question, with the gate's reasons in the prompt:
+
+- level 0 (the first attempt): every such phrase in the brief;
+- level 1 (first retry): what the scene's words (or the sentences naming the
+  character) contain;
+- level 2 (last retry): only what the reader established: the phrases the brief
+  attaches to this character, the place the scene opens in, the characters it names.
+
+So a gated run ends on the reader's answer where the model kept missing it, and the
+shadow run shows what the model does alone. Where the reader is wrong, so is the gated
+result: escaped defects on briefs never seen measure exactly that.
 """
 
 from __future__ import annotations
@@ -45,34 +53,62 @@ def _one_of(values: list[str], description: str) -> Any:
     return (Literal[options], Field(description=description))  # type: ignore[valid-type]
 
 
-def look_type(person: Person, reading: BriefReading, *, narrow: bool) -> type[BaseModel]:
+def _narrowest(*options: list[str]) -> list[str]:
+    """The first non-empty list of choices (the narrower ones come first)."""
+    return next((o for o in options if o), [])
+
+
+def look_type(person: Person, reading: BriefReading, *, level: int) -> type[BaseModel]:
     """Eyes, hair and wardrobe, each one of the brief's phrases for that attribute."""
     fields: dict[str, Any] = {}
     for attribute, what in (("eye_color", "eye colour"), ("hair", "hair"), ("wardrobe", "clothes")):
         every = reading.looks.get(attribute, [])
         near = person.nearby.get(attribute, [])
-        fields[attribute] = _one_of(near if narrow and near else every, f"{person.name}'s {what}")
+        theirs = person.looks.get(attribute, [])
+        tiers = [theirs, near, every][2 - min(level, 2) :]
+        fields[attribute] = _one_of(_narrowest(*tiers), f"{person.name}'s {what}")
     return create_model("LookChoice", __config__=_FORBID, **fields)
 
 
-def staging_type(card: BeatCard, reading: BriefReading, *, narrow: bool) -> type[BaseModel]:
+def staging_type(card: BeatCard, reading: BriefReading, *, level: int) -> type[BaseModel]:
     """Setting, time, cast and new props of one scene, from the brief's own names."""
-    places = card.places if narrow and card.places else reading.places
-    cast = card.cast if narrow and card.cast else [p.name for p in reading.people]
-    times = [card.time_of_day] if narrow and card.time_of_day else list(_TIMES)
-    props = card.props if narrow else [p.prop for p in reading.props]
+    everyone = [p.name for p in reading.people]
+    if level == 0:
+        places, times, cast = reading.places, list(_TIMES), everyone
+        props = [p.prop for p in reading.props]
+    else:
+        places = _narrowest(card.places[:1] if level >= 2 else card.places, reading.places)
+        times = [card.time_of_day] if card.time_of_day else list(_TIMES)
+        cast, props = _narrowest(card.cast, everyone), card.props
     # One yes/no per character and one holder (or none) per prop: a small model answers
     # each key in turn, where a free list of names tends to stop after the first.
-    in_scene = _keyed("InScene", cast, bool, "Is this character in the scene?")
+    present: Any = Literal[True] if level >= 2 and card.cast else bool
     fields: dict[str, Any] = {
         "setting": _one_of(places, "Where the scene happens"),
         "time_of_day": _one_of(times, "When it happens"),  # type: ignore[arg-type]
-        "cast": (in_scene, Field(description="For each character: is he or she in the scene?")),
+        "cast": (
+            _keyed("InScene", cast, present, "Is this character in the scene?"),
+            Field(description="For each character: is he or she in the scene?"),
+        ),
     }
     if props:
-        holders = Literal[tuple(dict.fromkeys([NOT_HERE, *cast]))]  # type: ignore[valid-type]
+        holders: Any = Literal[tuple(dict.fromkeys([NOT_HERE, *cast]))]  # type: ignore[valid-type]
+        keyed = _keyed("NewProps", props, holders, "Who holds it, if it is first seen here")
+        if level >= 2:
+            first_seen = {p.prop: p.holder for p in card.new_props}
+            keyed = create_model(
+                "NewProps",
+                __config__=_FORBID,
+                **{
+                    f"k{i}": (
+                        Literal[first_seen.get(prop, NOT_HERE)],  # type: ignore[valid-type]
+                        Field(alias=prop),
+                    )
+                    for i, prop in enumerate(dict.fromkeys(props))
+                },
+            )
         fields["new_props"] = (
-            _keyed("NewProps", props, holders, "Who holds it, if it is first seen here"),
+            keyed,
             Field(description="For each object: who holds it, if it is first seen here"),
         )
     return create_model("StagingChoice", __config__=_FORBID, **fields)

@@ -45,7 +45,7 @@ PLACES = frozenset(
     """room kitchen hallway hall corridor landing stairwell staircase stairs attic cellar
     basement loft bedroom bathroom lounge parlour parlor study library office lobby
     reception foyer canteen cafeteria café cafe diner restaurant bar pub tavern inn hotel
-    motel kiosk shop store stall market bakery butcher laundrette launderette
+    motel kiosk booth shop store stall market bakery butcher laundrette launderette
     salon barbershop pharmacy bank garage workshop shed barn stable stables farmhouse
     farm yard courtyard porch veranda balcony terrace roof rooftop garden allotment
     orchard vineyard field meadow paddock pasture wood woods forest clearing glade

@@ -74,9 +74,8 @@ def beats(reading: BriefReading) -> list[BeatCard]:
 async def looks(
     people: Person, reading: BriefReading, brief: FilmBrief, ctx: sl.StepContext
 ) -> Look:
-    # A retry (the gate's reasons are in the prompt) chooses among the phrases of the
-    # sentences that name this character, instead of every look in the brief.
-    answer = look_type(people, reading, narrow=bool(ctx.feedback))
+    # Each retry (the gate's reasons are in the prompt) asks a narrower question.
+    answer = look_type(people, reading, level=len(ctx.feedback))
     choice = await ctx.generate(
         answer,
         look_prompt(people, brief),
@@ -91,8 +90,8 @@ async def looks(
 async def staging(
     beats: BeatCard, reading: BriefReading, brief: FilmBrief, ctx: sl.StepContext
 ) -> Staging:
-    # A retry chooses among the places, characters and props this scene's words name.
-    answer = staging_type(beats, reading, narrow=bool(ctx.feedback))
+    # Each retry chooses among fewer of the brief's words: see choices.py.
+    answer = staging_type(beats, reading, level=len(ctx.feedback))
     choice = await ctx.generate(
         answer,
         staging_prompt(beats, brief),

@@ -81,12 +81,16 @@ def _marked(text: str, pattern: str, flags: int = re.M) -> list[int]:
 
 
 def _numbered(text: str, n: int) -> list[int]:
-    starts = []
+    """"1. ... 2. ..." in order, each at a line start or after a colon or full stop."""
+    starts: list[int] = []
     for k in range(1, n + 1):
-        found = re.search(rf"^[ \t]*{k}[.)][ \t]+", text[starts[-1] if starts else 0 :], re.M)
+        after = starts[-1] + 1 if starts else 0
+        found = re.compile(rf"(?:^|(?<=[:.;!?]\s)|(?<=[:.;!?]))[ \t]*{k}[.)][ \t]+", re.M).search(
+            text, after
+        )
         if found is None:
             return []
-        starts.append((starts[-1] if starts else 0) + found.start())
+        starts.append(found.start() + len(found.group(0)) - len(found.group(0).lstrip()))
     return starts
 
 
@@ -139,7 +143,9 @@ def split_beats(text: str, n: int) -> tuple[Span, list[Span]] | None:
             preamble_end = starts[0]
         else:
             continue
-        ends = [*starts[1:], len(text)]
+        # A labelled note after the last scene ("Continuity: ...") is not part of it.
+        note = re.compile(r"\n[ \t]*[A-Z][a-z]+:").search(text, starts[-1])
+        ends = [*starts[1:], note.start() if note else len(text)]
         beats = [Span(text[s:e].strip(), s, e) for s, e in zip(starts, ends, strict=True)]
         if all(b.text for b in beats):
             return Span(text[:preamble_end].strip(), 0, preamble_end), beats
@@ -384,7 +390,7 @@ def _holder(
     toks: list[Token], det: int, groups: list[_Group], sentence: tuple[int, int], beat: Span
 ) -> _Group | None:
     """Who holds the object at `det`, by the verb before it ("gives Nora his watch": Nora)."""
-    for k in range(det - 1, max(det - 5, -1), -1):
+    for k in range(det - 1, max(det - 9, -1), -1):
         word = toks[k].low
         if word in lx.GIVING:
             between = [
