@@ -18,8 +18,16 @@ from .rules import numbers
 
 def _figures(actual: Any, expected: Any) -> bool:
     used = set().union(*(numbers(str(f)) for f in actual)) if actual else set()
-    include = set().union(*(numbers(str(f)) for f in expected.get("include", []))) if expected.get("include") else set()
-    exclude = set().union(*(numbers(str(f)) for f in expected.get("exclude", []))) if expected.get("exclude") else set()
+    include = (
+        set().union(*(numbers(str(f)) for f in expected.get("include", [])))
+        if expected.get("include")
+        else set()
+    )
+    exclude = (
+        set().union(*(numbers(str(f)) for f in expected.get("exclude", [])))
+        if expected.get("exclude")
+        else set()
+    )
     return include <= used and not used & exclude
 
 

@@ -47,11 +47,94 @@ _CUES = (
     "in error",
 )
 _STOP = frozenset(
-    """a an the and or but of to in on at by for from with as is are was were be been has
-    have had it its this that these those their there they we our you your he she his her
-    than then so not no up down out over after before about more less most least now new
-    per each every all some any one two three four five six seven eight nine ten only also
-    says said say according just very around about""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "has",
+        "have",
+        "had",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "their",
+        "there",
+        "they",
+        "we",
+        "our",
+        "you",
+        "your",
+        "he",
+        "she",
+        "his",
+        "her",
+        "than",
+        "then",
+        "so",
+        "not",
+        "no",
+        "up",
+        "down",
+        "out",
+        "over",
+        "after",
+        "before",
+        "about",
+        "more",
+        "less",
+        "most",
+        "least",
+        "now",
+        "new",
+        "per",
+        "each",
+        "every",
+        "all",
+        "some",
+        "any",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "only",
+        "also",
+        "says",
+        "said",
+        "say",
+        "according",
+        "just",
+        "very",
+        "around",
+        "about",
+    ]
 )
 _PARAGRAPH_WORDS = 30  # a fact paragraph: one or two short sentences
 
@@ -113,7 +196,9 @@ def read_notes(notes: SourceNotes, brief: ContentBrief, guide: StyleGuide) -> Fa
                     text=sentence.strip(),
                     numbers=sorted(numbers(sentence)),
                     status="current" if on_topic else "off_topic",
-                    why="" if on_topic else f"{note.title!r} has nothing to do with {brief.topic!r}",
+                    why=""
+                    if on_topic
+                    else f"{note.title!r} has nothing to do with {brief.topic!r}",
                 )
             )
 
@@ -136,11 +221,19 @@ def read_notes(notes: SourceNotes, brief: ContentBrief, guide: StyleGuide) -> Fa
             continue
         if not a.date or not b.date or a.date == b.date:
             for fact in (a, b):
-                _mark(fact, "disputed", "another note gives a different figure, and no date settles it")
+                _mark(
+                    fact,
+                    "disputed",
+                    "another note gives a different figure, and no date settles it",
+                )
             continue
         old, new = (a, b) if a.date < b.date else (b, a)
         replaced = ", ".join(sorted({x if old is a else y for x, y in conflicts}))
-        _mark(old, "outdated", f"{old.note_title} ({old.date}) gives {replaced}; {new.note_title} ({new.date}) replaces it: {new.text}")
+        _mark(
+            old,
+            "outdated",
+            f"{old.note_title} ({old.date}) gives {replaced}; {new.note_title} ({new.date}) replaces it: {new.text}",
+        )
         for figure in (x if old is a else y for x, y in conflicts):
             bad.setdefault(figure, old.why)
         must_use.append(new.id)

@@ -121,7 +121,9 @@ def draft(brief: ContentBrief, paragraphs: list[FactParagraph], research: Resear
         Paragraph(text=p.text, claim_ids=[claim.id])
         for p, claim in zip(paragraphs, research.claims, strict=True)
     ]
-    return Draft(title=brief.topic, paragraphs=[*body, Paragraph(text=GUIDE.disclosure, claim_ids=[])])
+    return Draft(
+        title=brief.topic, paragraphs=[*body, Paragraph(text=GUIDE.disclosure, claim_ids=[])]
+    )
 
 
 @pipe.step

@@ -150,7 +150,9 @@ def as_staging(choice: BaseModel) -> Staging:
         time_of_day=data["time_of_day"],
         characters=[name for name, present in data["cast"].items() if present],
         new_props=[
-            PropHold(prop=prop, holder=holder) for prop, holder in props.items() if holder != NOT_HERE
+            PropHold(prop=prop, holder=holder)
+            for prop, holder in props.items()
+            if holder != NOT_HERE
         ],
     )
 

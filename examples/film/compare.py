@@ -7,9 +7,10 @@ the right scene; and when the continuity critic passed the storyboard (expected
 `continuity.passed: true`). Frames follow from the graph, so they are not compared.
 
 Phrases are compared by their words, not their letters: an expected "curly red hair"
-matches "a mop of curly red hair", and "kitchen" matches "small council-flat kitchen"
-(one phrase's words inside the other's, sharing its last word); "grey" never matches
-"blue". Names match by any of their words ("Teo" is not enough: "Teodor" is). Lists
+matches "a mop of curly red hair" and "black hair with a grey streak" matches "black
+hair" (one look's words inside the other's, on a shared noun); "kitchen" matches
+"small council-flat kitchen" but "river" does not match "river steps" (a place must end
+on the same word); "grey" never matches "blue". Names match by any of their words ("Teo" is not enough: "Teodor" is). Lists
 compare as sets: the order of characters or settings does not matter.
 """
 
@@ -33,6 +34,16 @@ def same_phrase(actual: Any, expected: Any) -> bool:
         return got == want
     inside = set(want) <= set(got) or set(got) <= set(want)
     return inside and got[-1] == want[-1]
+
+
+def same_look(actual: Any, expected: Any) -> bool:
+    """One look's words inside the other's, on a shared noun: "black hair" is "black hair
+    with a grey streak"; "grey" is not "blue"."""
+    got, want = _words(actual), _words(expected)
+    if not got or not want:
+        return got == want
+    inside = set(want) <= set(got) or set(got) <= set(want)
+    return inside and (got[-1] in want or want[-1] in got)
 
 
 def same_name(actual: Any, expected: Any) -> bool:
@@ -60,7 +71,7 @@ def _same_set(match: Callable[[Any, Any], bool]) -> Callable[[Any, Any], bool]:
 
 def _character(actual: Mapping[str, Any], expected: Mapping[str, Any]) -> bool:
     return same_name(actual.get("name"), expected["name"]) and all(
-        same_phrase(actual.get(k), expected[k]) for k in ("eye_color", "hair", "wardrobe")
+        same_look(actual.get(k), expected[k]) for k in ("eye_color", "hair", "wardrobe")
     )
 
 

@@ -190,7 +190,9 @@ async def frames(scenes: SceneCard, ctx: sl.StepContext) -> Frame:
                 eye_color=c.eye_color,
                 hair=c.hair,
                 wardrobe=c.wardrobe,
-                props=[p.prop for p in scenes.props if p.holder == c.name and p.from_scene <= index],
+                props=[
+                    p.prop for p in scenes.props if p.holder == c.name and p.from_scene <= index
+                ],
             )
             for c in scenes.characters
         ],

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from . import lexicon as lx
 from .models import BeatCard, BriefReading, Person, PropConstraint, PropReading, TimeOfDay
@@ -27,12 +28,15 @@ _SLUG = re.compile(
     r"^[ \t]*(?:INT|EXT|INT\.?/EXT|I/E)\.?[ \t]+(.+?)(?:[ \t]+[-–—][ \t]+([A-Z][A-Z ]*))?[ \t]*$",
     re.M,
 )
-_NUMBER_WORDS = "one two three four five six seven eight nine ten".split()
+_NUMBER_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 _BREAK = lx.FUNCTION_WORDS | {"has", "have", "had", "is", "are", "was", "were", "wears", "wearing"}
 _BREAK |= {"against", "above", "below", "beside", "behind", "inside", "across", "along"}
 _BREAK |= {"himself", "herself", "themselves", "itself", "alone", "together", "now"}
 _BREAK |= {"just", "very", "who", "which", "toward", "towards", "near", "around", "through"}
-_DETERMINERS = frozenset("a an the his her their its my your our this that".split())
+_DETERMINERS = frozenset(
+    ["a", "an", "the", "his", "her", "their", "its", "my", "your", "our", "this", "that"]
+)
+_BARE_HAIR = frozenset({"hair", "beard", "moustache", "mustache", "stubble"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +85,7 @@ def _marked(text: str, pattern: str, flags: int = re.M) -> list[int]:
 
 
 def _numbered(text: str, n: int) -> list[int]:
-    """"1. ... 2. ..." in order, each at a line start or after a colon or full stop."""
+    """ "1. ... 2. ..." in order, each at a line start or after a colon or full stop."""
     starts: list[int] = []
     for k in range(1, n + 1):
         after = starts[-1] + 1 if starts else 0
@@ -184,7 +188,11 @@ def _phrase_before(toks: list[Token], head: int, limit: int, allow_of: bool = Tr
                 break
             used_of, first = True, first - 2
             continue
-        if not prev.is_word or prev.low in _BREAK or prev.text[0].isupper() and prev.low in lx.NOT_NAMES:
+        if (
+            not prev.is_word
+            or prev.low in _BREAK
+            or (prev.text[0].isupper() and prev.low in lx.NOT_NAMES)
+        ):
             break
         first -= 1
     return first
@@ -216,12 +224,17 @@ def look_phrases(text: str) -> dict[str, list[Span]]:
             if first < i:
                 found["eye_color"].append(_span(text, toks, first, i - 1))
         elif low.endswith("-eyed") and low.split("-")[0] in lx.COLOURS:
-            found["eye_color"].append(Span(t.text[: -len("-eyed")], t.start, t.start + len(t.text) - 5))
-        elif low in lx.HAIR or (low in lx.HEADS and i > 0 and toks[i - 1].low in {"shaved", "shaven", "bald"}):
+            found["eye_color"].append(
+                Span(t.text[: -len("-eyed")], t.start, t.start + len(t.text) - 5)
+            )
+        elif low in lx.HAIR or (
+            low in lx.HEADS and i > 0 and toks[i - 1].low in {"shaved", "shaven", "bald"}
+        ):
             first = _phrase_before(toks, i, 3)
-            if first < i or low in {"hair", "beard", "moustache", "mustache", "stubble"}:
-                if first < i or toks[i - 1].low in _DETERMINERS | {"with", ","}:
-                    found["hair"].append(_span(text, toks, first, i))
+            # A bare "a beard" is a look; a bare "cut" or "crop" is not.
+            bare = low in _BARE_HAIR and toks[i - 1].low in _DETERMINERS | {"with", ","}
+            if first < i or bare:
+                found["hair"].append(_span(text, toks, first, i))
         elif low in lx.BALD and (i + 1 == len(toks) or not toks[i + 1].is_word):
             found["hair"].append(Span(t.text, t.start, t.start + len(t.text)))
         elif low in lx.GARMENTS and _ends_phrase(toks, i):
@@ -229,11 +242,12 @@ def look_phrases(text: str) -> dict[str, list[Span]]:
             garments.append((first, i))
             found["wardrobe"].append(_span(text, toks, first, i))
     # "a flat cap and a moleskin waistcoat", "scrubs under a denim jacket": one outfit too.
-    for (a1, b1), (a2, b2) in zip(garments, garments[1:], strict=False):
+    joins = {"and", "under", "over", "with"}
+    for (a1, b1), (a2, b2) in pairwise(garments):
         between = [t.low for t in toks[b1 + 1 : a2]]
-        if between and between[0] in {"and", "under", "over", "with"} and len(between) <= 3:
-            if all(w in _DETERMINERS | {"and", "under", "over", "with"} for w in between):
-                found["wardrobe"].append(_span(text, toks, a1, b2))
+        joined = between and between[0] in joins and len(between) <= 3
+        if joined and all(w in _DETERMINERS | joins for w in between):
+            found["wardrobe"].append(_span(text, toks, a1, b2))
     return found
 
 
@@ -280,12 +294,14 @@ def times(text: str, skip: list[Span]) -> list[tuple[int, TimeOfDay]]:
 
 _NAME = r"[A-Z][\w'’-]*(?:[ \t]+[A-Z][\w'’-]*)*"
 _ALIASES = (
-    re.compile(rf"\b([A-Z][\w'’-]+)[ \t]+[\"“'‘]([A-Z][\w'’-]+)[\"”'’][ \t]+([A-Z][\w'’-]+)"),
+    re.compile(r"\b([A-Z][\w'’-]+)[ \t]+[\"“'‘]([A-Z][\w'’-]+)[\"”'’][ \t]+([A-Z][\w'’-]+)"),
     re.compile(
         rf"\b({_NAME}),?[ \t]+[\"“]?([A-Z][\w'’-]+)[\"”]?,?[ \t]+(?:to|for)[ \t]+"
         r"(?:everyone|everybody|short|friends|family|the family|(?:her|his|their) friends)"
     ),
-    re.compile(rf"\b({_NAME})[ \t]*(?:—|–|--|\()[ \t]*[\"“]?([A-Z][\w'’-]+)[\"”]?[ \t]*(?:—|–|--|\))"),
+    re.compile(
+        rf"\b({_NAME})[ \t]*(?:—|–|--|\()[ \t]*[\"“]?([A-Z][\w'’-]+)[\"”]?[ \t]*(?:—|–|--|\))"
+    ),
     re.compile(rf"\b({_NAME}),?[ \t]+(?:known as|called|nicknamed)[ \t]+[\"“]?([A-Z][\w'’-]+)"),
 )
 
@@ -393,16 +409,13 @@ def _holder(
     for k in range(det - 1, max(det - 9, -1), -1):
         word = toks[k].low
         if word in lx.GIVING:
-            between = [
-                g
-                for g in groups
-                for m in g.mentions
-                if toks[k].start < m < toks[det].start
-            ]
+            between = [g for g in groups for m in g.mentions if toks[k].start < m < toks[det].start]
             return between[0] if between else None
         if word in lx.HOLDING or word in lx.WITH:
             at = toks[k].start
-            return _nearest_before(groups, at, sentence[0]) or _nearest_before(groups, at, beat.start)
+            return _nearest_before(groups, at, sentence[0]) or _nearest_before(
+                groups, at, beat.start
+            )
         if not toks[k].is_word and toks[k].text not in {"'", "’"}:
             return None
     return None
@@ -443,6 +456,7 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
                 if any(sentence[0] <= m < sentence[1] for m in g.mentions):
                     near.setdefault(attribute, []).append(norm(span.text))
         if mine:
+            mine = {k: _complete(v) for k, v in mine.items()}
             aliases = sorted(g.aliases | {w for w in g.name.split()} - {g.name})
             people.append(
                 Person(
@@ -498,18 +512,24 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
         previous = when
         named = [
             g.name
-            for m, g in sorted((m, g) for g in cast_groups for m in g.mentions if beat.start <= m < beat.end)
+            for m, g in sorted(
+                (m, g) for g in cast_groups for m in g.mentions if beat.start <= m < beat.end
+            )
         ]
         cards.append(
             BeatCard(
                 index=k,
                 text=beat.text,
                 places=list(
-                    dict.fromkeys(canon[norm(s.text)] for s in place_spans if beat.start <= s.start < beat.end)
+                    dict.fromkeys(
+                        canon[norm(s.text)] for s in place_spans if beat.start <= s.start < beat.end
+                    )
                 ),
                 time_of_day=when,
                 cast=list(dict.fromkeys(named)),
-                props=[p.prop for p in props if re.search(rf"\b{re.escape(p.head)}\b", beat.text, re.I)],
+                props=[
+                    p.prop for p in props if re.search(rf"\b{re.escape(p.head)}\b", beat.text, re.I)
+                ],
                 new_props=[
                     PropConstraint(prop=p.prop, holder=p.holder or "", from_scene=k)
                     for p in props
@@ -532,6 +552,13 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
         looks=all_looks,
         problems=problems,
     )
+
+
+def _complete(phrases: list[str]) -> list[str]:
+    """Drop a phrase that is part of a longer one ("jersey" of "red cycling jersey"): a
+    character sheet carries the whole look the brief gives."""
+    words = [set(p.split()) for p in phrases]
+    return [p for p, w in zip(phrases, words, strict=True) if not any(w < o for o in words)]
 
 
 def _inside_look(span: Span, looks: dict[str, list[Span]]) -> bool:

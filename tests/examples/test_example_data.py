@@ -373,7 +373,9 @@ FILM_DEV = [
 
 def test_film_examples_do_not_leak_into_the_briefs() -> None:
     """The few-shot words the leak check looks for are in no brief, generated or hand-written."""
-    corpus = "\n".join([*(t.brief.text for t in FILM_TASKS), *(t["brief"]["text"] for t in FILM_DEV)])
+    corpus = "\n".join(
+        [*(t.brief.text for t in FILM_TASKS), *(t["brief"]["text"] for t in FILM_DEV)]
+    )
     words = set(re.findall(r"[a-z]+", corpus.lower()))
     assert not film_prompts.EXAMPLE_WORDS & words
     for prompt, _ in (*film_prompts.LOOK_EXAMPLES, *film_prompts.STAGING_EXAMPLES):
@@ -541,7 +543,9 @@ CONTENT_DEV = [
 
 
 def test_content_examples_do_not_leak_into_the_notes() -> None:
-    examples = " ".join(a for _, a in (*content_prompts.SELECT_EXAMPLES, *content_prompts.PARAGRAPH_EXAMPLES))
+    examples = " ".join(
+        a for _, a in (*content_prompts.SELECT_EXAMPLES, *content_prompts.PARAGRAPH_EXAMPLES)
+    )
     examples += " ".join(p for p, _ in content_prompts.SELECT_EXAMPLES)
     example_numbers = content_rules.numbers(examples) - {"0", "1", "2", "3"}
     all_notes = [t.notes.notes for t in CONTENT_TASKS] + [

@@ -144,11 +144,11 @@ def _film_oracle(task: dict[str, Any]) -> dict[str, Any]:
         scene = next(s for s in graph["scenes"] if s["index"] == index)
         cast = request.output_schema["$defs"]["InScene"]["properties"]
         answer: dict[str, Any] = {
-            "setting": next(v for v in _enum(request, "setting") if same_phrase(v, scene["setting"])),
+            "setting": next(
+                v for v in _enum(request, "setting") if same_phrase(v, scene["setting"])
+            ),
             "time_of_day": scene["time_of_day"],
-            "cast": {
-                name: any(same_name(name, c) for c in scene["characters"]) for name in cast
-            },
+            "cast": {name: any(same_name(name, c) for c in scene["characters"]) for name in cast},
         }
         if "NewProps" in request.output_schema.get("$defs", {}):
             props = request.output_schema["$defs"]["NewProps"]["properties"]
@@ -168,7 +168,12 @@ def _film_oracle(task: dict[str, Any]) -> dict[str, Any]:
     def frame(request: ModelRequest) -> dict[str, Any]:
         lighting = _enum(request, "lighting")[0]
         low = request.output_schema["properties"]["duration_sec"]["minimum"]
-        return {"shot_type": "wide", "lighting": lighting, "description": "We see the scene.", "duration_sec": low}
+        return {
+            "shot_type": "wide",
+            "lighting": lighting,
+            "description": "We see the scene.",
+            "duration_sec": low,
+        }
 
     return {"LookChoice": look, "StagingChoice": staging, "FrameChoice": frame}
 
@@ -206,7 +211,9 @@ async def test_film_gate_catches_another_characters_look_and_narrows_the_retry()
         answer = oracle["LookChoice"](request)
         mine = [r for r in calls if f"describe {first_name}" in r.prompt]
         if f"describe {first_name}" in request.prompt and len(mine) == 1:
-            wrong = next(v for v in _enum(request, "eye_color") if same_phrase(v, other["eye_color"]))
+            wrong = next(
+                v for v in _enum(request, "eye_color") if same_phrase(v, other["eye_color"])
+            )
             return {**answer, "eye_color": wrong}
         return answer  # type: ignore[no-any-return]
 
@@ -280,7 +287,11 @@ async def test_content_gate_stops_an_outdated_figure_and_the_last_retry_can_only
 
     def select(request: ModelRequest) -> dict[str, Any]:
         if "52 percent" in request.prompt.rsplit("\nFact from ", 1)[1]:
-            allowed = _enum(request, "use") if "enum" in str(request.output_schema) or "const" in str(request.output_schema) else [True]
+            allowed = (
+                _enum(request, "use")
+                if "enum" in str(request.output_schema) or "const" in str(request.output_schema)
+                else [True]
+            )
             return {"use": allowed[0]}
         return oracle["SelectionChoice"](request)  # type: ignore[no-any-return]
 

@@ -102,7 +102,9 @@ def summarize(end: EndToEnd) -> ModeSummary:
     )
 
 
-def load_example(folder: Path, demo: ExampleDemo, dataset: str) -> tuple[Pipeline, Any, list[dict[str, Any]]]:
+def load_example(
+    folder: Path, demo: ExampleDemo, dataset: str
+) -> tuple[Pipeline, Any, list[dict[str, Any]]]:
     """The example's pipeline, its comparators, and the dataset's tasks (comparable)."""
     pipe = import_file(folder / demo.name / "pipeline.py").pipe
     compare = import_file(folder / demo.name / "compare.py")
@@ -176,8 +178,14 @@ async def _sign_off(store: RunStore) -> int:
 def print_summary(report: EvalReport, title: str) -> list[ModeSummary]:
     rows = [summarize(m.end_to_end) for m in report.reliability.modes]
     table = Table(
-        "mode", "correct", "95% interval", "escaped defects", "escalated", "calls/task",
-        "model s/task", title=title,
+        "mode",
+        "correct",
+        "95% interval",
+        "escaped defects",
+        "escalated",
+        "calls/task",
+        "model s/task",
+        title=title,
     )
     for row in rows:
         low, high = row.interval
@@ -220,15 +228,22 @@ def demo_example(
     started = time.perf_counter()
     report = asyncio.run(
         run_example(
-            pipe, compare, tasks, name=f"demo-{example}", store_url=f"sqlite:///{db}",
-            model=model, concurrency=concurrency,
+            pipe,
+            compare,
+            tasks,
+            name=f"demo-{example}",
+            store_url=f"sqlite:///{db}",
+            model=model,
+            concurrency=concurrency,
         )
     )
     rows = print_summary(report, f"{example}: correct final artifacts, {dataset} set")
     html = report.write_html(out / f"demo-{example}.html", title=f"seamline demo: {example}")
     elapsed = time.perf_counter() - started
     console.print(f"{2 * len(tasks)} runs in {elapsed:.0f} s; HTML report: [bold]{html}[/]")
-    console.print(f"Runs are stored in [bold]sqlite:///{db}[/]; escalations wait in `seamline approvals`.")
+    console.print(
+        f"Runs are stored in [bold]sqlite:///{db}[/]; escalations wait in `seamline approvals`."
+    )
     return {
         "example": example,
         "dataset": dataset,

@@ -31,9 +31,7 @@ def max_tokens_for(output_type: type[BaseModel] | dict[str, Any]) -> int:
         ConfigError: a field has no bound (a string without `max_length`, a list
             without `max_items`, a float); the message names the field to bound.
     """
-    schema = (
-        output_type.model_json_schema() if isinstance(output_type, type) else output_type
-    )
+    schema = output_type.model_json_schema() if isinstance(output_type, type) else output_type
     return _chars(schema, schema.get("$defs", {}), "") + _SLACK
 
 

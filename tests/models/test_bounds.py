@@ -55,4 +55,6 @@ def test_nested_models_and_optional_fields_are_bounded() -> None:
         people: list[Inner] = Field(max_length=2)
         maybe: Literal["x"] | None = None
 
-    assert sl.max_tokens_for(Outer) >= len('{"people":[{"name":"Mara"},{"name":"Mara"}],"maybe":null}')
+    assert sl.max_tokens_for(Outer) >= len(
+        '{"people":[{"name":"Mara"},{"name":"Mara"}],"maybe":null}'
+    )
