@@ -31,7 +31,15 @@ from .models import (
     VerificationReport,
 )
 from .prompts import EXAMPLE_WORDS
-from .rules import currency_issues, grounding_issues, numbers, research_issues, style_issues
+from .rules import (
+    MAX_NEW_WORDS,
+    currency_issues,
+    grounding_issues,
+    new_words,
+    numbers,
+    research_issues,
+    style_issues,
+)
 
 _MAX_LISTED = 3
 
@@ -93,6 +101,16 @@ def numbers_from_its_fact(paragraphs: FactParagraph, chosen: Fact) -> bool | str
     return True
 
 
+def paragraph_says_its_fact(
+    paragraphs: FactParagraph, chosen: Fact, brief: ContentBrief
+) -> bool | str:
+    """At most a couple of words the fact (or the brief's topic) does not have."""
+    added = new_words(paragraphs.text, f"{chosen.text} {brief.topic}")
+    if len(added) > MAX_NEW_WORDS:
+        return f"says what the fact does not ({', '.join(added[:5])}); the fact: {chosen.text}"
+    return True
+
+
 def paragraph_keeps_the_style(paragraphs: FactParagraph, brief: ContentBrief) -> bool | str:
     """Banned words and sentence length, from style_guide.md."""
     issues = style_issues(_as_draft(paragraphs), brief)
@@ -116,6 +134,7 @@ def no_example_leak(paragraphs: FactParagraph, notes: SourceNotes) -> bool | str
 
 PARAGRAPH_CHECKS = (
     numbers_from_its_fact,
+    paragraph_says_its_fact,
     paragraph_keeps_the_style,
     paragraph_fits_its_share,
     no_example_leak,
@@ -164,6 +183,7 @@ def paragraphs_cite_claims(draft: Draft, research: ResearchSummary) -> bool | st
 def numbers_grounded(draft: Draft, research: ResearchSummary) -> bool | str:
     """Every number in a paragraph is in a claim it cites."""
     return _reason(grounding_issues(draft, research), {"ungrounded_number"})
+
 
 
 def no_banned_words(draft: Draft, brief: ContentBrief) -> bool | str:

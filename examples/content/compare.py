@@ -2,7 +2,8 @@
 
 A content task is right when its verification passed (every claim quotes its note,
 every number in a paragraph is in a claim it cites, the brand rules and the word limit
-hold, no replaced or discredited figure) and, against what the task's author expects,
+hold, no replaced or discredited figure), no paragraph says more than the claims it
+cites (at most two new content words: `verification.unsupported_wording` is empty), and, against what the task's author expects,
 the article uses the figures it must (`publication.figures.include`: a corrected
 figure), none it must not (`exclude`: the outdated, the misleading, the off-topic),
 and cites none of the notes it must not (`publication.sources.exclude`).
@@ -51,9 +52,10 @@ def comparable(expected: Mapping[str, Any]) -> dict[str, Any]:
     A generated task's reference research and draft are prose a correct article need
     not repeat: it is held to verification and to the figures its notes hold.
     """
+    verified = {"passed": True, "unsupported_wording": []}
     if "publication" in expected:
-        return {"verification": {"passed": True}, "publication": dict(expected["publication"])}
+        return {"verification": verified, "publication": dict(expected["publication"])}
     return {
-        "verification": {"passed": True},
+        "verification": verified,
         "publication": {"figures": {"include": [], "exclude": []}, "sources": {"exclude": []}},
     }

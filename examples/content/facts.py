@@ -22,7 +22,7 @@ import re
 from itertools import combinations
 
 from .models import ContentBrief, Fact, FactSheet, SourceNotes, StyleGuide
-from .rules import numbers
+from .rules import numbers, stems
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$])")
 _NUMBER = re.compile(r"(\$)?(?<![\w.])(\d+(?:[.,]\d+)*)(?:-(\w+))?\s*(%|[A-Za-z]+)?")
@@ -46,110 +46,7 @@ _CUES = (
     "was wrong",
     "in error",
 )
-_STOP = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "and",
-        "or",
-        "but",
-        "of",
-        "to",
-        "in",
-        "on",
-        "at",
-        "by",
-        "for",
-        "from",
-        "with",
-        "as",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "has",
-        "have",
-        "had",
-        "it",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "their",
-        "there",
-        "they",
-        "we",
-        "our",
-        "you",
-        "your",
-        "he",
-        "she",
-        "his",
-        "her",
-        "than",
-        "then",
-        "so",
-        "not",
-        "no",
-        "up",
-        "down",
-        "out",
-        "over",
-        "after",
-        "before",
-        "about",
-        "more",
-        "less",
-        "most",
-        "least",
-        "now",
-        "new",
-        "per",
-        "each",
-        "every",
-        "all",
-        "some",
-        "any",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "only",
-        "also",
-        "says",
-        "said",
-        "say",
-        "according",
-        "just",
-        "very",
-        "around",
-        "about",
-    ]
-)
 _PARAGRAPH_WORDS = 30  # a fact paragraph: one or two short sentences
-
-
-def _stems(text: str) -> set[str]:
-    out = set()
-    for word in re.findall(r"[a-z]+", text.lower()):
-        if word in _STOP or len(word) < 3:
-            continue
-        for suffix in ("ies", "es", "s", "ing", "ed"):
-            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-                word = word[: -len(suffix)]
-                break
-        out.add(word)
-    return out
 
 
 def _measures(text: str) -> list[tuple[str, str]]:
@@ -177,8 +74,8 @@ def _discredited(text: str) -> set[str]:
 
 def read_notes(notes: SourceNotes, brief: ContentBrief, guide: StyleGuide) -> FactSheet:
     """Every sentence of the notes as a fact, with its status (see the module doc)."""
-    topic = _stems(f"{brief.topic} {brief.audience}")
-    words = {n.id: _stems(f"{n.title} {n.text}") for n in notes.notes}
+    topic = stems(f"{brief.topic} {brief.audience}")
+    words = {n.id: stems(f"{n.title} {n.text}") for n in notes.notes}
     facts: list[Fact] = []
     for note in notes.notes:
         mine = words[note.id]
@@ -210,7 +107,7 @@ def read_notes(notes: SourceNotes, brief: ContentBrief, guide: StyleGuide) -> Fa
     for a, b in combinations(facts, 2):
         if a.note_id == b.note_id or "off_topic" in (a.status, b.status):
             continue
-        shared = _stems(a.text) & _stems(b.text)
+        shared = stems(a.text) & stems(b.text)
         conflicts = {
             (x, y)
             for x, unit_x in _measures(a.text)

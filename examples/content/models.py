@@ -95,6 +95,10 @@ class VerificationReport(BaseModel):
     passed: bool
     issues: list[VerificationIssue] = Field(default_factory=list)
     word_count: int
+    unsupported_wording: list[str] = Field(
+        default_factory=list,
+        description="Paragraphs that say more than their claims: measured, not gated",
+    )
 
 
 class Publication(BaseModel):

@@ -77,6 +77,37 @@ def _squash(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+_STOP = frozenset(
+    """a an the and or but of to in on at by for from with as is are was were be been has
+    have had it its this that these those their there they we our you your he she his her
+    than then so not no up down out over after before about more less most least now new
+    per each every all some any one two three four five six seven eight nine ten only also
+    says said say according just very around which who what when where while can could
+    will would may might should must do does did get gets got make makes made use used
+    uses using""".split()  # noqa: SIM905 - a word list reads best as words
+)
+MAX_NEW_WORDS = 2  # words a paragraph may add to its facts ("now", a synonym), no more
+
+
+def stems(text: str) -> set[str]:
+    """Content words, crudely stemmed: "families" and "family" are one word."""
+    out = set()
+    for word in re.findall(r"[a-z]+", text.lower()):
+        if word in _STOP or len(word) < 3:
+            continue
+        for suffix in ("ies", "es", "s", "ing", "ed", "er", "ly"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
+        out.add(word)
+    return out
+
+
+def new_words(text: str, sources: str) -> list[str]:
+    """Content words of `text` that `sources` does not have."""
+    return sorted(stems(text) - stems(sources))
+
+
 def word_count(draft: Draft) -> int:
     return sum(len(p.text.split()) for p in draft.paragraphs)
 
@@ -208,6 +239,21 @@ def currency_issues(
     return issues
 
 
+def wording_drift(draft: Draft, research: ResearchSummary) -> list[str]:
+    """Paragraphs that say more than the claims they cite (new content words).
+
+    A measurement, not a gate: a human editor's paraphrase adds words too. The eval
+    holds a generated article to it (`verification.unsupported_wording == []`)."""
+    claims = {c.id: c for c in research.claims}
+    drift = []
+    for i, paragraph in enumerate(draft.paragraphs, start=1):
+        cited = [claims[cid] for cid in paragraph.claim_ids if cid in claims]
+        said = " ".join(f"{c.statement} {c.quote}" for c in cited)
+        if cited and len(added := new_words(paragraph.text, said)) > MAX_NEW_WORDS:
+            drift.append(f"paragraph {i} says what its claims do not: {', '.join(added[:5])}")
+    return drift
+
+
 def verify(
     draft: Draft,
     research: ResearchSummary,
@@ -221,7 +267,12 @@ def verify(
     issues += style_issues(draft, brief)
     if facts is not None:
         issues += currency_issues(draft, research, facts)
-    return VerificationReport(passed=not issues, issues=issues, word_count=word_count(draft))
+    return VerificationReport(
+        passed=not issues,
+        issues=issues,
+        word_count=word_count(draft),
+        unsupported_wording=wording_drift(draft, research),
+    )
 
 
 def publish(draft: Draft, research: ResearchSummary, notes: SourceNotes) -> Publication:
