@@ -81,6 +81,10 @@ def uses_the_corrections(selection: Selection, candidates: Fact, facts: FactShee
 SELECTION_CHECKS = (uses_only_current_facts, uses_the_corrections)
 
 
+def article_has_facts(chosen: list[Fact]) -> bool | str:
+    return True if chosen else "no fact was chosen: the article would say nothing"
+
+
 # ------------------------------------------------------------------ paragraphs seam, per paragraph
 #
 # `paragraphs` is a map= step over `chosen`: a check's `paragraphs` is one FactParagraph,
@@ -183,7 +187,6 @@ def paragraphs_cite_claims(draft: Draft, research: ResearchSummary) -> bool | st
 def numbers_grounded(draft: Draft, research: ResearchSummary) -> bool | str:
     """Every number in a paragraph is in a claim it cites."""
     return _reason(grounding_issues(draft, research), {"ungrounded_number"})
-
 
 
 def no_banned_words(draft: Draft, brief: ContentBrief) -> bool | str:

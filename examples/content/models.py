@@ -22,6 +22,7 @@ IssueCode = Literal[
     "sentence_too_long",
     "missing_disclosure",
     "too_long",  # more words than the brief allows
+    "empty_article",  # nothing but the disclosure
     "outdated_figure",  # a figure a newer note replaced, or one the notes discredit
     "off_topic_source",  # cites a note that has nothing to do with the brief
 ]

@@ -80,8 +80,6 @@ def chosen(candidates: list[Fact], selection: list[Selection], facts: FactSheet)
     if len(selection) != len(candidates):
         raise sl.Retry(f"{len(selection)} selections for {len(candidates)} facts")
     picked = [f for f, s in zip(candidates, selection, strict=True) if s.use]
-    if not picked:
-        raise sl.Retry("no fact was chosen for the article")
     first = [f for f in picked if f.id in facts.must_use]
     return (first + [f for f in picked if f not in first])[: facts.paragraphs]
 
@@ -155,6 +153,8 @@ pipe.gate(
     *_checks(*checks.SELECTION_CHECKS),
     on_fail=sl.retry(2, feedback=True).then(sl.escalate_to_human()),
 )
+# No fact chosen at all: only a person can say which (a retry of one item cannot).
+pipe.gate("chosen", *_checks(checks.article_has_facts), on_fail=sl.escalate_to_human())
 pipe.gate(
     "paragraphs",
     *_checks(*checks.PARAGRAPH_CHECKS),

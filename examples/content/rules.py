@@ -198,6 +198,9 @@ def style_issues(draft: Draft, brief: ContentBrief) -> list[VerificationIssue]:
     for word in guide.banned_words:
         if re.search(rf"\b{re.escape(word)}", draft.title, re.I):
             issues.append(VerificationIssue(code="banned_word", detail=f"title uses {word!r}"))
+    disclosure = _squash(guide.disclosure)
+    if all(_squash(p.text) == disclosure for p in draft.paragraphs):
+        issues.append(VerificationIssue(code="empty_article", detail="the article states no fact"))
     last = draft.paragraphs[-1].text if draft.paragraphs else ""
     if _squash(last) != _squash(guide.disclosure):
         issues.append(

