@@ -133,7 +133,8 @@ NOT_NAMES = (
     son daughter grandson granddaughter niece nephew cousin wife husband boy girl man
     woman kid child baby reverend father sister brother doctor dr mr mrs ms miss sir
     madam lady lord nurse coach captain chief officer sergeant detective professor
-    skater stationmaster driver receptionist courier her his its their cast settings
+    skater stationmaster driver receptionist courier commander lieutenant
+    general major private constable inspector her his its their cast settings
     props continuity notes brief it's we're they're she's he's"""
     )
     | {m.lower() for m in calendar.month_name[1:]}

@@ -36,6 +36,7 @@ _BREAK |= {"just", "very", "who", "which", "toward", "towards", "near", "around"
 _DETERMINERS = frozenset(
     ["a", "an", "the", "his", "her", "their", "its", "my", "your", "our", "this", "that"]
 )
+_CLAUSE = frozenset({"while", "as", "when", "but", "because", "then", "until", "whilst"})
 _BARE_HAIR = frozenset({"hair", "beard", "moustache", "mustache", "stubble"})
 
 
@@ -205,6 +206,11 @@ def _ends_phrase(toks: list[Token], i: int) -> bool:
     return nxt.low in _BREAK or nxt.low in {"and", "or"}
 
 
+def _participle(toks: list[Token], i: int) -> bool:
+    """"an apron dusted with flour": the garment's phrase ends before the participle."""
+    return i < len(toks) and toks[i].is_word and toks[i].low.endswith(("ed", "ing"))
+
+
 def _span(text: str, toks: list[Token], a: int, b: int) -> Span:
     start, end = toks[a].start, toks[b].start + len(toks[b].text)
     return Span(text[start:end], start, end)
@@ -237,7 +243,7 @@ def look_phrases(text: str) -> dict[str, list[Span]]:
                 found["hair"].append(_span(text, toks, first, i))
         elif low in lx.BALD and (i + 1 == len(toks) or not toks[i + 1].is_word):
             found["hair"].append(Span(t.text, t.start, t.start + len(t.text)))
-        elif low in lx.GARMENTS and _ends_phrase(toks, i):
+        elif low in lx.GARMENTS and (_ends_phrase(toks, i) or _participle(toks, i + 1)):
             first = _phrase_before(toks, i, 3, allow_of=False)
             garments.append((first, i))
             found["wardrobe"].append(_span(text, toks, first, i))
@@ -394,7 +400,7 @@ def _object_phrases(text: str, toks: list[Token]) -> list[tuple[Span, str, int]]
         if last <= i or not toks[last].is_word:
             continue
         head = toks[last].low
-        if head in lx.PLACES | lx.GARMENTS | lx.HAIR | lx.BODY | lx.COLOURS | set(lx.TIME_WORDS):
+        if head in lx.PLACES | lx.HAIR | lx.BODY | lx.COLOURS | set(lx.TIME_WORDS):
             continue
         if head in {"eyes", "eye"} or toks[last].text[0].isupper():
             continue
@@ -406,8 +412,13 @@ def _holder(
     toks: list[Token], det: int, groups: list[_Group], sentence: tuple[int, int], beat: Span
 ) -> _Group | None:
     """Who holds the object at `det`, by the verb before it ("gives Nora his watch": Nora)."""
+    mentioned = {m for g in groups for m in g.mentions}
     for k in range(det - 1, max(det - 9, -1), -1):
         word = toks[k].low
+        if word in _CLAUSE:
+            return None  # "buys bowls while Mei shields the lantern": not the buyer's
+        if toks[k].start in mentioned and not (k > 0 and toks[k - 1].low in lx.GIVING):
+            return None  # someone else acts on it ("Mei shields the lantern")
         if word in lx.GIVING:
             between = [g for g in groups for m in g.mentions if toks[k].start < m < toks[det].start]
             return between[0] if between else None
@@ -445,13 +456,19 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
     looks = look_phrases(text)
     groups = people_groups(text)
     people: list[Person] = []
+    described: list[Span] = []  # look phrases the reader attributes: where looks are given
     for g in groups:
         mine: dict[str, list[str]] = {}
         near: dict[str, list[str]] = {}
+        # Looks are given where a character is introduced: in the opening text, or in the
+        # sentence that first names them ("carrying the cracked helmet" later is a prop).
+        first = sentence_of(min(g.mentions)) if g.mentions else (0, 0)
         for attribute, spans in looks.items():
             for span in spans:
                 sentence = sentence_of(span.start)
-                if _nearest_before(groups, span.start, sentence[0]) is g:
+                introduced = span.start < preamble.end or sentence == first
+                if introduced and _nearest_before(groups, span.start, sentence[0]) is g:
+                    described.append(span)
                     mine.setdefault(attribute, []).append(norm(span.text))
                 if any(sentence[0] <= m < sentence[1] for m in g.mentions):
                     near.setdefault(attribute, []).append(norm(span.text))
@@ -477,7 +494,13 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
 
     # Objects that come back: a noun phrase whose head word appears in two or more
     # scenes, held (by a verb) in at least one of them.
-    objects = _object_phrases(text, toks)
+    objects = [
+        (span, head, det)
+        for span, head, det in _object_phrases(text, toks)
+        if not any(
+            d.start <= span.start < d.end or span.start <= d.start < span.end for d in described
+        )
+    ]
     in_beat = [
         [(span, head, det) for span, head, det in objects if b.start <= span.start < b.end]
         for b in beats
@@ -503,12 +526,39 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
             props.append(
                 PropReading(prop=phrase, head=head, holder=holder, from_scene=scenes_with[0])
             )
+    if beats:  # a note after the last scene: "Continuity: from scene 2 on, Mara carries ..."
+        props = _continuity_note(text, toks, beats, objects, cast_groups, sentence_of, props)
+
+    # "the airlock at night": the time a place is first given is its time, unless a scene
+    # says otherwise.
+    place_time: dict[str, TimeOfDay] = {}
+    seen_places: set[str] = set()
+    for span in place_spans:  # only where the place is first named
+        name = canon[norm(span.text)]
+        if name in seen_places:
+            continue
+        seen_places.add(name)
+        mark = next((w for at, w in time_marks if span.end <= at <= span.end + 12), None)
+        if mark is not None and not re.search(r"[.;!?\n]", text[span.end : span.end + 3]):
+            place_time[name] = mark
 
     cards: list[BeatCard] = []
     previous: TimeOfDay | None = next((w for at, w in time_marks if at < preamble.end), None)
+    last_place: list[str] = []
     for k, beat in enumerate(beats, start=1):
+        # A scene that names no place goes on where the one before it was.
+        here = (
+            list(
+                dict.fromkeys(
+                    canon[norm(s.text)] for s in place_spans if beat.start <= s.start < beat.end
+                )
+            )
+            or last_place[:1]
+        )
+        last_place = here
         stated = [w for at, w in time_marks if beat.start <= at < beat.end]
-        when = stated[0] if stated else previous
+        when = stated[0] if stated else place_time.get(here[0]) if here else None
+        when = when or previous
         previous = when
         named = [
             g.name
@@ -520,11 +570,7 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
             BeatCard(
                 index=k,
                 text=beat.text,
-                places=list(
-                    dict.fromkeys(
-                        canon[norm(s.text)] for s in place_spans if beat.start <= s.start < beat.end
-                    )
-                ),
+                places=here,
                 time_of_day=when,
                 cast=list(dict.fromkeys(named)),
                 props=[
@@ -552,6 +598,36 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
         looks=all_looks,
         problems=problems,
     )
+
+
+def _continuity_note(
+    text: str,
+    toks: list[Token],
+    beats: list[Span],
+    objects: list[tuple[Span, str, int]],
+    groups: list[_Group],
+    sentence_of: Callable[[int], tuple[int, int]],
+    props: list[PropReading],
+) -> list[PropReading]:
+    """Props a note after the scenes states: who holds what, from which scene on."""
+    note_start = beats[-1].end
+    found = {p.head: p for p in props}
+    for span, head, det in objects:
+        if span.start < note_start:
+            continue
+        sentence = sentence_of(span.start)
+        who = _holder(toks, det, groups, sentence, Span("", sentence[0], sentence[1]))
+        in_scenes = [
+            k + 1 for k, b in enumerate(beats) if re.search(rf"\b{re.escape(head)}\b", b.text, re.I)
+        ]
+        if who is None or not in_scenes:
+            continue
+        said = re.search(r"\bscene (\d+)", text[sentence[0] : sentence[1]], re.I)
+        start = int(said.group(1)) if said else in_scenes[0]
+        found[head] = PropReading(
+            prop=norm(span.text), head=head, holder=who.name, from_scene=start
+        )
+    return list(found.values())
 
 
 def _complete(phrases: list[str]) -> list[str]:
