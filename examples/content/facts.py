@@ -3,8 +3,8 @@
 A fact is unusable when:
 
 - **outdated**: another, newer note gives a different figure for the same measure
-  (the same unit after the number, "52 percent" / "71 percent", and at least two
-  content words in common); the older note's fact loses, the newer one must be used;
+  (the same unit after the number, "52 percent" / "71 percent", and most of the shorter
+  fact's content words in common, at least two); the older note's fact loses, the newer one must be used;
 - **discredited**: a note says the figure is wrong ("misleading", "incorrect", "not
   measured", "revised", ...); every fact that uses that figure loses;
 - **disputed**: two notes conflict and neither has a date to settle it;
@@ -114,7 +114,10 @@ def read_notes(notes: SourceNotes, brief: ContentBrief, guide: StyleGuide) -> Fa
             for y, unit_y in _measures(b.text)
             if x != y and unit_x and unit_x == unit_y
         }
-        if not conflicts or len(shared - {u for _, u in _measures(a.text)}) < 2:
+        units = {u for _, u in _measures(a.text)}
+        smaller = min(len(stems(a.text) - units), len(stems(b.text) - units))
+        # The same measure: two or more content words in common, and most of the shorter fact's.
+        if not conflicts or len(shared - units) < max(2, 0.6 * smaller):
             continue
         if not a.date or not b.date or a.date == b.date:
             for fact in (a, b):

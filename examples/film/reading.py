@@ -207,7 +207,7 @@ def _ends_phrase(toks: list[Token], i: int) -> bool:
 
 
 def _participle(toks: list[Token], i: int) -> bool:
-    """"an apron dusted with flour": the garment's phrase ends before the participle."""
+    """ "an apron dusted with flour": the garment's phrase ends before the participle."""
     return i < len(toks) and toks[i].is_word and toks[i].low.endswith(("ed", "ing"))
 
 
