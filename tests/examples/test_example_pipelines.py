@@ -351,3 +351,15 @@ async def test_film_and_content_run_on_the_embedded_model() -> None:
         assert calls and all(c.error is None for c in calls), [c.error for c in calls]
         if result.status is sl.RunStatus.WAITING:  # at the final sign-off
             assert [a.reason for a in result.pending_approvals] == ["approval"]
+
+
+def test_a_graph_naming_an_unknown_setting_is_a_failed_attempt_not_a_key_error() -> None:
+    from examples.film.pipeline import scenes
+
+    task = FILMS[0]
+    graph = task.expected.scene_graph.model_copy(deep=True)
+    graph.scenes[1].setting = "lighthouse"  # invented: not one of the graph's settings
+    with pytest.raises(sl.Retry, match="unknown setting 'lighthouse'"):
+        scenes(graph, task.brief)
+    report = film_checks.review(task.expected.frames, graph, task.brief)
+    assert not report.passed and "unusable" in report.issues[0].detail
