@@ -18,7 +18,8 @@ SELECT_SYSTEM = (
 
 PARAGRAPH_SYSTEM = (
     "You write one short paragraph of an article from one fact, for the readers named. "
-    "Keep the fact's numbers exactly as written and add no other number. Plain, calm words."
+    "Keep the fact's numbers exactly as written and add no other number. Plain, calm words, "
+    "no praise and no hype."
 )
 
 # Words of the examples below that no brief's notes use; a paragraph with them copied
@@ -40,10 +41,12 @@ def select_prompt(fact: Fact, brief: ContentBrief, notes: SourceNotes) -> str:
 
 
 def paragraph_prompt(fact: Fact, brief: ContentBrief, words: int, guide: StyleGuide) -> str:
+    # The banned words are not listed: named in the prompt, a 135M model uses them (every
+    # first draft said "game-changer"). The gate holds the paragraph to the guide.
+    del guide
     return (
         f"Readers: {brief.audience}\nTopic: {brief.topic}\nFact: {fact.text}\n\n"
-        f"Write one paragraph of at most {words} words that states this fact. Never use: "
-        f"{', '.join(guide.banned_words)}."
+        f"Write one paragraph of at most {words} words that states this fact."
     )
 
 

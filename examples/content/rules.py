@@ -242,16 +242,17 @@ def currency_issues(
     return issues
 
 
-def wording_drift(draft: Draft, research: ResearchSummary) -> list[str]:
+def wording_drift(draft: Draft, research: ResearchSummary, topic: str = "") -> list[str]:
     """Paragraphs that say more than the claims they cite (new content words).
 
-    A measurement, not a gate: a human editor's paraphrase adds words too. The eval
-    holds a generated article to it (`verification.unsupported_wording == []`)."""
+    Words of the brief's topic are allowed. A measurement, not a gate: a human editor's
+    paraphrase adds words too. The eval holds a generated article to it
+    (`verification.unsupported_wording == []`)."""
     claims = {c.id: c for c in research.claims}
     drift = []
     for i, paragraph in enumerate(draft.paragraphs, start=1):
         cited = [claims[cid] for cid in paragraph.claim_ids if cid in claims]
-        said = " ".join(f"{c.statement} {c.quote}" for c in cited)
+        said = " ".join(f"{c.statement} {c.quote}" for c in cited) + f" {topic}"
         if cited and len(added := new_words(paragraph.text, said)) > MAX_NEW_WORDS:
             drift.append(f"paragraph {i} says what its claims do not: {', '.join(added[:5])}")
     return drift
@@ -274,7 +275,7 @@ def verify(
         passed=not issues,
         issues=issues,
         word_count=word_count(draft),
-        unsupported_wording=wording_drift(draft, research),
+        unsupported_wording=wording_drift(draft, research, brief.topic),
     )
 
 
