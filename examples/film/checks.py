@@ -124,18 +124,18 @@ def scene_cast_as_named(staging: Staging, beats: BeatCard) -> bool | str:
 
 def scene_props_as_introduced(staging: Staging, beats: BeatCard) -> bool | str:
     """The props first seen in this scene, each with the character who keeps it."""
-    chosen = {(p.prop, p.holder) for p in staging.new_props}
-    wanted = {(p.prop, p.holder) for p in beats.new_props}
-    problems = [
-        f"the {prop} is not first seen in scene {beats.index}"
-        if prop not in {p for p, _ in wanted}
-        else f"the {prop} is held by {next(h for p, h in wanted if p == prop)}, not {holder}"
-        for prop, holder in sorted(chosen - wanted)
-    ]
+    chosen = {p.prop: p.holder for p in staging.new_props}
+    wanted = {p.prop: p.holder for p in beats.new_props}
+    problems = []
+    for prop, holder in sorted(chosen.items()):
+        if prop not in wanted:
+            problems.append(f"the {prop} is not first seen in scene {beats.index}")
+        elif holder != wanted[prop]:
+            problems.append(f"the {prop} is held by {wanted[prop]}, not {holder}")
     problems += [
         f"the {prop} is first seen in scene {beats.index}, held by {holder}"
-        for prop, holder in sorted(wanted - chosen)
-        if prop not in {p for p, _ in chosen}
+        for prop, holder in sorted(wanted.items())
+        if prop not in chosen
     ]
     return _reason(problems)
 
