@@ -123,8 +123,11 @@ def _keyed(name: str, keys: list[str], annotation: Any, description: str) -> typ
     return create_model(name, __config__=_FORBID, **fields)  # type: ignore[call-overload, no-any-return]
 
 
-def sketch_type(card: SceneCard) -> type[BaseModel]:
-    """Shot, lighting the scene's time allows, a short description, a duration in range."""
+def sketch_type(card: SceneCard, *, level: int = 0) -> type[BaseModel]:
+    """Shot, lighting the scene's time allows, a short description, a duration in range.
+
+    At level 2 (the last retry) the description can only be the scene's own action, as
+    the brief writes it: the model kept copying the example or naming strangers."""
     when = card.scene.time_of_day or card.setting.time_of_day
     low = math.ceil(card.min_shot_sec)
     high = math.floor(min(card.max_shot_sec, card.share_sec or card.max_shot_sec))
@@ -133,7 +136,11 @@ def sketch_type(card: SceneCard) -> type[BaseModel]:
         __config__=_FORBID,
         shot_type=(ShotType, ...),
         lighting=(Literal[tuple(sorted(LIGHTING_FOR[when]))], ...),  # type: ignore[valid-type]
-        description=(str, Field(max_length=_DESCRIPTION_CHARS, description="What we see")),
+        description=(
+            (Literal[card.scene.action[:_DESCRIPTION_CHARS]], ...)  # type: ignore[valid-type]
+            if level >= 2
+            else (str, Field(max_length=_DESCRIPTION_CHARS, description="What we see"))
+        ),
         duration_sec=(int, Field(ge=low, le=max(high, low))),
     )
 

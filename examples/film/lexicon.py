@@ -28,7 +28,7 @@ COLOURS = _words(
 # What a look's phrase ends with, for each attribute.
 HAIR = _words(
     """hair hairs beard beards moustache mustache moustaches bun buns ponytail ponytails
-    plait plaits braid braids bob curls curl dreadlocks locks ringlets crop cut fringe
+    plait plaits braid braids locs twists bob curls curl dreadlocks locks ringlets crop cut fringe
     bangs mohawk quiff afro cornrows stubble whiskers sideburns mullet topknot pigtails
     perm mane tresses"""
 )

@@ -167,7 +167,7 @@ def scenes(scene_graph: SceneGraph, brief: FilmBrief) -> list[SceneCard]:
 @pipe.step(map="scenes", concurrency=2)
 async def frames(scenes: SceneCard, ctx: sl.StepContext) -> Frame:
     """The model sketches the shot; the cast's looks and props come from the card."""
-    answer = sketch_type(scenes)
+    answer = sketch_type(scenes, level=len(ctx.feedback))
     sketch = as_sketch(
         await ctx.generate(
             answer,

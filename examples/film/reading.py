@@ -333,6 +333,8 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
             )
         )
     for card in cards:
+        if not card.cast:  # "they serve the customers": the reader does not guess who
+            problems.append(f"scene {card.index} names none of the characters: name who is in it")
         if not card.places:
             problems.append(f"scene {card.index} names no place the reader knows")
         if card.time_of_day is None:

@@ -62,3 +62,19 @@ def test_a_look_must_be_the_characters_own_and_whole() -> None:
     assert "does not describe Eamon's clothes" in str(
         checks.look_is_theirs(Look(eye_color="grey", hair="bald", wardrobe=""), bald)
     )
+
+
+def test_the_last_frame_retry_can_only_describe_the_scene_as_the_brief_does() -> None:
+    from pathlib import Path
+
+    from examples.film.choices import sketch_type
+    from examples.film.continuity import scene_cards
+    from examples.film.models import FilmTask
+
+    briefs = Path(__file__).resolve().parents[2] / "examples" / "film" / "briefs.jsonl"
+    task = FilmTask.model_validate_json(briefs.read_text(encoding="utf-8").splitlines()[0])
+    card = scene_cards(task.expected.scene_graph, task.brief)[0]
+    free = sketch_type(card).model_json_schema()["properties"]["description"]
+    last = sketch_type(card, level=2).model_json_schema()["properties"]["description"]
+    assert free["maxLength"] == 160 and "enum" not in free and "const" not in free
+    assert (last.get("enum") or [last.get("const")]) == [card.scene.action[:160]]
