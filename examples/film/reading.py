@@ -332,6 +332,12 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
                 ],
             )
         )
+    for card, beat in zip(cards, beats, strict=True):
+        if len(card.cast) == 1 and (who := _unnamed_object(beat.text)):
+            problems.append(
+                f"scene {card.index} refers to someone it does not name ({who!r}): name who "
+                "is in it"
+            )
     for card in cards:
         if not card.cast:  # "they serve the customers": the reader does not guess who
             problems.append(f"scene {card.index} names none of the characters: name who is in it")
@@ -379,6 +385,44 @@ def _continuity_note(
             prop=norm(span.text), head=head, holder=who.name, from_scene=start
         )
     return list(found.values())
+
+
+_OBJECT_PRONOUNS = frozenset({"her", "him", "them"})
+_AFTER_OBJECT = frozenset(
+    [
+        "on",
+        "to",
+        "at",
+        "with",
+        "in",
+        "into",
+        "as",
+        "and",
+        "from",
+        "up",
+        "down",
+        "off",
+        "out",
+        "back",
+        "again",
+        "for",
+        "while",
+        "across",
+    ]
+)
+
+
+def _unnamed_object(text: str) -> str | None:
+    """An object pronoun ("Tomas joins her on the deck"): someone the scene does not name.
+
+    "her" before a noun is a possessive ("to show her mother") and is not counted."""
+    toks = tokens(text)
+    for i, t in enumerate(toks):
+        if t.low in _OBJECT_PRONOUNS:
+            nxt = toks[i + 1] if i + 1 < len(toks) else None
+            if nxt is None or not nxt.is_word or nxt.low in _AFTER_OBJECT:
+                return t.text
+    return None
 
 
 def _complete(phrases: list[str]) -> list[str]:

@@ -102,3 +102,14 @@ def test_someone_acting_on_an_object_does_not_make_the_buyer_its_holder() -> Non
     )
     reading = read_brief(text, 2)
     assert [(p.prop, p.holder) for p in reading.props] == [("paper lantern", "Ada")]
+
+
+def test_a_scene_that_refers_to_someone_it_does_not_name_goes_to_a_person() -> None:
+    text = (
+        "MARA (green eyes, black hair, a yellow coat) and TOMAS (grey eyes, white hair, a navy "
+        "coat).\n1. On the pier Mara waits for Tomas.\n2. On the deck Tomas joins her at last."
+    )
+    reading = read_brief(text, 2)
+    assert any("refers to someone it does not name ('her')" in p for p in reading.problems)
+    possessive = text.replace("Tomas joins her at last", "Tomas shows her ticket")
+    assert not read_brief(possessive, 2).problems
