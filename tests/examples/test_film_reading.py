@@ -112,4 +112,4 @@ def test_a_scene_that_refers_to_someone_it_does_not_name_goes_to_a_person() -> N
     reading = read_brief(text, 2)
     assert any("refers to someone it does not name ('her')" in p for p in reading.problems)
     possessive = text.replace("Tomas joins her at last", "Tomas shows her ticket")
-    assert not read_brief(possessive, 2).problems
+    assert not [p for p in read_brief(possessive, 2).problems if "refers to" in p]
