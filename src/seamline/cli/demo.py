@@ -68,7 +68,10 @@ def demo_command(
     ] = False,
     limit: Annotated[
         int,
-        typer.Option(help="How many of the 48 claims to run (all 48 take about 10 minutes)."),
+        typer.Option(
+            help="How many tasks to run: of the 48 claims (all take about 10 minutes), or "
+            "of a film/content dataset."
+        ),
     ] = 20,
     concurrency: Annotated[int, typer.Option(help="Runs at once.")] = 2,
     model: Annotated[
@@ -76,7 +79,7 @@ def demo_command(
     ] = "local",
     out: Annotated[Path, typer.Option(help="Where runs and the report go.")] = Path(".seamline"),
 ) -> None:
-    """Run the claims example on the embedded local model, shadow vs gated, and report.
+    """Run an example (claims by default) on the embedded local model, shadow vs gated.
 
     Everything runs offline. Approvals are decided by a scripted reviewer, which the
     output says; claims escalated by a gate are left for you to decide. `seamline demo
