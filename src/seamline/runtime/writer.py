@@ -131,6 +131,8 @@ class LogWriter(RunState):
             events = as_events(buffer)
             await self._append(events)
             self.log.extend(events)
+            if self._hooks:
+                events = events[:]  # the buffer is cleared next
             buffer.clear()
         else:
             # An append that suspends could let a later batch overtake an earlier one;
