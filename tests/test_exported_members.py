@@ -48,6 +48,7 @@ def test_public_api_is_pinned() -> None:
         "fail",
         "fallback_model",
         "judge",
+        "max_tokens_for",
         "open_store",
         "reroute",
         "retry",

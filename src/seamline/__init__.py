@@ -31,6 +31,7 @@ from seamline.exceptions import (
 )
 from seamline.gates import Check, Gate, Judge, JudgeScore, check, judge
 from seamline.mcp.servers import MCPServer
+from seamline.models.bounds import max_tokens_for
 from seamline.pipeline import Pipeline
 from seamline.policies import (
     Budget,
@@ -95,6 +96,7 @@ __all__ = [
     "fail",
     "fallback_model",
     "judge",
+    "max_tokens_for",
     "open_store",
     "reroute",
     "retry",
