@@ -5,6 +5,10 @@ takes it; the run continues when it is resumed (`pipe.resume(run_id)` or
 `seamline resume RUN_ID`). The store refuses a second decision on the same approval,
 so deciding twice changes nothing; an approval whose work was redone meanwhile is closed
 (superseded) and cannot be decided.
+
+A tool-call approval (`reason="tool_call"`, see `seamline.tools.approval`) is decided the
+same way; its edit is `{"arguments": {...}}`, checked against the tool's input schema,
+and a rejection's reason goes to the model as the call's result.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
-from seamline.events import ApprovalDecided, ApprovalRequested, Event, RunStatus
+from seamline.events import TOOL_CALL, ApprovalDecided, ApprovalRequested, Event, RunStatus
 from seamline.exceptions import ApprovalError
 from seamline.runtime.state import RunState, fold
+from seamline.tools.approval import check_decision
 
 if TYPE_CHECKING:
     from seamline.pipeline import Pipeline
@@ -35,6 +40,7 @@ async def decide(
     reviewer: str | None = None,
     route_to: str | None = None,
     pipeline: Pipeline | None = None,
+    fingerprint: str | None = None,
 ) -> str:
     """Record a decision on a pending approval; returns the id of the run it belongs to.
 
@@ -45,8 +51,11 @@ async def decide(
 
     Args:
         reason: why; required to reject, and fed back to the step that redoes the work.
-        edit: for "edit", the corrected artifact (a model or its JSON).
+        edit: for "edit", the corrected artifact (a model or its JSON); for a tool call,
+            `{"arguments": {...}}`, the arguments to make it with instead.
         route_to: for "reject", send the work to this earlier step instead.
+        fingerprint: for a tool call, the fingerprint of the call the reviewer was shown;
+            a decision on any other call is refused.
 
     Raises:
         ApprovalError: unknown approval, already decided or superseded, the run is not
@@ -83,7 +92,25 @@ async def decide(
         if approval is None or not approval.pending:
             raise ApprovalError(f"approval {approval_id!r} is not pending in run {run_id!r}")
         request = approval.request
-        if pipeline is not None:
+        if request.reason == TOOL_CALL:
+            if route_to is not None:
+                raise ApprovalError(
+                    "route_to is for an artifact's approval; a rejected tool call goes to the "
+                    "model that asked for it, with the reason"
+                )
+            edit = check_decision(
+                request.artifact,
+                edit=edit if decision == "edit" else None,
+                fingerprint=fingerprint,
+                pipeline=pipeline,
+                step=request.step,
+            )
+        elif fingerprint is not None:
+            raise ApprovalError(
+                f"approval {approval_id!r} is a {request.reason}, not a tool call: it has no "
+                "fingerprint to check"
+            )
+        elif pipeline is not None:
             edit = _checked_edit(pipeline, request, edit) if decision == "edit" else edit
             if route_to is not None and route_to not in pipeline.validate().ancestors(
                 request.step

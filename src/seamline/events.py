@@ -150,12 +150,24 @@ class GateEvaluated(Event):
     feedback: list[str] | None = None  # the reasons handed to the next attempt
 
 
+# ApprovalRequested.reason of a tool call that waits for a person (see seamline.tools.approval).
+TOOL_CALL = "tool_call"
+
+
 @dataclass(slots=True, kw_only=True)
 class ApprovalRequested(Event):
+    """A person is asked to decide; the unit waits until they do.
+
+    `reason` says what about: "approval" (`pipe.approval()`: the artifact, before it is
+    used), "escalation" (a gate's ladder handed a failed attempt to a person), or
+    "tool_call" (an agent step's model called a tool marked `requires_approval`: the
+    artifact is what the call would do, and the attempt is suspended until decided).
+    """
+
     approval_id: str
     step: str
     artifact: Any
-    reason: str = "approval"  # "approval" for pipe.approval(), "escalation" from a gate
+    reason: str = "approval"
     index: int | None = None
     timeout_at: float | None = None
 

@@ -12,20 +12,25 @@ SeamlineError
 ├── RunFailed              a run ended without producing its artifacts
 │   ├── StepFailed         a step raised or returned the wrong type, attempts exhausted
 │   ├── GateRejected       a gate's policy ended with fail()
-│   ├── BudgetExceeded     a per-gate or per-run budget ran out
-│   └── ToolApprovalRequired  an agent's tool call needs a person's approval
+│   └── BudgetExceeded     a per-gate or per-run budget ran out
 ├── ApprovalError          an approval cannot be decided (unknown id, already decided, bad edit)
 └── ReplayDivergence       a replayed run asked for something its recording does not hold
 
 Retry                      a signal, not an error: step code raises it to fail the attempt
 ├── InvalidOutput          with a reason that the seam's policy handles like a failed gate
 └── ToolError              a tool failed in a way the model cannot fix (its server died, ...)
+
+ToolApprovalRequired       a signal: an agent's tool calls wait for a person; the attempt
+                           is suspended (the run waits) and runs again once they decide
 ```
 
 Messages name the step, what was wrong and how to fix it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 
 class SeamlineError(Exception):
@@ -190,22 +195,24 @@ class ToolError(Retry):
         super().__init__(f"tool {tool!r}: {reason}")
 
 
-class ToolApprovalRequired(RunFailed):
-    """An agent step's model called a tool marked `requires_approval`, and no person has
-    approved that exact call yet. Carries what the approval shows: the tool, its exact
-    arguments, and their fingerprint."""
+class ToolApprovalRequired(Exception):
+    """A signal, not an error: an agent step's model called tools marked
+    `requires_approval`, and no person has decided on those exact calls yet.
 
-    def __init__(
-        self, step: str, tool: str, arguments: dict[str, object], fingerprint: str
-    ) -> None:
-        self.tool = tool
-        self.arguments = arguments
-        self.fingerprint = fingerprint
-        super().__init__(
-            f"step {step!r}: tool {tool!r} needs a person's approval for the call with "
-            f"arguments {arguments} (fingerprint {fingerprint[:12]}). Suspending the run "
-            "until it is approved needs the durable tool-approval support of the executor, "
-            "which is not there yet: until then, do not mark tools the run must call as "
-            "requires_approval",
-            step=step,
-        )
+    `ctx.agent` raises it once the turn's other calls are made; the executor records an
+    approval request per call (`seamline approvals` lists them, with their arguments),
+    and the attempt waits, neither failed nor finished. Once every call is decided, the
+    attempt runs again under its own number: what it did before is answered from the
+    run log, and an approved call is made then, once. Step code that catches `Exception`
+    around `ctx.agent` must re-raise it, or the calls are never asked about.
+
+    Attributes:
+        step: the step whose attempt waits.
+        calls: what each approval shows (`seamline.tools.approval.ToolCallApproval`).
+    """
+
+    def __init__(self, step: str, calls: Sequence[Any]) -> None:
+        self.step = step
+        self.calls = tuple(calls)
+        names = ", ".join(f"{c.tool}({c.arguments})" for c in self.calls)
+        super().__init__(f"step {step!r} waits for a person's approval of: {names}")

@@ -222,6 +222,7 @@ class Pipeline:
         token_env: str | None = None,
         tools: Sequence[str] | None = None,
         requires_approval: Sequence[str] = (),
+        approval_timeout: float | None = None,
         timeout: float = 60.0,
         startup_timeout: float = 30.0,
     ) -> MCPServer:
@@ -237,7 +238,10 @@ class Pipeline:
             headers, token_env: HTTP headers, and an environment variable holding a bearer
                 token (secrets are never printed or recorded).
             tools: the tools the server must have; lets allowlists be checked at build time.
-            requires_approval: tool names or globs whose every call a person must approve.
+            requires_approval: tool names or globs whose every call a person must approve
+                (the run waits for the decision on each call; see `seamline.tools.approval`).
+            approval_timeout: seconds such a call waits for a decision; past it, the call
+                is not made and the model is told so when the run is next resumed.
             timeout: seconds one call may take before it fails the attempt.
             startup_timeout: seconds to start the server and list its tools.
         """
@@ -255,6 +259,7 @@ class Pipeline:
             token_env=token_env,
             tools=tools,
             requires_approval=requires_approval,
+            approval_timeout=approval_timeout,
             timeout=timeout,
             startup_timeout=startup_timeout,
         )
@@ -510,6 +515,7 @@ class Pipeline:
         resume: bool = True,
         model: str | Model | None = None,
         deps: Any = None,
+        fingerprint: str | None = None,
     ) -> RunResult | None:
         """Decide a pending approval (from any process), then, by default, resume the run.
 
@@ -517,8 +523,14 @@ class Pipeline:
         feedback; an edit replaces the artifact after validating it against its type.
         The run is checked against this pipeline before the decision is written.
 
+        A tool call's approval (see `seamline.tools.approval`): approving makes the call
+        when the run resumes, once; an edit is `{"arguments": {...}}`, checked against the
+        tool's input schema; a rejection's reason is the model's answer to the call.
+
         Args:
             model, deps: as for `resume`.
+            fingerprint: for a tool call, the fingerprint of the call you were shown: the
+                decision is refused if it is not the call waiting.
         """
         from seamline.approvals import decide
 
@@ -533,6 +545,7 @@ class Pipeline:
                 reviewer=reviewer,
                 route_to=route_to,
                 pipeline=self,
+                fingerprint=fingerprint,
             )
             if not resume:
                 return None

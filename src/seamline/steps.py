@@ -8,6 +8,7 @@ here is read once, when the step is declared; the executor only looks things up.
 from __future__ import annotations
 
 import inspect
+import itertools
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from seamline.mcp.servers import MCPServer
     from seamline.models.base import Model
     from seamline.runtime.executor import Execution
+    from seamline.runtime.replay import Recording
 
 T = TypeVar("T", bound=BaseModel)
 DepsT = TypeVar("DepsT")
@@ -215,7 +217,18 @@ class StepContext(Generic[DepsT]):
         deps: the object given as `pipe.run(..., deps=...)`.
     """
 
-    __slots__ = ("_execution", "attempt", "deps", "feedback", "index", "model", "run_id", "step")
+    __slots__ = (
+        "_again",
+        "_execution",
+        "_prefix",
+        "attempt",
+        "deps",
+        "feedback",
+        "index",
+        "model",
+        "run_id",
+        "step",
+    )
 
     def __init__(
         self,
@@ -225,8 +238,13 @@ class StepContext(Generic[DepsT]):
         index: int | None,
         feedback: Sequence[str],
         model: str | Model | None,
+        again: bool = False,
     ) -> None:
         self._execution = execution
+        # This attempt ran before under this number (it was suspended, or its process
+        # died): the calls it made then are answered from the log (`_recorded`).
+        self._again = again
+        self._prefix: Recording | None = None
         self.run_id: str = execution.run_id
         self.step = step
         self.attempt = attempt
@@ -234,6 +252,19 @@ class StepContext(Generic[DepsT]):
         self.feedback: tuple[str, ...] = tuple(feedback)
         self.model = model
         self.deps: DepsT = execution.deps
+
+    def _recorded(self) -> Recording | None:
+        """The calls this attempt made before it ran again under its own number, answered
+        in order before any call is made live (`runtime/replay.py`); None for an attempt's
+        first run. Read from the log once, on the first call."""
+        if self._again:
+            from seamline.runtime.replay import prefix_of
+
+            self._again = False
+            x = self._execution
+            events = x.log if x._buffer is x.log else itertools.chain(x.log, x._buffer)
+            self._prefix = prefix_of(events, self.step, self.index, self.attempt)
+        return self._prefix
 
     @property
     def idempotency_key(self) -> str:

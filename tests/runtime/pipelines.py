@@ -1,12 +1,15 @@
 """Random pipelines for the property tests of run state: gates with ladders (retry, reroute,
 fallback to a model object, escalate), map= steps, approvals (per step and per item),
-budgets and crashing steps, all deterministic, and a reviewer whose decisions depend only
-on the run's log, so a run cut anywhere and resumed meets the same decisions."""
+budgets and crashing steps, agent steps whose model calls a tool that needs a person's
+approval (alone, beside another tool, twice in one turn, or on a later turn), all
+deterministic, and a reviewer whose decisions depend only on the run's log, so a run cut
+anywhere and resumed meets the same decisions."""
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,10 +19,19 @@ from hypothesis import strategies as st
 from pydantic import BaseModel
 
 import seamline as sl
-from seamline.events import ApprovalDecided, ApprovalRequested, Event, StepStarted
+from seamline.events import (
+    TOOL_CALL,
+    ApprovalDecided,
+    ApprovalRequested,
+    Event,
+    StepErrored,
+    StepFinished,
+    StepStarted,
+    ToolCalled,
+)
 from seamline.models.base import ModelRequest
 from seamline.store.base import RunStore
-from seamline.testing import ScriptedModel
+from seamline.testing import AgentTurn, ScriptedModel, ToolCall
 
 
 class Val(BaseModel):
@@ -38,6 +50,9 @@ class StepSpec:
     approval: str | None = None  # "step" or "item"
     crash_first: bool = False  # the first attempt raises
     pure: bool = False  # a plain step with no model call and no context: the fast path
+    # An agent step (a plain or map one): how its model calls `act`, the tool that needs a
+    # person's approval (see `_agent_turn`); None: not an agent.
+    tools: int | None = None
 
 
 @dataclass(frozen=True)
@@ -73,10 +88,15 @@ def specs(draw: st.DrawFn) -> Spec:
         if kind != "fan" and draw(st.integers(0, 3)) == 0:
             approval = "item" if kind == "map" and draw(st.booleans()) else "step"
         pure = kind == "plain" and draw(st.booleans())
-        if kind == "plain" and not pure:
+        tools = None
+        if kind in ("plain", "map") and not pure and draw(st.integers(0, 2)) == 0:
+            tools = draw(st.integers(0, 3))
+        if kind == "plain" and not pure and tools is None:
             crash = draw(st.integers(0, 4)) == 0
         steps.append(
-            StepSpec(name, kind, (previous,), gate, retries, then, escalate, approval, crash, pure)
+            StepSpec(
+                name, kind, (previous,), gate, retries, then, escalate, approval, crash, pure, tools
+            )
         )
         previous, kind_before = name, kind
     budget = draw(st.one_of(st.none(), st.integers(3, 25)))
@@ -99,20 +119,59 @@ def _value(request: ModelRequest, salt: str) -> Val:
     return Val(v=zlib.crc32((request.prompt + salt).encode()) % 60)
 
 
+def _agent_turn(turn: AgentTurn, salt: str) -> Any:
+    """An agent step's model: by the pattern its prompt names, it calls `act` (which needs
+    a person's approval) alone (0), beside `look` (1), twice in one turn (2), or on its
+    second turn after `look` (3); then it answers with what the tools returned."""
+    n = zlib.crc32((turn.prompt + salt).encode()) % 60
+    tag = turn.prompt.split()[0]
+    match = re.search(r"pattern=(\d)", turn.prompt)
+    pattern = int(match.group(1)) if match else 0
+    if turn.turn == 1:
+        if pattern == 0:
+            return ToolCall("act", {"tag": tag, "v": n})
+        if pattern == 1:
+            return [ToolCall("look", {"v": n}), ToolCall("act", {"tag": tag, "v": n + 1})]
+        if pattern == 2:
+            return [ToolCall("act", {"tag": tag, "v": n}), ToolCall("act", {"tag": tag, "v": n + 2})]
+        return ToolCall("look", {"v": n})
+    if turn.turn == 2 and pattern == 3:
+        return ToolCall("act", {"tag": tag, "v": n + 3})
+    told = sum(c if isinstance(c, int) else len(str(c)) for _, c, _ in turn.results)
+    return Val(v=(n + told) % 60)
+
+
+def _answer(salt: str) -> Callable[[Any], Any]:
+    return lambda r: _agent_turn(r, salt) if isinstance(r, AgentTurn) else _value(r, salt)
+
+
 @dataclass
 class Built:
     pipe: sl.Pipeline
     executed: list[tuple[str, int | None, int]] = field(default_factory=list)
     inputs: dict[str, Any] = field(default_factory=dict)
+    acted: list[tuple[str, int]] = field(default_factory=list)  # calls of `act` made: (tag, v)
 
 
 def build(spec: Spec) -> Built:
-    """The pipeline `spec` describes; every attempt of step code is noted in `executed`."""
-    primary = ScriptedModel(lambda r: _value(r, ""), name="primary")
-    backup = ScriptedModel(lambda r: _value(r, "backup"), name="backup")
+    """The pipeline `spec` describes; every attempt of step code is noted in `executed`,
+    and every call of the tool that needs approval in `acted`."""
+    primary = ScriptedModel(_answer(""), name="primary")
+    backup = ScriptedModel(_answer("backup"), name="backup")
     budget = sl.Budget(model_calls=spec.budget) if spec.budget is not None else None
     pipe = sl.Pipeline("random", inputs={"seed": Val}, model=primary, budget=budget)
     built = Built(pipe, inputs={"seed": Val(v=spec.seed)})
+
+    @sl.tool(requires_approval=True)
+    def act(tag: str, v: int) -> int:
+        """Do something a person must approve."""
+        built.acted.append((tag, v))
+        return v * 3 % 60 + 1
+
+    def look(v: int) -> int:
+        """Look something up."""
+        return v + 5
+
     for s in spec.steps:
         pipe.step(
             _step_fn(s, built.executed),
@@ -120,6 +179,7 @@ def build(spec: Spec) -> Built:
             concurrency=1,  # items one at a time: no races (see `specs`)
             attempts=2 if s.crash_first else 1,
             backoff=0,
+            tools=[act, look] if s.tools is not None else None,
         )
         if s.gate is not None:
             ladder = sl.retry(s.retries)
@@ -185,6 +245,8 @@ def _step_fn(s: StepSpec, executed: list[tuple[str, int | None, int]]) -> Callab
             return await ctx.generate(Val, f"{s.name} join {total} feedback={ctx.feedback}")
         seen = ",".join(f"{k}={v.v}" for k, v in sorted(reads.items()))
         prompt = f"{s.name} {seen} item={ctx.index} attempt={ctx.attempt}"
+        if s.tools is not None:
+            return await ctx.agent(Val, f"{prompt} pattern={s.tools}", max_turns=4)
         return await ctx.generate(Val, prompt)
 
     returns: Any = list[Val] if s.kind == "fan" else Val
@@ -224,6 +286,13 @@ def decision_for(log: list[Event], request: ApprovalRequested) -> tuple[str, dic
         and (r.step, r.index, r.reason) == (request.step, request.index, request.reason)
     )
     roll = zlib.crc32(f"{request.step}/{request.index}/{request.reason}/{before}".encode()) % 3
+    if request.reason == TOOL_CALL:
+        arguments = request.artifact["arguments"]
+        if roll == 0:
+            return "reject", {"reason": "not that one"}
+        if roll == 1:
+            return "edit", {"edit": {"arguments": {**arguments, "v": arguments["v"] + 100}}}
+        return "approve", {}
     if request.reason == "escalation":
         if before == 0 and roll != 2:
             return "reject", {"reason": "redo it"}
@@ -280,5 +349,31 @@ def outcome(result: sl.RunResult, log: list[Event]) -> dict[str, Any]:
         "artifacts": to_jsonable_python(result.artifacts),
         "attempts": sorted((str(u), n) for u, n in state.attempts.items()),
         "model_calls": state.model_calls,
-        "started": sum(isinstance(e, StepStarted) for e in log),
+        "tool_calls": state.tool_calls,
+        # Attempts started: one suspended on a tool's approval, or cut while it ran, is
+        # started again under its own number, and is still one attempt.
+        "started": len({(e.step, e.index, e.attempt) for e in log if isinstance(e, StepStarted)}),
     }
+
+
+def acted_in(log: list[Event]) -> list[tuple[str, int]]:
+    """The calls of `act` a log says were made."""
+    return [
+        (e.request["tag"], e.request["v"])
+        for e in log
+        if isinstance(e, ToolCalled) and e.tool == "act" and e.outcome == "ok"
+    ]
+
+
+def open_attempts(log: list[Event]) -> list[tuple[str, int | None, int]]:
+    """Attempts whose code was running where the log stops (neither finished, failed nor
+    suspended on a tool's approval): resumed, each runs again once, under its own number."""
+    running: dict[tuple[str, int | None], int] = {}
+    for e in log:
+        if isinstance(e, StepStarted):
+            running[(e.step, e.index)] = e.attempt
+        elif isinstance(e, StepFinished | StepErrored):
+            running.pop((e.step, e.index), None)
+        elif isinstance(e, ApprovalRequested) and e.reason == TOOL_CALL:
+            running.pop((e.step, e.index), None)
+    return [(step, index, attempt) for (step, index), attempt in running.items()]

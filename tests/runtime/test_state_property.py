@@ -1,7 +1,8 @@
 """Property tests of run state: a run cut at any point a crash can leave it (every batch
 the store received) and resumed ends exactly as the uninterrupted run, with no completed
-attempt executed twice; the reducer folds the log into the state the executor kept; and
-the executor's inline fast path writes the same log as its general path."""
+attempt executed twice and no tool call a person approved made twice; the reducer folds
+the log into the state the executor kept; and the executor's inline fast path writes the
+same log as its general path."""
 
 from __future__ import annotations
 
@@ -16,7 +17,16 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from pydantic_core import to_jsonable_python
-from tests.runtime.pipelines import Spec, build, drive, outcome, specs, without_fast_path
+from tests.runtime.pipelines import (
+    Spec,
+    acted_in,
+    build,
+    drive,
+    open_attempts,
+    outcome,
+    specs,
+    without_fast_path,
+)
 
 from seamline.events import Event, StepStarted
 from seamline.runtime.state import fold
@@ -69,16 +79,17 @@ def _renamed(event: Event, run_id: str) -> Event:
     return dataclasses.replace(event, **changes) if changes else event
 
 
-async def _uninterrupted(spec: Spec) -> tuple[Batches, dict[str, Any], Counter[Any]]:
+async def _uninterrupted(spec: Spec) -> tuple[Batches, dict[str, Any], Counter[Any], Counter[Any]]:
     built = build(spec)
     store = Batches()
     result = await drive(built, store, "run", start=True)
     log = await store.load("run")
-    return store, outcome(result, log), Counter(built.executed)
+    assert Counter(acted_in(log)) == Counter(built.acted), "every call made is in the log"
+    return store, outcome(result, log), Counter(built.executed), Counter(built.acted)
 
 
 async def _check_every_cut(spec: Spec, reference: RunStore | None = None) -> None:
-    recorded, expected, executed = await _uninterrupted(spec)
+    recorded, expected, executed, acted = await _uninterrupted(spec)
     boundaries = []
     n = 0
     for batch in recorded.batches:
@@ -103,11 +114,18 @@ async def _check_every_cut(spec: Spec, reference: RunStore | None = None) -> Non
             for e in full[:cut]
             if isinstance(e, StepStarted)
         )
+        # An attempt cut while it ran runs again under its own number: once more.
+        again = Counter(
+            (step, index, 0 if step in pure else attempt)
+            for step, index, attempt in open_attempts(full[:cut])
+        )
         result = await drive(built, store, run_id, start=False)
         log = await store.load(run_id)
         assert outcome(result, log) == expected, f"cut after event {cut} of {len(full)}"
         # Nothing done before the cut ran again; together, the same work as uninterrupted.
-        assert Counter(built.executed) + prefix_executed == executed, f"cut after {cut}"
+        assert Counter(built.executed) + prefix_executed - again == executed, f"cut after {cut}"
+        # A call a person approved is made once, wherever the run was cut.
+        assert Counter(built.acted) + Counter(acted_in(full[:cut])) == acted, f"cut after {cut}"
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -130,6 +148,8 @@ def test_the_reducer_folds_the_log_into_the_state_the_executor_kept(spec: Spec) 
         assert dict(folded.attempts) == dict(live.attempts)
         assert dict(folded.done) == dict(live.done)
         assert folded.model_calls == live.model_calls
+        assert folded.tool_calls == live.tool_calls
+        assert dict(folded.waiting) == dict(live.waiting)
 
     asyncio.run(go())
 

@@ -46,6 +46,8 @@ class MCPServer:
         tools: the tools the server is expected to list; allowlists are checked against
             them at validation, and the server is checked against them when it connects.
         requires_approval: tool names or globs whose every call a person must approve.
+        approval_timeout: seconds such a call waits for a decision; past it, the call
+            is not made and the model is told (None: it waits as long as it takes).
         timeout: seconds one tool call may take before it fails the attempt.
         startup_timeout: seconds to start (or reach) the server and list its tools.
     """
@@ -59,6 +61,7 @@ class MCPServer:
     token_env: str | None = None
     tools: tuple[str, ...] | None = None
     requires_approval: tuple[str, ...] = ()
+    approval_timeout: float | None = None
     timeout: float = 60.0
     startup_timeout: float = 30.0
 
@@ -96,6 +99,7 @@ def make_server(
     token_env: str | None = None,
     tools: Sequence[str] | None = None,
     requires_approval: Sequence[str] = (),
+    approval_timeout: float | None = None,
     timeout: float = 60.0,
     startup_timeout: float = 30.0,
 ) -> MCPServer:
@@ -121,7 +125,11 @@ def make_server(
         )
     if (headers or token_env) and url is None:
         raise PipelineError(f"MCP server {name!r}: headers and token_env are for url= servers")
-    if timeout <= 0 or startup_timeout <= 0:
+    if (
+        timeout <= 0
+        or startup_timeout <= 0
+        or (approval_timeout is not None and approval_timeout <= 0)
+    ):
         raise PipelineError(f"MCP server {name!r}: timeouts must be positive seconds")
     if isinstance(requires_approval, str) or isinstance(tools, str):
         raise PipelineError(f"MCP server {name!r}: tools= and requires_approval= take lists")
@@ -135,6 +143,7 @@ def make_server(
         token_env=token_env,
         tools=tuple(tools) if tools is not None else None,
         requires_approval=tuple(requires_approval),
+        approval_timeout=approval_timeout,
         timeout=timeout,
         startup_timeout=startup_timeout,
     )

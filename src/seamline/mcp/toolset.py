@@ -52,6 +52,7 @@ def definitions(server: MCPServer, tools: Sequence[Any]) -> list[tuple[ToolEntry
             seamline_name(server.name, t.name),
             server.name,
             server.needs_approval(t.name),
+            server.approval_timeout,
         )
         description = t.description or t.title or t.name
         out.append(

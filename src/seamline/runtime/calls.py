@@ -11,6 +11,7 @@ import inspect
 import itertools
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
@@ -33,6 +34,7 @@ from seamline.verdict import CheckResult
 if TYPE_CHECKING:
     from seamline.models.base import Model
     from seamline.runtime.executor import Execution
+    from seamline.runtime.replay import Recording
     from seamline.runtime.state import Unit
     from seamline.steps import Step, StepContext
 
@@ -96,6 +98,7 @@ async def generate(
         output_type,
         model or ctx.model,
         "step",
+        prefix=ctx._recorded(),
         prompt=with_feedback(prompt, ctx.feedback),
         system=system,
         examples=tuple(examples),
@@ -116,14 +119,22 @@ async def call_tool(
 ) -> Any:
     request = to_jsonable_python(arguments)
     started = time.perf_counter()
-    charge_tool_call(execution, ctx.step)
-    if execution.recording is not None:
-        recorded = execution.recording.tool(ctx.step, ctx.index, ctx.attempt, name, request)
-        if recorded.error is not None:
-            raise RuntimeError(f"tool {name!r} failed (recorded): {recorded.error}")
-        response = recorded.response
+    where = (ctx.step, ctx.index, ctx.attempt)
+    prefix = ctx._recorded()
+    made = prefix.tool(*where, name, request) if prefix is not None else None
+    if made is None:
+        charge_tool_call(execution, ctx.step)
+        if execution.recording is not None:
+            made = execution.recording.tool(*where, name, request)
+            assert made is not None  # a replay's recording diverges rather than answer None
+            execution.record(replace(made, seq=execution.next_seq(), seconds=0.0))
+    if made is not None:  # made before: by this attempt before it ran again, or recorded
+        if made.error is not None:
+            raise RuntimeError(f"tool {name!r} failed (recorded): {made.error}")
+        response = made.response
         return returns.model_validate(response) if returns is not None else response
     error = None
+    execution.tools_out += 1
     try:
         response = fn(**arguments)
         if inspect.isawaitable(response):
@@ -132,6 +143,7 @@ async def call_tool(
         error, response = f"{type(e).__name__}: {e}", None
         raise
     finally:
+        execution.tools_out -= 1
         execution.record(
             ToolCalled(
                 seq=execution.next_seq(),
@@ -155,12 +167,15 @@ async def call_model(
     output_type: type[T],
     model_spec: str | Model | None,
     purpose: str,
+    *,
+    prefix: Recording | None = None,
     **request_fields: Any,
 ) -> tuple[T | None, str | None, float]:
     """One model call: budgets checked, the call (or its recording) made, and logged.
 
     `where` is (step, attempt, item index); `request_fields` are ModelRequest's
-    prompt, system, examples and max_tokens."""
+    prompt, system, examples and max_tokens. `prefix`: the calls the attempt made before
+    it ran again under its own number; one it holds is answered from it, not made again."""
     from seamline.models import ModelRequest
     from seamline.testing.guard import check_model_allowed
 
@@ -171,6 +186,13 @@ async def call_model(
             f"step {step!r} called a model but none is configured: pass model= to "
             "ctx.generate, @pipe.step(model=...), or pipe.run(..., model='local')"
         )
+    schema = output_type.model_json_schema()
+    name = model_spec if isinstance(model_spec, str) else model_spec.name
+    request = ModelRequest(model=name, output_schema=schema, **request_fields)
+    if prefix is not None:
+        made = prefix.reply(step, index, attempt, request, output_type)
+        if made is not None:  # in the log already, and counted there
+            return made.output, made.error, made.cost_usd
     budget = execution.budget
     state = execution.state
     # Counted from the log, plus the calls made but not yet recorded (concurrent items).
@@ -178,13 +200,12 @@ async def call_model(
     if budget.model_calls is not None and used >= budget.model_calls:
         execution.stopping = True
         raise BudgetExceeded("model_calls", budget.model_calls, used, step=step, more=True)
-    schema = output_type.model_json_schema()
-    name = model_spec if isinstance(model_spec, str) else model_spec.name
-    request = ModelRequest(model=name, output_schema=schema, **request_fields)
     execution.calls_out += 1
     try:
         if execution.recording is not None:  # a replay: the recording answers, no model is built
-            reply = execution.recording.reply(step, index, attempt, request, output_type)
+            replied = execution.recording.reply(step, index, attempt, request, output_type)
+            assert replied is not None  # a replay's recording diverges rather than answer None
+            reply = replied
         else:
             model = _resolve(model_spec, step)
             if model.name != name:
@@ -281,9 +302,10 @@ def check_usage(execution: Execution, step: str) -> None:
 
 
 def charge_tool_call(execution: Execution, step: str) -> None:
-    """Before a tool call: refuse it past `Budget.tool_calls` (calls recorded so far)."""
+    """Before a tool call: refuse it past `Budget.tool_calls` (calls recorded so far, and
+    those in flight: the caller holds `execution.tools_out` up until it records the call)."""
     limit = execution.budget.tool_calls
-    used = execution.state.tool_calls
+    used = execution.state.tool_calls + execution.tools_out
     if limit is not None and used >= limit:
         execution.stopping = True
         raise BudgetExceeded("tool_calls", limit, used, step=step, more=True)

@@ -72,6 +72,7 @@ class Execution(LogWriter):
         "recording",
         "remaining",
         "stopping",
+        "tools_out",
     )
 
     def __init__(
@@ -106,7 +107,8 @@ class Execution(LogWriter):
         self.model = model
         self.deps = deps
         self.recording = recording
-        self.calls_out = 0  # model calls made and not yet recorded (see runtime/calls.py)
+        # Model and tool calls made and not yet recorded (see runtime/calls.py).
+        self.calls_out = self.tools_out = 0
         self.stopping = False  # the run decided to end: no further attempt starts
         # A new run has nothing done before it: its steps' first attempts can be made
         # inline (see `_drive`). A resumed one must look at what its log holds first.

@@ -13,6 +13,7 @@ test of the pipeline's orchestration (see `seamline.testing.assert_replays`).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
@@ -43,11 +44,22 @@ def _first_difference(recorded: dict[str, Any], now: dict[str, Any]) -> str:
 
 
 class Recording:
-    """The calls of one recorded run, handed out in order per attempt."""
+    """The calls of one recorded run, handed out in order per attempt.
 
-    def __init__(self, events: list[Event]) -> None:
+    With `then_live`, it is a prefix: the calls one attempt made before it was suspended
+    or its process died (`prefix_of`), handed back when the attempt runs again under its
+    own number. A prefix never diverges: once a call goes past what it holds, or differs
+    from it, it answers nothing more (None), and every later call of the attempt is made
+    live, and recorded.
+    """
+
+    def __init__(self, events: Iterable[Event], *, then_live: bool = False) -> None:
+        self.then_live = then_live
+        self.live = False  # a prefix that ran out: the rest of the attempt is live
         self._models: dict[CallKey, list[ModelCalled]] = defaultdict(list)
+        # Direct calls (`ctx.call_tool`) come in order; an agent's by the id the model gave.
         self._tools: dict[CallKey, list[ToolCalled]] = defaultdict(list)
+        self._agent_tools: dict[CallKey, list[ToolCalled]] = defaultdict(list)
         requests: list[ApprovalRequested] = []
         decided: dict[str, ApprovalDecided] = {}
         superseded: set[str] = set()
@@ -55,7 +67,8 @@ class Recording:
             if isinstance(e, ModelCalled):
                 self._models[(e.step, e.index, e.attempt)].append(e)
             elif isinstance(e, ToolCalled):
-                self._tools[(e.step, e.index, e.attempt)].append(e)
+                calls = self._tools if e.call_id is None else self._agent_tools
+                calls[(e.step, e.index, e.attempt)].append(e)
             elif isinstance(e, ApprovalRequested):
                 requests.append(e)
             elif isinstance(e, ApprovalDecided):
@@ -104,6 +117,9 @@ class Recording:
         position = self._used[(kind, key)]
         recorded = calls.get(key, [])
         if position >= len(recorded):
+            if self.then_live:
+                self.live = True
+                return None
             item = "" if key[1] is None else f" item {key[1]}"
             raise ReplayDivergence(
                 key[0],
@@ -113,6 +129,13 @@ class Recording:
         self._used[(kind, key)] = position + 1
         return recorded[position]
 
+    def _diverged(self, step: str, detail: str) -> None:
+        """A request that differs from the recorded one: a divergence, or for a prefix,
+        the point from which the attempt goes on live."""
+        if not self.then_live:
+            raise ReplayDivergence(step, detail)
+        self.live = True
+
     def reply(
         self,
         step: str,
@@ -120,13 +143,20 @@ class Recording:
         attempt: int,
         request: ModelRequest,
         output_type: type[T],
-    ) -> ModelReply[T]:
+    ) -> ModelReply[T] | None:
+        """The recorded reply to a step's model call (`ctx.generate`); None from a prefix
+        that has none."""
         from seamline.models.base import ModelReply, validate_output
 
-        recorded: ModelCalled = self._next("model", self._models, (step, index, attempt))
+        if self.live:
+            return None
+        recorded: ModelCalled | None = self._next("model", self._models, (step, index, attempt))
+        if recorded is None:
+            return None
         now = request.to_record()
         if recorded.request != now:
-            raise ReplayDivergence(step, _first_difference(recorded.request, now))
+            self._diverged(step, _first_difference(recorded.request, now))
+            return None
         if recorded.response is None and recorded.error is not None:
             from seamline.exceptions import ModelCallFailed
 
@@ -147,17 +177,24 @@ class Recording:
 
     def turn(
         self, step: str, index: int | None, attempt: int, request: dict[str, Any]
-    ) -> ModelCalled:
-        """The recorded answer to an agent step's next model turn (`ctx.agent`)."""
-        recorded: ModelCalled = self._next("model", self._models, (step, index, attempt))
+    ) -> ModelCalled | None:
+        """The recorded answer to an agent step's next model turn (`ctx.agent`); None from
+        a prefix that has none."""
+        if self.live:
+            return None
+        recorded: ModelCalled | None = self._next("model", self._models, (step, index, attempt))
+        if recorded is None:
+            return None
         if recorded.purpose != "agent":
-            raise ReplayDivergence(
+            self._diverged(
                 step,
                 f"attempt {attempt} asked for agent turn {request.get('turn')}, but the "
                 f"recording has a {recorded.purpose} call there",
             )
+            return None
         if recorded.request != request:
-            raise ReplayDivergence(step, _first_difference(recorded.request, request))
+            self._diverged(step, _first_difference(recorded.request, request))
+            return None
         if recorded.response is None:  # the turn failed: it fails the same way again
             from seamline.exceptions import ModelCallFailed
 
@@ -180,24 +217,29 @@ class Recording:
         call_id: str,
         name: str,
         request: dict[str, Any],
-    ) -> ToolCalled:
+    ) -> ToolCalled | None:
         """The recorded result of an agent's tool call, found by the id the model gave it
-        (calls of one turn may finish in any order)."""
+        (calls of one turn may finish in any order); None from a prefix that has none."""
+        if self.live:
+            return None
         key = (step, index, attempt)
         used = self._used_ids.setdefault(key, set())
-        for position, recorded in enumerate(self._tools.get(key, [])):
+        for position, recorded in enumerate(self._agent_tools.get(key, [])):
             if recorded.call_id == call_id and position not in used:
                 if recorded.tool != name or recorded.request != request:
-                    raise ReplayDivergence(
+                    self._diverged(
                         step,
                         _first_difference(
                             {"tool": recorded.tool, **recorded.request},
                             {"tool": name, **request},
                         ),
                     )
+                    return None
                 used.add(position)
                 self._used[("tool", key)] += 1
                 return recorded
+        if self.then_live:
+            return None  # not made before: made now (a prefix does not hold every call)
         raise ReplayDivergence(
             step,
             f"attempt {attempt} called tool {name!r} (call {call_id!r}), which the recording "
@@ -206,24 +248,56 @@ class Recording:
 
     def tool(
         self, step: str, index: int | None, attempt: int, name: str, request: dict[str, Any]
-    ) -> ToolCalled:
-        recorded: ToolCalled = self._next("tool", self._tools, (step, index, attempt))
+    ) -> ToolCalled | None:
+        """The recorded result of a step's direct tool call (`ctx.call_tool`); None from a
+        prefix that has none."""
+        if self.live:
+            return None
+        key = (step, index, attempt)
+        recorded: ToolCalled | None = self._next("direct tool", self._tools, key)
+        if recorded is None:
+            return None
         if recorded.tool != name or recorded.request != request:
-            raise ReplayDivergence(
+            self._diverged(
                 step,
                 _first_difference(
                     {"tool": recorded.tool, **recorded.request}, {"tool": name, **request}
                 ),
             )
+            return None
+        self._used[("tool", key)] += 1
         return recorded
 
     def unused(self) -> list[str]:
         """Recorded calls the replay never made: a step now calls less than it did."""
         left = []
-        for kind, calls in (("model", self._models), ("tool", self._tools)):
+        tools: dict[CallKey, int] = defaultdict(int)
+        for calls in (self._tools, self._agent_tools):
             for key, recorded in calls.items():
-                if self._used[(kind, key)] < len(recorded):
+                tools[key] += len(recorded)
+        counts = (("model", {k: len(v) for k, v in self._models.items()}), ("tool", tools))
+        for kind, recorded_counts in counts:
+            for key, n in recorded_counts.items():
+                if self._used[(kind, key)] < n:
                     left.append(
-                        f"{key[0]} (attempt {key[2]}): {len(recorded) - self._used[(kind, key)]} {kind} call(s)"
+                        f"{key[0]} (attempt {key[2]}): {n - self._used[(kind, key)]} {kind} call(s)"
                     )
         return left
+
+
+def prefix_of(
+    events: Iterable[Any], step: str, index: int | None, attempt: int
+) -> Recording | None:
+    """The calls one attempt already made, for its run under the same number again (after
+    a person decided on a tool call it asked for, or after its process died): its model
+    calls and turns (not its gate's judges) and its tool calls, in log order. None if it
+    made none."""
+    made = [
+        e
+        for e in events
+        if ((type(e) is ModelCalled and e.purpose != "judge") or type(e) is ToolCalled)
+        and e.step == step
+        and e.index == index
+        and e.attempt == attempt
+    ]
+    return Recording(made, then_live=True) if made else None

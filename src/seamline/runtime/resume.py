@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from seamline.events import ApprovalDecided, Event, RunStarted
+from seamline.events import TOOL_CALL, ApprovalDecided, Event, RunStarted
 from seamline.exceptions import (
     BudgetExceeded,
     GateRejected,
@@ -228,14 +228,18 @@ def _apply_decisions(execution: Execution) -> None:
     for request in state.pending_approvals:
         if request.timeout_at is None or request.timeout_at > now:
             continue
-        spec = plan.approvals.get(request.step)
-        on_timeout = spec.on_timeout if spec is not None else "reject"
+        if request.reason == TOOL_CALL:
+            reason = "no one approved it within its approval_timeout"
+        else:
+            spec = plan.approvals.get(request.step)
+            on_timeout = spec.on_timeout if spec is not None else "reject"
+            reason = f"no decision within the timeout; on_timeout={on_timeout} applied"
         execution.record(
             ApprovalDecided(
                 seq=execution.next_seq(),
                 approval_id=request.approval_id,
                 decision="timeout",
-                reason=f"no decision within the timeout; on_timeout={on_timeout} applied",
+                reason=reason,
                 reviewer="seamline",
             )
         )

@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any
 
 from seamline.events import (
+    TOOL_CALL,
     ApprovalDecided,
     ApprovalRequested,
     Event,
@@ -311,7 +312,8 @@ class RunState:
         return False, None
 
     def in_flight(self, unit: Unit) -> bool:
-        """Whether the unit's last attempt started and never ended (its process died)."""
+        """Whether the unit's last attempt started and never ended: its process died, or
+        it is suspended on a person's decision about a tool call it asked to make."""
         attempt = self.attempts.get(unit)
         if attempt is None or unit in self.awaiting or self.accepted(unit)[0]:
             return False
@@ -320,7 +322,9 @@ class RunState:
 
     def next_attempt(self, unit: Unit) -> int:
         """The number of the unit's next attempt: an attempt in flight when the process
-        died runs again under its own number (hence its own `ctx.idempotency_key`)."""
+        died, or suspended until a person decided, runs again under its own number (hence
+        its own `ctx.idempotency_key`), and answers the calls it made before from the log
+        (see `runtime/replay.py`'s prefix)."""
         attempt = self.attempts.get(unit, 0)
         return attempt if self.in_flight(unit) else attempt + 1
 
@@ -345,6 +349,7 @@ class RunState:
             if a.decision is not None
             and not a.applied
             and not a.superseded
+            and a.request.reason != TOOL_CALL  # its rejection goes to the model, not back
             and self.effect_of(a) == "reject"
         ]
 
@@ -355,6 +360,8 @@ class RunState:
         if decided is None:
             return None
         if decided.decision == "timeout":
+            if approval.request.reason == TOOL_CALL:
+                return "reject"  # a call no one approved is not made
             return self.shape.step(approval.request.step).on_timeout
         return decided.decision
 
@@ -618,10 +625,13 @@ def _approval_decided(state: RunState, e: ApprovalDecided) -> None:
     if approval is None or not approval.pending:
         return  # the stores refuse these; a log cut or edited by hand may hold them
     approval.decision = e
+    request = approval.request
+    if request.reason == TOOL_CALL:
+        _tool_call_decided(state, approval)
+        return
     effect = state.effect_of(approval)
     if effect == "reject":
         return  # the work goes back when the run's next driver records its `Rewound`
-    request = approval.request
     unit = approval.unit
     if state.waiting:
         state.waiting.pop(unit, None)
@@ -634,6 +644,19 @@ def _approval_decided(state: RunState, e: ApprovalDecided) -> None:
     if effect == "edit":
         state._replace(request, e.edit)
     state._approve(unit)
+
+
+def _tool_call_decided(state: RunState, approval: ApprovalState) -> None:
+    """Whatever the decision, the suspended attempt runs again under its own number (it
+    is in flight: see `RunState.in_flight`), with the feedback it had; the toolset finds
+    the decision there. It waits on until every call it asked about is decided."""
+    unit = approval.unit
+    for other in state.approvals.values():
+        if other.pending and other.request.reason == TOOL_CALL and other.unit == unit:
+            state.waiting[unit] = other.request.approval_id
+            return
+    if state.waiting:
+        state.waiting.pop(unit, None)
 
 
 def _rewound(state: RunState, e: Rewound) -> None:
@@ -656,7 +679,8 @@ def _model_called(state: RunState, e: ModelCalled) -> None:
 
 
 def _tool_called(state: RunState, e: ToolCalled) -> None:
-    state.tool_calls += 1
+    if e.outcome != "refused":  # a refused call was never made
+        state.tool_calls += 1
 
 
 _HANDLERS: dict[type[Event], Callable[[RunState, Any], None]] = {

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from seamline.events import ApprovalRequested, GateEvaluated, StepErrored
+from seamline.events import TOOL_CALL, ApprovalRequested, GateEvaluated, StepErrored
 from seamline.exceptions import (
     BudgetExceeded,
     ConfigError,
@@ -31,6 +31,7 @@ from seamline.exceptions import (
     Retry,
     RunFailed,
     StepFailed,
+    ToolApprovalRequired,
 )
 from seamline.gates import schema_verdict
 from seamline.runtime import decide
@@ -140,6 +141,7 @@ async def run_unit(
                 if x.stopping:
                     raise Stopped
                 attempt = state.next_attempt(unit)
+                again = state.attempts.get(unit) == attempt  # it runs again, see StepContext
                 state.attempts[unit] = attempt
                 trouble = state.trouble.get(unit) if state.trouble else None
                 model = trouble.model if trouble is not None else None
@@ -151,7 +153,7 @@ async def run_unit(
                     if step.arg_names is not None:  # the common case, kept cheap: no kwargs dict
                         call = step.fn(*map(state.artifacts.__getitem__, step.arg_names))
                     else:
-                        call = step.fn(**_kwargs(x, step, unit, index, item, attempt, model))
+                        call = step.fn(**_kwargs(x, step, unit, index, item, attempt, model, again))
                     if policy.timeout is not None:
                         async with asyncio.timeout(policy.timeout):
                             result = await call if step.is_async else call
@@ -185,6 +187,9 @@ async def run_unit(
                 state.await_verdict(unit, attempt, result)
 
         if error is not None:
+            if type(error) is ToolApprovalRequired:  # neither failed nor finished: it waits
+                await _suspend(x, step, unit, index, attempt, error)
+                return PENDING
             outcome = await _failed_attempt(x, step, unit, index, attempt, error, acting)
             if outcome is not None:
                 return outcome
@@ -228,6 +233,7 @@ def _kwargs(
     item: Any,
     attempt: int,
     model: str | None,
+    again: bool,
 ) -> dict[str, Any]:
     artifacts = x.state.artifacts
     kwargs = {p.name: artifacts[p.name] for p in step.params}
@@ -241,6 +247,7 @@ def _kwargs(
             index,
             x.state.feedback(unit),
             x.plan.model_for(model) if model is not None else step.model or x.model,
+            again,
         )
     return kwargs
 
@@ -389,20 +396,52 @@ async def request_approval(
 ) -> None:
     """Ask a person: record the request and flush it. The unit waits (its decision is
     applied when the run is resumed)."""
-    seq = x.next_seq()
     spec = x.plan.approvals.get(step.name)
-    timeout_at = time.time() + spec.timeout if spec is not None and spec.timeout else None
+    _ask(x, step.name, artifact, index, reason, spec.timeout if spec is not None else None)
+    await x.flush()
+
+
+def _ask(
+    x: Execution, step: str, artifact: Any, index: int | None, reason: str, timeout: float | None
+) -> None:
+    seq = x.next_seq()
     x.record(
         ApprovalRequested(
             seq=seq,
             approval_id=f"{x.run_id}.{seq}",
-            step=step.name,
+            step=step,
             artifact=artifact,
             reason=reason,
             index=index,
-            timeout_at=timeout_at,
+            timeout_at=time.time() + timeout if timeout else None,
         )
     )
+
+
+async def _suspend(
+    x: Execution,
+    step: Step,
+    unit: Unit,
+    index: int | None,
+    attempt: int,
+    waits: ToolApprovalRequired,
+) -> None:
+    """An attempt whose tool calls wait for a person: one approval request per call (one
+    already asked and still pending is not asked again), flushed. The attempt stays in
+    flight, and runs again under its own number once every call is decided."""
+    state = x.state
+    asked = {
+        (a.request.artifact.get("call_id"), a.request.artifact.get("fingerprint"))
+        for a in (state.approvals.values() if state.approvals else ())
+        if a.pending
+        and a.request.reason == TOOL_CALL
+        and a.unit == unit
+        and isinstance(a.request.artifact, dict)
+        and a.request.artifact.get("attempt") == attempt
+    }
+    for call in waits.calls:
+        if (call.call_id, call.fingerprint) not in asked:
+            _ask(x, step.name, call.as_artifact(), index, TOOL_CALL, call.timeout)
     await x.flush()
 
 

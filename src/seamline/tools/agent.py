@@ -10,8 +10,13 @@ ways an agent run can end into what the executor understands:
   feedback): no valid final answer within `max_turns`, output that never validated, a
   tool whose errors used up its retries;
 - `ToolError` (also a failed attempt): a tool that could not answer at all;
-- `BudgetExceeded`, `ReplayDivergence`, `ToolApprovalRequired`: end the run, as from
-  `ctx.generate`.
+- `ToolApprovalRequired`: calls of tools marked `requires_approval` that wait for a
+  person (pydantic-ai's deferred tool calls: the turn's other calls are made first); the
+  executor suspends the attempt;
+- `BudgetExceeded`, `ReplayDivergence`: end the run, as from `ctx.generate`.
+
+An attempt that runs again under its own number (it was suspended, or its process died)
+answers the turns and calls it made before from the log, then goes on live.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from pydantic_ai import Agent
 from pydantic_ai import Tool as PaiTool
 from pydantic_ai.exceptions import ModelAPIError, UnexpectedModelBehavior, UsageLimitExceeded
 from pydantic_ai.output import ToolOutput
-from pydantic_ai.tools import ToolDefinition
+from pydantic_ai.tools import DeferredToolRequests, ToolDefinition
 from pydantic_ai.toolsets import FunctionToolset
 from pydantic_ai.usage import UsageLimits
 
@@ -36,10 +41,11 @@ from seamline.exceptions import (
     Retry,
     RunFailed,
     SeamlineError,
+    ToolApprovalRequired,
 )
 from seamline.runtime.feedback import with_feedback
 from seamline.tools.specs import Allowlist, ToolSpec
-from seamline.tools.toolset import AgentCall, OnToolError, RecordedToolset, ToolEntry
+from seamline.tools.toolset import APPROVAL, AgentCall, OnToolError, RecordedToolset, ToolEntry
 from seamline.tools.turns import RecordedTurns
 
 if TYPE_CHECKING:
@@ -83,16 +89,19 @@ async def run_agent(
             )
         allowlist = allowlist.narrow(tools, ctx.step)
     agent_model = _agent_model(execution, ctx, model, max_tokens, output_type)
-    call = AgentCall(execution, ctx, max_turns, on_tool_error, must_use_tools)
+    call = AgentCall(execution, ctx, max_turns, on_tool_error, must_use_tools, ctx._recorded())
     toolsets = _function_toolsets(allowlist, call, tool_retries)
     for server_name in allowlist.server_names:
         toolsets.append(
             await _server_toolset(step.tool_servers[server_name], allowlist, call, tool_retries)
         )
     turns = RecordedTurns(agent_model, execution, ctx, _names(toolsets), call)
-    agent: Agent[None, T] = Agent(
+    final: Any = ToolOutput(output_type, name=FINAL_TOOL)
+    if any(e.requires_approval for ts in toolsets for e in ts.entries.values()):
+        final = [final, DeferredToolRequests]  # a call that waits for a person ends the run
+    agent: Agent[None, Any] = Agent(
         turns,
-        output_type=ToolOutput(output_type, name=FINAL_TOOL),
+        output_type=final,
         instructions=system,
         toolsets=toolsets,
         retries={"tools": tool_retries, "output": 1},
@@ -117,7 +126,12 @@ async def run_agent(
         raise ModelCallFailed(
             agent_model.name, str(e), status_code=getattr(e, "status_code", None)
         ) from e
-    return result.output
+    output = result.output
+    if isinstance(output, DeferredToolRequests):
+        waits = [output.metadata[c.tool_call_id][APPROVAL] for c in output.approvals]
+        raise ToolApprovalRequired(ctx.step, waits)
+    assert isinstance(output, output_type)
+    return output
 
 
 def _agent_model(
@@ -166,7 +180,10 @@ def _function_toolsets(
         )
         for t in allowlist.functions
     ]
-    entries = [ToolEntry(t.name, t.name, None, t.requires_approval) for t in allowlist.functions]
+    entries = [
+        ToolEntry(t.name, t.name, None, t.requires_approval, t.approval_timeout)
+        for t in allowlist.functions
+    ]
     return [RecordedToolset(FunctionToolset(tools, max_retries=retries), entries, call)]
 
 
@@ -192,6 +209,7 @@ async def _server_toolset(
                     d["tool"],
                     server.name,
                     server.needs_approval(d["tool"].split(".", 1)[1]),
+                    server.approval_timeout,
                 ),
                 ToolDefinition(
                     name=d["name"],

@@ -44,7 +44,10 @@ class Tool:
         fn: the function.
         name: what the model calls it (default: the function's name).
         description: what the model is told it does (default: the docstring).
-        requires_approval: a person must approve each call, with its exact arguments.
+        requires_approval: a person must approve each call, with its exact arguments: the
+            run waits for the decision (see `seamline.tools.approval`).
+        approval_timeout: seconds such a call waits for a decision; past it, the call is
+            not made and the model is told (None: it waits as long as it takes).
         retries: how many of its errors are fed back to the model per attempt before the
             attempt fails (None: the agent's `tool_retries`).
         timeout: seconds one call may take; a call that takes longer is an error the model
@@ -57,6 +60,7 @@ class Tool:
     requires_approval: bool = False
     retries: int | None = None
     timeout: float | None = None
+    approval_timeout: float | None = None
 
 
 @overload
@@ -71,6 +75,7 @@ def tool(
     requires_approval: bool = False,
     retries: int | None = None,
     timeout: float | None = None,
+    approval_timeout: float | None = None,
 ) -> Callable[[Callable[..., Any]], Tool]: ...
 
 
@@ -83,11 +88,12 @@ def tool(
     requires_approval: bool = False,
     retries: int | None = None,
     timeout: float | None = None,
+    approval_timeout: float | None = None,
 ) -> Tool | Callable[[Callable[..., Any]], Tool]:
     """Declare a Python function as a tool (`@sl.tool` or `sl.tool(fn, name=...)`).
 
     A bare function in `tools=[...]` is a tool too; `sl.tool` is for a name, a
-    description, `requires_approval`, `retries` or `timeout`.
+    description, `requires_approval` (and `approval_timeout`), `retries` or `timeout`.
     """
 
     def make(f: Callable[..., Any]) -> Tool:
@@ -101,6 +107,11 @@ def tool(
             raise PipelineError(f"tool {tool_name!r}: retries must be >= 0, got {retries}")
         if timeout is not None and timeout <= 0:
             raise PipelineError(f"tool {tool_name!r}: timeout must be positive, got {timeout}")
+        if approval_timeout is not None and (approval_timeout <= 0 or not requires_approval):
+            raise PipelineError(
+                f"tool {tool_name!r}: approval_timeout= is positive seconds, for a tool "
+                "with requires_approval=True"
+            )
         return Tool(
             f,
             tool_name,
@@ -108,6 +119,7 @@ def tool(
             requires_approval,
             retries,
             timeout,
+            approval_timeout,
         )
 
     return make(fn) if fn is not None else make

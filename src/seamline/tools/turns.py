@@ -2,7 +2,9 @@
 
 `RecordedTurns` wraps the pydantic-ai model an agent runs on. Each turn is charged to the
 run's `Budget.model_calls` (and tokens, cost), recorded as a `ModelCalled` event with
-`purpose="agent"`, and in a replay answered from the recording instead of the model.
+`purpose="agent"`, and in a replay answered from the recording instead of the model. A
+turn the attempt made before it ran again under its own number is answered from the log
+(its prefix), and not counted or recorded again.
 
 What a turn records as its request is what the model was asked, without the timestamps
 and run ids pydantic-ai stamps on messages: the new request messages since the last turn,
@@ -67,13 +69,18 @@ class RecordedTurns(WrapperModel):
         model_request_parameters: ModelRequestParameters,
     ) -> ModelResponse:
         execution, ctx = self._execution, self._ctx
-        charge_model_call(execution, ctx.step)
         self.turns += 1
         if self._call.tools_only(self.turns):  # no final answer until a tool answered
             model_request_parameters = replace(
                 model_request_parameters, output_tools=[], allow_text_output=False
             )
         record = self._request_record(messages, model_request_parameters)
+        prefix = self._call.prefix
+        made = prefix.turn(ctx.step, ctx.index, ctx.attempt, record) if prefix else None
+        if made is not None:  # made before this attempt ran again: in the log, and counted
+            self._seen = len(messages) + 1
+            return _response(made)
+        charge_model_call(execution, ctx.step)
         recording = execution.recording
         started = time.perf_counter()
         error = None
@@ -111,8 +118,8 @@ class RecordedTurns(WrapperModel):
         recording = self._execution.recording
         if recording is not None:
             recorded = recording.turn(ctx.step, ctx.index, ctx.attempt, record)
-            response = ModelMessagesTypeAdapter.validate_python([recorded.response])[0]
-            assert isinstance(response, ModelResponse)
+            assert recorded is not None  # a replay's recording diverges rather than answer None
+            response = _response(recorded)
             input_tokens, output_tokens = recorded.input_tokens, recorded.output_tokens
             cost = recorded.cost_usd
         else:
@@ -183,6 +190,12 @@ class RecordedTurns(WrapperModel):
             record["tool_definitions"] = tools
             self._tools_digest = digest
         return record
+
+
+def _response(recorded: ModelCalled) -> ModelResponse:
+    response = ModelMessagesTypeAdapter.validate_python([recorded.response])[0]
+    assert isinstance(response, ModelResponse)
+    return response
 
 
 def tool_records(
