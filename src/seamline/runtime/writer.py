@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from seamline.runtime.log import as_events
-from seamline.runtime.state import Coerce, RunShape, RunState, apply
+from seamline.runtime.shape import RunShape
+from seamline.runtime.state import Coerce, RunState, apply
 from seamline.store import open_store
 
 if TYPE_CHECKING:
