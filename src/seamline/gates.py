@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_core import to_jsonable_python
 
+from seamline.context.provenance import Reads
 from seamline.exceptions import PipelineError
 from seamline.models.base import Model
 from seamline.policies import Policy, retry
@@ -47,6 +48,14 @@ class Check:
 
     def params(self) -> list[Param]:
         return read_params(self.fn, owner=f"check {self.name!r}", what="check")[0]
+
+    def reads_param(self) -> str | None:
+        """The parameter that receives what the attempt read: annotated `sl.Reads`, or an
+        unannotated one named `reads`."""
+        for p in self.params():
+            if p.annotation is Reads or (p.annotation is inspect.Parameter.empty and p.name == "reads"):
+                return p.name
+        return None
 
     async def run(self, values: Mapping[str, Any], names: Sequence[str]) -> CheckResult:
         try:
@@ -79,7 +88,13 @@ class JudgeScore(BaseModel):
 
 
 # Runs a judge through the execution, which records the model call and charges budgets.
+# It may also have a `reads()` method: the passages the gated attempt read (calls.py).
 JudgeRunner = Callable[["Judge", Mapping[str, Any]], Awaitable[CheckResult]]
+
+
+def _reads_of(run_judge: JudgeRunner) -> Reads:
+    reads = getattr(run_judge, "reads", None)
+    return reads() if reads is not None else Reads()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -91,12 +106,17 @@ class Judge:
     threshold: float
     model: str | Model | None = None
     reads: tuple[str, ...] = ()  # upstream inputs/artifacts shown to the judge as context
+    with_reads: bool = False  # show the judge the passages the attempt read (ctx.search)
 
-    def prompt(self, step: str, values: Mapping[str, Any]) -> str:
+    def prompt(self, step: str, values: Mapping[str, Any], passages: Sequence[Any] = ()) -> str:
         context = "".join(
             f"\n{name}:\n{json.dumps(to_jsonable_python(values[name]), ensure_ascii=False)}\n"
             for name in self.reads
         )
+        if passages:
+            context += "\nPassages the step read:\n" + "".join(
+                f"[{p.document}#{p.chunk}] {p.text}\n" for p in passages
+            )
         artifact = json.dumps(to_jsonable_python(values[step]), ensure_ascii=False)
         return (
             f"Rubric: {self.rubric}\n{context}\nArtifact to judge ({step}):\n{artifact}\n\n"
@@ -142,11 +162,13 @@ def judge(
     *,
     model: str | Model | None = None,
     reads: Sequence[str] = (),
+    with_reads: bool = False,
 ) -> Judge:
-    """An LLM judge. `model` defaults to the step's model; `reads` adds upstream context."""
+    """An LLM judge. `model` defaults to the step's model; `reads` adds upstream context;
+    `with_reads` shows it the passages the attempt read from the context store."""
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"judge {name!r}: threshold must be within [0, 1], got {threshold}")
-    return Judge(name, rubric, threshold, model, tuple(reads))
+    return Judge(name, rubric, threshold, model, tuple(reads), with_reads)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -162,13 +184,21 @@ class Gate:
     # "when_checks_pass" saves a model call once a check has failed; "always" gathers
     # every reason in one pass, so one retry can fix them all.
     judges_run: str = "when_checks_pass"
+    # Per check: the parameter that receives the attempt's reads (`sl.Reads`), or None.
+    check_reads: tuple[str | None, ...] = ()
 
     async def evaluate(self, values: Mapping[str, Any], run_judge: JudgeRunner) -> Verdict:
         results: list[CheckResult] = []
         failed = False
-        for c, names in zip(self.checks, self.check_params, strict=True):
+        wants_reads = self.check_reads
+        for i, (c, names) in enumerate(zip(self.checks, self.check_params, strict=True)):
             started = time.perf_counter()
-            r = await c.run(values, names)
+            if wants_reads and wants_reads[i] is not None:
+                name = wants_reads[i]
+                assert name is not None
+                r = await c.run({**values, name: _reads_of(run_judge)}, (*names, name))
+            else:
+                r = await c.run(values, names)
             if r.outcome is not Outcome.PASSED:
                 failed = True
             results.append(
@@ -204,11 +234,23 @@ def make_gate(
             "wrap a plain function as sl.check('name', fn)",
             step=step,
         )
-    names = tuple(tuple(p.name for p in c.params()) for c in checks)
+    reads = tuple(c.reads_param() for c in checks)
+    names = tuple(
+        tuple(p.name for p in c.params() if p.name != r) for c, r in zip(checks, reads, strict=True)
+    )
     if judges not in ("when_checks_pass", "always"):
         raise PipelineError(f"judges={judges!r}: use 'when_checks_pass' or 'always'", step=step)
     policy = on_fail if on_fail is not None else retry(2)
-    return Gate(step, checks, model_judges, policy, max_attempts, names, judges)
+    return Gate(
+        step,
+        checks,
+        model_judges,
+        policy,
+        max_attempts,
+        names,
+        judges,
+        reads if any(r is not None for r in reads) else (),
+    )
 
 
 def schema_verdict(kind: str, reason: str) -> Verdict:

@@ -55,8 +55,20 @@ class Pipeline:
         *,
         model: str | Model | None = None,
         budget: Budget | None = None,
+        context: Any = None,
+        learn_from_approvals: bool = True,
     ) -> None:
+        """
+        Args:
+            context: the context store steps search (`ctx.search`): a URL or a
+                `ContextStore`. Default: the run store's own file (SQLite / PostgreSQL).
+            learn_from_approvals: write every approved or edited artifact, with the
+                inputs it was made from, to the step's examples collection, where
+                `ctx.examples()` finds it for later runs.
+        """
         self.name = name
+        self.context = context
+        self.learn_from_approvals = learn_from_approvals
         self.inputs: dict[str, Any] = dict(inputs or {})
         self.model = model
         self.budget = budget or Budget()
@@ -186,9 +198,9 @@ class Pipeline:
         if self._plan is None:
             if not self._steps:
                 raise PipelineError(f"pipeline {self.name!r} has no steps; add one with @pipe.step")
-            self._plan = compile_plan(
-                self.name, self.inputs, self._steps, self._gates, self._approvals
-            )
+            plan = compile_plan(self.name, self.inputs, self._steps, self._gates, self._approvals)
+            _check_reads_params(plan)
+            self._plan = plan
         return self._plan
 
     @property
@@ -238,6 +250,7 @@ class Pipeline:
         budget: Budget | None = None,
         deps: Any = None,
         raise_on_failure: bool = True,
+        context: Any = None,
     ) -> Coroutine[Any, Any, RunResult]:
         """Run the pipeline once: `result = await pipe.run(inputs)`.
 
@@ -255,6 +268,8 @@ class Pipeline:
             deps: any object, available to steps as `ctx.deps`.
             raise_on_failure: when False, a failed run returns its result (status
                 failed, `error` set) instead of raising.
+            context: the context store for `ctx.search` in this run (default: the
+                pipeline's, else the run store's file).
 
         Returns:
             The result, with status succeeded, waiting (an approval) or needs_review.
@@ -277,6 +292,8 @@ class Pipeline:
             model=model or self.model,
             deps=deps,
         )
+        if context is not None or self.context is not None:
+            execution.context = context if context is not None else self.context
         ready = execution.start(values, self._options(gates, execution.model, run_budget))
         return execution.execute(ready, raise_on_failure=raise_on_failure)
 
@@ -306,6 +323,7 @@ class Pipeline:
         model: str | Model | None = None,
         deps: Any = None,
         raise_on_failure: bool = True,
+        context: Any = None,
     ) -> RunResult:
         """Continue a run from its log: after a crash, or once its approvals are decided.
 
@@ -317,6 +335,8 @@ class Pipeline:
         opened = await open_store(store)
         try:
             execution, ready = await prepare_resume(self, opened, run_id, model=model, deps=deps)
+            if context is not None or self.context is not None:
+                execution.context = context if context is not None else self.context
             if ready is None:  # already final: nothing to do
                 return run_result(execution)
             execution.resumed()
@@ -410,6 +430,22 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"Pipeline({self.name!r}, steps={list(self._steps)})"
+
+
+def _check_reads_params(plan: Plan) -> None:
+    """A check's `sl.Reads` parameter must not shadow an input or a step of that name."""
+    for gate in plan.gates.values():
+        if not gate.check_reads:
+            continue
+        for check, name in zip(gate.checks, gate.check_reads, strict=True):
+            if name is not None and (name in plan.steps or name in plan.inputs):
+                raise PipelineError(
+                    f"check {check.name!r} takes what the step read as {name!r}, which is also "
+                    f"the name of {'a step' if name in plan.steps else 'an input'}; rename the "
+                    "parameter (and annotate it `sl.Reads`)",
+                    step=gate.step,
+                    param=name,
+                )
 
 
 class _ResultOnlyLog:

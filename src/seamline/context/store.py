@@ -356,6 +356,10 @@ class ContextStore:
 
     # -- reading -----------------------------------------------------------------------------
 
+    async def exists(self, collection: str) -> bool:
+        """Whether the collection was ever created (by an add)."""
+        return await self._collection(check_collection(collection)) is not None
+
     async def revision(self, collection: str, *, at: float | None = None) -> int:
         """The collection's revision now, or the one current at time `at` (0: empty)."""
         row = await self._collection(check_collection(collection))

@@ -41,6 +41,7 @@ def judge_runner(
     """Runs a gate's judges through `call_model`, so they are recorded and budgeted."""
 
     async def run_judge(judge: Judge, values: Mapping[str, Any]) -> CheckResult:
+        passages = reads() if judge.with_reads else ()
         trouble = execution.trouble.get(unit)
         model = judge.model or (trouble.model if trouble else None) or step.model or execution.model
         started = time.perf_counter()
@@ -51,7 +52,7 @@ def judge_runner(
                 JudgeScore,
                 model,
                 "judge",
-                prompt=judge.prompt(step.name, values),
+                prompt=judge.prompt(step.name, values, passages),
                 system="You are a strict reviewer. Answer only with the JSON asked for.",
             )
         except (RunFailed, ReplayDivergence):
@@ -62,6 +63,13 @@ def judge_runner(
             )
         return judge.result(score, error, cost, time.perf_counter() - started)
 
+    def reads() -> Any:
+        """The passages this attempt read with ctx.search, for checks and judges."""
+        from seamline.context.reads import attempt_reads
+
+        return attempt_reads(execution, step.name, index, attempt)
+
+    run_judge.reads = reads  # type: ignore[attr-defined]
     return run_judge
 
 

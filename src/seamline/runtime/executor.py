@@ -108,6 +108,7 @@ class Execution:
         "artifacts",
         "attempts",
         "budget",
+        "context",
         "cost_usd",
         "deps",
         "done",
@@ -147,6 +148,9 @@ class Execution:
         self.model = model
         self.deps = deps
         self.recording = recording
+        # The context store ctx.search reads (a URL, a store, or None: the run store's
+        # file), replaced on first use by the run's reading state (context/reads.py).
+        self.context: Any = None
 
         self.artifacts: dict[str, Any] = {}  # inputs and completed steps: the shared typed state
         self.remaining = dict(plan.initial_remaining)

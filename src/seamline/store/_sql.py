@@ -18,6 +18,7 @@ Two row encodings of events live here:
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import operator
 from collections.abc import Callable, Sequence
@@ -243,6 +244,25 @@ _CODEBOOK: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
     ),
     ("RunResumed", ("pid",), {}),
     ("RunFinished", ("status", "error", "error_type"), {"error": None, "error_type": None}),
+    # Code 15 (13 and 14 are the fold codes below).
+    (
+        "ContextRead",
+        (
+            "step",
+            "attempt",
+            "collection",
+            "query",
+            "revision",
+            "passages",
+            "k",
+            "where",
+            "mode",
+            "kind",
+            "seconds",
+            "index",
+        ),
+        {"k": 5, "where": None, "mode": "hybrid", "kind": "search", "seconds": 0.0, "index": None},
+    ),
 )
 _FOLD_CODES = {"StepFinished": 13, "StepErrored": 14}
 _GENERIC = 0
@@ -261,7 +281,8 @@ def _specs() -> tuple[dict[str, _Spec], dict[int, _Spec]]:
     from seamline.events import EVENT_TYPES
 
     by_code: dict[int, _Spec] = {}
-    for code, (kind, names, defaults) in enumerate(_CODEBOOK, 1):
+    codes = (c for c in itertools.count(1) if c not in _FOLD_CODES.values())
+    for code, (kind, names, defaults) in zip(codes, _CODEBOOK):
         marks = tuple((name in defaults, defaults.get(name)) for name in names)
         getter = operator.attrgetter(*names)
         values = getter if len(names) > 1 else lambda event, get=getter: (get(event),)
