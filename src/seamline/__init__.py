@@ -8,6 +8,18 @@ import seamline as sl
 ```
 """
 
+from seamline.context import (
+    ContextStore,
+    Document,
+    Embedder,
+    Example,
+    Passage,
+    VectorIndex,
+    load_paths,
+    make_document,
+    open_context,
+)
+from seamline.context.provenance import Reads
 from seamline.events import RunStatus
 from seamline.exceptions import (
     ApprovalError,
@@ -50,6 +62,10 @@ __all__ = [
     "Check",
     "CheckResult",
     "ConfigError",
+    "ContextStore",
+    "Document",
+    "Embedder",
+    "Example",
     "Gate",
     "GateRejected",
     "InvalidOutput",
@@ -57,9 +73,11 @@ __all__ = [
     "JudgeScore",
     "ModelCallFailed",
     "Outcome",
+    "Passage",
     "Pipeline",
     "PipelineError",
     "Policy",
+    "Reads",
     "ReplayDivergence",
     "Retry",
     "RunFailed",
@@ -72,6 +90,7 @@ __all__ = [
     "StepFailed",
     "StepPolicy",
     "StoreError",
+    "VectorIndex",
     "Verdict",
     "__version__",
     "check",
@@ -79,6 +98,9 @@ __all__ = [
     "fail",
     "fallback_model",
     "judge",
+    "load_paths",
+    "make_document",
+    "open_context",
     "open_store",
     "reroute",
     "retry",

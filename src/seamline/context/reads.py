@@ -90,17 +90,14 @@ def _started_at(execution: Execution) -> float:
 
 
 async def _open_for(execution: Execution, source: Any) -> ContextStore:
-    import asyncio
-
-    from seamline.context import ContextStore, open_context
-    from seamline.context.embedders import local_available
+    from seamline.context import ContextStore
 
     if isinstance(source, ContextStore):
         return source
     url = source
     if url is None:
-        url = getattr(execution.store, "url", None) if hasattr(execution, "store") else None
-        if not isinstance(url, str) or not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        url = context_url_for(getattr(execution, "store", None) and execution.store.url)
+        if url is None:
             raise ConfigError(
                 "ctx.search needs a context store: run with a SQLite or PostgreSQL store "
                 "(its file holds the context too), or pass context='sqlite:///context.db' "
@@ -108,12 +105,32 @@ async def _open_for(execution: Execution, source: Any) -> ContextStore:
             )
     if not isinstance(url, str):
         raise ConfigError(f"context={url!r}: give a store URL or a ContextStore")
+    return await shared_store(url)
+
+
+async def shared_store(url: str) -> ContextStore:
+    """The process's context store for `url`, opened on first use (with the local
+    embedder when it is installed, else keyword-only for new collections)."""
+    import asyncio
+
+    from seamline.context import open_context
+    from seamline.context.embedders import local_available
+
     key = (url, id(asyncio.get_running_loop()) if url.startswith("postgres") else 0)
     store = _shared.get(key)
     if store is None:
         store = await open_context(url, embedder="local" if local_available() else None)
         _shared[key] = store
     return store
+
+
+def context_url_for(run_store_url: object) -> str | None:
+    """The context store that goes with a run store: its own file or database."""
+    if isinstance(run_store_url, str) and run_store_url.startswith(
+        ("sqlite:///", "postgresql://", "postgres://")
+    ):
+        return run_store_url
+    return None
 
 
 async def search(
