@@ -6,7 +6,8 @@ finds it even when the body never names it. Within a section, paragraphs (and li
 kept whole) are packed up to `max_chars`; a paragraph longer than that is cut at
 sentence ends, then at words. Consecutive chunks of a section overlap by up to
 `overlap` characters, taken at a sentence or word boundary, so a fact that straddles
-a cut is whole in one of them. CSV is packed by rows, each chunk with the header row.
+a cut is whole in one of them. CSV is cut by rows (one record, or a few short ones, per chunk), each under the
+header row.
 JSON and plain text are packed by paragraphs (blank lines), then by lines.
 """
 
@@ -135,16 +136,19 @@ def _pack(blocks: list[str], limit: int, overlap: int) -> list[str]:
 
 
 def _csv_chunks(text: str, max_chars: int) -> list[Chunk]:
+    """One row per chunk, under the header row, so a passage is one record; rows
+    shorter than a line are packed together up to a few hundred characters."""
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return []
     header, rows = lines[0], lines[1:]
     if not rows:
         return [Chunk(0, header, None)]
+    budget = min(max_chars, max(len(header) + 80, 240))
     chunks: list[Chunk] = []
     current: list[str] = []
     for row in rows:
-        if current and len(header) + sum(len(r) + 1 for r in current) + len(row) + 1 > max_chars:
+        if current and len(header) + sum(len(r) + 1 for r in current) + len(row) + 1 > budget:
             chunks.append(Chunk(len(chunks), "\n".join([header, *current]), None))
             current = []
         current.append(row)

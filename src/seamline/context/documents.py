@@ -127,9 +127,7 @@ def load_paths(paths: Sequence[str | Path], *, root: Path | None = None) -> Iter
             raise ConfigError(f"{given}: no such file or directory")
         if path.is_dir():
             base = root or path
-            files = sorted(
-                p for p in path.rglob("*") if p.is_file() and _kind(p) is not None
-            )
+            files = sorted(p for p in path.rglob("*") if p.is_file() and _kind(p) is not None)
             for file in files:
                 yield from _load_file(file, base)
         else:
@@ -167,9 +165,13 @@ def _load_file(path: Path, base: Path) -> Iterator[Document]:
             try:
                 data = json.loads(line)
             except json.JSONDecodeError as e:
-                raise ConfigError(f"{path}:{n}: not JSON ({e.msg}); fix the line or remove it") from None
+                raise ConfigError(
+                    f"{path}:{n}: not JSON ({e.msg}); fix the line or remove it"
+                ) from None
             key = data.get("id") if isinstance(data, dict) else None
-            yield make_document(f"{doc_id}#{key if key is not None else n}", data, source=f"{source}:{n}")
+            yield make_document(
+                f"{doc_id}#{key if key is not None else n}", data, source=f"{source}:{n}"
+            )
         return
     if kind == JSON:
         try:
@@ -183,7 +185,9 @@ def _load_file(path: Path, base: Path) -> Iterator[Document]:
             raise ConfigError(f"{path}: not valid CSV ({e})") from None
         if not rows:
             return
-    yield make_document(doc_id, text, media_type=kind, title=_title(text, kind) or path.name, source=source)
+    yield make_document(
+        doc_id, text, media_type=kind, title=_title(text, kind) or path.name, source=source
+    )
 
 
 def _title(text: str, kind: str) -> str | None:

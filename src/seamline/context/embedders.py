@@ -100,7 +100,7 @@ class LocalEmbedder:
     def _load(self) -> None:
         try:
             import numpy  # noqa: F401
-            import onnxruntime as ort
+            import onnxruntime as ort  # type: ignore[import-untyped]
             from tokenizers import Tokenizer
         except ImportError:
             raise ConfigError(_INSTALL) from None
@@ -116,9 +116,7 @@ class LocalEmbedder:
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        session = ort.InferenceSession(
-            str(weights), options, providers=["CPUExecutionProvider"]
-        )
+        session = ort.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
         tokenizer.no_padding()
         tokenizer.enable_truncation(self.max_tokens)
@@ -148,7 +146,11 @@ class LocalEmbedder:
                     mask[row, :n] = 1
                 hidden = self._session.run(
                     None,
-                    {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)},
+                    {
+                        "input_ids": ids,
+                        "attention_mask": mask,
+                        "token_type_ids": np.zeros_like(ids),
+                    },
                 )[0]
                 summed = (hidden * mask[:, :, None]).sum(axis=1)
                 pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
@@ -166,14 +168,15 @@ _LOCAL: LocalEmbedder | None = None
 
 
 def get_embedder(spec: str | Embedder | None) -> Embedder | None:
-    """"local" (the embedded MiniLM, shared per process), an `Embedder`, or None (BM25 only)."""
+    """ "local" (the embedded MiniLM, shared per process), an `Embedder`, or None (BM25 only)."""
     global _LOCAL
     if spec is None or isinstance(spec, Embedder):
         return spec
     if spec == "local":
         if _LOCAL is None:
             _LOCAL = LocalEmbedder()
-        return _LOCAL
+        local: Embedder = _LOCAL
+        return local
     raise ConfigError(
         f"embedder {spec!r}: use 'local' (the embedded MiniLM), an object with "
         "`name`, `dim` and `async embed(texts, kind=...)`, or None for keyword search only"
@@ -186,4 +189,6 @@ def local_available() -> bool:
         local_files()
     except ConfigError:
         return False
-    return all(importlib.util.find_spec(m) is not None for m in ("onnxruntime", "tokenizers", "numpy"))
+    return all(
+        importlib.util.find_spec(m) is not None for m in ("onnxruntime", "tokenizers", "numpy")
+    )

@@ -37,7 +37,10 @@ if TYPE_CHECKING:
 
 
 def example_document(
-    pipeline: Pipeline, events: Sequence[Event], request: ApprovalRequested, decided: ApprovalDecided
+    pipeline: Pipeline,
+    events: Sequence[Event],
+    request: ApprovalRequested,
+    decided: ApprovalDecided,
 ) -> Document | None:
     """The example an approve / edit decision makes, or None for any other decision."""
     if decided.decision not in ("approve", "edit"):
@@ -95,7 +98,9 @@ def step_inputs(
     inputs = {p.name: to_jsonable_python(latest.get(p.name)) for p in step.params}
     if step.map is not None and request.index is not None:
         source = latest.get(step.map) or []
-        inputs[step.map] = to_jsonable_python(source[request.index]) if request.index < len(source) else None
+        inputs[step.map] = (
+            to_jsonable_python(source[request.index]) if request.index < len(source) else None
+        )
     return inputs
 
 
@@ -114,9 +119,7 @@ async def remember(
     return result.added > 0
 
 
-async def learn_from_runs(
-    context: ContextStore, pipeline: Pipeline, store: RunStore
-) -> int:
+async def learn_from_runs(context: ContextStore, pipeline: Pipeline, store: RunStore) -> int:
     """Write the examples of every approve / edit decision in the store's runs of
     `pipeline` that is not written yet (idempotent). Returns how many were new."""
     new = 0

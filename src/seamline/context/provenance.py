@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from seamline.context.documents import Passage
+
+if TYPE_CHECKING:
+    from seamline.events import ContextRead
 
 _WORD = re.compile(r"[^\W_]+(?:[.,'’][^\W_]+)*", re.UNICODE)
 # Words that say little about what a statement claims: left out of the overlap.
 _FILLER = frozenset(
-    "a an the and or but if of to in on at by for with from as is are was were be been "
-    "being it its this that these those than then there their they them he she his her "
-    "we our you your i not no so do does did has have had will would can could may might "
-    "should shall also about into over under up down out more most very just such which "
-    "who whom whose what when where why how all any each both few other some".split()
+    ["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "is", "are", "was", "were", "be", "been", "being", "it", "its", "this", "that", "these", "those", "than", "then", "there", "their", "they", "them", "he", "she", "his", "her", "we", "our", "you", "your", "i", "not", "no", "so", "do", "does", "did", "has", "have", "had", "will", "would", "can", "could", "may", "might", "should", "shall", "also", "about", "into", "over", "under", "up", "down", "out", "more", "most", "very", "just", "such", "which", "who", "whom", "whose", "what", "when", "where", "why", "how", "all", "any", "each", "both", "few", "other", "some"]
 )
 
 
@@ -81,9 +81,7 @@ class Reads(tuple[Passage, ...]):
 
     def ungrounded(self, statements: Iterable[Any], *, min_overlap: float = 0.75) -> list[str]:
         """The statements no passage supports (see `support`)."""
-        return [
-            str(s) for s in statements if self.support(str(s), min_overlap=min_overlap) is None
-        ]
+        return [str(s) for s in statements if self.support(str(s), min_overlap=min_overlap) is None]
 
     def grounded(self, statements: Iterable[Any] | str, *, min_overlap: float = 0.75) -> bool | str:
         """True if every statement is supported by a passage read, else the reason:
@@ -100,3 +98,42 @@ class Reads(tuple[Passage, ...]):
             f"{len(missing)} of {len(items)} statements are not supported by what the step "
             f"read ({len(self)} passages from {len(self.documents)} documents): {shown}{more}"
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Outdated:
+    """A document a run read whose live version is now another (or none: removed)."""
+
+    collection: str
+    document: str
+    read: str  # the version the run read
+    current: str | None
+
+
+async def outdated(context_url: Any, reads: Sequence[ContextRead]) -> list[Outdated]:
+    """The documents among these reads that changed since (one entry per document).
+
+    `context_url` is the context store (a URL or a `ContextStore`) the run read."""
+    from seamline.context import ContextStore, open_context
+
+    store = (
+        context_url
+        if isinstance(context_url, ContextStore)
+        else await open_context(context_url, embedder=None)
+    )
+    try:
+        read: dict[tuple[str, str], str] = {}
+        for event in reads:
+            for p in event.passages:
+                read.setdefault((p["collection"], p["document"]), p["version"])
+        out = []
+        for collection in sorted({c for c, _ in read}):
+            docs = [d for c, d in read if c == collection]
+            live = await store.live_versions(collection, docs)
+            for doc in docs:
+                if live.get(doc) != read[(collection, doc)]:
+                    out.append(Outdated(collection, doc, read[(collection, doc)], live.get(doc)))
+        return out
+    finally:
+        if not isinstance(context_url, ContextStore):
+            await store.close()

@@ -34,7 +34,9 @@ class VectorIndex(Protocol):
     several times the passages wanted).
     """
 
-    async def add(self, collection: str, ids: Sequence[int], vectors: Sequence[Sequence[float]]) -> None:
+    async def add(
+        self, collection: str, ids: Sequence[int], vectors: Sequence[Sequence[float]]
+    ) -> None:
         """Index these chunks' vectors (unit length). Called once per new chunk."""
         ...
 
@@ -69,7 +71,7 @@ class CollectionVectors:
             self.versions = np.concatenate([self.versions, versions])
             self.matrix = np.concatenate([self.matrix, matrix])
 
-    def top(self, query: Sequence[float], live: Any, k: int) -> list[tuple[int, float]]:
+    def top(self, query: Any, live: Any, k: int) -> list[tuple[int, float]]:
         """The `k` best (chunk id, cosine) among chunks whose version row `v` has
         `live[v]` true (`live`: a boolean array indexed by version row id)."""
         import numpy as np
@@ -121,9 +123,7 @@ def fuse(
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank)
     elif method == "convex":
         kw, dn = _scaled(keyword), _scaled(dense)
-        fused = {
-            cid: alpha * dn.get(cid, 0.0) + (1 - alpha) * kw.get(cid, 0.0) for cid in order
-        }
+        fused = {cid: alpha * dn.get(cid, 0.0) + (1 - alpha) * kw.get(cid, 0.0) for cid in order}
     else:
         raise ValueError(f"fusion {method!r}: use 'rrf' or 'convex'")
     return sorted(fused.items(), key=lambda item: (-item[1], order[item[0]]))

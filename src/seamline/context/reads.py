@@ -142,7 +142,13 @@ async def search(
     where: Where | None,
     mode: Mode,
 ) -> list[Passage]:
-    request = {"collection": collection, "query": query, "k": k, "where": _plain(where), "mode": mode}
+    request = {
+        "collection": collection,
+        "query": query,
+        "k": k,
+        "where": _plain(where),
+        "mode": mode,
+    }
     return await _read(execution, ctx, request, "search")
 
 
@@ -184,13 +190,18 @@ async def _read(
     started = time.perf_counter()
     collection = request["collection"]
     if execution.recording is not None:  # a replay: the log answers
-        recorded = execution.recording.context(ctx.step, ctx.index, ctx.attempt, {**request, "kind": kind})
+        recorded = execution.recording.context(
+            ctx.step, ctx.index, ctx.attempt, {**request, "kind": kind}
+        )
         revision, passages = recorded.revision, _PASSAGES.validate_python(recorded.passages)
     else:
         store = await state.opened(execution)
-        revision = state.pins.get(collection)
-        if revision is None:
-            revision = state.pins[collection] = await store.revision(collection, at=state.started_at)
+        pinned = state.pins.get(collection)
+        if pinned is None:
+            pinned = state.pins[collection] = await store.revision(
+                collection, at=state.started_at
+            )
+        revision = pinned
         if revision == 0 and kind == "examples":
             passages = []  # no approved example yet (as of the run's start)
         elif revision == 0 and not await store.exists(collection):
@@ -234,4 +245,6 @@ def _plain(where: Where | None) -> dict[str, Any] | None:
         return None
     if not isinstance(where, Mapping):
         raise ConfigError(f"where={where!r}: give a mapping of metadata field to value(s)")
-    return {k: list(v) if isinstance(v, list | tuple | set | frozenset) else v for k, v in where.items()}
+    return {
+        k: list(v) if isinstance(v, list | tuple | set | frozenset) else v for k, v in where.items()
+    }

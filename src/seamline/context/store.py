@@ -111,9 +111,7 @@ def check_where(where: Where | None) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     for key, value in (where or {}).items():
         if not isinstance(key, str) or not _WHERE_KEY.match(key):
-            raise ConfigError(
-                f"where key {key!r}: use a metadata field name (letters, digits, _)"
-            )
+            raise ConfigError(f"where key {key!r}: use a metadata field name (letters, digits, _)")
         values = list(value) if isinstance(value, list | tuple | set | frozenset) else [value]
         for v in values:
             if not isinstance(v, str | int | float | bool):
@@ -289,7 +287,9 @@ class ContextStore:
                 versions.append(NewVersion(doc, chunks, vectors))
                 continue
             if chunk:
-                chunks = chunk_document(doc.text, doc.media_type, max_chars=max_chars, overlap=overlap)
+                chunks = chunk_document(
+                    doc.text, doc.media_type, max_chars=max_chars, overlap=overlap
+                )
             else:
                 chunks = [Chunk(0, doc.text, None)] if doc.text.strip() else []
             version = NewVersion(doc, chunks, None)
@@ -297,7 +297,10 @@ class ContextStore:
             if row.embedder is not None and chunks:
                 to_embed.append((version, [c.text for c in chunks]))
         await self._embed_all(to_embed, len(docs), progress)
-        revision, added, _, written = await self._commit(row.id, versions, ())
+        if versions:
+            revision, added, _, written = await self._commit(row.id, versions, ())
+        else:
+            revision, added, written = row.revision, 0, []
         if self.vector_index is not None and row.embedder is not None and written:
             await self.vector_index.add(
                 collection,
@@ -355,6 +358,11 @@ class ContextStore:
         return AddResult(collection, revision, 0, 0, removed, 0)
 
     # -- reading -----------------------------------------------------------------------------
+
+    async def live_versions(self, collection: str, documents: Sequence[str]) -> dict[str, str]:
+        """document -> its live version now, for those of `documents` that are live."""
+        row = await self._collection(check_collection(collection))
+        return {} if row is None else await self._live(row.id, list(documents))
 
     async def exists(self, collection: str) -> bool:
         """Whether the collection was ever created (by an add)."""
@@ -552,5 +560,3 @@ def _dump_metadata(metadata: Mapping[str, Any]) -> str:
 
 def now() -> float:
     return time.time()
-
-

@@ -282,7 +282,7 @@ def _specs() -> tuple[dict[str, _Spec], dict[int, _Spec]]:
 
     by_code: dict[int, _Spec] = {}
     codes = (c for c in itertools.count(1) if c not in _FOLD_CODES.values())
-    for code, (kind, names, defaults) in zip(codes, _CODEBOOK):
+    for code, (kind, names, defaults) in zip(codes, _CODEBOOK, strict=False):
         marks = tuple((name in defaults, defaults.get(name)) for name in names)
         getter = operator.attrgetter(*names)
         values = getter if len(names) > 1 else lambda event, get=getter: (get(event),)
