@@ -53,7 +53,9 @@ class Check:
         """The parameter that receives what the attempt read: annotated `sl.Reads`, or an
         unannotated one named `reads`."""
         for p in self.params():
-            if p.annotation is Reads or (p.annotation is inspect.Parameter.empty and p.name == "reads"):
+            if p.annotation is Reads or (
+                p.annotation is inspect.Parameter.empty and p.name == "reads"
+            ):
                 return p.name
         return None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from seamline.context.chunking import chunk_document
@@ -43,7 +45,7 @@ def test_long_sections_are_packed_with_overlap_at_sentence_boundaries() -> None:
     chunks = chunk_document(text, MARKDOWN, max_chars=400, overlap=100)
     assert len(chunks) > 5
     assert all(len(c.text) <= 400 for c in chunks)
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         body = after.text.split("\n", 1)[1]
         # The next chunk starts with the tail of the one before: a whole sentence.
         assert body.split(". ")[0].rstrip(".") in before.text
@@ -57,7 +59,9 @@ def test_a_word_longer_than_a_chunk_is_cut_and_kept() -> None:
 
 
 def test_csv_rows_keep_their_header() -> None:
-    text = "id,holder\n" + "\n".join(f"P-{i},Person {i} with a rather long name indeed" for i in range(20))
+    text = "id,holder\n" + "\n".join(
+        f"P-{i},Person {i} with a rather long name indeed" for i in range(20)
+    )
     chunks = chunk_document(text, CSV)
     assert len(chunks) > 3
     assert all(c.text.startswith("id,holder\n") for c in chunks)

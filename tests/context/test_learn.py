@@ -39,7 +39,9 @@ async def test_an_edit_becomes_an_example_for_the_next_run(tmp_path: Path) -> No
     first = await pipe.run({"doc": Doc(text="Roof storm damage, $1200 claimed")}, store=url)
     assert first["claim"].examples == 0
     (pending,) = first.pending_approvals
-    await pipe.decide(pending.approval_id, "edit", edit=Claim(amount=1250.0), store=url, reviewer="ana")
+    await pipe.decide(
+        pending.approval_id, "edit", edit=Claim(amount=1250.0), store=url, reviewer="ana"
+    )
 
     second = await pipe.run({"doc": Doc(text="Roof hail damage, $800 claimed")}, store=url)
     assert second["claim"].examples == 1

@@ -24,8 +24,12 @@ class Answer(BaseModel):
     versions: list[str] = []
 
 
-RULE_V1 = make_document("rules.md", "# Rules\n\nAt most 30 words per sentence.", media_type="text/markdown")
-RULE_V2 = make_document("rules.md", "# Rules\n\nAt most 12 words per sentence.", media_type="text/markdown")
+RULE_V1 = make_document(
+    "rules.md", "# Rules\n\nAt most 30 words per sentence.", media_type="text/markdown"
+)
+RULE_V2 = make_document(
+    "rules.md", "# Rules\n\nAt most 12 words per sentence.", media_type="text/markdown"
+)
 
 
 def reading_pipeline(gate: bool = False, wait: asyncio.Event | None = None) -> sl.Pipeline:
@@ -36,7 +40,9 @@ def reading_pipeline(gate: bool = False, wait: asyncio.Event | None = None) -> s
         if wait is not None:
             await wait.wait()
         found = await ctx.search(question.text, collection="rules", k=1)
-        claim = found[0].text.splitlines()[-1] if ctx.attempt > 1 or not gate else "At most 99 words."
+        claim = (
+            found[0].text.splitlines()[-1] if ctx.attempt > 1 or not gate else "At most 99 words."
+        )
         return Answer(claims=[claim], versions=[p.version for p in found])
 
     if gate:
@@ -63,9 +69,17 @@ async def add(url: str, *docs: sl.Document) -> None:
 
 async def test_a_read_is_recorded_with_its_passages_and_revision(url: str) -> None:
     await add(url, RULE_V1)
-    result = await reading_pipeline().run({"question": Question(text="how long may sentences be?")}, store=url)
+    result = await reading_pipeline().run(
+        {"question": Question(text="how long may sentences be?")}, store=url
+    )
     (read,) = [e for e in result.events if isinstance(e, ContextRead)]
-    assert (read.step, read.attempt, read.collection, read.revision, read.kind) == ("answer", 1, "rules", 1, "search")
+    assert (read.step, read.attempt, read.collection, read.revision, read.kind) == (
+        "answer",
+        1,
+        "rules",
+        1,
+        "search",
+    )
     assert read.passages[0]["document"] == "rules.md"
     assert read.passages[0]["version"] == RULE_V1.version
     assert "30 words" in read.passages[0]["text"]
@@ -123,7 +137,9 @@ async def test_replay_answers_reads_from_the_log_offline(url: str) -> None:
     replayed = await pipe.replay(recorded.run_id, store=url)
     assert replayed["answer"] == recorded["answer"]
     reads = [e for e in replayed.events if isinstance(e, ContextRead)]
-    assert reads[0].passages == [e for e in recorded.events if isinstance(e, ContextRead)][0].passages
+    assert (
+        reads[0].passages == next(e for e in recorded.events if isinstance(e, ContextRead)).passages
+    )
 
     changed = sl.Pipeline("reader", inputs={"question": Question})
 
@@ -138,7 +154,9 @@ async def test_replay_answers_reads_from_the_log_offline(url: str) -> None:
 
 async def test_a_check_takes_the_attempts_reads(url: str) -> None:
     await add(url, RULE_V1)
-    result = await reading_pipeline(gate=True).run({"question": Question(text="sentence length")}, store=url)
+    result = await reading_pipeline(gate=True).run(
+        {"question": Question(text="sentence length")}, store=url
+    )
     gates = [e for e in result.events if type(e).__name__ == "GateEvaluated"]
     assert [g.verdict.passed for g in gates] == [False, True]
     assert "not supported by what the step read" in gates[0].verdict.reasons[0]
@@ -146,7 +164,9 @@ async def test_a_check_takes_the_attempts_reads(url: str) -> None:
 
 
 async def test_a_missing_collection_or_store_is_a_clear_failure(url: str, tmp_path: Path) -> None:
-    with pytest.raises(StepFailed, match=r"collection 'rules', which does not exist.*seamline context add"):
+    with pytest.raises(
+        StepFailed, match=r"collection 'rules', which does not exist.*seamline context add"
+    ):
         await reading_pipeline().run({"question": Question(text="x")}, store=url)
     with pytest.raises(StepFailed, match="needs a context store"):
         await reading_pipeline().run({"question": Question(text="x")})
@@ -173,10 +193,19 @@ def test_a_reads_parameter_may_not_shadow_a_step() -> None:
 
 
 def test_grounding_is_lexical_and_says_what_is_missing() -> None:
-    passage = sl.Passage(collection="c", document="d", version="v", chunk=0, score=1.0,
-                         text="In a trial across 40 homes, heat pumps kept rooms at 20°C.")
+    passage = sl.Passage(
+        collection="c",
+        document="d",
+        version="v",
+        chunk=0,
+        score=1.0,
+        text="In a trial across 40 homes, heat pumps kept rooms at 20°C.",
+    )
     reads = sl.Reads((passage,))
     assert reads.grounded(["Heat pumps kept 40 homes at 20°C."]) is True
     verdict = reads.grounded(["Heat pumps kept 45 homes at 20°C.", "Heat pumps are revolutionary."])
     assert isinstance(verdict, str) and verdict.startswith("2 of 2 statements")
-    assert sl.Reads().grounded(["x"]) == "the step read nothing from the context store to ground its claims in"
+    assert (
+        sl.Reads().grounded(["x"])
+        == "the step read nothing from the context store to ground its claims in"
+    )

