@@ -89,3 +89,38 @@ QUERIES: list[Query] = [
     Query("another driver sideswiped the car and dented the doors", "claims/claim-*", "sideswiped"),
     Query("voicemail reporting damage to the car", "claims/claim-*", "voicemail"),
 ]
+
+
+# A second, harder set: paraphrases that share (almost) no content word with the text
+# they should find, written the same way, before any was run. This is where keyword
+# search alone is expected to fail and the dense half to earn its keep.
+PARAPHRASES: list[Query] = [
+    Query("terms that overstate things and may not be printed", GUIDE, "Banned words"),
+    Query("cap on the length of each statement in prose", GUIDE, "Sentence length"),
+    Query("closing note admitting a machine helped", GUIDE, "Disclosure"),
+    Query("desired register: sober and precise, for laypeople", GUIDE, "Voice"),
+    Query("do they keep a house warm during a frigid spell", "notes/heat-pumps/n1"),
+    Query("what it costs to have one fitted", "notes/heat-pumps/n2"),
+    Query("sealing drafts beforehand lets you buy a more modest system", "notes/heat-pumps/n3"),
+    Query("how many businesses stuck with the shortened schedule", "notes/four-day-week/n1"),
+    Query("exhaustion among workers fell", "notes/four-day-week/n2"),
+    Query("did the firms earn less money", "notes/four-day-week/n3"),
+    Query("leafy roads are less scorching", "notes/street-trees/n1"),
+    Query("mortality of saplings along roads", "notes/street-trees/n2"),
+    Query("locals willing to irrigate a sapling by their door", "notes/street-trees/n3"),
+    Query("gatherings where broken stuff is mended: how often it works", "notes/repair-cafes/n1"),
+    Query("toasters and blenders were brought in most", "notes/repair-cafes/n2"),
+    Query("weight of rubbish diverted from dumps", "notes/repair-cafes/n3"),
+    Query("woman whose eyes are emerald and whose coat is lemon-coloured", "characters/Mara Quinn"),
+    Query("elderly man with snowy whiskers in a sailor's jacket", "characters/Tomas"),
+    Query("astronaut leader with cropped grey hair", "characters/Ines Varga"),
+    Query("ginger-haired boy assistant", "characters/Pip"),
+    Query("sweethearts exchange blooms above the water at twilight", "film/market-day"),
+    Query(
+        "a pebble kicked up by a lorry broke the front glass", "claims/claim-*", "stone thrown up"
+    ),
+    Query(
+        "exhaust part taken by thieves near the railway", "claims/claim-*", "catalytic converter"
+    ),
+    Query("the motor burst into flames on a highway", "claims/claim-*", "caught fire"),
+]

@@ -209,3 +209,27 @@ def test_grounding_is_lexical_and_says_what_is_missing() -> None:
         sl.Reads().grounded(["x"])
         == "the step read nothing from the context store to ground its claims in"
     )
+
+
+async def test_the_html_report_lists_what_a_failed_run_read(url: str) -> None:
+    from seamline.reliability import render_html, run_report
+
+    await add(url, RULE_V1)
+    failing = sl.Pipeline("reader", inputs={"question": Question})
+
+    @failing.step
+    async def answer(question: Question, ctx: sl.StepContext) -> Answer:
+        await ctx.search(question.text, collection="rules", k=1)
+        return Answer(claims=["Invented: at most 99 words."])
+
+    failing.gate(
+        "answer",
+        sl.check("grounded", lambda answer, reads: reads.grounded(answer.claims)),
+        on_fail=sl.fail(),
+    )
+    result = await failing.run(
+        {"question": Question(text="sentence length")}, store=url, raise_on_failure=False
+    )
+    html = render_html(run_report(result.events))
+    assert "Read from the context store" in html
+    assert f"rules.md#0@{RULE_V1.version[:8]}" in html
