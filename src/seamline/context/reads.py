@@ -21,7 +21,7 @@ from pydantic import TypeAdapter
 
 from seamline.context.documents import Example, Passage, Where, inputs_text
 from seamline.context.provenance import Reads
-from seamline.events import ContextRead, RunStarted
+from seamline.events import ContextRead
 from seamline.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -82,11 +82,8 @@ def attempt_reads(execution: Execution, step: str, index: int | None, attempt: i
 
 
 def _started_at(execution: Execution) -> float:
-    # RunStarted is the log's first entry: flushed (in `log`), or still in the buffer.
-    for entries in (execution.log, getattr(execution, "_buffer", ())):
-        if entries and isinstance(entries[0], RunStarted):
-            return entries[0].at
-    return time.time()
+    started = execution.started_at  # RunStarted.at, from the run's state
+    return started if started is not None else time.time()
 
 
 async def _open_for(execution: Execution, source: Any) -> ContextStore:
