@@ -8,18 +8,8 @@ import seamline as sl
 ```
 """
 
-from seamline.context import (
-    ContextStore,
-    Document,
-    Embedder,
-    Example,
-    Passage,
-    VectorIndex,
-    load_paths,
-    make_document,
-    open_context,
-)
-from seamline.context.provenance import Reads
+from typing import TYPE_CHECKING, Any
+
 from seamline.events import RunStatus
 from seamline.exceptions import (
     ApprovalError,
@@ -52,6 +42,47 @@ from seamline.runtime.result import RunResult
 from seamline.steps import StepContext, StepPolicy
 from seamline.store import RunStore, open_store
 from seamline.verdict import CheckResult, Outcome, Verdict
+
+if TYPE_CHECKING:
+    from seamline.context import (
+        ContextStore,
+        Document,
+        Embedder,
+        Example,
+        Passage,
+        VectorIndex,
+        load_paths,
+        make_document,
+        open_context,
+    )
+    from seamline.context.provenance import Reads
+
+# The context layer is imported on first use: a pipeline that never searches a context
+# store never loads it (sl.open_context, sl.Passage, ... work as if imported here).
+_CONTEXT = {
+    "ContextStore": "seamline.context",
+    "Document": "seamline.context",
+    "Embedder": "seamline.context",
+    "Example": "seamline.context",
+    "Passage": "seamline.context",
+    "Reads": "seamline.context.provenance",
+    "VectorIndex": "seamline.context",
+    "load_paths": "seamline.context",
+    "make_document": "seamline.context",
+    "open_context": "seamline.context",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _CONTEXT.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seamline' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

@@ -25,7 +25,6 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_core import to_jsonable_python
 
-from seamline.context.provenance import Reads
 from seamline.exceptions import PipelineError
 from seamline.models.base import Model
 from seamline.policies import Policy, retry
@@ -53,7 +52,7 @@ class Check:
         """The parameter that receives what the attempt read: annotated `sl.Reads`, or an
         unannotated one named `reads`."""
         for p in self.params():
-            if p.annotation is Reads or (
+            if _is_reads(p.annotation) or (
                 p.annotation is inspect.Parameter.empty and p.name == "reads"
             ):
                 return p.name
@@ -94,9 +93,22 @@ class JudgeScore(BaseModel):
 JudgeRunner = Callable[["Judge", Mapping[str, Any]], Awaitable[CheckResult]]
 
 
-def _reads_of(run_judge: JudgeRunner) -> Reads:
+def _is_reads(annotation: Any) -> bool:
+    # By name, so that building a gate never imports the context layer.
+    return (
+        getattr(annotation, "__name__", None) == "Reads"
+        and getattr(annotation, "__module__", None) == "seamline.context.provenance"
+    )
+
+
+def _reads_of(run_judge: JudgeRunner) -> Any:
+    """The gated attempt's reads (`sl.Reads`), from the runner calls.py made."""
     reads = getattr(run_judge, "reads", None)
-    return reads() if reads is not None else Reads()
+    if reads is not None:
+        return reads()
+    from seamline.context.provenance import Reads
+
+    return Reads()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
