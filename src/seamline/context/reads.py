@@ -93,7 +93,10 @@ async def _open_for(execution: Execution, source: Any) -> ContextStore:
         return source
     url = source
     if url is None:
-        url = context_url_for(getattr(execution, "store", None) and execution.store.url)
+        # The URL the run store was opened with (a PostgreSQL store's own `url` hides
+        # its password), else the store's.
+        given = getattr(execution, "_store_url", None)
+        url = context_url_for(given or (getattr(execution, "store", None) and execution.store.url))
         if url is None:
             raise ConfigError(
                 "ctx.search needs a context store: run with a SQLite or PostgreSQL store "
