@@ -26,7 +26,8 @@ from typing import Any
 from seamline.context.documents import Document, Example, Passage, load_paths, make_document
 from seamline.context.embedders import Embedder, LocalEmbedder
 from seamline.context.ranking import VectorIndex
-from seamline.context.store import AddResult, CollectionInfo, ContextStore, VersionInfo
+from seamline.context.records import AddResult, CollectionInfo, VersionInfo
+from seamline.context.store import ContextStore
 from seamline.exceptions import ConfigError
 
 __all__ = [

@@ -19,15 +19,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from seamline.context.migrations import POSTGRES as MIGRATIONS
-from seamline.context.store import (
+from seamline.context.records import (
     CollectionInfo,
     CollectionRow,
-    ContextStore,
     NewVersion,
     VersionInfo,
-    _dump_metadata,
+    dump_metadata,
     now,
 )
+from seamline.context.store import ContextStore
 from seamline.exceptions import ConfigError, SchemaMismatch, StoreError
 
 try:
@@ -209,7 +209,7 @@ class PostgresContextStore(ContextStore):
                 doc.media_type,
                 doc.title,
                 doc.source,
-                _dump_metadata(doc.metadata),
+                dump_metadata(doc.metadata),
                 revision,
                 now(),
             ),

@@ -17,15 +17,15 @@ from typing import Any
 
 from seamline.context.documents import Document
 from seamline.context.migrations import SQLITE as MIGRATIONS
-from seamline.context.store import (
+from seamline.context.records import (
     CollectionInfo,
     CollectionRow,
-    ContextStore,
     NewVersion,
     VersionInfo,
-    _dump_metadata,
+    dump_metadata,
     now,
 )
+from seamline.context.store import ContextStore
 from seamline.exceptions import SchemaMismatch, StoreError
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -306,7 +306,7 @@ def _insert_version(
             doc.media_type,
             doc.title,
             doc.source,
-            _dump_metadata(doc.metadata),
+            dump_metadata(doc.metadata),
             revision,
             now(),
         ),
