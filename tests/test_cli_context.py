@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
+from pydantic import BaseModel
 from typer.testing import CliRunner
 
+import seamline as sl
 from seamline.cli import app
 
 GUIDE = "# Guide\n\n## Banned words\n\n- synergy\n- leverage\n\n## Tone\n\nPlain and calm.\n"
@@ -73,3 +76,34 @@ def test_mistakes_exit_1_with_what_to_do(tmp_path: Path) -> None:
         "context", "search", "x", "--collection", "c", "--mode", "fuzzy", "--store", store
     )
     assert code == 1 and "use hybrid, keyword or dense" in out
+
+
+class Q(BaseModel):
+    text: str
+
+
+def test_show_lists_what_each_step_read_and_what_changed_since(tmp_path: Path) -> None:
+    pipe = sl.Pipeline("shown", inputs={"q": Q})
+
+    @pipe.step
+    async def answer(q: Q, ctx: sl.StepContext) -> Q:
+        found = await ctx.search(q.text, collection="guide", k=1)
+        return Q(text=found[0].text)
+
+    store = f"sqlite:///{tmp_path}/runs.db"
+    (tmp_path / "guide.md").write_text(GUIDE)
+    code, out = invoke(
+        "context", "add", str(tmp_path / "guide.md"), "--collection", "guide", "--store", store
+    )
+    assert code == 0, out
+    result = asyncio.run(pipe.run({"q": Q(text="banned words")}, store=store))
+    code, out = invoke("show", result.run_id, "--store", store)
+    assert code == 0, out
+    squeezed = out.replace(" ", "")  # rich wraps long lines wherever
+    assert "readguide@r1'bannedwords':" in squeezed and "guide.md#0@" in squeezed
+    assert "outdated" not in out
+    (tmp_path / "guide.md").write_text(GUIDE.replace("synergy", "paradigm"))
+    invoke("context", "add", str(tmp_path / "guide.md"), "--collection", "guide", "--store", store)
+    code, out = invoke("show", result.run_id, "--store", store)
+    squeezed = out.replace(" ", "")
+    assert "outdated:guide/" in squeezed and "guide.mdwasreadatversion" in squeezed

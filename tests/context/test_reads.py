@@ -233,3 +233,19 @@ async def test_the_html_report_lists_what_a_failed_run_read(url: str) -> None:
     html = render_html(run_report(result.events))
     assert "Read from the context store" in html
     assert f"rules.md#0@{RULE_V1.version[:8]}" in html
+
+
+async def test_runs_on_postgres_read_the_context_in_the_same_database(context_url: str) -> None:
+    from seamline.context.reads import close_shared
+
+    await add(context_url, RULE_V1)
+    try:
+        result = await reading_pipeline().run(
+            {"question": Question(text="sentence length")}, store=context_url
+        )
+        assert "30 words" in result["answer"].claims[0]
+        await add(context_url, RULE_V2)
+        replayed = await reading_pipeline().replay(result.run_id, store=context_url)
+        assert replayed["answer"] == result["answer"]
+    finally:
+        await close_shared()

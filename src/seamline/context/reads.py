@@ -124,6 +124,13 @@ async def shared_store(url: str) -> ContextStore:
     return store
 
 
+async def close_shared() -> None:
+    """Close the stores `shared_store` opened (e.g. at the end of a test or a worker)."""
+    while _shared:
+        _, store = _shared.popitem()
+        await store.close()
+
+
 def context_url_for(run_store_url: object) -> str | None:
     """The context store that goes with a run store: its own file or database."""
     if isinstance(run_store_url, str) and run_store_url.startswith(
