@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from pydantic import TypeAdapter, ValidationError
 
 from seamline.events import Event, RunStarted
-from seamline.exceptions import PipelineError, StoreError
+from seamline.exceptions import PipelineError, RunFailed, StoreError
 from seamline.gates import Check, Gate, Judge, make_gate
 from seamline.models.base import Model
 from seamline.policies import Budget, Policy
@@ -406,6 +406,8 @@ class Pipeline:
                 execution.context = context if context is not None else self.context
             if ready is None:  # already final: nothing to do
                 return run_result(execution)
+            if isinstance(ready, RunFailed):  # its log holds what ended it
+                return await execution.conclude(ready, raise_on_failure=raise_on_failure)
             return await execution.execute(ready, raise_on_failure=raise_on_failure)
         finally:
             if isinstance(store, str):

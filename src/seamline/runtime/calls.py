@@ -18,11 +18,11 @@ from pydantic_core import to_jsonable_python
 from seamline.events import ModelCalled, ToolCalled
 from seamline.exceptions import (
     BudgetExceeded,
+    ConfigError,
     InvalidOutput,
     ModelCallFailed,
     ReplayDivergence,
     RunFailed,
-    SeamlineError,
 )
 from seamline.gates import Judge, JudgeScore
 from seamline.runtime.feedback import with_feedback
@@ -59,7 +59,7 @@ def judge_runner(
                 prompt=judge.prompt(step.name, values, passages),
                 system="You are a strict reviewer. Answer only with the JSON asked for.",
             )
-        except (RunFailed, ReplayDivergence):
+        except (RunFailed, ReplayDivergence, ConfigError):
             raise
         except Exception as e:  # a judge that cannot answer is a gate error, not a crash
             return judge.result(
@@ -116,6 +116,7 @@ async def call_tool(
     budget = execution.budget
     used = execution.state.tool_calls
     if budget.tool_calls is not None and used >= budget.tool_calls:
+        execution.stopping = True
         raise BudgetExceeded("tool_calls", budget.tool_calls, used, step=ctx.step, more=True)
     if execution.recording is not None:
         recorded = execution.recording.tool(ctx.step, ctx.index, ctx.attempt, name, request)
@@ -166,7 +167,7 @@ async def call_model(
     step, attempt, index = where
 
     if model_spec is None:
-        raise SeamlineError(
+        raise ConfigError(
             f"step {step!r} called a model but none is configured: pass model= to "
             "ctx.generate, @pipe.step(model=...), or pipe.run(..., model='local')"
         )
@@ -175,6 +176,7 @@ async def call_model(
     # Counted from the log, plus the calls made but not yet recorded (concurrent items).
     used = state.model_calls + execution.calls_out
     if budget.model_calls is not None and used >= budget.model_calls:
+        execution.stopping = True
         raise BudgetExceeded("model_calls", budget.model_calls, used, step=step, more=True)
     schema = output_type.model_json_schema()
     name = model_spec if isinstance(model_spec, str) else model_spec.name
@@ -224,8 +226,10 @@ async def call_model(
         )
     )
     if budget.tokens is not None and state.tokens > budget.tokens:
+        execution.stopping = True
         raise BudgetExceeded("tokens", budget.tokens, state.tokens, step=step)
     if budget.cost_usd is not None and state.cost_usd > budget.cost_usd:
+        execution.stopping = True
         raise BudgetExceeded("cost_usd", budget.cost_usd, state.cost_usd, step=step)
     return reply.output, reply.error, reply.cost_usd
 
@@ -233,7 +237,6 @@ async def call_model(
 def _resolve(spec: str | Model, step: str) -> Model:
     """The model to call; a bare name that no provider knows is most often a model
     object's name recorded by a run that is now resumed without the object."""
-    from seamline.exceptions import ConfigError
     from seamline.models import get_model
 
     try:

@@ -33,7 +33,7 @@ from seamline.events import (
     StepErrored,
     StepSkipped,
 )
-from seamline.exceptions import BudgetExceeded, ReplayDivergence, RunFailed
+from seamline.exceptions import BudgetExceeded, ConfigError, ReplayDivergence, RunFailed
 from seamline.runtime import unit as units
 from seamline.runtime.log import FINISHED, STARTED
 from seamline.runtime.result import RunResult, run_result
@@ -71,6 +71,7 @@ class Execution(LogWriter):
         "plan",
         "recording",
         "remaining",
+        "stopping",
     )
 
     def __init__(
@@ -101,6 +102,7 @@ class Execution(LogWriter):
         self.deps = deps
         self.recording = recording
         self.calls_out = 0  # model calls made and not yet recorded (see runtime/calls.py)
+        self.stopping = False  # the run decided to end: no further attempt starts
         # A new run has nothing done before it: its steps' first attempts can be made
         # inline (see `_drive`). A resumed one must look at what its log holds first.
         self._fresh = fresh
@@ -172,6 +174,14 @@ class Execution(LogWriter):
                 if error is not None and error is not broken:
                     raise error
                 raise broken
+            if isinstance(error, ConfigError):
+                # A setting is missing or wrong (a model, a key): nothing about the run
+                # itself failed. It stops where it is, to be resumed once that is fixed.
+                if self._flushes:
+                    await self.flush()
+                if self._persist:
+                    await self.release()
+                raise error
             if error is None:
                 self._end(self._final_status(), None, None)
             else:
@@ -202,6 +212,16 @@ class Execution(LogWriter):
             return RunStatus.NEEDS_REVIEW
         return RunStatus.WAITING
 
+    async def conclude(self, error: RunFailed, *, raise_on_failure: bool) -> RunResult:
+        """End a resumed run whose log already holds the decision that ends it."""
+        await self.open()
+        try:
+            self._end(RunStatus.FAILED, str(error), type(error).__name__)
+            await self.flush()
+            return run_result(self, error, raise_on_failure)
+        finally:
+            await self.close()
+
     def _end(self, status: RunStatus, error: str | None, error_type: str | None) -> None:
         """Record the end of the run; the caller flushes it."""
         seq = self.seq
@@ -223,6 +243,8 @@ class Execution(LogWriter):
         done = state.done
         running = self._running if self._track_tasks else None
         while True:
+            if self.stopping:
+                return  # another branch ended the run
             if running is not None:
                 running[name] = asyncio.current_task()  # type: ignore[assignment]
             step = plan.steps[name]
@@ -251,7 +273,7 @@ class Execution(LogWriter):
                             artifact = await step.fn(artifacts[args[0]])
                         else:
                             artifact = await step.fn(*map(artifacts.__getitem__, args))
-                    except (RunFailed, ReplayDivergence):
+                    except (RunFailed, ReplayDivergence, ConfigError):
                         raise
                     except asyncio.CancelledError:
                         self.record_cancelled(name, None, attempt)

@@ -146,6 +146,8 @@ class UnitTrouble:
     feedback: list[str] = field(default_factory=list)
     model: str | None = None  # the model (by name) its next attempts use; None: the default
     ended: int = 0  # the last attempt that ended without its artifact being accepted
+    ending: GateEvaluated | None = None  # a decision that ends the run (fail, budget)
+    error: str | None = None  # why its last attempt that raised did
 
 
 @dataclass(slots=True)
@@ -305,6 +307,14 @@ class RunState:
         attempt = self.attempts.get(unit, 0)
         return attempt if self.in_flight(unit) else attempt + 1
 
+    def ending(self) -> GateEvaluated | None:
+        """The decision that ended the run, if one was taken (the log may stop before the
+        run's RunFinished)."""
+        for trouble in self.trouble.values() if self.trouble else ():
+            if trouble.ending is not None:
+                return trouble.ending
+        return None
+
     @property
     def pending_approvals(self) -> list[ApprovalRequested]:
         return [a.request for a in self.approvals.values() if a.pending]
@@ -439,6 +449,9 @@ class RunState:
         elif unit is not None:
             self.artifacts.pop(unit, None)
             self.done.pop(unit, None)
+        # Their last attempts are over: the next ones take new numbers (and keys).
+        for u, attempt in [(u, n) for u, n in self.attempts.items() if hit(u)]:
+            self.unit_trouble(u).ended = attempt
         tables: tuple[dict[Any, Any], ...] = (
             self.items,
             self.awaiting,
@@ -511,11 +524,12 @@ def _step_started(state: RunState, e: StepStarted) -> None:
 def _step_finished(state: RunState, e: StepFinished) -> None:
     unit = unit_of(e.step, e.index)
     artifact = e.artifact
+    # With index None on a map= step: its whole list, made by no code (a map over no
+    # items), which no gate judges (gates judge items).
+    whole = e.index is None and state.shape.step(e.step).map is not None
     if state.coerce is not None:
-        # With index None on a map= step: the whole list (a map over no items).
-        whole = e.index is None and state.shape.step(e.step).map is not None
         artifact = state.coerce(e.step, artifact, whole)
-    if e.step in state.shape.judged:
+    if e.step in state.shape.judged and not whole:
         state.await_verdict(unit, e.attempt, artifact)
     else:
         state.accept(unit, artifact)
@@ -524,6 +538,7 @@ def _step_finished(state: RunState, e: StepFinished) -> None:
 def _step_errored(state: RunState, e: StepErrored) -> None:
     trouble = state.unit_trouble(unit_of(e.step, e.index))
     trouble.ended = e.attempt
+    trouble.error = e.error
     # A Retry the step raised is a failed verdict where a gate acts on it (its
     # GateEvaluated follows), and a crash where none does.
     if e.kind in _CRASHES or (e.kind == "retry" and e.step not in state.shape.acting):
@@ -555,8 +570,10 @@ def _gate_evaluated(state: RunState, e: GateEvaluated) -> None:
         trouble.feedback.extend(feedback)
         if model is not None:
             trouble.model = model
+    elif effect in ("fail", "budget"):
+        trouble.ending = e  # the run ends here, whatever else was still running
     # "rewind": its `Rewound` follows and carries the feedback; "escalate": its
-    # `ApprovalRequested` follows; "fail": the run ends.
+    # `ApprovalRequested` follows.
 
 
 def _decision(e: GateEvaluated) -> tuple[str, list[str], str | None]:
