@@ -12,7 +12,7 @@ from pydantic import BaseModel
 import seamline as sl
 from seamline.context import make_document, open_context
 from seamline.events import ContextRead
-from seamline.exceptions import ReplayDivergence, StepFailed
+from seamline.exceptions import ConfigError, ReplayDivergence
 
 
 class Question(BaseModel):
@@ -164,11 +164,12 @@ async def test_a_check_takes_the_attempts_reads(url: str) -> None:
 
 
 async def test_a_missing_collection_or_store_is_a_clear_failure(url: str, tmp_path: Path) -> None:
+    # A configuration mistake ends the run as itself, saying what to do.
     with pytest.raises(
-        StepFailed, match=r"collection 'rules', which does not exist.*seamline context add"
+        ConfigError, match=r"collection 'rules', which does not exist.*seamline context add"
     ):
         await reading_pipeline().run({"question": Question(text="x")}, store=url)
-    with pytest.raises(StepFailed, match="needs a context store"):
+    with pytest.raises(ConfigError, match="needs a context store"):
         await reading_pipeline().run({"question": Question(text="x")})
     other = f"sqlite:///{tmp_path}/context.db"
     await add(other, RULE_V1)
