@@ -206,3 +206,15 @@ async def test_memory_stores_are_one_per_name() -> None:
     assert (await b.search("hello", collection="c"))[0].document == "x"
     with pytest.raises(ConfigError, match="unknown context store URL"):
         await open_context("redis://x")
+
+
+async def test_a_busy_collection_does_not_crowd_out_a_small_one(
+    keyword_store: ContextStore,
+) -> None:
+    await keyword_store.add(
+        "big", [make_document(f"b{i}", f"storm storm storm report {i}") for i in range(300)]
+    )
+    await keyword_store.add("small", [make_document("only", "storm damage to a shed")])
+    found = await keyword_store.search("storm", collection="small", k=5)
+    assert [p.document for p in found] == ["only"]
+    assert len(await keyword_store.search("storm", collection="big", k=5)) == 5

@@ -56,9 +56,13 @@ SQLITE: tuple[Migration, ...] = (
                 vector BLOB
             )""",
             "CREATE INDEX ctx_chunks_version ON ctx_chunks (version)",
+            # Contentless (the text is read from ctx_chunks); `coll` holds one token, the
+            # collection ("c<id>"), so a search matches within its collection only. It
+            # weighs nothing in the ranking.
             """CREATE VIRTUAL TABLE ctx_fts USING fts5(
-                text, content='ctx_chunks', content_rowid='id', tokenize='porter unicode61'
+                text, coll, content='', tokenize='porter unicode61'
             )""",
+            "INSERT INTO ctx_fts (ctx_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0)')",
         ),
     ),
 )

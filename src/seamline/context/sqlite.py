@@ -45,7 +45,7 @@ _REUSABLE = """
     ORDER BY c.ordinal
 """
 _KEYWORD = """
-    SELECT c.id, -bm25(ctx_fts) AS score
+    SELECT c.id, -bm25(ctx_fts, 1.0, 0.0) AS score
     FROM ctx_fts JOIN ctx_chunks AS c ON c.id = ctx_fts.rowid
     JOIN ctx_versions AS v ON v.id = c.version
     WHERE ctx_fts MATCH ? AND v.collection = ? AND v.added_rev <= ?
@@ -54,6 +54,9 @@ _KEYWORD = """
     LIMIT ?
 """
 _FTS_ONLY = "SELECT rowid, -rank FROM ctx_fts WHERE ctx_fts MATCH ? ORDER BY rank LIMIT ?"
+# The query: within the collection's token, any of the terms (each quoted, so nothing in
+# a query is FTS5 syntax).
+_MATCH = 'coll:"c{collection}" AND text:({terms})'
 _VERSIONS_OF = "SELECT id, version FROM ctx_chunks WHERE id IN ({marks})"
 _CHUNK_ROWS = """
     SELECT c.id, c.ordinal, c.heading, c.text, v.doc_id, v.version, v.source, v.title, v.metadata
@@ -204,7 +207,10 @@ class SQLiteContextStore(ContextStore):
     ) -> list[tuple[int, float]]:
         if not terms:
             return []
-        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        match = _MATCH.format(
+            collection=int(collection),
+            terms=" OR ".join('"' + t.replace('"', '""') + '"' for t in terms),
+        )
         # Fast path: FTS5's own ranking over the index alone, then the snapshot's mask in
         # memory. Joining every match to its version costs more than scoring it (a
         # common word matches most chunks), so the join below runs only when the best
@@ -326,7 +332,10 @@ def _insert_version(
                 vector.astype("<f2").tobytes() if vector is not None else None,
             ),
         ).fetchone()
-        conn.execute("INSERT INTO ctx_fts (rowid, text) VALUES (?, ?)", (chunk_id, chunk.text))
+        conn.execute(
+            "INSERT INTO ctx_fts (rowid, text, coll) VALUES (?, ?, ?)",
+            (chunk_id, chunk.text, f"c{collection}"),
+        )
         written.append((chunk_id, vector))
     return written
 
