@@ -21,6 +21,7 @@ def test_public_api_is_pinned() -> None:
         "InvalidOutput",
         "Judge",
         "JudgeScore",
+        "MCPServer",
         "ModelCallFailed",
         "Outcome",
         "Passage",
@@ -41,6 +42,11 @@ def test_public_api_is_pinned() -> None:
         "StepFailed",
         "StepPolicy",
         "StoreError",
+        "Tool",
+        "ToolApprovalRequired",
+        "ToolCallRecord",
+        "ToolError",
+        "ToolTrace",
         "VectorIndex",
         "Verdict",
         "__version__",
@@ -55,6 +61,8 @@ def test_public_api_is_pinned() -> None:
         "open_store",
         "reroute",
         "retry",
+        "tool",
+        "tool_call_fingerprint",
     ]
 
 

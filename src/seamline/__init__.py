@@ -28,8 +28,11 @@ from seamline.exceptions import (
     SeamlineError,
     StepFailed,
     StoreError,
+    ToolApprovalRequired,
+    ToolError,
 )
 from seamline.gates import Check, Gate, Judge, JudgeScore, check, judge
+from seamline.mcp.servers import MCPServer
 from seamline.pipeline import Pipeline
 from seamline.policies import (
     Budget,
@@ -43,6 +46,9 @@ from seamline.policies import (
 from seamline.runtime.result import RunResult
 from seamline.steps import StepContext, StepPolicy
 from seamline.store import RunStore, open_store
+from seamline.tools.approval import fingerprint as tool_call_fingerprint
+from seamline.tools.specs import Tool, tool
+from seamline.tools.trace import ToolCallRecord, ToolTrace
 from seamline.verdict import CheckResult, Outcome, Verdict
 
 if TYPE_CHECKING:
@@ -105,6 +111,7 @@ __all__ = [
     "InvalidOutput",
     "Judge",
     "JudgeScore",
+    "MCPServer",
     "ModelCallFailed",
     "Outcome",
     "Passage",
@@ -125,6 +132,11 @@ __all__ = [
     "StepFailed",
     "StepPolicy",
     "StoreError",
+    "Tool",
+    "ToolApprovalRequired",
+    "ToolCallRecord",
+    "ToolError",
+    "ToolTrace",
     "VectorIndex",
     "Verdict",
     "__version__",
@@ -139,4 +151,6 @@ __all__ = [
     "open_store",
     "reroute",
     "retry",
+    "tool",
+    "tool_call_fingerprint",
 ]

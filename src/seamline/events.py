@@ -104,6 +104,13 @@ class ModelCalled(Event):
 
 @dataclass(slots=True, kw_only=True)
 class ToolCalled(Event):
+    """One tool call: from `ctx.call_tool`, or made by an agent step's model.
+
+    `tool` is seamline's name for it (`"lookup"` for a Python function, `"fs.read_file"`
+    for tool `read_file` of the MCP server declared as `fs`). An error the model was told
+    about (and could correct) and one that failed the attempt both set `error`.
+    """
+
     step: str
     attempt: int
     tool: str
@@ -112,6 +119,11 @@ class ToolCalled(Event):
     seconds: float = 0.0
     error: str | None = None
     index: int | None = None
+    server: str | None = None  # the MCP server's declared name; None for a Python tool
+    call_id: str | None = None  # the id the model gave the call, in an agent step
+    # "ok"; "retry": the error went back to the model, which may try again; "failed": the
+    # error failed the attempt; "refused": not made (not allowed, or a person rejected it).
+    outcome: str = "ok"
 
 
 @dataclass(slots=True, kw_only=True)

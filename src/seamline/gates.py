@@ -29,6 +29,7 @@ from seamline.exceptions import PipelineError
 from seamline.models.base import Model
 from seamline.policies import Policy, retry
 from seamline.steps import Param, read_params
+from seamline.tools.trace import ToolTrace
 from seamline.verdict import CheckResult, Outcome, Verdict
 
 
@@ -46,21 +47,37 @@ class Check:
     fn: Callable[..., Any]
 
     def params(self) -> list[Param]:
+        """The parameters that name artifacts (a `ToolTrace` parameter is not one)."""
+        return [p for p in self._all_params() if p.annotation is not ToolTrace]
+
+    def trace_param(self) -> str | None:
+        """The parameter annotated `sl.ToolTrace`, which receives the attempt's tool calls."""
+        return next((p.name for p in self._all_params() if p.annotation is ToolTrace), None)
+
+    def _all_params(self) -> list[Param]:
         return read_params(self.fn, owner=f"check {self.name!r}", what="check")[0]
 
     def reads_param(self) -> str | None:
         """The parameter that receives what the attempt read: annotated `sl.Reads`, or an
         unannotated one named `reads`."""
-        for p in self.params():
+        for p in self._all_params():
             if _is_reads(p.annotation) or (
                 p.annotation is inspect.Parameter.empty and p.name == "reads"
             ):
                 return p.name
         return None
 
-    async def run(self, values: Mapping[str, Any], names: Sequence[str]) -> CheckResult:
+    async def run(
+        self,
+        values: Mapping[str, Any],
+        names: Sequence[str],
+        trace: tuple[str, ToolTrace] | None = None,
+    ) -> CheckResult:
         try:
-            result = self.fn(**{n: values[n] for n in names})
+            kwargs = {n: values[n] for n in names}
+            if trace is not None:
+                kwargs[trace[0]] = trace[1]
+            result = self.fn(**kwargs)
             if inspect.isawaitable(result):
                 result = await result
         except Exception as e:  # a broken check is a failed check, never a crash
@@ -89,6 +106,7 @@ class JudgeScore(BaseModel):
 
 
 # Runs a judge through the execution, which records the model call and charges budgets.
+# The executor's runner also has `tool_trace()`: the gated attempt's tool calls.
 # It may also have a `reads()` method: the passages the gated attempt read (calls.py).
 JudgeRunner = Callable[["Judge", Mapping[str, Any]], Awaitable[CheckResult]]
 
@@ -198,21 +216,31 @@ class Gate:
     # "when_checks_pass" saves a model call once a check has failed; "always" gathers
     # every reason in one pass, so one retry can fix them all.
     judges_run: str = "when_checks_pass"
+    # Per check, the parameter that receives the attempt's `ToolTrace`, if it has one.
+    trace_params: tuple[str | None, ...] = ()
     # Per check: the parameter that receives the attempt's reads (`sl.Reads`), or None.
     check_reads: tuple[str | None, ...] = ()
 
     async def evaluate(self, values: Mapping[str, Any], run_judge: JudgeRunner) -> Verdict:
         results: list[CheckResult] = []
         failed = False
-        wants_reads = self.check_reads
-        for i, (c, names) in enumerate(zip(self.checks, self.check_params, strict=True)):
+        trace: ToolTrace | None = None
+        traced = self.trace_params or (None,) * len(self.checks)
+        wants_reads = self.check_reads or (None,) * len(self.checks)
+        for c, names, trace_param, reads_param in zip(
+            self.checks, self.check_params, traced, wants_reads, strict=True
+        ):
             started = time.perf_counter()
-            if wants_reads and wants_reads[i] is not None:
-                name = wants_reads[i]
-                assert name is not None
-                r = await c.run({**values, name: _reads_of(run_judge)}, (*names, name))
-            else:
+            if reads_param is not None:
+                values = {**values, reads_param: _reads_of(run_judge)}
+                names = (*names, reads_param)
+            if trace_param is None:
                 r = await c.run(values, names)
+            else:
+                if trace is None:
+                    read = getattr(run_judge, "tool_trace", None)
+                    trace = read() if read is not None else ToolTrace()
+                r = await c.run(values, names, (trace_param, trace))
             if r.outcome is not Outcome.PASSED:
                 failed = True
             results.append(
@@ -252,6 +280,7 @@ def make_gate(
     names = tuple(
         tuple(p.name for p in c.params() if p.name != r) for c, r in zip(checks, reads, strict=True)
     )
+    traces = tuple(c.trace_param() for c in checks)
     if judges not in ("when_checks_pass", "always"):
         raise PipelineError(f"judges={judges!r}: use 'when_checks_pass' or 'always'", step=step)
     policy = on_fail if on_fail is not None else retry(2)
@@ -263,6 +292,7 @@ def make_gate(
         max_attempts,
         names,
         judges,
+        traces if any(t is not None for t in traces) else (),
         reads if any(r is not None for r in reads) else (),
     )
 

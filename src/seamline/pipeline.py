@@ -24,8 +24,10 @@ from seamline.runtime.writer import EventHook
 from seamline.steps import Step, StepPolicy, make_step
 from seamline.store import RunStore, open_store
 from seamline.store.base import ApprovalRecord, PendingApproval, RunSummary
+from seamline.tools.specs import ToolSpec
 
 if TYPE_CHECKING:
+    from seamline.mcp.servers import MCPServer
     from seamline.runtime.replay import Recording
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -90,6 +92,7 @@ class Pipeline:
         self._steps: dict[str, Step] = {}
         self._gates: dict[str, Gate] = {}
         self._approvals: dict[str, ApprovalSpec] = {}
+        self._servers: dict[str, MCPServer] = {}
         self._plan: Plan | None = None
         self._input_adapters = {k: TypeAdapter(v) for k, v in self.inputs.items()}
         self.source: str | None = sys._getframe(1).f_globals.get("__file__")
@@ -112,6 +115,7 @@ class Pipeline:
         backoff: float = 0.1,
         timeout: float | None = None,
         model: str | Model | None = None,
+        tools: Sequence[ToolSpec] = (),
     ) -> Callable[[F], F]: ...
 
     def step(  # the implementation is untyped where the overloads say it all
@@ -126,6 +130,7 @@ class Pipeline:
         backoff: float = 0.1,
         timeout: float | None = None,
         model: str | Model | None = None,
+        tools: Sequence[ToolSpec] = (),
     ) -> Any:
         """Declare a step. Its parameters name what it reads; its return annotation is its artifact.
 
@@ -137,7 +142,10 @@ class Pipeline:
             when: a condition over inputs/artifacts (by parameter name); the step is
                 skipped when it returns false, and its readers receive None.
             attempts, backoff, timeout: what to do when the step's code raises or hangs.
-            model: the default model for `ctx.generate` in this step.
+            model: the default model for `ctx.generate` and `ctx.agent` in this step.
+            tools: what `ctx.agent` may call: Python functions (or `sl.tool(...)`) and MCP
+                tools as `"server.tool"` / `"server.*"`, of servers declared with
+                `pipe.mcp_server`. The list is the step's allowlist.
         """
         policy = StepPolicy(attempts=attempts, backoff=backoff, timeout=timeout)
 
@@ -150,6 +158,8 @@ class Pipeline:
                 concurrency=concurrency,
                 when=when,
                 model=model,
+                tools=tools,
+                tool_servers=self._servers,
             )
             if step.name in self._steps:
                 raise PipelineError(
@@ -209,6 +219,84 @@ class Pipeline:
         self._approvals[step] = ApprovalSpec(step, route_to, timeout, on_timeout, per_item)
         self._plan = None
 
+    def mcp_server(
+        self,
+        name: str,
+        *,
+        command: str | Sequence[str] | None = None,
+        url: str | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        token_env: str | None = None,
+        tools: Sequence[str] | None = None,
+        requires_approval: Sequence[str] = (),
+        timeout: float = 60.0,
+        startup_timeout: float = 30.0,
+    ) -> MCPServer:
+        """Declare an MCP server whose tools steps can list as `"<name>.<tool>"`.
+
+        Started (stdio `command`) or reached (streamable-HTTP `url`) once per process, on
+        first use, and shared by every run; see `seamline.mcp`.
+
+        Args:
+            command: the stdio server to start, e.g. `["mcp-server-time"]`.
+            url: a streamable-HTTP endpoint instead, e.g. `"http://127.0.0.1:8931/mcp"`.
+            env, cwd: the command's extra environment and working directory.
+            headers, token_env: HTTP headers, and an environment variable holding a bearer
+                token (secrets are never printed or recorded).
+            tools: the tools the server must have; lets allowlists be checked at build time.
+            requires_approval: tool names or globs whose every call a person must approve.
+            timeout: seconds one call may take before it fails the attempt.
+            startup_timeout: seconds to start the server and list its tools.
+        """
+        from seamline.mcp.servers import make_server
+
+        if name in self._servers:
+            raise PipelineError(f"MCP server {name!r} is declared twice; declare it once")
+        server = make_server(
+            name,
+            command=command,
+            url=url,
+            env=env,
+            cwd=cwd,
+            headers=headers,
+            token_env=token_env,
+            tools=tools,
+            requires_approval=requires_approval,
+            timeout=timeout,
+            startup_timeout=startup_timeout,
+        )
+        self._servers[name] = server
+        self._plan = None
+        return server
+
+    @property
+    def mcp_servers(self) -> Mapping[str, MCPServer]:
+        """The MCP servers declared on this pipeline, by name."""
+        return self._servers
+
+    async def connect(self) -> None:
+        """Start (or reach) the MCP servers the steps use, and check every step's
+        allowlist against the tools they list. `run` and `resume` do this before a run's
+        first step; call it to find a mistake at startup instead.
+
+        Raises:
+            PipelineError: an allowlist names a tool the server does not have.
+            ConfigError: a server could not be started or reached.
+        """
+        from seamline.mcp.check import check_connected
+        from seamline.mcp.pool import connect
+
+        for step in self.validate().steps.values():
+            for server_name in step.tools.server_names:
+                server = self._servers[server_name]
+                connection = await connect(server)
+                check_connected(server, connection, step.name, step.tools)
+
+    def _uses_servers(self) -> bool:
+        return any(step.tools.servers for step in self._steps.values())
+
     def on_event(self, hook: EventHook) -> EventHook:
         """Call `hook(run_id, event)` for every event of this pipeline's runs, once it is
         in the run's store (a hook may be async; one that raises is logged, never breaks
@@ -233,6 +321,11 @@ class Pipeline:
                 self.model,
             )
             _check_reads_params(plan)
+            if self._servers or self._uses_servers():
+                from seamline.mcp.check import check_declared
+
+                for step in self._steps.values():
+                    check_declared(step.name, step.tools, self._servers)
             self._plan = plan
         return self._plan
 
@@ -330,7 +423,15 @@ class Pipeline:
             execution.context = context if context is not None else self.context
         options = self._options(plan, gates, execution.model, run_budget)
         ready = execution.start(values, options)
+        if self._uses_servers():
+            return self._connected_run(execution, ready, raise_on_failure)
         return execution.execute(ready, raise_on_failure=raise_on_failure)
+
+    async def _connected_run(
+        self, execution: Execution, ready: Sequence[str], raise_on_failure: bool
+    ) -> RunResult:
+        await self.connect()  # before the first step: an allowlist mistake costs no model call
+        return await execution.execute(ready, raise_on_failure=raise_on_failure)
 
     def _options(
         self, plan: Plan, gates: str, model: str | Model | None, budget: Budget
@@ -391,6 +492,8 @@ class Pipeline:
     ) -> RunResult:
         from seamline.runtime.resume import prepare_resume
 
+        if self._uses_servers() and recording is None:
+            await self.connect()  # before the run is taken: a mistake leaves it as it was
         opened = await open_store(store)
         try:
             execution, ready = await prepare_resume(

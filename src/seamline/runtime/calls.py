@@ -8,6 +8,7 @@ and a `ModelCalled` / `ToolCalled` event with the full request goes into the run
 from __future__ import annotations
 
 import inspect
+import itertools
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,6 +27,7 @@ from seamline.exceptions import (
 )
 from seamline.gates import Judge, JudgeScore
 from seamline.runtime.feedback import with_feedback
+from seamline.tools.trace import ToolTrace, trace_of
 from seamline.verdict import CheckResult
 
 if TYPE_CHECKING:
@@ -40,7 +42,9 @@ T = TypeVar("T", bound=BaseModel)
 def judge_runner(
     execution: Execution, step: Step, unit: Unit, index: int | None, attempt: int
 ) -> Any:
-    """Runs a gate's judges through `call_model`, so they are recorded and budgeted."""
+    """Runs a gate's judges through `call_model`, so they are recorded and budgeted.
+
+    Its `tool_trace()` gives the gated attempt's tool calls, for checks that read them."""
 
     async def run_judge(judge: Judge, values: Mapping[str, Any]) -> CheckResult:
         passages = reads() if judge.with_reads else ()
@@ -66,6 +70,14 @@ def judge_runner(
                 None, f"{type(e).__name__}: {e}", 0.0, time.perf_counter() - started
             )
         return judge.result(score, error, cost, time.perf_counter() - started)
+
+    def tool_trace() -> ToolTrace:
+        log = execution.log
+        buffer = execution._buffer
+        events = log if buffer is log else itertools.chain(log, buffer)
+        return trace_of(events, step.name, index, attempt)
+
+    run_judge.tool_trace = tool_trace  # type: ignore[attr-defined]
 
     def reads() -> Any:
         """The passages this attempt read with ctx.search, for checks and judges."""
@@ -113,11 +125,7 @@ async def call_tool(
 ) -> Any:
     request = to_jsonable_python(arguments)
     started = time.perf_counter()
-    budget = execution.budget
-    used = execution.state.tool_calls
-    if budget.tool_calls is not None and used >= budget.tool_calls:
-        execution.stopping = True
-        raise BudgetExceeded("tool_calls", budget.tool_calls, used, step=ctx.step, more=True)
+    charge_tool_call(execution, ctx.step)
     if execution.recording is not None:
         recorded = execution.recording.tool(ctx.step, ctx.index, ctx.attempt, name, request)
         if recorded.error is not None:
@@ -144,6 +152,7 @@ async def call_tool(
                 response=to_jsonable_python(response),
                 seconds=time.perf_counter() - started,
                 error=error,
+                outcome="ok" if error is None else "failed",
             )
         )
     return response
@@ -250,3 +259,40 @@ def _resolve(spec: str | Model, step: str) -> Model:
                 f"resume/decide. ({e})"
             ) from None
         raise
+
+
+# Budget checks for agent turns and tool calls (`seamline.tools`). What was used is the
+# run state's, counted from the log by the reducer; a call in flight is counted by
+# `calls_out` (model calls) until its event is recorded.
+
+
+def charge_model_call(execution: Execution, step: str) -> None:
+    """Before an agent turn: refuse it past `Budget.model_calls`. The caller holds
+    `execution.calls_out` up while the turn is out, and records its `ModelCalled`."""
+    budget = execution.budget
+    used = execution.state.model_calls + execution.calls_out
+    if budget.model_calls is not None and used >= budget.model_calls:
+        execution.stopping = True
+        raise BudgetExceeded("model_calls", budget.model_calls, used, step=step, more=True)
+
+
+def check_usage(execution: Execution, step: str) -> None:
+    """After a turn's `ModelCalled` is recorded: past `Budget.tokens` or `cost_usd`, the
+    run ends."""
+    budget = execution.budget
+    state = execution.state
+    if budget.tokens is not None and state.tokens > budget.tokens:
+        execution.stopping = True
+        raise BudgetExceeded("tokens", budget.tokens, state.tokens, step=step)
+    if budget.cost_usd is not None and state.cost_usd > budget.cost_usd:
+        execution.stopping = True
+        raise BudgetExceeded("cost_usd", budget.cost_usd, state.cost_usd, step=step)
+
+
+def charge_tool_call(execution: Execution, step: str) -> None:
+    """Before a tool call: refuse it past `Budget.tool_calls` (calls recorded so far)."""
+    limit = execution.budget.tool_calls
+    used = execution.state.tool_calls
+    if limit is not None and used >= limit:
+        execution.stopping = True
+        raise BudgetExceeded("tool_calls", limit, used, step=step, more=True)

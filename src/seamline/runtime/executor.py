@@ -19,6 +19,7 @@ run's `RunStarted` is durable before its first step starts, so a run is never lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -92,7 +93,12 @@ class Execution(LogWriter):
         (`runtime/resume.py`) before it is driven; without it, this is a new run."""
         fresh = coerce is None
         super().__init__(
-            run_id, store, hooks, coerce=coerce, shape=plan.shapes[gates] if fresh else None
+            run_id,
+            store,
+            hooks,
+            coerce=coerce,
+            shape=plan.shapes[gates] if fresh else None,
+            concurrent=plan.concurrent,
         )
         self.plan = plan
         self.gates_mode = gates
@@ -167,27 +173,22 @@ class Execution(LogWriter):
         except Exception as e:
             error = e
         try:
-            if self.broken is not None:
-                # The store failed: write nothing more, and leave the run to be resumed.
-                await self.release()
-                broken = self.broken
-                if error is not None and error is not broken:
-                    raise error
-                raise broken
-            if isinstance(error, ConfigError):
-                # A setting is missing or wrong (a model, a key): nothing about the run
-                # itself failed. It stops where it is, to be resumed once that is fixed.
-                if self._flushes:
-                    await self.flush()
+            # A setting that is missing or wrong (a model, a key) failed nothing about the
+            # run itself: it stops where it is, to be resumed once that is fixed. A store
+            # that failed gets nothing more written: the run is left to be resumed.
+            stopped = isinstance(error, ConfigError)
+            if self.broken is None and not stopped:
+                if error is None:
+                    self._end(self._final_status(), None, None)
+                else:
+                    self._end(RunStatus.FAILED, str(error), type(error).__name__)
+            if self._flushes and self.broken is None:
+                with contextlib.suppress(Exception):
+                    await self.flush()  # what fails here is self.broken, raised below
+            if self.broken is not None or stopped:
                 if self._persist:
                     await self.release()
-                raise error
-            if error is None:
-                self._end(self._final_status(), None, None)
-            else:
-                self._end(RunStatus.FAILED, str(error), type(error).__name__)
-            if self._flushes:
-                await self.flush()
+                raise error if error is not None else self.broken  # type: ignore[misc]
             if error is None:
                 return run_result(self)
             if isinstance(error, RunFailed):

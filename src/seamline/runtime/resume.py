@@ -151,36 +151,44 @@ async def prepare_resume(
     """Rebuild the run and take its lease; return it and the steps ready to run (None:
     it is finished, nothing to do; an error: its log holds what ends it, and it is to be
     concluded with that error)."""
-    events = await _load(pipe, store, run_id)
-    plan = pipe.validate()
-    options = events[0].options  # type: ignore[attr-defined]
-    recorded_model = options.get("model")
-    execution = Execution(
-        plan,
-        store,
-        run_id,
-        gates=options.get("gates", "on"),
-        budget=Budget(**options.get("budget", {})),
-        model=model
-        if model is not None
-        else plan.model_for(recorded_model)
-        if recorded_model
-        else None,
-        deps=deps,
-        recording=recording,
-        hooks=hooks,
-        coerce=coercer(pipe, run_id),
-    )
-    state = execution.state
-    for event in events:  # the same reducer, into the execution that continues the run
-        apply(state, event)
-    _check(plan, state)
-    execution.adopt(events)
-    if state.status.is_final:
-        return execution, None
+    # The lease first: what is read after it cannot change under this driver's feet.
     acquire = getattr(store, "acquire", None)
     if acquire is not None:
         await acquire(run_id)
+    try:
+        events = await _load(pipe, store, run_id)
+        plan = pipe.validate()
+        options = events[0].options  # type: ignore[attr-defined]
+        recorded_model = options.get("model")
+        execution = Execution(
+            plan,
+            store,
+            run_id,
+            gates=options.get("gates", "on"),
+            budget=Budget(**options.get("budget", {})),
+            model=model
+            if model is not None
+            else plan.model_for(recorded_model)
+            if recorded_model
+            else None,
+            deps=deps,
+            recording=recording,
+            hooks=hooks,
+            coerce=coercer(pipe, run_id),
+        )
+        state = execution.state
+        for event in events:  # the same reducer, into the execution that continues the run
+            apply(state, event)
+        _check(plan, state)
+    except BaseException:
+        if acquire is not None:
+            await store.release(run_id)
+        raise
+    execution.adopt(events)
+    if state.status.is_final:
+        if acquire is not None:
+            await store.release(run_id)
+        return execution, None
     execution.resumed()
     ended = _ended(plan, state)
     if ended is not None:

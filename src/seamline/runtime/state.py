@@ -219,42 +219,59 @@ class RunState:
         "waiting",
     )
 
+    run_id: str
+    coerce: Coerce | None
+    shape: RunShape
+    seq: int
+    status: RunStatus
+    attempts: dict[Unit, int]
+    artifacts: dict[str, Any]
+    done: dict[str, None]
+    pipeline: str | None
+    started_at: float | None
+    finished_at: float | None
+    error: str | None
+    error_type: str | None
+    _since: float | None
+    inputs: Mapping[str, Any]
+    options: Mapping[str, Any]
+    items: dict[tuple[str, int], Any]
+    awaiting: dict[Unit, tuple[int, Any]]
+    trouble: dict[Unit, UnitTrouble]
+    approvals: dict[str, ApprovalState]
+    waiting: dict[Unit, str]
+    approved: dict[Unit, None]
+    skipped: dict[str, None]
+    _counts: dict[str, int]  # per map= step: its items accepted
+    model_calls: int
+    tokens: int
+    tool_calls: int
+    cost_usd: float
+    busy_seconds: float
+
     def __init__(
         self, run_id: str, coerce: Coerce | None = None, shape: RunShape | None = None
     ) -> None:
         """`shape`: the run's shape when the caller has it already (the executor, from its
         plan); otherwise it is read from the log's RunStarted."""
+        # Chained assignments, shared empty containers: made per run, this shows at
+        # thousands of runs (see benchmarks/bench_core.py).
         self.run_id = run_id
         self.coerce = coerce  # None: artifacts stay as the log holds them
-        self.pipeline: str | None = None
-        self.inputs: dict[str, Any] = {}
-        self.options: Mapping[str, Any] = _NONE
         self.shape = shape if shape is not None else _UNKNOWN
-        self.started_at: float | None = None
-        self.finished_at: float | None = None
         self.seq = 0  # the seq of the next event
         self.status = RunStatus.RUNNING
-        self.error: str | None = None
-        self.error_type: str | None = None
-        self.attempts: dict[Unit, int] = {}
-        self.artifacts: dict[str, Any] = {}
-        self.done: dict[str, None] = {}  # a dict of names: one the garbage collector ignores
+        self.attempts = {}
+        self.artifacts = {}
+        self.done = {}  # a dict of names: one the garbage collector ignores (a set it tracks)
+        self.pipeline = self.started_at = self.finished_at = None
+        self.error = self.error_type = self._since = None
         # What only some runs need is created on first use: at thousands of concurrent
         # runs, every container allocated per run shows up as garbage-collector time.
-        self.items: dict[tuple[str, int], Any] = _NONE
-        self.awaiting: dict[Unit, tuple[int, Any]] = _NONE
-        self.trouble: dict[Unit, UnitTrouble] = _NONE
-        self.approvals: dict[str, ApprovalState] = _NONE
-        self.waiting: dict[Unit, str] = _NONE
-        self.approved: dict[Unit, None] = _NONE
-        self.skipped: dict[str, None] = _NONE
-        self._counts: dict[str, int] = _NONE  # per map= step: its items accepted
-        self.model_calls = 0
-        self.tokens = 0
-        self.cost_usd = 0.0
-        self.tool_calls = 0
-        self.busy_seconds = 0.0
-        self._since: float | None = None
+        self.inputs = self.options = self.items = self.awaiting = self.trouble = _NONE
+        self.approvals = self.waiting = self.approved = self.skipped = self._counts = _NONE
+        self.model_calls = self.tokens = self.tool_calls = 0
+        self.cost_usd = self.busy_seconds = 0.0
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -497,9 +514,7 @@ def on_run_started(state: RunState, e: RunStarted) -> None:
         inputs = {k: state.coerce(k, v, True) for k, v in inputs.items()}
     state.inputs = inputs
     state.artifacts.update(inputs)
-    state.started_at = e.at
-    state.status = RunStatus.RUNNING
-    state._since = e.at
+    state.started_at = state._since = e.at
 
 
 def _run_resumed(state: RunState, e: RunResumed) -> None:
