@@ -250,3 +250,26 @@ async def test_runs_on_postgres_read_the_context_in_the_same_database(context_ur
         assert replayed["answer"] == result["answer"]
     finally:
         await close_shared()
+
+
+async def test_a_check_after_a_resume_takes_what_the_attempt_read_before_it(url: str) -> None:
+    context = await open_context(url)
+    await context.add("rules", [RULE_V1])
+    await context.close()
+    pipe = reading_pipeline(gate=True)
+    live = await pipe.run({"question": Question(text="sentence length")}, store=url)
+    assert live.ok
+    # The process died after attempt 1 finished, before its verdict was written: the
+    # resumed run judges attempt 1 with the passages attempt 1 read (run state, from the
+    # log), and redoes it because its claim is not grounded in them.
+    store = await sl.open_store(url)
+    try:
+        events = await store.load(live.run_id)
+        cut = next(n for n, e in enumerate(events) if type(e).__name__ == "GateEvaluated")
+        await store.append("cut", events[:cut])  # the same run, as the killed process left it
+    finally:
+        await store.close()
+    resumed = await pipe.resume("cut", store=url)
+    first_verdict = next(v for v in resumed.verdicts if v.attempt == 1)
+    assert not first_verdict.verdict.passed  # "At most 99 words." is not in what it read
+    assert resumed["answer"].claims == ["At most 30 words per sentence."]

@@ -2,9 +2,10 @@
 
 Each run reads a collection at one revision: the one current when the run started
 (`RunStarted.at`), pinned at its first read of that collection and kept for the rest of
-the run; on resume the pins come back from the run's earlier `ContextRead` events. So
-a run sees one consistent snapshot, whatever is added meanwhile and however long it
-waits for a human.
+the run. The pins and what each attempt read are run state (`RunState.context_pins`,
+`RunState.reads`, folded from the run's `ContextRead` events), so they come back on resume
+like everything else. So a run sees one consistent snapshot, whatever is added meanwhile
+and however long it waits for a human.
 
 Every read is a `ContextRead` event with the passages' text; a replay answers the same
 read from it without opening a store or loading an embedder, and a changed query is a
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from seamline.steps import StepContext
 
 _PASSAGES: TypeAdapter[list[Passage]] = TypeAdapter(list[Passage])
-ReadKey = tuple[str, int | None, int]  # (step, item index, attempt)
 
 # Stores opened by URL for runs, shared by every run in the process (SQLite: one
 # connection each; PostgreSQL connections belong to an event loop: keyed by loop too).
@@ -43,16 +43,14 @@ def examples_collection(pipeline: str, step: str) -> str:
 
 
 class RunContext:
-    """One run's reading state: its store, the revision pinned per collection, its reads."""
+    """One run's context store, opened on its first read."""
 
-    __slots__ = ("_source", "pins", "reads", "started_at", "store")
+    __slots__ = ("_source", "started_at", "store")
 
     def __init__(self, source: Any, started_at: float) -> None:
         self._source = source
         self.store: ContextStore | None = None
         self.started_at = started_at
-        self.pins: dict[str, int] = {}
-        self.reads: dict[ReadKey, list[Passage]] = {}
 
     async def opened(self, execution: Execution) -> ContextStore:
         if self.store is None:
@@ -66,19 +64,14 @@ def run_context(execution: Execution) -> RunContext:
     if isinstance(current, RunContext):
         return current
     state = RunContext(current, _started_at(execution))
-    for event in execution.log:  # a resumed run: the revisions it read before
-        if isinstance(event, ContextRead):
-            state.pins.setdefault(event.collection, event.revision)
     execution.context = state
     return state
 
 
 def attempt_reads(execution: Execution, step: str, index: int | None, attempt: int) -> Reads:
-    """What one attempt read, for the gate checks that ask for it."""
-    state = execution.context
-    if not isinstance(state, RunContext):
-        return Reads()
-    return Reads(state.reads.get((step, index, attempt), ()))
+    """What one attempt read (from the run's state), for the gate checks that ask for it."""
+    raw = execution.state.reads.get((step, index, attempt)) if execution.state.reads else None
+    return Reads(_PASSAGES.validate_python(raw)) if raw else Reads()
 
 
 def _started_at(execution: Execution) -> float:
@@ -95,7 +88,7 @@ async def _open_for(execution: Execution, source: Any) -> ContextStore:
     if url is None:
         # The URL the run store was opened with (a PostgreSQL store's own `url` hides
         # its password), else the store's.
-        given = getattr(execution, "_store_url", None)
+        given = execution.opened_with
         url = context_url_for(given or (getattr(execution, "store", None) and execution.store.url))
         if url is None:
             raise ConfigError(
@@ -203,9 +196,10 @@ async def _read(
         revision, passages = recorded.revision, _PASSAGES.validate_python(recorded.passages)
     else:
         store = await state.opened(execution)
-        pinned = state.pins.get(collection)
-        if pinned is None:
-            pinned = state.pins[collection] = await store.revision(collection, at=state.started_at)
+        pins = execution.state.context_pins
+        pinned = pins.get(collection) if pins else None
+        if pinned is None:  # the first read: the revision current when the run started
+            pinned = await store.revision(collection, at=state.started_at)
         revision = pinned
         if revision == 0 and kind == "examples":
             passages = []  # no approved example yet (as of the run's start)
@@ -224,8 +218,7 @@ async def _read(
                 revision=revision,
                 mode=request["mode"],
             )
-    state.reads.setdefault((ctx.step, ctx.index, ctx.attempt), []).extend(passages)
-    execution.record(
+    execution.record(  # its state keeps the pin and the passages (runtime/state.py)
         ContextRead(
             seq=execution.next_seq(),
             step=ctx.step,

@@ -31,6 +31,7 @@ from typing import Any
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
@@ -133,6 +134,7 @@ class RunState:
         "awaiting",
         "busy_seconds",
         "coerce",
+        "context_pins",
         "cost_usd",
         "done",
         "error",
@@ -143,6 +145,7 @@ class RunState:
         "model_calls",
         "options",
         "pipeline",
+        "reads",
         "run_id",
         "seq",
         "shape",
@@ -179,6 +182,8 @@ class RunState:
     approved: dict[Unit, None]
     skipped: dict[str, None]
     _counts: dict[str, int]  # per map= step: its items accepted
+    context_pins: dict[str, int]  # collection -> the revision the run reads (its first read's)
+    reads: dict[tuple[str, int | None, int], list[Any]]  # (step, index, attempt) -> passages
     model_calls: int
     tokens: int
     tool_calls: int
@@ -206,6 +211,7 @@ class RunState:
         # runs, every container allocated per run shows up as garbage-collector time.
         self.inputs = self.options = self.items = self.awaiting = self.trouble = _NONE
         self.approvals = self.waiting = self.approved = self.skipped = self._counts = _NONE
+        self.context_pins = self.reads = _NONE
         self.model_calls = self.tokens = self.tool_calls = 0
         self.cost_usd = self.busy_seconds = 0.0
 
@@ -591,6 +597,16 @@ def _model_called(state: RunState, e: ModelCalled) -> None:
     state.cost_usd += e.cost_usd
 
 
+def _context_read(state: RunState, e: ContextRead) -> None:
+    # A run reads each collection at one revision: its first read's, kept on resume.
+    if state.context_pins is _NONE:
+        state.context_pins = {}
+    state.context_pins.setdefault(e.collection, e.revision)
+    if state.reads is _NONE:
+        state.reads = {}
+    state.reads.setdefault((e.step, e.index, e.attempt), []).extend(e.passages)
+
+
 def _tool_called(state: RunState, e: ToolCalled) -> None:
     state.tool_calls += 1
 
@@ -609,4 +625,5 @@ _HANDLERS: dict[type[Event], Callable[[RunState, Any], None]] = {
     Rewound: _rewound,
     ModelCalled: _model_called,
     ToolCalled: _tool_called,
+    ContextRead: _context_read,
 }

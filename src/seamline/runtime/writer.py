@@ -101,6 +101,12 @@ class LogWriter(RunState):
             await self.store.close()
 
     @property
+    def opened_with(self) -> str | None:
+        """The URL this run's store was opened from, if it was given as one (in full: a
+        PostgreSQL store's own `url` hides the password). Never print it."""
+        return self._store_url
+
+    @property
     def state(self) -> RunState:
         """The run's state: this writer is it (see `runtime/state.py`)."""
         return self
