@@ -608,7 +608,8 @@ def _context_read(state: RunState, e: ContextRead) -> None:
 
 
 def _tool_called(state: RunState, e: ToolCalled) -> None:
-    state.tool_calls += 1
+    if e.outcome != "refused":  # a call refused before it was made costs nothing
+        state.tool_calls += 1
 
 
 _HANDLERS: dict[type[Event], Callable[[RunState, Any], None]] = {
