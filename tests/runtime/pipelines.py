@@ -133,7 +133,10 @@ def _agent_turn(turn: AgentTurn, salt: str) -> Any:
         if pattern == 1:
             return [ToolCall("look", {"v": n}), ToolCall("act", {"tag": tag, "v": n + 1})]
         if pattern == 2:
-            return [ToolCall("act", {"tag": tag, "v": n}), ToolCall("act", {"tag": tag, "v": n + 2})]
+            return [
+                ToolCall("act", {"tag": tag, "v": n}),
+                ToolCall("act", {"tag": tag, "v": n + 2}),
+            ]
         return ToolCall("look", {"v": n})
     if turn.turn == 2 and pattern == 3:
         return ToolCall("act", {"tag": tag, "v": n + 3})
@@ -315,21 +318,41 @@ async def drive(
     built: Built, store: RunStore, run_id: str, *, start: bool, limit: int = 40
 ) -> sl.RunResult:
     """Run (or resume) to the end, deciding every approval as the reviewer does."""
+    from seamline.runtime.state import fold
+
     pipe = built.pipe
     if start:
         result = await pipe.run(built.inputs, store=store, run_id=run_id, raise_on_failure=False)
     else:
+        status = fold(run_id, await store.load(run_id)).status
+        if status in (sl.RunStatus.WAITING, sl.RunStatus.NEEDS_REVIEW):
+            # Cut while the reviewer was deciding: they finish first, as they did.
+            await _decide_all(built, store, run_id)
         result = await pipe.resume(run_id, store=store, raise_on_failure=False)
     for _ in range(limit):
         if result.status not in (sl.RunStatus.WAITING, sl.RunStatus.NEEDS_REVIEW):
             return result
-        pending = sorted(result.pending_approvals, key=lambda r: (r.step, r.index or -1, r.seq))
-        for request in pending:
-            log = await store.load(run_id)
-            decision, fields = decision_for(log, request)
-            await pipe.decide(request.approval_id, decision, store=store, resume=False, **fields)  # type: ignore[arg-type]
+        await _decide_all(built, store, run_id)
         result = await pipe.resume(run_id, store=store, raise_on_failure=False)
     raise AssertionError(f"run {run_id} did not end after {limit} rounds of decisions")
+
+
+async def _decide_all(built: Built, store: RunStore, run_id: str) -> None:
+    """Decide every pending approval as the reviewer does (in a fixed order)."""
+    from seamline.runtime.state import fold
+
+    state = fold(run_id, await store.load(run_id))
+    pending = sorted(state.pending_approvals, key=lambda r: (r.step, r.index or -1, r.seq))
+    for request in pending:
+        log = await store.load(run_id)
+        decision, fields = decision_for(log, request)
+        await built.pipe.decide(
+            request.approval_id,
+            decision,  # type: ignore[arg-type]
+            store=store,
+            resume=False,
+            **fields,
+        )
 
 
 def without_fast_path(pipe: sl.Pipeline) -> None:
@@ -372,8 +395,8 @@ def open_attempts(log: list[Event]) -> list[tuple[str, int | None, int]]:
     for e in log:
         if isinstance(e, StepStarted):
             running[(e.step, e.index)] = e.attempt
-        elif isinstance(e, StepFinished | StepErrored):
-            running.pop((e.step, e.index), None)
-        elif isinstance(e, ApprovalRequested) and e.reason == TOOL_CALL:
+        elif isinstance(e, StepFinished | StepErrored) or (
+            isinstance(e, ApprovalRequested) and e.reason == TOOL_CALL
+        ):
             running.pop((e.step, e.index), None)
     return [(step, index, attempt) for (step, index), attempt in running.items()]

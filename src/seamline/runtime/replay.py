@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     ModelCalled,
     Rewound,
@@ -60,6 +61,7 @@ class Recording:
         # Direct calls (`ctx.call_tool`) come in order; an agent's by the id the model gave.
         self._tools: dict[CallKey, list[ToolCalled]] = defaultdict(list)
         self._agent_tools: dict[CallKey, list[ToolCalled]] = defaultdict(list)
+        self._reads: dict[CallKey, list[ContextRead]] = defaultdict(list)
         requests: list[ApprovalRequested] = []
         decided: dict[str, ApprovalDecided] = {}
         superseded: set[str] = set()
@@ -69,6 +71,8 @@ class Recording:
             elif isinstance(e, ToolCalled):
                 calls = self._tools if e.call_id is None else self._agent_tools
                 calls[(e.step, e.index, e.attempt)].append(e)
+            elif isinstance(e, ContextRead):
+                self._reads[(e.step, e.index, e.attempt)].append(e)
             elif isinstance(e, ApprovalRequested):
                 requests.append(e)
             elif isinstance(e, ApprovalDecided):
@@ -268,6 +272,31 @@ class Recording:
         self._used[("tool", key)] += 1
         return recorded
 
+    def context(
+        self, step: str, index: int | None, attempt: int, request: dict[str, Any]
+    ) -> ContextRead | None:
+        """The recorded answer to a context read (`ctx.search` / `ctx.examples`); None from
+        a prefix that has none."""
+        if self.live:
+            return None
+        recorded: ContextRead | None = self._next(
+            "context read", self._reads, (step, index, attempt)
+        )
+        if recorded is None:
+            return None
+        was = {
+            "collection": recorded.collection,
+            "query": recorded.query,
+            "k": recorded.k,
+            "where": recorded.where,
+            "mode": recorded.mode,
+            "kind": recorded.kind,
+        }
+        if was != request:
+            self._diverged(step, _first_difference(was, request))
+            return None
+        return recorded
+
     def unused(self) -> list[str]:
         """Recorded calls the replay never made: a step now calls less than it did."""
         left = []
@@ -275,7 +304,11 @@ class Recording:
         for calls in (self._tools, self._agent_tools):
             for key, recorded in calls.items():
                 tools[key] += len(recorded)
-        counts = (("model", {k: len(v) for k, v in self._models.items()}), ("tool", tools))
+        counts = (
+            ("model", {k: len(v) for k, v in self._models.items()}),
+            ("tool", tools),
+            ("context read", {k: len(v) for k, v in self._reads.items()}),
+        )
         for kind, recorded_counts in counts:
             for key, n in recorded_counts.items():
                 if self._used[(kind, key)] < n:
@@ -290,12 +323,16 @@ def prefix_of(
 ) -> Recording | None:
     """The calls one attempt already made, for its run under the same number again (after
     a person decided on a tool call it asked for, or after its process died): its model
-    calls and turns (not its gate's judges) and its tool calls, in log order. None if it
-    made none."""
+    calls and turns (not its gate's judges), its tool calls and its context reads, in log
+    order. None if it made none."""
     made = [
         e
         for e in events
-        if ((type(e) is ModelCalled and e.purpose != "judge") or type(e) is ToolCalled)
+        if (
+            (type(e) is ModelCalled and e.purpose != "judge")
+            or type(e) is ToolCalled
+            or type(e) is ContextRead
+        )
         and e.step == step
         and e.index == index
         and e.attempt == attempt
