@@ -8,13 +8,22 @@ from pathlib import Path
 from typing import Annotated, Any, cast
 
 import typer
+from pydantic_core import to_jsonable_python
 from rich.table import Table
 
 from seamline.approvals import Decision, decide
 from seamline.cli._common import STORE_HELP, console, fail, pipeline_for_run, print_json, store_url
 from seamline.cli.runs import PIPELINE_HELP, _run
+from seamline.events import TOOL_CALL
 from seamline.feedback import agreement, feedback_rows, load_logs, write_rows
+from seamline.runtime.state import fold
 from seamline.store import open_store
+from seamline.tools.approval import describe
+
+FINGERPRINT_HELP = (
+    "For a tool call: the fingerprint you were shown (`seamline approvals`); the decision "
+    "is refused if the call waiting is another."
+)
 
 feedback_app = typer.Typer(help="The dataset of human decisions.", no_args_is_help=True)
 
@@ -30,23 +39,44 @@ def approvals_command(
         seamline approvals --json
     """
 
-    async def go() -> list[Any]:
+    async def go() -> list[dict[str, Any]]:
         opened = await open_store(store_url(store))
         try:
-            return await opened.pending_approvals()
+            pending = await opened.pending_approvals()
+            calls = await _tool_calls(opened, pending)
         finally:
             await opened.close()
+        rows = []
+        for a in pending:
+            row = to_jsonable_python(a)
+            if a.approval_id in calls:  # what a person approves: the exact call
+                row["tool_call"] = calls[a.approval_id]
+            rows.append(row)
+        return rows
 
     pending = _run(go())
     if as_json:
         print_json(pending)
         return
-    table = Table("approval", "pipeline", "step", "why", "waiting since")
+    table = Table("approval", "pipeline", "step", "why", "waiting since", "call")
     for a in pending:
-        item = "" if a.index is None else f"[{a.index}]"
-        since = dt.datetime.fromtimestamp(a.requested_at).strftime("%Y-%m-%d %H:%M")
-        table.add_row(a.approval_id, a.pipeline, a.step + item, a.reason, since)
+        item = "" if a["index"] is None else f"[{a['index']}]"
+        since = dt.datetime.fromtimestamp(a["requested_at"]).strftime("%Y-%m-%d %H:%M")
+        call = describe(a["tool_call"]) if "tool_call" in a else ""
+        table.add_row(a["approval_id"], a["pipeline"], a["step"] + item, a["reason"], since, call)
     console.print(table if pending else "no approvals waiting")
+
+
+async def _tool_calls(store: Any, pending: list[Any]) -> dict[str, dict[str, Any]]:
+    """What each pending tool-call approval shows (tool, server, arguments, fingerprint,
+    the tool's input schema), read from its run's log through the reducer."""
+    out: dict[str, dict[str, Any]] = {}
+    for run_id in {a.run_id for a in pending if a.reason == TOOL_CALL}:
+        state = fold(run_id, await store.load(run_id))
+        for request in state.pending_approvals:
+            if request.reason == TOOL_CALL and isinstance(request.artifact, dict):
+                out[request.approval_id] = request.artifact
+    return out
 
 
 def _decide(
@@ -60,6 +90,7 @@ def _decide(
     route_to: str | None,
     pipeline: str | None,
     resume: bool,
+    fingerprint: str | None = None,
 ) -> None:
     async def go() -> Any:
         opened = await open_store(store_url(store))
@@ -76,6 +107,7 @@ def _decide(
                 reviewer=reviewer,
                 route_to=route_to,
                 pipeline=pipe,
+                fingerprint=fingerprint,
             )
             if resume and pipe is not None:
                 return await pipe.resume(run_id, store=opened, raise_on_failure=False)
@@ -103,24 +135,46 @@ def approve_command(
     pipeline: Annotated[str | None, typer.Option(help=PIPELINE_HELP)] = None,
     resume: Annotated[bool, typer.Option(help="Resume the run right away.")] = True,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
+    fingerprint: Annotated[str | None, typer.Option(help=FINGERPRINT_HELP)] = None,
+    arguments: Annotated[
+        str | None,
+        typer.Option(
+            help="For a tool call: the JSON arguments to make it with instead (checked "
+            "against the tool's input schema)."
+        ),
+    ] = None,
 ) -> None:
     """Approve a pending approval (optionally with an edited artifact), then resume its run.
+
+    A tool call's approval (`seamline approvals` shows its exact arguments and
+    fingerprint) is approved as shown, or with other `--arguments`.
 
     Example:
 
         seamline approve 18a2f0c3b1-4c2d1e0001.12 --reviewer ana --edit fixed_claim.json
+        seamline approve 18a2f0c3b1-4c2d1e0001.7 --fingerprint 3f2a... --arguments '{"message": "Fix typo"}'
     """
-    artifact = json.loads(edit.read_text()) if edit else None
+    if edit is not None and arguments is not None:
+        raise fail("give --edit (an artifact) or --arguments (a tool call's), not both")
+    changed: Any = json.loads(edit.read_text()) if edit else None
+    if arguments is not None:
+        try:
+            changed = {"arguments": json.loads(arguments)}
+        except json.JSONDecodeError as e:
+            raise fail(
+                f"--arguments is not JSON ({e}): give an object, e.g. '{{\"x\": 1}}'"
+            ) from None
     _decide(
         approval_id,
-        "edit" if edit else "approve",
+        "edit" if changed is not None else "approve",
         store=store,
         reason=None,
-        edit=artifact,
+        edit=changed,
         reviewer=reviewer,
         route_to=None,
         pipeline=pipeline,
         resume=resume,
+        fingerprint=fingerprint,
     )
 
 
@@ -136,8 +190,10 @@ def reject_command(
     pipeline: Annotated[str | None, typer.Option(help=PIPELINE_HELP)] = None,
     resume: Annotated[bool, typer.Option(help="Resume the run right away.")] = True,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
+    fingerprint: Annotated[str | None, typer.Option(help=FINGERPRINT_HELP)] = None,
 ) -> None:
-    """Reject a pending approval with a reason; the work goes back with it as feedback.
+    """Reject a pending approval with a reason; the work goes back with it as feedback
+    (a rejected tool call is not made, and the model is told the reason).
 
     Example:
 
@@ -153,6 +209,7 @@ def reject_command(
         route_to=route_to,
         pipeline=pipeline,
         resume=resume,
+        fingerprint=fingerprint,
     )
 
 

@@ -21,6 +21,7 @@ answers the turns and calls it made before from the log, then goes on live.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -109,9 +110,14 @@ async def run_agent(
         name=ctx.step,
     )
     try:
-        result = await agent.run(
-            with_feedback(prompt, ctx.feedback),
-            usage_limits=UsageLimits(request_limit=max_turns, tool_calls_limit=None),
+        # In a task of its own: on Python 3.11 a TaskGroup that failed (a map step's, an
+        # earlier run's) leaves its task's cancel count raised, which pydantic-ai reads as
+        # a pending cancellation. A cancel of this task still reaches the agent's.
+        result = await asyncio.create_task(
+            agent.run(
+                with_feedback(prompt, ctx.feedback),
+                usage_limits=UsageLimits(request_limit=max_turns, tool_calls_limit=None),
+            )
         )
     except BaseExceptionGroup as group:
         raise _first(group) from None
