@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 import seamline as sl
 from seamline.events import ModelCalled, StepErrored, ToolCalled
+from seamline.store import MemoryStore
 from seamline.testing import AgentTurn, ScriptedModel, ToolCall
 
 
@@ -263,32 +264,105 @@ async def test_a_sync_tool_runs_in_a_thread_and_leaves_the_loop_free() -> None:
     assert ticks >= 15, f"the event loop was blocked ({ticks} ticks in 0.3 s)"
 
 
-async def test_a_tool_that_needs_approval_is_not_called_without_one() -> None:
+def _payments() -> tuple[sl.Pipeline, list[str]]:
+    """An agent whose model asks to pay ACME 5.0, then answers with what the tool said."""
+    told: list[str] = []
+
     @sl.tool(requires_approval=True)
     def transfer(account: str, amount: float) -> str:
         """Move money."""
-        calls.append(f"transfer {account}")
+        calls.append(f"transfer {account} {amount}")
         return "done"
 
-    pipe = sl.Pipeline(
-        "pay",
-        inputs={"q": Question},
-        model=ScriptedModel([ToolCall("transfer", {"account": "ACME", "amount": 5.0})]),
-    )
+    def script(turn: AgentTurn) -> object:
+        if turn.turn == 1:
+            return ToolCall("transfer", {"account": "ACME", "amount": 5.0})
+        told.extend(str(content) for _, content, _ in turn.results)
+        return Balance(account="ACME", amount=0.0)
+
+    pipe = sl.Pipeline("pay", inputs={"q": Question}, model=ScriptedModel(script))
 
     @pipe.step(tools=[transfer])
     async def answer(q: Question, ctx: sl.StepContext) -> Balance:
-        return await ctx.agent(Balance, "pay")
+        return await ctx.agent(Balance, "pay", max_turns=4)
 
-    with pytest.raises(sl.ToolApprovalRequired) as caught:
-        await pipe.run({"q": Question(account="ACME")})
-    assert calls == []
-    assert caught.value.arguments == {"account": "ACME", "amount": 5.0}
-    assert caught.value.fingerprint == sl.tool_call_fingerprint(
+    return pipe, told
+
+
+async def _waiting(pipe: sl.Pipeline, store: MemoryStore) -> tuple[sl.RunResult, object]:
+    result = await pipe.run({"q": Question(account="ACME")}, store=store)
+    assert result.status == sl.RunStatus.WAITING
+    (request,) = result.state.pending_approvals
+    return result, request
+
+
+async def test_a_tool_that_needs_approval_suspends_the_run_until_a_person_approves() -> None:
+    pipe, told = _payments()
+    store = MemoryStore()
+    result, request = await _waiting(pipe, store)
+    assert calls == []  # not called on the model's word
+    assert request.reason == "tool_call" and request.step == "answer"  # type: ignore[attr-defined]
+    shown = request.artifact  # type: ignore[attr-defined]
+    assert shown["tool"] == "transfer" and shown["arguments"] == {"account": "ACME", "amount": 5.0}
+    assert shown["fingerprint"] == sl.tool_call_fingerprint(
         "transfer", {"amount": 5.0, "account": "ACME"}
     )
-    refused = [e for e in caught.value.result.events if isinstance(e, ToolCalled)]
-    assert [e.outcome for e in refused] == ["refused"]
+    assert not [e for e in result.events if isinstance(e, StepErrored)]  # neither failed
+    # A decision on another call than the one shown is refused, and nothing is written.
+    with pytest.raises(sl.ApprovalError, match="not the call waiting"):
+        await pipe.decide(request.approval_id, "approve", store=store, fingerprint="0" * 64)  # type: ignore[attr-defined]
+    done = await pipe.decide(
+        request.approval_id,  # type: ignore[attr-defined]
+        "approve",
+        store=store,
+        fingerprint=shown["fingerprint"],
+    )
+    assert done is not None and done.status == sl.RunStatus.SUCCEEDED
+    assert calls == ["transfer ACME 5.0"] and told == ["done"]
+    made = [e for e in done.events if isinstance(e, ToolCalled) and e.tool == "transfer"]
+    assert [e.outcome for e in made] == ["ok"]
+    assert {e.attempt for e in done.events if isinstance(e, ToolCalled)} == {1}  # one attempt
+    assert done.state.tool_calls == 1
+    # Resumed again, nothing is called again.
+    again = await pipe.resume(result.run_id, store=store)
+    assert again.status == sl.RunStatus.SUCCEEDED and calls == ["transfer ACME 5.0"]
+
+
+async def test_a_rejected_tool_call_is_not_made_and_the_model_gets_the_reason() -> None:
+    pipe, told = _payments()
+    store = MemoryStore()
+    _, request = await _waiting(pipe, store)
+    done = await pipe.decide(
+        request.approval_id,  # type: ignore[attr-defined]
+        "reject",
+        reason="wrong account",
+        store=store,
+    )
+    assert done is not None and done.status == sl.RunStatus.SUCCEEDED
+    assert calls == []
+    assert len(told) == 1 and "wrong account" in told[0]
+    assert done.state.tool_calls == 0  # a refused call was never made
+
+
+async def test_an_edit_of_a_tool_call_is_checked_against_its_input_schema() -> None:
+    pipe, _ = _payments()
+    store = MemoryStore()
+    _, request = await _waiting(pipe, store)
+    approval_id = request.approval_id  # type: ignore[attr-defined]
+    with pytest.raises(sl.ApprovalError, match="amount"):
+        await pipe.decide(
+            approval_id,
+            "edit",
+            store=store,
+            edit={"arguments": {"account": "ACME", "amount": "a lot"}},
+        )
+    with pytest.raises(sl.ApprovalError, match='"arguments"'):
+        await pipe.decide(approval_id, "edit", store=store, edit={"amount": 2.0})
+    done = await pipe.decide(
+        approval_id, "edit", store=store, edit={"arguments": {"account": "ACME", "amount": 2.0}}
+    )
+    assert done is not None and done.status == sl.RunStatus.SUCCEEDED
+    assert calls == ["transfer ACME 2.0"]  # made once, with the edited arguments
 
 
 def test_tools_are_checked_when_the_step_is_declared() -> None:
