@@ -11,7 +11,7 @@ import pytest
 
 from seamline.exceptions import ConfigError
 from seamline.models import LocalModelConfig, ModelCallFailed, ModelConfig, configure, get_model
-from seamline.models.local import INSTALL_HINT, LocalEngine, default_gguf
+from seamline.models.local import INSTALL_HINT, EnginePool, default_gguf
 
 from .conftest import Claim, claim_request
 
@@ -53,31 +53,34 @@ CONTEXT_EXCEEDED: dict[str, Any] = {
 }
 
 
-class FakeEngine:
-    """Stands in for LocalEngine: answers from a script, records request bodies."""
+class FakeEngines:
+    """Stands in for the engine pool: answers from a script, records request bodies."""
 
     def __init__(self, *results: dict[str, Any] | Exception) -> None:
-        self.path = Path("/models/SmolLM2-135M-Instruct.Q4_1.gguf")
         self.results = list(results)
         self.bodies: list[dict[str, Any]] = []
+        self.prefixes: list[str | None] = []
 
-    def chat(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def chat(self, body: dict[str, Any], prefix: str | None) -> tuple[dict[str, Any], float]:
         self.bodies.append(body)
+        self.prefixes.append(prefix)
         result = self.results.pop(0)
         if isinstance(result, Exception):
             raise result
-        return result
+        return result, 0.25
 
 
 @pytest.fixture
-def fake_engine(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
-    engine = FakeEngine()
-    monkeypatch.setattr(LocalEngine, "shared", classmethod(lambda cls, path, config: engine))
-    return engine
+def fake_engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeEngines:
+    engines = FakeEngines()
+    monkeypatch.setenv("SEAMLINE_LOCAL_CACHE", str(tmp_path / "cache"))
+    configure()
+    monkeypatch.setattr(EnginePool, "chat", engines.chat)
+    return engines
 
 
 async def test_local_requests_are_schema_constrained_and_deterministic(
-    fake_engine: FakeEngine,
+    fake_engine: FakeEngines,
 ) -> None:
     fake_engine.results.append(LLAMA_REPLY)
     example = ("Bob Ray, policy AB-9, 300 dollars.", '{"claimant": "Bob Ray"}')
@@ -99,7 +102,7 @@ async def test_local_requests_are_schema_constrained_and_deterministic(
 
 
 async def test_a_prompt_longer_than_the_context_says_how_to_fix_it(
-    fake_engine: FakeEngine,
+    fake_engine: FakeEngines,
 ) -> None:
     fake_engine.results.append(CONTEXT_EXCEEDED)
 
@@ -111,7 +114,7 @@ async def test_a_prompt_longer_than_the_context_says_how_to_fix_it(
     assert len(fake_engine.bodies) == 1  # in-process: nothing to gain from retrying
 
 
-async def test_an_engine_crash_is_a_model_call_failure(fake_engine: FakeEngine) -> None:
+async def test_an_engine_crash_is_a_model_call_failure(fake_engine: FakeEngines) -> None:
     fake_engine.results.append(RuntimeError("llama_decode failed"))
 
     with pytest.raises(ModelCallFailed, match="llama_decode failed"):
@@ -184,7 +187,7 @@ async def test_smollm2_extracts_a_claim_end_to_end() -> None:
 
 
 async def test_compact_json_sends_a_whitespace_free_grammar_instead_of_the_schema(
-    fake_engine: FakeEngine,
+    fake_engine: FakeEngines,
 ) -> None:
     configure(ModelConfig(local=LocalModelConfig(compact_json=True)))
     fake_engine.results.append(LLAMA_REPLY)

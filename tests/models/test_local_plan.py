@@ -1,0 +1,119 @@
+"""Choosing the local model's engines for the machine: CPUs, threads, slots, waiting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from seamline.exceptions import ConfigError
+from seamline.models import LocalModelConfig, load_config
+from seamline.models import local_plan
+from seamline.models.local_plan import SPIN_COUNT, plan_engines, usable_cpus
+
+
+@pytest.mark.parametrize(
+    ("cpus", "engines"),
+    [(1, 1), (2, 2), (3, 3), (4, 4), (16, local_plan.MAX_DEFAULT_ENGINES)],
+)
+def test_by_default_one_thread_per_engine_and_an_engine_per_cpu(cpus: int, engines: int) -> None:
+    plan = plan_engines(LocalModelConfig(), cpus=cpus)
+
+    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (engines, 1, 1, "passive")
+    assert plan.concurrency == engines
+    assert plan.flash_attention is False
+
+
+def test_threads_per_engine_divide_the_cpus_between_engines() -> None:
+    plan = plan_engines(LocalModelConfig(threads=2), cpus=8)
+
+    assert (plan.engines, plan.threads, plan.wait) == (4, 2, "spin")
+
+
+def test_explicit_settings_win() -> None:
+    plan = plan_engines(LocalModelConfig(threads=2, engines=1, slots=4, wait="active"), cpus=2)
+
+    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (1, 2, 4, "active")
+    assert plan.concurrency == 4
+    assert (
+        plan.describe()
+        == "1 engine × 2 threads × 4 slots (active waits) on 2 CPUs: 4 calls at once"
+    )
+
+
+@pytest.mark.parametrize(
+    ("wait", "environment"),
+    [
+        ("passive", {"OMP_WAIT_POLICY": "PASSIVE"}),
+        ("active", {"OMP_WAIT_POLICY": "ACTIVE"}),
+        ("spin", {"GOMP_SPINCOUNT": str(SPIN_COUNT)}),
+    ],
+)
+def test_the_wait_policy_becomes_openmp_settings(wait: str, environment: dict[str, str]) -> None:
+    plan = plan_engines(LocalModelConfig(threads=2, wait=wait), cpus=2)  # type: ignore[arg-type]
+
+    assert plan.environment() == environment
+
+
+def test_usable_cpus_follow_the_affinity(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local_plan.os, "sched_getaffinity", lambda pid: {0, 3, 5}, raising=False)
+    monkeypatch.setattr(local_plan, "_cgroup_quota", lambda: None)
+
+    assert usable_cpus() == 3
+    assert plan_engines(LocalModelConfig()).cpus == 3
+
+
+def test_a_cgroup_quota_bounds_the_cpus(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(
+        local_plan.os, "sched_getaffinity", lambda pid: set(range(8)), raising=False
+    )
+    monkeypatch.setattr(local_plan, "_cgroup_quota", lambda: 2.5)
+
+    assert usable_cpus() == 2
+
+
+@pytest.mark.parametrize(
+    ("files", "quota"),
+    [
+        ({"cpu.max": "150000 100000\n"}, 1.5),
+        ({"cpu.max": "max 100000\n"}, None),
+        ({"cpu/cpu.cfs_quota_us": "300000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 3.0),
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),
+        ({}, None),
+    ],
+    ids=["v2-limited", "v2-unlimited", "v1-limited", "v1-unlimited", "none"],
+)
+def test_cgroup_quotas_are_read_from_v1_and_v2(
+    tmp_path: Path, files: dict[str, str], quota: float | None
+) -> None:
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+
+    assert local_plan._cgroup_quota(tmp_path) == quota
+
+
+def test_environment_variables_set_the_engines() -> None:
+    env = {
+        "SEAMLINE_LOCAL_THREADS": "2",
+        "SEAMLINE_LOCAL_ENGINES": "3",
+        "SEAMLINE_LOCAL_SLOTS": "2",
+        "SEAMLINE_LOCAL_WAIT": "spin",
+        "SEAMLINE_LOCAL_FLASH_ATTENTION": "on",
+        "SEAMLINE_LOCAL_CACHE": "/tmp/prefixes",
+    }
+
+    local = load_config(environ=env).local
+    plan = plan_engines(local, cpus=8)
+
+    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (3, 2, 2, "spin")
+    assert plan.flash_attention is True
+    assert (local.prefix_cache, local.cache_dir) == (True, "/tmp/prefixes")
+    assert load_config(environ={"SEAMLINE_LOCAL_CACHE": "off"}).local.prefix_cache is False
+
+
+def test_a_bad_environment_value_names_the_variable() -> None:
+    with pytest.raises(ConfigError, match=r"SEAMLINE_LOCAL_WAIT='busy' \(wait\): Input should be"):
+        load_config(environ={"SEAMLINE_LOCAL_WAIT": "busy"})
+    with pytest.raises(ConfigError, match=r"SEAMLINE_LOCAL_THREADS='0' \(threads\)"):
+        load_config(environ={"SEAMLINE_LOCAL_THREADS": "0"})
