@@ -11,8 +11,11 @@ to a worker thread ~150 µs more (benchmarks/bench_store.py). Nothing slow happe
 there, though: the connection's busy timeout is zero, and a call that finds the
 database locked by another process is retried on a worker thread, which may wait;
 SQLite's automatic checkpoint (an fsync, milliseconds) is replaced by one on a worker
-thread every thousand appends; and with `synchronous=full`, whose every commit
-waits for an fsync, appends always go to a worker thread.
+thread every thousand appends. With `synchronous=full` every commit waits for an
+fsync: where the disk does that in a few milliseconds, appends stay on the loop too
+(a hop would cost more than the fsync); when recent commits took longer than
+`_SLOW_COMMIT`, appends go to a worker thread until they are fast again, so a slow
+disk never holds the loop.
 
 An append is one row in `log`, its events in the compact encoding of `_sql.pack`
 (times kept to the millisecond), deflated when that makes it smaller, keyed by the
@@ -32,6 +35,7 @@ import asyncio
 import contextlib
 import functools
 import sqlite3
+import time
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -67,6 +71,10 @@ _KNOWN_RUNS = 10_000  # runs remembered at most (see _run)
 _PLAIN_UP_TO = 128  # without a dictionary, a row this short is not worth deflating
 # A run that stopped like this may have stopped early: no dictionary from it.
 _NOT_TYPICAL = (RunStatus.FAILED, RunStatus.CANCELLED)
+# synchronous=full: appends whose commits (an fsync each) take longer than this on average
+# leave the event loop for a worker thread. A hop costs ~0.15-1.5 ms itself.
+_SLOW_COMMIT = 0.005
+_COMMIT_WEIGHT = 0.2  # of the latest commit in the running average
 
 _INSERT_RUN = """
     INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error)
@@ -134,6 +142,7 @@ class SQLiteStore:
         self.url = url
         self._conn = conn
         self._inline_writes = inline_writes
+        self._commit_seconds = 0.0  # synchronous=full: running average of an append's commit
         self._busy_ms = int(busy_timeout * 1000)
         self._lock = asyncio.Lock()
         self._closed = False
@@ -185,7 +194,11 @@ class SQLiteStore:
         batch = _sql.plan(run_id, events, rows=False)
         self._appends += 1
         if self._appends % _CHECKPOINT_EVERY:
-            await self._call(self._append, batch, inline=self._inline_writes)
+            if self._inline_writes:
+                await self._call(self._append, batch)
+            else:  # synchronous=full
+                fast = self._commit_seconds < _SLOW_COMMIT
+                await self._call(self._timed_append, batch, inline=fast)
         else:
             await self._call(self._append_and_checkpoint, batch, inline=False)
 
@@ -313,6 +326,15 @@ class SQLiteStore:
             # go to another run: forget it.
             self._known.pop(batch.run_id, None)
             raise
+
+    def _timed_append(self, batch: Batch) -> None:
+        """An append that keeps the running average of how long its commit took."""
+        started = time.perf_counter()
+        try:
+            self._append(batch)
+        finally:
+            took = time.perf_counter() - started
+            self._commit_seconds += _COMMIT_WEIGHT * (took - self._commit_seconds)
 
     def _append_in_transaction(self, batch: Batch) -> None:
         """The run row's changes, the log row and the approvals' rows of a batch."""
