@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from seamline.exceptions import ConfigError
-from seamline.models import LocalModelConfig, load_config
-from seamline.models import local_plan
+from seamline.models import LocalModelConfig, load_config, local_plan
 from seamline.models.local_plan import SPIN_COUNT, plan_engines, usable_cpus
 
 
