@@ -41,6 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+MODES = ("single", "concurrent")
 GROUNDED_FEEDBACK = (
     "\n\nYour previous answer was rejected:\n- amount 15 does not appear in the document; "
     "the amounts it contains are listed above."
@@ -146,7 +147,7 @@ def raw_worker(config: dict[str, Any], requests: int, concurrency: int) -> dict[
             list(pool.map(one, range(requests)))
         return requests / (time.perf_counter() - started)
 
-    return {"single": run(1), "concurrent": run(concurrency)}
+    return {mode: run(1 if mode == "single" else concurrency) for mode in config.get("modes", MODES)}
 
 
 def seamline_worker(requests: int, concurrency: int, cache: str) -> dict[str, Any]:

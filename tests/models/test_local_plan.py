@@ -12,15 +12,34 @@ from seamline.models.local_plan import SPIN_COUNT, plan_engines, usable_cpus
 
 
 @pytest.mark.parametrize(
-    ("cpus", "engines"),
-    [(1, 1), (2, 2), (3, 3), (4, 4), (16, local_plan.MAX_DEFAULT_ENGINES)],
+    ("cpus", "engines", "threads"),
+    [(1, 1, 1), (2, 1, 2), (4, 1, 4), (8, 2, 4), (64, local_plan.MAX_DEFAULT_ENGINES, 4)],
 )
-def test_by_default_one_thread_per_engine_and_an_engine_per_cpu(cpus: int, engines: int) -> None:
-    plan = plan_engines(LocalModelConfig(), cpus=cpus)
+def test_an_idle_machine_gets_one_engine_per_four_cpus_with_spinning_threads(
+    cpus: int, engines: int, threads: int
+) -> None:
+    plan = plan_engines(LocalModelConfig(), cpus=cpus, busy=0.0)
 
-    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (engines, 1, 1, "passive")
-    assert plan.concurrency == engines
+    assert (plan.engines, plan.threads, plan.slots) == (engines, threads, 2)
+    assert plan.wait == ("passive" if threads == 1 else "spin")
+    assert plan.concurrency == 2 * engines
     assert plan.flash_attention is False
+
+
+@pytest.mark.parametrize(
+    ("cpus", "busy", "engines"), [(2, 1.0, 1), (2, 12.0, 1), (8, 4.0, 4), (16, 10.0, 4)]
+)
+def test_a_loaded_machine_gets_one_thread_per_engine_on_the_cpus_left(
+    cpus: int, busy: float, engines: int
+) -> None:
+    plan = plan_engines(LocalModelConfig(), cpus=cpus, busy=busy)
+
+    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (engines, 1, 2, "passive")
+    assert plan.busy == busy
+
+
+def test_a_little_load_is_not_a_loaded_machine() -> None:
+    assert plan_engines(LocalModelConfig(), cpus=4, busy=1.0).threads == 4
 
 
 def test_threads_per_engine_divide_the_cpus_between_engines() -> None:
@@ -30,14 +49,30 @@ def test_threads_per_engine_divide_the_cpus_between_engines() -> None:
 
 
 def test_explicit_settings_win() -> None:
-    plan = plan_engines(LocalModelConfig(threads=2, engines=1, slots=4, wait="active"), cpus=2)
+    plan = plan_engines(
+        LocalModelConfig(threads=2, engines=1, slots=4, wait="active"), cpus=2, busy=12.0
+    )
 
     assert (plan.engines, plan.threads, plan.slots, plan.wait) == (1, 2, 4, "active")
     assert plan.concurrency == 4
     assert (
         plan.describe()
-        == "1 engine × 2 threads × 4 slots (active waits) on 2 CPUs: 4 calls at once"
+        == "1 engine × 2 threads × 4 slots (active waits) on 2 CPUs, 12.0 busy: 4 calls at once"
     )
+
+
+def test_busy_cpus_reads_the_runnable_tasks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    loadavg = tmp_path / "loadavg"
+    loadavg.write_text("3.10 2.00 1.50 4/211 9999\n")
+    real = local_plan.Path
+    monkeypatch.setattr(local_plan, "Path", lambda p: loadavg if p == "/proc/loadavg" else real(p))
+    monkeypatch.setattr(local_plan, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(local_plan.os, "cpu_count", lambda: 4)
+
+    # 4 runnable, less the one asking, on 2 of the machine's 4 CPUs.
+    assert local_plan.busy_cpus(samples=3, interval=0) == 1.5
 
 
 @pytest.mark.parametrize(
@@ -103,7 +138,7 @@ def test_environment_variables_set_the_engines() -> None:
     }
 
     local = load_config(environ=env).local
-    plan = plan_engines(local, cpus=8)
+    plan = plan_engines(local, cpus=8, busy=0.0)
 
     assert (plan.engines, plan.threads, plan.slots, plan.wait) == (3, 2, 2, "spin")
     assert plan.flash_attention is True

@@ -104,6 +104,8 @@ def demo_command(
     print_report(report.reliability, console)
     print_agreement(report.agreement)
     _summary(report, correct, waiting, len(tasks), elapsed)
+    if model == "local":
+        _engines()
     html = report.write_html(
         out / "demo-report.html", title="seamline demo: claims on the local model"
     )
@@ -213,6 +215,15 @@ async def _correct_decisions(
         if got["outcome"] == want["outcome"] and abs(got["amount"] - want["amount"]) < 0.01:
             correct[run.mode] += 1
     return correct
+
+
+def _engines() -> None:
+    """How the embedded model ran: the engine plan chosen for this machine."""
+    from seamline.models import get_model
+
+    plan = getattr(getattr(get_model("local"), "pool", None), "plan", None)
+    if plan is not None:
+        console.print(f"  the local model ran as {plan.describe()} (see seamline.models.local_plan)")
 
 
 def _summary(

@@ -149,6 +149,7 @@ class LocalEngine:
         self.load()
         if prefix is not None and self.cache is not None and self._holding[slot] != prefix:
             self._restore(slot, prefix)
+        self._holding[slot] = None  # if the call fails, who knows what the slot holds
         result: dict[str, Any] = self._server.handle_chat_completions({**body, "id_slot": slot})
         self._holding[slot] = prefix
         return result
@@ -263,16 +264,16 @@ class EnginePool:
         gguf = default_gguf() if path is None else Path(path).expanduser()
         if not gguf.is_file():
             raise ConfigError(f"local model file {str(gguf)!r} does not exist; give a .gguf path")
-        plan = plan_engines(config)
-        limit = min(config.concurrency or plan.concurrency, plan.concurrency)
-        cache_dir = Path(config.cache_dir).expanduser() if config.cache_dir else None
-        key = (str(gguf.resolve()), plan, limit, config.prefix_cache, cache_dir, config.cache_mib)
+        # Sampling settings travel with each request: one pool serves them all.
+        engine_settings = config.model_dump(exclude=_PER_REQUEST)
+        key = (str(gguf.resolve()), tuple(sorted(engine_settings.items())))
         with cls._registry_lock:
             pool = cls._registry.get(key)
             if pool is None:
-                cache = (
-                    _prefix_cache(gguf, plan, config, cache_dir) if config.prefix_cache else None
-                )
+                plan = plan_engines(config)  # measures how busy the machine is, once
+                limit = min(config.concurrency or plan.concurrency, plan.concurrency)
+                folder = Path(config.cache_dir).expanduser() if config.cache_dir else None
+                cache = _prefix_cache(gguf, plan, config, folder) if config.prefix_cache else None
                 pool = cls._registry[key] = cls(gguf, plan, cache, limit)
             return pool
 
@@ -328,6 +329,9 @@ class EnginePool:
         with self._freed:
             self._busy[self.engines.index(engine)][slot] = False
             self._freed.notify()
+
+
+_PER_REQUEST = {"path", "max_tokens", "temperature", "seed", "compact_json"}
 
 
 def _prefix_cache(

@@ -1,42 +1,62 @@
 """How the embedded model runs on this machine: engines, threads, slots, waiting.
 
-llama.cpp decodes one token of a sequence per step, and on a few cores the step is short
-(SmolLM2-135M: 9-20 ms). Three things decide how much of the machine a pipeline gets:
+llama.cpp decodes one token of every sequence in a batch per step; on a few cores a step of
+SmolLM2-135M takes 9-20 ms. What decides how much of the machine a pipeline gets:
 
-- **threads per engine.** Threads meet at a barrier after every operation of every layer,
-  about a thousand times per token. Woken by the kernel each time (`passive`), a second thread
-  costs as much as it brings; spinning (`active`) makes it pay off on an idle machine but
-  starves everything else when the cores are shared. Bounded spinning (`spin`) spins for
-  about as long as a barrier takes when both threads are running, then sleeps.
-- **engines.** Each engine is a llama.cpp server with its own KV cache, serving its own calls;
-  engines run in parallel without meeting at any barrier, so under a competing process one
-  thread per engine loses only the CPU time it was not given.
-- **slots.** One engine can decode several calls in one batch (continuous batching): the
-  weights are read once per step for all of them.
+- **threads per engine.** An engine's threads meet at a barrier after every operation of every
+  layer, about a thousand times per token. Woken by the kernel each time (`passive`), a second
+  thread costs about what it brings; busy-waiting (`active`) makes it pay on an idle machine,
+  but when another process wants the cores, a thread that is not running holds up the one that
+  is, a thousand times a token. `spin` busy-waits for about as long as a barrier takes while
+  both threads run (~0.1 ms), then sleeps.
+- **slots.** An engine decodes its slots' calls together, one batch per step, reading the
+  weights once for all of them: two calls cost little more than one.
+- **engines.** Each engine is a llama.cpp server with its own KV cache; engines run in parallel
+  without meeting at any barrier.
 
-`plan_engines()` turns the configuration and the CPUs this process may use into an
-`EnginePlan`; unset settings default to one thread per engine and one engine per usable CPU
-(at most `MAX_DEFAULT_ENGINES`), which `benchmarks/bench_local.py` measured as within a few
-percent of the best configuration on an idle 2-core machine and the best under load. The
-concurrency that follows, engines × slots, is how many local calls are in flight at once.
+So on an idle machine one engine with a thread per CPU (up to `MAX_DEFAULT_THREADS`) and bounded
+spinning is fastest; with other processes competing for the CPUs, one thread per engine is,
+and the slots keep concurrent calls batched (`benchmarks/bench_local.py` measures both).
+`plan_engines()` makes that choice when the first engine starts, from the tasks other processes
+keep runnable at that moment (`busy_cpus()`); set `threads` (`SEAMLINE_LOCAL_THREADS`) to fix it.
+Flash attention is off, so an answer does not depend on the thread count or on which calls were
+batched together (see `LocalModelConfig.flash_attention`).
+
+The concurrency that follows, engines × slots, is how many local calls are in flight at once.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import statistics
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from seamline.models.config import LocalModelConfig
 
-__all__ = ["MAX_DEFAULT_ENGINES", "SPIN_COUNT", "EnginePlan", "plan_engines", "usable_cpus"]
+__all__ = [
+    "DEFAULT_SLOTS",
+    "MAX_DEFAULT_ENGINES",
+    "MAX_DEFAULT_THREADS",
+    "SPIN_COUNT",
+    "EnginePlan",
+    "busy_cpus",
+    "plan_engines",
+    "usable_cpus",
+]
 
+MAX_DEFAULT_THREADS = 4
+"""A small model gains little from more threads per engine than this; more CPUs get engines."""
 MAX_DEFAULT_ENGINES = 4
-"""More engines by default than this would mostly hold KV caches no pipeline fills."""
-SPIN_COUNT = 20_000
-"""`spin`: busy-wait iterations before sleeping (GOMP_SPINCOUNT), about 0.1-1 ms."""
+"""More engines than this would mostly hold KV caches (~100 MB a slot) no pipeline fills."""
+DEFAULT_SLOTS = 2
+SPIN_COUNT = 2_000
+"""`spin`: busy-wait iterations before sleeping (libgomp's GOMP_SPINCOUNT), about 0.1 ms."""
+LOADED = 0.5
+"""Other processes keeping at least this share of the CPUs busy make the machine loaded."""
 
 Wait = Literal["passive", "spin", "active"]
 
@@ -47,6 +67,7 @@ class EnginePlan:
 
     Attributes:
         cpus: The CPUs this process may use, which the plan was made for.
+        busy: How many of them other processes kept busy when it was made.
         engines: llama.cpp engines, started as calls need them.
         threads: CPU threads per engine.
         slots: Calls each engine decodes together.
@@ -57,6 +78,7 @@ class EnginePlan:
     """
 
     cpus: int
+    busy: float
     engines: int
     threads: int
     slots: int
@@ -83,29 +105,62 @@ class EnginePlan:
         engines = "1 engine" if self.engines == 1 else f"{self.engines} engines"
         threads = "1 thread" if self.threads == 1 else f"{self.threads} threads"
         slots = "" if self.slots == 1 else f" × {self.slots} slots"
+        busy = f", {self.busy:.1f} busy" if self.busy else ""
         return (
-            f"{engines} × {threads}{slots} ({self.wait} waits) on {self.cpus} CPUs: "
+            f"{engines} × {threads}{slots} ({self.wait} waits) on {self.cpus} CPUs{busy}: "
             f"{self.concurrency} calls at once"
         )
 
 
-def plan_engines(config: LocalModelConfig, cpus: int | None = None) -> EnginePlan:
-    """The plan for `config` on a machine with `cpus` usable CPUs (default: this one's)."""
+def plan_engines(
+    config: LocalModelConfig, cpus: int | None = None, busy: float | None = None
+) -> EnginePlan:
+    """The plan for `config` on a machine with `cpus` usable CPUs, `busy` of them kept busy by
+    other processes (default: measured now)."""
     cpus = cpus or usable_cpus()
-    threads = config.threads or 1
-    engines = config.engines or max(1, min(MAX_DEFAULT_ENGINES, cpus // threads))
+    free = cpus
+    if config.threads is not None:
+        threads = config.threads
+    else:
+        busy = busy_cpus() if busy is None else busy
+        if busy >= LOADED * cpus:  # loaded: one thread each, on the CPUs left
+            threads, free = 1, max(1, round(cpus - busy))
+        else:
+            threads = min(cpus, MAX_DEFAULT_THREADS)
+    engines = config.engines or max(1, min(MAX_DEFAULT_ENGINES, free // threads))
     auto: Wait = "passive" if threads == 1 else "spin"
     wait: Wait = auto if config.wait == "auto" else config.wait
     return EnginePlan(
         cpus=cpus,
+        busy=busy or 0.0,
         engines=engines,
         threads=threads,
-        slots=config.slots or 1,
+        slots=config.slots or DEFAULT_SLOTS,
         wait=wait,
         flash_attention=config.flash_attention,
         batch_size=config.batch_size,
         context=config.context,
     )
+
+
+def busy_cpus(samples: int = 5, interval: float = 0.005) -> float:
+    """How many of this process's CPUs other tasks keep busy right now.
+
+    The median, over a few samples, of the tasks the kernel has runnable (the fourth field of
+    /proc/loadavg, machine-wide), less the one asking, in proportion to the CPUs this process
+    may use. 0 where /proc/loadavg does not exist.
+    """
+    counts = []
+    for n in range(samples):
+        try:
+            runnable = int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
+        except (OSError, ValueError, IndexError):
+            return 0.0
+        counts.append(max(0, runnable - 1))
+        if n + 1 < samples:
+            time.sleep(interval)
+    share = usable_cpus() / (os.cpu_count() or 1)
+    return statistics.median(counts) * min(1.0, share)
 
 
 def usable_cpus() -> int:
