@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -266,6 +267,95 @@ async def test_compact_json_sends_a_whitespace_free_grammar_instead_of_the_schem
     assert json.loads(schema)["required"] == ["claimant", "amount", "policy_id"]
 
 
+class RecordingEngine:
+    """Stands in for LocalEngine in the pool: each call waits until the test lets it finish."""
+
+    started: ClassVar[list[tuple[int, int]]] = []  # (threads, slot) per call, in order
+    release: ClassVar[threading.Semaphore] = threading.Semaphore(0)
+    changed: ClassVar[threading.Condition] = threading.Condition()
+
+    def __init__(self, path: Path, plan: Any, cache: Any, *, threads: int, slots: int) -> None:
+        self.threads = threads
+        self.slots = slots
+
+    def chat(self, body: dict[str, Any], slot: int, prefix: str | None) -> dict[str, Any]:
+        with RecordingEngine.changed:
+            RecordingEngine.started.append((self.threads, slot))
+            RecordingEngine.changed.notify_all()
+        RecordingEngine.release.acquire()
+        return LLAMA_REPLY
+
+    def wants_save(self, slot: int, prefix: str | None) -> bool:
+        return False
+
+
+@pytest.fixture
+def recording_pool(monkeypatch: pytest.MonkeyPatch) -> EnginePool:
+    from seamline.models import local
+    from seamline.models.local_plan import plan_engines
+
+    monkeypatch.setattr(local, "LocalEngine", RecordingEngine)
+    monkeypatch.setattr(EnginePool, "OVERLAP_HOLD", 0.2)
+    RecordingEngine.started.clear()
+    plan = plan_engines(LocalModelConfig(engines=2, threads=1, solo=True), cpus=2, busy=0.0)
+    return EnginePool(Path("/models/m.gguf"), plan, None, plan.concurrency)
+
+
+async def wait_for_calls(n: int) -> None:
+    def wait() -> None:
+        with RecordingEngine.changed:
+            RecordingEngine.changed.wait_for(lambda: len(RecordingEngine.started) >= n, 10)
+
+    await asyncio.to_thread(wait)
+
+
+async def test_lone_calls_go_to_the_solo_engine_and_overlapping_ones_to_the_others(
+    recording_pool: EnginePool,
+) -> None:
+    pool = recording_pool
+    first = asyncio.ensure_future(pool.chat({}, None))
+    await wait_for_calls(1)
+    second = asyncio.ensure_future(pool.chat({}, None))  # while the first runs
+    await wait_for_calls(2)
+    third = asyncio.ensure_future(pool.chat({}, None))  # two in flight: it waits its turn
+    await asyncio.sleep(0.05)
+    assert len(RecordingEngine.started) == 2
+
+    RecordingEngine.release.release()  # one finishes; the third starts, on a 1-thread engine
+    await wait_for_calls(3)
+    RecordingEngine.release.release()
+    RecordingEngine.release.release()
+    await asyncio.gather(first, second, third)
+    lone_too_soon = asyncio.ensure_future(pool.chat({}, None))  # calls overlapped just now
+    await wait_for_calls(4)
+    RecordingEngine.release.release()
+    await lone_too_soon
+    await asyncio.sleep(0.25)  # OVERLAP_HOLD later
+    lone = asyncio.ensure_future(pool.chat({}, None))
+    await wait_for_calls(5)
+    RecordingEngine.release.release()
+    await lone
+
+    threads = [t for t, _ in RecordingEngine.started]
+    assert threads == [2, 1, 1, 1, 2]
+    assert pool.solo is not None and len(pool.engines) == 2
+
+
+async def test_without_a_solo_engine_a_lone_call_takes_the_first_engine(
+    monkeypatch: pytest.MonkeyPatch, recording_pool: EnginePool
+) -> None:
+    from seamline.models.local_plan import plan_engines
+
+    plan = plan_engines(LocalModelConfig(engines=2, threads=1, solo=False), cpus=2, busy=0.0)
+    pool = EnginePool(Path("/models/m.gguf"), plan, None, plan.concurrency)
+    RecordingEngine.release.release()
+
+    await pool.chat({}, None)
+
+    assert RecordingEngine.started == [(1, 0)]
+    assert pool.solo is None and len(pool.engines) == 1
+
+
 # -- the engines, for real --------------------------------------------------------------------
 
 
@@ -280,12 +370,14 @@ DOCS = [
 @pytest.mark.local_model
 @pytest.mark.slow
 @needs_local
-async def test_concurrent_calls_are_decoded_at_once_and_answer_as_sequential_ones(
+async def test_concurrent_calls_run_at_once_and_answer_as_sequential_ones(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from seamline.models.local import LocalEngine
 
-    configure(ModelConfig(local=LocalModelConfig(engines=2, slots=2, max_tokens=48)))
+    # Lone calls on a 2-thread solo engine, overlapping ones on two 1-thread engines.
+    config = LocalModelConfig(engines=2, threads=1, solo=True, max_tokens=48)
+    configure(ModelConfig(local=config))
     model = get_model("local")
     requests = [
         claim_request("local", prompt=f"Extract the claim from:\n{doc}", system=None)
@@ -309,10 +401,10 @@ async def test_concurrent_calls_are_decoded_at_once_and_answer_as_sequential_one
     assert most == 1
     concurrent = await asyncio.gather(*(model.generate(Claim, r) for r in requests))
 
-    assert most == 4  # two engines, two slots each: every call in flight at once
     pool = model.pool  # type: ignore[attr-defined]
-    assert (len(pool.engines), pool.concurrency) == (2, 4)
-    # Flash attention is off, so neither the batch a call shared nor its engine changes a sum.
+    assert most == pool.concurrency == 2
+    assert pool.solo is not None and pool.solo.threads >= 1 and pool.engines
+    # Flash attention is off and no call shares a batch: no engine changes a sum.
     assert [r.raw_output for r in concurrent] == [r.raw_output for r in sequential]
     assert [r.output_tokens for r in concurrent] == [r.output_tokens for r in sequential]
 

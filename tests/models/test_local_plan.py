@@ -12,73 +12,65 @@ from seamline.models.local_plan import SPIN_COUNT, plan_engines, usable_cpus
 
 
 @pytest.mark.parametrize(
-    ("cpus", "engines", "threads"),
-    [(2, 1, 2), (4, 1, 4), (8, 2, 4), (64, local_plan.MAX_DEFAULT_ENGINES, 4)],
+    ("cpus", "engines", "threads", "solo"),
+    [(1, 1, 1, 0), (2, 2, 1, 2), (4, 4, 1, 4), (8, 4, 2, 4), (64, 4, 4, 0)],
 )
-def test_an_idle_machine_gets_one_engine_per_four_cpus_with_spinning_threads(
-    cpus: int, engines: int, threads: int
+def test_an_idle_machine_gets_an_engine_per_cpu_and_a_solo_engine_for_lone_calls(
+    cpus: int, engines: int, threads: int, solo: int
 ) -> None:
     plan = plan_engines(LocalModelConfig(), cpus=cpus, busy=0.0)
 
-    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (engines, threads, 2, "spin")
-    assert plan.concurrency == 2 * engines
+    assert (plan.engines, plan.threads, plan.slots, plan.solo_threads) == (
+        engines,
+        threads,
+        1,
+        solo,
+    )
+    assert plan.wait == ("spin" if max(threads, solo) > 1 else "passive")
+    assert plan.concurrency == engines
     assert plan.flash_attention is False
 
 
 @pytest.mark.parametrize(
     ("cpus", "busy", "engines"), [(2, 1.0, 2), (2, 12.0, 2), (8, 4.0, 4), (1, 3.0, 1)]
 )
-def test_a_loaded_machine_gets_one_thread_per_engine_and_an_engine_per_cpu(
+def test_a_loaded_machine_gets_one_thread_engines_and_no_solo_engine(
     cpus: int, busy: float, engines: int
 ) -> None:
     plan = plan_engines(LocalModelConfig(), cpus=cpus, busy=busy)
 
-    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (engines, 1, 1, "passive")
+    assert (plan.engines, plan.threads, plan.solo_threads, plan.wait) == (engines, 1, 0, "passive")
     assert plan.concurrency == engines
     assert plan.busy == busy
 
 
 def test_a_little_load_is_not_a_loaded_machine() -> None:
-    assert plan_engines(LocalModelConfig(), cpus=4, busy=1.0).threads == 4
-
-
-def test_one_cpu_gets_one_one_thread_engine() -> None:
-    plan = plan_engines(LocalModelConfig(), cpus=1, busy=0.0)
-
-    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (1, 1, 1, "passive")
+    assert plan_engines(LocalModelConfig(), cpus=4, busy=1.0).solo_threads == 4
 
 
 def test_threads_per_engine_divide_the_cpus_between_engines() -> None:
-    plan = plan_engines(LocalModelConfig(threads=2), cpus=8)
+    plan = plan_engines(LocalModelConfig(engines=2), cpus=8, busy=0.0)
 
-    assert (plan.engines, plan.threads, plan.wait) == (4, 2, "spin")
+    assert (plan.engines, plan.threads, plan.solo_threads, plan.wait) == (2, 4, 0, "spin")
 
 
 def test_explicit_settings_win() -> None:
-    plan = plan_engines(
-        LocalModelConfig(threads=2, engines=1, slots=4, wait="active"), cpus=2, busy=12.0
-    )
+    config = LocalModelConfig(threads=2, engines=1, slots=4, solo=False, wait="active")
+    plan = plan_engines(config, cpus=2, busy=12.0)
 
-    assert (plan.engines, plan.threads, plan.slots, plan.wait) == (1, 2, 4, "active")
+    assert (plan.engines, plan.threads, plan.slots, plan.solo_threads) == (1, 2, 4, 0)
+    assert plan.wait == "active"
     assert plan.concurrency == 4
     assert (
         plan.describe()
         == "1 engine × 2 threads × 4 slots (active waits) on 2 CPUs, 12.0 busy: 4 calls at once"
     )
-
-
-def test_busy_cpus_reads_the_runnable_tasks(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    loadavg = tmp_path / "loadavg"
-    loadavg.write_text("3.10 2.00 1.50 4/211 9999\n")
-    real = local_plan.Path
-    monkeypatch.setattr(local_plan, "Path", lambda p: loadavg if p == "/proc/loadavg" else real(p))
-    monkeypatch.setattr(local_plan, "usable_cpus", lambda: 2)
-    monkeypatch.setattr(local_plan.os, "cpu_count", lambda: 4)
-
-    # 4 runnable, less the one asking, on 2 of the machine's 4 CPUs.
-    assert local_plan.busy_cpus(samples=3, interval=0) == 1.5
+    forced = plan_engines(LocalModelConfig(solo=True), cpus=2, busy=12.0)
+    assert forced.solo_threads == 2
+    assert forced.describe() == (
+        "2 engines × 1 thread and a 2-thread engine for a lone call (spin waits) on 2 CPUs, "
+        "12.0 busy: 2 calls at once"
+    )
 
 
 @pytest.mark.parametrize(
@@ -138,6 +130,7 @@ def test_environment_variables_set_the_engines() -> None:
         "SEAMLINE_LOCAL_THREADS": "2",
         "SEAMLINE_LOCAL_ENGINES": "3",
         "SEAMLINE_LOCAL_SLOTS": "2",
+        "SEAMLINE_LOCAL_SOLO": "off",
         "SEAMLINE_LOCAL_WAIT": "spin",
         "SEAMLINE_LOCAL_FLASH_ATTENTION": "on",
         "SEAMLINE_LOCAL_CACHE": "/tmp/prefixes",
@@ -147,7 +140,7 @@ def test_environment_variables_set_the_engines() -> None:
     plan = plan_engines(local, cpus=8, busy=0.0)
 
     assert (plan.engines, plan.threads, plan.slots, plan.wait) == (3, 2, 2, "spin")
-    assert plan.flash_attention is True
+    assert (plan.solo_threads, plan.flash_attention) == (0, True)
     assert (local.prefix_cache, local.cache_dir) == (True, "/tmp/prefixes")
     assert load_config(environ={"SEAMLINE_LOCAL_CACHE": "off"}).local.prefix_cache is False
 

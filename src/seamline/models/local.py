@@ -92,15 +92,19 @@ def _import_xllamacpp(plan: EnginePlan) -> Any:
 
 
 class LocalEngine:
-    """One llama.cpp server: `plan.slots` calls at a time, each in a slot of its own.
+    """One llama.cpp server: `slots` calls at a time, each in a slot of its own.
 
     Made by an `EnginePool`; loads its weights (about half a second for SmolLM2) on its first
     call. Blocking: call `chat()` from a worker thread.
     """
 
-    def __init__(self, path: Path, plan: EnginePlan, cache: PrefixCache | None) -> None:
+    def __init__(
+        self, path: Path, plan: EnginePlan, cache: PrefixCache | None, *, threads: int, slots: int
+    ) -> None:
         self.path = path
         self.plan = plan
+        self.threads = threads
+        self.slots = slots
         self.cache = cache
         self.load_seconds: float | None = None
         self._server: Any = None
@@ -108,7 +112,7 @@ class LocalEngine:
         self._key = secrets.token_urlsafe(24)
         self._lock = threading.Lock()
         # What each slot holds now: the prefix key of its last call (None: nothing reusable).
-        self._holding: list[str | None] = [None] * plan.slots
+        self._holding: list[str | None] = [None] * slots
 
     def load(self) -> None:
         """Load the weights. Safe to call from any thread; does nothing the second time."""
@@ -118,10 +122,10 @@ class LocalEngine:
             xllamacpp = _import_xllamacpp(self.plan)
             params = xllamacpp.CommonParams()
             params.model.path = str(self.path)
-            params.n_parallel = self.plan.slots
-            params.n_ctx = self.plan.context * self.plan.slots  # shared by the slots
-            params.cpuparams.n_threads = self.plan.threads
-            params.cpuparams_batch.n_threads = self.plan.threads
+            params.n_parallel = self.slots
+            params.n_ctx = self.plan.context * self.slots  # shared out between the slots
+            params.cpuparams.n_threads = self.threads
+            params.cpuparams_batch.n_threads = self.threads
             params.n_batch = params.n_ubatch = self.plan.batch_size
             params.flash_attn_type = xllamacpp.llama_flash_attn_type(
                 1 if self.plan.flash_attention else 0
@@ -228,10 +232,15 @@ class LocalEngine:
 class EnginePool:
     """The engines of one GGUF and plan, shared by the whole process.
 
-    `EnginePool.shared(path, config)` finds or makes it. A call takes a free slot, on an idle
-    engine if there is one, else on a new engine while the plan allows, else on the least busy
-    one; at most `concurrency` calls run at once, the rest wait their turn.
+    `EnginePool.shared(path, config)` finds or makes it. A call that runs alone goes to the
+    solo engine, if the plan has one (all the CPUs on one call). Otherwise, and for a while
+    after calls last overlapped (`OVERLAP_HOLD`: two pipelines taking turns would otherwise
+    hop between the solo engine and the others and oversubscribe the CPUs), a call takes a free
+    slot of the concurrent engines: an idle engine's, else a new engine's while the plan
+    allows, else the least busy one's. At most `concurrency` calls run at once; the rest wait.
     """
+
+    OVERLAP_HOLD = 5.0
 
     _registry: ClassVar[dict[tuple[Any, ...], EnginePool]] = {}
     _registry_lock: ClassVar[threading.Lock] = threading.Lock()
@@ -241,8 +250,11 @@ class EnginePool:
         self.plan = plan
         self.cache = cache
         self.concurrency = limit
-        self.engines: list[LocalEngine] = []
-        self._busy: list[list[bool]] = []
+        self.engines: list[LocalEngine] = []  # the concurrent ones, in the order started
+        self.solo: LocalEngine | None = None
+        self._busy: dict[LocalEngine, list[bool]] = {}  # per engine, per slot
+        self._calls = 0  # in flight
+        self._overlap_until = 0.0
         self._freed = threading.Condition()
         self._executor = concurrent.futures.ThreadPoolExecutor(
             max_workers=limit, thread_name_prefix="seamline-local"
@@ -284,6 +296,7 @@ class EnginePool:
 
     def _run(self, body: dict[str, Any], prefix: str | None) -> tuple[dict[str, Any], float]:
         engine, slot = self._take()
+        saving = False
         started = time.perf_counter()
         try:
             result = engine.chat(body, slot, prefix)
@@ -291,11 +304,10 @@ class EnginePool:
             if engine.wants_save(slot, prefix):
                 assert prefix is not None
                 self._saver.submit(self._save_and_free, engine, slot, prefix, body)
-                slot = -1
+                saving = True
             return result, seconds
         finally:
-            if slot >= 0:
-                self._free(engine, slot)
+            self._free(engine, None if saving else slot)
 
     def _save_and_free(
         self, engine: LocalEngine, slot: int, prefix: str, body: dict[str, Any]
@@ -303,31 +315,53 @@ class EnginePool:
         try:
             engine.save(slot, prefix, body)
         finally:
-            self._free(engine, slot)
+            with self._freed:
+                self._busy[engine][slot] = False
+                self._freed.notify()
 
     def _take(self) -> tuple[LocalEngine, int]:
         with self._freed:
+            if self._calls:
+                self._overlap_until = time.monotonic() + self.OVERLAP_HOLD
             while True:
-                idle = [n for n, busy in enumerate(self._busy) if not any(busy)]
-                free = [n for n, busy in enumerate(self._busy) if not all(busy)]
-                if idle:
-                    n = idle[0]
-                elif len(self.engines) < self.plan.engines:
-                    self.engines.append(LocalEngine(self.path, self.plan, self.cache))
-                    self._busy.append([False] * self.plan.slots)
-                    n = len(self.engines) - 1
-                elif free:
-                    n = min(free, key=lambda n: sum(self._busy[n]))
-                else:  # every slot taken, one of them by a save in progress
+                alone = not self._calls and time.monotonic() >= self._overlap_until
+                engine = self._choose(alone=alone)
+                if engine is None:  # every slot taken, one of them by a save in progress
                     self._freed.wait()
                     continue
-                slot = self._busy[n].index(False)
-                self._busy[n][slot] = True
-                return self.engines[n], slot
+                slot = self._busy[engine].index(False)
+                self._busy[engine][slot] = True
+                self._calls += 1
+                return engine, slot
 
-    def _free(self, engine: LocalEngine, slot: int) -> None:
+    def _choose(self, *, alone: bool) -> LocalEngine | None:
+        """The engine for the next call, started if need be; None if none has a free slot."""
+        if alone and self.plan.solo_threads:
+            if self.solo is None:
+                self.solo = self._start(self.plan.solo_threads, slots=1)
+            if not all(self._busy[self.solo]):
+                return self.solo
+        idle = [e for e in self.engines if not any(self._busy[e])]
+        if idle:
+            return idle[0]
+        if len(self.engines) < self.plan.engines:
+            engine = self._start(self.plan.threads, slots=self.plan.slots)
+            self.engines.append(engine)
+            return engine
+        free = [e for e in self.engines if not all(self._busy[e])]
+        return min(free, key=lambda e: sum(self._busy[e])) if free else None
+
+    def _start(self, threads: int, *, slots: int) -> LocalEngine:
+        engine = LocalEngine(self.path, self.plan, self.cache, threads=threads, slots=slots)
+        self._busy[engine] = [False] * slots
+        return engine
+
+    def _free(self, engine: LocalEngine, slot: int | None) -> None:
+        """A call ended; its slot is free again unless a save still holds it (`None`)."""
         with self._freed:
-            self._busy[self.engines.index(engine)][slot] = False
+            self._calls -= 1
+            if slot is not None:
+                self._busy[engine][slot] = False
             self._freed.notify()
 
 

@@ -1,30 +1,34 @@
 """How the embedded model runs on this machine: engines, threads, slots, waiting.
 
-llama.cpp decodes one token of every sequence in a batch per step; on a few cores a step of
-SmolLM2-135M takes 9-20 ms. What decides how much of the machine a pipeline gets:
+An engine is one llama.cpp server with its own KV cache. Measured on SmolLM2-135M, 2 cores
+(`benchmarks/bench_local.py`, and the figures in issue 14):
 
-- **threads per engine.** An engine's threads meet at a barrier after every operation of every
-  layer, about a thousand times per token. Woken by the kernel each time (`passive`), a second
-  thread costs about what it brings; busy-waiting (`active`) makes it pay on an idle machine,
-  but when another process wants the cores, a thread that is not running holds up the one that
-  is, a thousand times a token. `spin` busy-waits for about as long as a barrier takes while
-  both threads run (~0.1 ms), then sleeps.
-- **slots.** An engine decodes its slots' calls together, one batch per step, reading the
-  weights once for all of them: two calls cost little more than one.
-- **engines.** Each engine is a llama.cpp server with its own KV cache; engines run in parallel
-  without meeting at any barrier.
+- **Threads meet at a barrier** after every operation of every layer, about a thousand times
+  per token. Woken by the kernel each time (`passive`), a second thread costs about what it
+  brings (20 ms/token against 9 spinning); busy-waiting (`active`) makes it pay on an idle
+  machine, but when another process wants the cores a thread that is not running holds up the
+  one that is, a thousand times a token (44 ms/token against 20 for one thread). `spin`
+  busy-waits about as long as a barrier takes while both threads run, then sleeps.
+- **Engines share nothing**: two one-thread engines decode two calls in parallel at the speed
+  of one thread each, idle or not.
+- **Batching calls in one engine** (llama.cpp's slots) saves little here (the model is
+  compute-bound: its 90 MB stay in cache) and changes answers: a batch of two is summed by
+  other kernels than a call alone, so what a call answers would depend on what else was in
+  flight. seamline gives each engine one slot unless told otherwise.
 
-SmolLM2 on a CPU is compute-bound (its 90 MB of weights stay in cache): a batch of two costs
-about what two calls cost apart, so batching pays for barriers, not for compute. On an idle
-machine one engine with a thread per CPU (up to `MAX_DEFAULT_THREADS`), bounded spinning and
-two slots is fastest, for one call and for several; with other processes competing for the
-CPUs, one one-thread engine per CPU is (`benchmarks/bench_local.py` measures both).
-`plan_engines()` makes that choice when the first engine starts, from the tasks other processes
-keep runnable at that moment (`busy_cpus()`); set `threads` (`SEAMLINE_LOCAL_THREADS`) to fix it.
-Flash attention is off, so an answer does not depend on the thread count or on which calls were
-batched together (see `LocalModelConfig.flash_attention`).
+So `plan_engines()` plans, for a machine with N usable CPUs of which other processes keep
+`busy` running when the first local call is made (`busy_cpus()`):
+
+- `engines`: min(N, 4) engines for concurrent calls, N // engines threads each, at most 4 (1 if
+  the machine is loaded: `busy` >= N / 2);
+- a **solo engine** with a thread per CPU (up to 4) for a call that runs alone, as one
+  `seamline run` makes, when the machine is idle and that is more threads. While calls
+  overlap they go to the concurrent engines only (see `EnginePool`);
+- flash attention off: with it on, a multi-threaded engine sums a call's attention in a
+  thread-count-dependent order. Off, every engine answers a request the same way.
 
 The concurrency that follows, engines × slots, is how many local calls are in flight at once.
+Every choice has a setting in `LocalModelConfig` and an environment variable.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from typing import Literal
 from seamline.models.config import LocalModelConfig
 
 __all__ = [
-    "DEFAULT_SLOTS",
+    "LOADED",
     "MAX_DEFAULT_ENGINES",
     "MAX_DEFAULT_THREADS",
     "SPIN_COUNT",
@@ -51,10 +55,9 @@ __all__ = [
 ]
 
 MAX_DEFAULT_THREADS = 4
-"""A small model gains little from more threads per engine than this; more CPUs get engines."""
+"""A small model gains little from more threads per engine than this."""
 MAX_DEFAULT_ENGINES = 4
-"""More engines than this would mostly hold KV caches (~100 MB a slot) no pipeline fills."""
-DEFAULT_SLOTS = 2
+"""More engines than this would mostly hold KV caches (~100 MB each) no pipeline fills."""
 SPIN_COUNT = 2_000
 """`spin`: busy-wait iterations before sleeping (libgomp's GOMP_SPINCOUNT), about 0.1 ms."""
 LOADED = 0.5
@@ -70,9 +73,10 @@ class EnginePlan:
     Attributes:
         cpus: The CPUs this process may use, which the plan was made for.
         busy: How many of them other processes kept busy when it was made.
-        engines: llama.cpp engines, started as calls need them.
-        threads: CPU threads per engine.
-        slots: Calls each engine decodes together.
+        engines: Engines for concurrent calls, started as calls need them.
+        threads: CPU threads per concurrent engine.
+        slots: Calls each engine decodes together in one batch.
+        solo_threads: Threads of the engine for a call that runs alone; 0: no such engine.
         wait: How waiting threads wait.
         flash_attention: llama.cpp's flash attention.
         batch_size: Prompt tokens evaluated per step.
@@ -84,6 +88,7 @@ class EnginePlan:
     engines: int
     threads: int
     slots: int
+    solo_threads: int
     wait: Wait
     flash_attention: bool
     batch_size: int
@@ -104,40 +109,45 @@ class EnginePlan:
 
     def describe(self) -> str:
         """One line for logs and `seamline demo`: what runs, on how many CPUs."""
-        engines = "1 engine" if self.engines == 1 else f"{self.engines} engines"
-        threads = "1 thread" if self.threads == 1 else f"{self.threads} threads"
-        slots = "" if self.slots == 1 else f" × {self.slots} slots"
+        text = f"{_count(self.engines, 'engine')} × {_count(self.threads, 'thread')}"
+        if self.slots > 1:
+            text += f" × {self.slots} slots"
+        if self.solo_threads:
+            text += f" and a {self.solo_threads}-thread engine for a lone call"
         busy = f", {self.busy:.1f} busy" if self.busy else ""
         return (
-            f"{engines} × {threads}{slots} ({self.wait} waits) on {self.cpus} CPUs{busy}: "
+            f"{text} ({self.wait} waits) on {_count(self.cpus, 'CPU')}{busy}: "
             f"{self.concurrency} calls at once"
         )
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
 
 
 def plan_engines(
     config: LocalModelConfig, cpus: int | None = None, busy: float | None = None
 ) -> EnginePlan:
     """The plan for `config` on a machine with `cpus` usable CPUs, `busy` of them kept busy by
-    other processes (default: measured now)."""
+    other processes (default: measured now, if a setting depends on it)."""
     cpus = cpus or usable_cpus()
-    if config.threads is not None:
-        threads = config.threads
-    else:
-        busy = busy_cpus() if busy is None else busy
-        threads = 1 if busy >= LOADED * cpus else min(cpus, MAX_DEFAULT_THREADS)
-    engines = config.engines or max(1, min(MAX_DEFAULT_ENGINES, cpus // threads))
-    # Batching amortizes the barriers of several threads; a one-thread engine has none, and
-    # its calls compute about as much together as apart: engines give it concurrency.
-    slots = config.slots or (1 if threads == 1 else DEFAULT_SLOTS)
-    auto: Wait = "passive" if threads == 1 else "spin"
-    wait: Wait = auto if config.wait == "auto" else config.wait
+    if busy is None and (config.threads is None or config.solo is None):
+        busy = busy_cpus()
+    loaded = (busy or 0.0) >= LOADED * cpus
+    engines = config.engines or max(1, min(MAX_DEFAULT_ENGINES, cpus))
+    threads = config.threads or (1 if loaded else max(1, min(MAX_DEFAULT_THREADS, cpus // engines)))
+    most = min(cpus, MAX_DEFAULT_THREADS)
+    solo = config.solo if config.solo is not None else (not loaded and most > threads)
+    solo_threads = max(most, threads) if solo else 0
+    auto: Wait = "spin" if max(threads, solo_threads) > 1 else "passive"
     return EnginePlan(
         cpus=cpus,
         busy=busy or 0.0,
         engines=engines,
         threads=threads,
-        slots=slots,
-        wait=wait,
+        slots=config.slots or 1,
+        solo_threads=solo_threads,
+        wait=auto if config.wait == "auto" else config.wait,
         flash_attention=config.flash_attention,
         batch_size=config.batch_size,
         context=config.context,
