@@ -10,7 +10,9 @@ few-shot examples, the document) for claims 1..N, and every third one its ground
    threads × slots × thread waiting that fits this machine, each in a fresh process (the
    waiting policy is fixed when llama.cpp loads), each slot warmed with the few-shot prefix
    first. Requests/s with one request at a time and with `--concurrency` in flight; the
-   best configuration's figure is the floor.
+   best configuration's figure is the floor. It includes what seamline chooses not to do:
+   calls batched in one engine's slots (their answers depend on what else is in flight) and
+   `active` waiting (the fastest idle, the slowest under load).
 2. seamline's `local` model, configured by nothing but the machine (`local_plan`), on the
    same requests through `Model.generate`, one at a time and concurrently.
 3. Both again with a competing CPU-bound process running (one busy loop per CPU / 2, at

@@ -44,6 +44,12 @@ def test_a_loaded_machine_gets_one_thread_engines_and_no_solo_engine(
     assert plan.busy == busy
 
 
+def test_flash_attention_on_means_no_solo_engine_unless_asked() -> None:
+    assert plan_engines(LocalModelConfig(flash_attention=True), cpus=2, busy=0.0).solo_threads == 0
+    config = LocalModelConfig(flash_attention=True, solo=True)
+    assert plan_engines(config, cpus=2, busy=0.0).solo_threads == 2
+
+
 def test_a_little_load_is_not_a_loaded_machine() -> None:
     assert plan_engines(LocalModelConfig(), cpus=4, busy=1.0).solo_threads == 4
 

@@ -385,7 +385,7 @@ def _prefix_cache(
         "llama_cpp": version,
         "flash_attention": plan.flash_attention,
         # Thread counts change sums only with flash attention on (see LocalModelConfig).
-        "threads": plan.threads if plan.flash_attention else None,
+        "threads": [plan.threads, plan.solo_threads] if plan.flash_attention else None,
     }
     folder = directory or default_cache_dir()
     try:

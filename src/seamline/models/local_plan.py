@@ -137,7 +137,9 @@ def plan_engines(
     engines = config.engines or max(1, min(MAX_DEFAULT_ENGINES, cpus))
     threads = config.threads or (1 if loaded else max(1, min(MAX_DEFAULT_THREADS, cpus // engines)))
     most = min(cpus, MAX_DEFAULT_THREADS)
-    solo = config.solo if config.solo is not None else (not loaded and most > threads)
+    # With flash attention on, a call's answer would depend on which engine it went to.
+    default_solo = not loaded and most > threads and not config.flash_attention
+    solo = config.solo if config.solo is not None else default_solo
     solo_threads = max(most, threads) if solo else 0
     auto: Wait = "spin" if max(threads, solo_threads) > 1 else "passive"
     return EnginePlan(
