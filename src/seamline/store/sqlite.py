@@ -13,9 +13,11 @@ database locked by another process is retried on a worker thread, which may wait
 SQLite's automatic checkpoint (an fsync, milliseconds) is replaced by one on a worker
 thread every thousand appends. With `synchronous=full` every commit waits for an
 fsync: where the disk does that in a few milliseconds, appends stay on the loop too
-(a hop would cost more than the fsync); when recent commits took longer than
-`_SLOW_COMMIT`, appends go to a worker thread until they are fast again, so a slow
-disk never holds the loop.
+(a hop would cost more than the fsync); when the median of the recent commits took
+longer than `_SLOW_COMMIT`, appends go to a worker thread until they are fast again,
+so a slow disk never holds the loop. The median, not the mean: on a shared disk one
+fsync in ten takes ten times the others, and a mean would send appends off the loop
+for every such outlier.
 
 An append is one row in `log`, its events in the compact encoding of `_sql.pack`
 (times kept to the millisecond), deflated when that makes it smaller, keyed by the
@@ -32,6 +34,7 @@ then store little more than what differs from that first one.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import sqlite3
@@ -74,7 +77,7 @@ _NOT_TYPICAL = (RunStatus.FAILED, RunStatus.CANCELLED)
 # synchronous=full: appends whose commits (an fsync each) take longer than this on average
 # leave the event loop for a worker thread. A hop costs ~0.15-1.5 ms itself.
 _SLOW_COMMIT = 0.005
-_COMMIT_WEIGHT = 0.2  # of the latest commit in the running average
+_RECENT_COMMITS = 9  # commits whose median decides
 
 _INSERT_RUN = """
     INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error)
@@ -142,7 +145,8 @@ class SQLiteStore:
         self.url = url
         self._conn = conn
         self._inline_writes = inline_writes
-        self._commit_seconds = 0.0  # synchronous=full: running average of an append's commit
+        # synchronous=full: how long the latest appends' commits took, in seconds.
+        self._recent_commits: collections.deque[float] = collections.deque(maxlen=_RECENT_COMMITS)
         self._busy_ms = int(busy_timeout * 1000)
         self._lock = asyncio.Lock()
         self._closed = False
@@ -197,8 +201,7 @@ class SQLiteStore:
             if self._inline_writes:
                 await self._call(self._append, batch)
             else:  # synchronous=full
-                fast = self._commit_seconds < _SLOW_COMMIT
-                await self._call(self._timed_append, batch, inline=fast)
+                await self._call(self._timed_append, batch, inline=not self._commits_are_slow())
         else:
             await self._call(self._append_and_checkpoint, batch, inline=False)
 
@@ -328,13 +331,16 @@ class SQLiteStore:
             raise
 
     def _timed_append(self, batch: Batch) -> None:
-        """An append that keeps the running average of how long its commit took."""
+        """An append that remembers how long its commit took."""
         started = time.perf_counter()
         try:
             self._append(batch)
         finally:
-            took = time.perf_counter() - started
-            self._commit_seconds += _COMMIT_WEIGHT * (took - self._commit_seconds)
+            self._recent_commits.append(time.perf_counter() - started)
+
+    def _commits_are_slow(self) -> bool:
+        recent = self._recent_commits
+        return bool(recent) and sorted(recent)[len(recent) // 2] > _SLOW_COMMIT
 
     def _append_in_transaction(self, batch: Batch) -> None:
         """The run row's changes, the log row and the approvals' rows of a batch."""
