@@ -7,9 +7,9 @@ few-shot examples, the document) for claims 1..N, and every third one its ground
 (enum-constrained, with gate feedback), built by the same code seamline sends them with.
 
 1. The floor: raw llama.cpp (xllamacpp, no seamline) in every configuration of engines ×
-   threads × slots × thread waiting that fits this machine, each in a fresh process (the
-   waiting policy is fixed when llama.cpp loads), each slot warmed with the few-shot prefix
-   first. Requests/s with one request at a time and with `--concurrency` in flight; the
+   threads × slots × thread waiting that fits this machine, and 0.1's own (one engine,
+   flash attention on, passive waits); each in a fresh process (the waiting policy is fixed
+   when llama.cpp loads), each slot warmed with the few-shot prefix first. Requests/s with one request at a time and with `--concurrency` in flight; the
    best configuration's figure is the floor. It includes what seamline chooses not to do:
    calls batched in one engine's slots (their answers depend on what else is in flight) and
    `active` waiting (the fastest idle, the slowest under load).
@@ -121,7 +121,9 @@ def raw_worker(config: dict[str, Any], requests: int, concurrency: int) -> dict[
         p.n_parallel = config["slots"]
         p.n_ctx = 4096 * config["slots"]
         p.cpuparams.n_threads = p.cpuparams_batch.n_threads = config["threads"]
-        p.flash_attn_type = xllamacpp.llama_flash_attn_type(0)
+        p.flash_attn_type = xllamacpp.llama_flash_attn_type(
+            1 if config.get("flash_attention") else 0
+        )
         p.cache_ram_mib = 256
         p.verbosity = -1
         p.api_keys = [secrets.token_urlsafe(16)]
@@ -217,19 +219,34 @@ def first_call_worker(cache: str, process_started: float) -> dict[str, Any]:
 
 
 def raw_configs(cpus: int, quick: bool) -> list[dict[str, Any]]:
-    """Engines x threads x slots x waiting that fit the machine (--quick: fewer, no `active`)."""
+    """Engines x threads x slots x waiting that fit the machine, flash attention off, and 0.1
+    as shipped (one engine, a thread per CPU up to 4, flash attention on, passive waits).
+
+    --quick: the four that decide (two one-thread engines; one engine of every thread,
+    spinning; one one-thread engine batching two slots; 0.1 as shipped).
+    """
+    most = min(cpus, 4)
+    shipped = {"engines": 1, "threads": most, "slots": 1, "wait": "passive"}
+    shipped["flash_attention"] = True
+    if quick:
+        configs = [
+            {"engines": max(1, cpus), "threads": 1, "slots": 1, "wait": "passive"},
+            {"engines": 1, "threads": most, "slots": 1, "wait": "spin"},
+            {"engines": 1, "threads": 1, "slots": 2, "wait": "passive"},
+        ]
+        return [*(c for c in configs if c != shipped), shipped]
     configs = []
-    for threads in sorted({1, 2, min(cpus, 4)}):
+    for threads in sorted({1, 2, most}):
         if threads > cpus:
             continue
         for engines in sorted({1, max(1, cpus // threads)}):
-            for slots in (1, 2) if quick else (1, 2, 4):
+            for slots in (1, 2, 4):
                 waits = ["passive"] if threads == 1 else ["passive", "spin", "active"]
-                for wait in waits[:2] if quick else waits:
+                for wait in waits:
                     configs.append(
                         {"engines": engines, "threads": threads, "slots": slots, "wait": wait}
                     )
-    return configs
+    return [*configs, shipped]
 
 
 def omp_env(wait: str) -> dict[str, str]:
@@ -328,7 +345,7 @@ def main() -> None:
         for config in raw_configs(cpus, args.quick):
             label = "{engines} engine(s) x {threads} thread(s) x {slots} slot(s), {wait}".format(
                 **config
-            )
+            ) + (", flash attn (0.1)" if config.get("flash_attention") else "")
             spec = {"kind": "raw", "config": config, "requests": n, "concurrency": c}
             figures["raw"].append(
                 measure(
