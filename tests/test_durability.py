@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import signal
 import subprocess
@@ -60,9 +61,23 @@ def test_sigkill_mid_step_then_resume_in_another_process(
             child.kill()
     assert child.returncode == -signal.SIGKILL
 
-    # A new process resumes it through the CLI, finding the pipeline from the run's log.
+    # Its process is gone: it is listed as interrupted, not as running forever.
+    listed = subprocess.run(
+        [sys.executable, "-m", "seamline", "runs", "--json", "--store", durable_store],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert [(r["run_id"], r["status"]) for r in json.loads(listed.stdout)] == [
+        (run_id, "interrupted")
+    ], listed.stderr
+
+    # A new process resumes every interrupted run through the CLI, finding the pipeline
+    # from the run's log.
     resumed = subprocess.run(
-        [sys.executable, "-m", "seamline", "resume", run_id, "--store", durable_store],
+        [sys.executable, "-m", "seamline", "resume", "--interrupted", "--store", durable_store],
         env=env,
         cwd=tmp_path,
         capture_output=True,
@@ -130,7 +145,8 @@ async def test_each_step_is_written_before_the_next_starts_the_last_with_the_run
     store = BatchRecorder()
     await pipe.run({"doc": Note(text="x")}, store=store)
     attempt = ["StepStarted", "StepFinished"]
-    assert store.batches == [["RunStarted", *attempt], attempt, [*attempt, "RunFinished"]]
+    # The run is in the store before its first step starts, so a kill never loses it.
+    assert store.batches == [["RunStarted"], attempt, attempt, [*attempt, "RunFinished"]]
 
 
 async def test_with_branches_every_step_is_written_when_it_completes() -> None:
@@ -141,4 +157,4 @@ async def test_with_branches_every_step_is_written_when_it_completes() -> None:
     store = BatchRecorder()
     await pipe.run({"doc": Note(text="x")}, store=store)
     attempt = ["StepStarted", "StepFinished"]
-    assert store.batches == [["RunStarted", *attempt], attempt, ["RunFinished"]]
+    assert store.batches == [["RunStarted"], attempt, attempt, ["RunFinished"]]

@@ -29,14 +29,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic_core import to_jsonable_python
 
-from seamline.events import (
-    ApprovalDecided,
-    ApprovalRequested,
-    Event,
-    RunFinished,
-    RunResumed,
-    RunStatus,
-)
+from seamline.events import Event, RunStatus
 from seamline.exceptions import ConfigError, StoreError
 from seamline.feedback import agreement, feedback_rows
 from seamline.reliability import (
@@ -47,6 +40,7 @@ from seamline.reliability import (
     render_html,
 )
 from seamline.reliability.compare import Comparator, approx, exact, field_matcher, same_text
+from seamline.runtime.state import fold
 from seamline.store import RunStore, open_store
 from seamline.store.memory import MemoryStore
 
@@ -279,19 +273,14 @@ def _state(events: Sequence[Event]) -> Literal["new", "done", "resume"]:
     """Whether a stored run is absent, finished (reuse it) or interrupted (resume it)."""
     if not events:
         return "new"
-    last = next((e for e in reversed(events) if isinstance(e, RunFinished | RunResumed)), None)
-    if not isinstance(last, RunFinished):
-        return "resume"  # interrupted mid-run
-    if last.status.is_final:
+    state = fold("", events)
+    if state.status.is_final:
         return "done"
+    if state.status is RunStatus.RUNNING:
+        return "resume"  # interrupted mid-run
     # waiting / needs_review: resume once every approval has been decided
-    decided = {e.approval_id for e in events if isinstance(e, ApprovalDecided)}
-    pending = [
-        e for e in events if isinstance(e, ApprovalRequested) and e.approval_id not in decided
-    ]
-    return "done" if pending else "resume"
+    return "done" if state.pending_approvals else "resume"
 
 
 def _status(events: Sequence[Event]) -> str:
-    last = next((e for e in reversed(events) if isinstance(e, RunFinished)), None)
-    return str(last.status) if last is not None else str(RunStatus.RUNNING)
+    return str(fold("", events).status)

@@ -29,6 +29,9 @@ class RunStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # Never logged: how a store lists a run still marked running whose owner is gone
+    # (its process died, or lost its lease). `seamline resume --interrupted` resumes them.
+    INTERRUPTED = "interrupted"
 
     @property
     def is_final(self) -> bool:
@@ -101,6 +104,13 @@ class ModelCalled(Event):
 
 @dataclass(slots=True, kw_only=True)
 class ToolCalled(Event):
+    """One tool call: from `ctx.call_tool`, or made by an agent step's model.
+
+    `tool` is seamline's name for it (`"lookup"` for a Python function, `"fs.read_file"`
+    for tool `read_file` of the MCP server declared as `fs`). An error the model was told
+    about (and could correct) and one that failed the attempt both set `error`.
+    """
+
     step: str
     attempt: int
     tool: str
@@ -109,17 +119,55 @@ class ToolCalled(Event):
     seconds: float = 0.0
     error: str | None = None
     index: int | None = None
+    server: str | None = None  # the MCP server's declared name; None for a Python tool
+    call_id: str | None = None  # the id the model gave the call, in an agent step
+    # "ok"; "retry": the error went back to the model, which may try again; "failed": the
+    # error failed the attempt; "refused": not made (not allowed, or a person rejected it).
+    outcome: str = "ok"
+
+
+@dataclass(slots=True, kw_only=True)
+class ContextRead(Event):
+    """A step read the context store (`ctx.search` / `ctx.examples`): what it asked, the
+    collection's revision it read (the one current when the run started), and every
+    passage returned, text included, so a replay needs neither the store nor the embedder."""
+
+    step: str
+    attempt: int
+    collection: str
+    query: str
+    revision: int
+    passages: list[dict[str, Any]]  # `seamline.context.Passage` fields
+    k: int = 5
+    where: dict[str, Any] | None = None
+    mode: str = "hybrid"
+    kind: str = "search"  # "search", or "examples" (approved examples of a step)
+    seconds: float = 0.0
+    index: int | None = None
 
 
 @dataclass(slots=True, kw_only=True)
 class GateEvaluated(Event):
+    """A gate's verdict on one attempt, and the decision taken on it.
+
+    The decision is recorded, never re-made: resume and every reader apply these fields
+    as they are, whatever the pipeline's policy says today.
+    """
+
     step: str
     attempt: int
     verdict: Verdict
-    # What the run did about it: "pass", "retry", "reroute:<step>", "fallback:<model>",
-    # "escalate", "fail", "budget"; in shadow mode always "shadow".
+    # The rung's label: "pass", "retry", "reroute:<step>", "fallback:<model>", "escalate",
+    # "fail", "budget", or any label of a custom rung; in shadow mode always "shadow".
     action: str
     index: int | None = None
+    # What happens next: "pass", "again" (the unit runs again), "rewind" (the work goes
+    # back to `target`; a `Rewound` follows), "escalate" (an `ApprovalRequested`
+    # follows), "fail" (the run ends). None in logs older than these fields.
+    effect: str | None = None
+    target: str | None = None  # the step the work goes back to, for "rewind"
+    model: str | None = None  # the model (by name) the unit's next attempts use, if changed
+    feedback: list[str] | None = None  # the reasons handed to the next attempt
 
 
 @dataclass(slots=True, kw_only=True)
@@ -140,6 +188,23 @@ class ApprovalDecided(Event):
     edit: Any = None
     reviewer: str | None = None
     route_to: str | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class Rewound(Event):
+    """Work goes back to an earlier point: what a reroute or a rejection reset.
+
+    The units reset lose their artifacts (and approvals) and are computed again; their
+    attempt numbers and ladder positions carry on.
+    """
+
+    step: str  # where the work goes back to
+    steps: list[str]  # every step whose units are all reset (what was computed from `step`)
+    feedback: list[str]  # handed to `step`'s next attempts (every item's, for a map= step)
+    cause: str  # "reroute" (a gate's decision) or "rejected" (a person's)
+    index: int | None = None  # only this item of `step` is reset (a per-item rejection)
+    approval_id: str | None = None  # the rejected approval, for "rejected"
+    closes: list[str] = field(default_factory=list)  # approvals superseded: no longer decidable
 
 
 @dataclass(slots=True, kw_only=True)
@@ -168,9 +233,11 @@ EVENT_TYPES: dict[str, type[Event]] = {
         StepSkipped,
         ModelCalled,
         ToolCalled,
+        ContextRead,
         GateEvaluated,
         ApprovalRequested,
         ApprovalDecided,
+        Rewound,
         RunResumed,
         RunFinished,
     )

@@ -6,16 +6,20 @@ SeamlineError
 ├── ConfigError            a model, store or setting cannot be used (missing key, bad URL, ...)
 ├── ModelCallFailed        a model could not be reached, or refused, after its retries
 ├── StoreError             the run log cannot be opened or written
-│   └── SchemaMismatch     a store written by a newer seamline, or not a seamline store
+│   ├── SchemaMismatch     a store written by a newer seamline, or not a seamline store
+│   └── RunBusy            another process (or task) is driving the run
+├── IncompatibleRun        a stored run that this version of its pipeline cannot continue
 ├── RunFailed              a run ended without producing its artifacts
 │   ├── StepFailed         a step raised or returned the wrong type, attempts exhausted
 │   ├── GateRejected       a gate's policy ended with fail()
-│   └── BudgetExceeded     a per-gate or per-run budget ran out
+│   ├── BudgetExceeded     a per-gate or per-run budget ran out
+│   └── ToolApprovalRequired  an agent's tool call needs a person's approval
 ├── ApprovalError          an approval cannot be decided (unknown id, already decided, bad edit)
 └── ReplayDivergence       a replayed run asked for something its recording does not hold
 
 Retry                      a signal, not an error: step code raises it to fail the attempt
-└── InvalidOutput          with a reason that the seam's policy handles like a failed gate
+├── InvalidOutput          with a reason that the seam's policy handles like a failed gate
+└── ToolError              a tool failed in a way the model cannot fix (its server died, ...)
 ```
 
 Messages name the step, what was wrong and how to fix it.
@@ -61,6 +65,34 @@ class SchemaMismatch(StoreError):
     """The store was written by a newer seamline, or is not a seamline store. Left untouched."""
 
 
+class RunBusy(StoreError):
+    """Another driver holds the run's lease: it is being resumed or decided elsewhere."""
+
+    def __init__(self, run_id: str, owner: str, detail: str = ""):
+        self.run_id = run_id
+        self.owner = owner
+        super().__init__(
+            f"run {run_id!r} is being driven by {owner}{detail}; nothing was changed. Wait "
+            "for it to finish or wait, or, if that process is gone, resume once its lease "
+            "expires (`seamline runs` then lists the run as interrupted)"
+        )
+
+
+class IncompatibleRun(SeamlineError):
+    """A stored run cannot be continued by the pipeline given: the pipeline changed since
+    the run started (a step renamed or removed, an artifact type changed). Nothing in the
+    store was changed."""
+
+    def __init__(self, run_id: str, problem: str):
+        self.run_id = run_id
+        self.problem = problem
+        super().__init__(
+            f"run {run_id!r} cannot be continued by this pipeline: {problem}. Resume or "
+            "decide it with the version of the pipeline that started it, or start a new run; "
+            "nothing in the store was changed"
+        )
+
+
 class RunFailed(SeamlineError):
     """A run ended without completing. The run result still holds every artifact produced."""
 
@@ -97,13 +129,23 @@ class GateRejected(RunFailed):
 class BudgetExceeded(RunFailed):
     """A budget ran out. The run stops; its status and artifacts are kept."""
 
-    def __init__(self, budget: str, limit: float, used: float, *, step: str | None = None):
+    def __init__(
+        self,
+        budget: str,
+        limit: float,
+        used: float,
+        *,
+        step: str | None = None,
+        more: bool = False,
+    ):
+        """`more`: `used` reached the limit and another unit (a call) was asked for."""
         self.budget = budget
         self.limit = limit
         self.used = used
         where = f" at step {step!r}" if step else ""
+        what = f"{used:g} of {limit:g} used" + (", and another was needed" if more else "")
         super().__init__(
-            f"budget {budget!r} exceeded{where}: used {used:g} of {limit:g}. "
+            f"budget {budget!r} exceeded{where}: {what}. "
             f"Raise it with sl.Budget({budget}=...) if the work is worth it.",
             step=step,
         )
@@ -136,3 +178,34 @@ class Retry(Exception):
 
 class InvalidOutput(Retry):
     """A model's output did not validate against the artifact type."""
+
+
+class ToolError(Retry):
+    """A tool failed in a way the model cannot fix: its MCP server died or timed out, its
+    result broke its output schema, or it raised with `on_tool_error="fail"`. The attempt
+    fails with the reason, and the seam's policy decides what happens next."""
+
+    def __init__(self, tool: str, reason: str):
+        self.tool = tool
+        super().__init__(f"tool {tool!r}: {reason}")
+
+
+class ToolApprovalRequired(RunFailed):
+    """An agent step's model called a tool marked `requires_approval`, and no person has
+    approved that exact call yet. Carries what the approval shows: the tool, its exact
+    arguments, and their fingerprint."""
+
+    def __init__(
+        self, step: str, tool: str, arguments: dict[str, object], fingerprint: str
+    ) -> None:
+        self.tool = tool
+        self.arguments = arguments
+        self.fingerprint = fingerprint
+        super().__init__(
+            f"step {step!r}: tool {tool!r} needs a person's approval for the call with "
+            f"arguments {arguments} (fingerprint {fingerprint[:12]}). Suspending the run "
+            "until it is approved needs the durable tool-approval support of the executor, "
+            "which is not there yet: until then, do not mark tools the run must call as "
+            "requires_approval",
+            step=step,
+        )

@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 import seamline
 from seamline.approvals import decide
-from seamline.cli._common import console, fail, import_file, print_agreement
+from seamline.cli._common import console, fail, import_file, print_agreement, print_json
 from seamline.evals import EvalReport, TaskRun, evaluate, load_tasks
 from seamline.events import StepFinished
 from seamline.exceptions import ConfigError, SeamlineError
@@ -55,9 +55,23 @@ def _check_local_model() -> None:
 
 
 def demo_command(
+    example: Annotated[
+        str,
+        typer.Argument(help="Which example: claims (the default), film or content."),
+    ] = "claims",
+    dataset: Annotated[
+        str,
+        typer.Option(help="film/content: dev (hand-written), generated, or a JSONL path."),
+    ] = "dev",
+    as_json: Annotated[
+        bool, typer.Option("--json", help="film/content: also print the summary as JSON.")
+    ] = False,
     limit: Annotated[
         int,
-        typer.Option(help="How many of the 48 claims to run (all 48 take about 10 minutes)."),
+        typer.Option(
+            help="How many tasks to run: of the 48 claims (all take about 10 minutes), or "
+            "of a film/content dataset."
+        ),
     ] = 20,
     concurrency: Annotated[int, typer.Option(help="Runs at once.")] = 2,
     model: Annotated[
@@ -65,15 +79,21 @@ def demo_command(
     ] = "local",
     out: Annotated[Path, typer.Option(help="Where runs and the report go.")] = Path(".seamline"),
 ) -> None:
-    """Run the claims example on the embedded local model, shadow vs gated, and report.
+    """Run an example (claims by default) on the embedded local model, shadow vs gated.
 
     Everything runs offline. Approvals are decided by a scripted reviewer, which the
-    output says; claims escalated by a gate are left for you to decide.
+    output says; claims escalated by a gate are left for you to decide. `seamline demo
+    film` and `seamline demo content` run those examples on their hand-written
+    development sets (or `--dataset generated`) and report correct final artifacts.
 
     Example:
 
         seamline demo --limit 48
+        seamline demo film --dataset dev --json
     """
+    if example != "claims":
+        _demo_other(example, dataset, limit, model, concurrency, out, as_json)
+        return
     try:
         if model == "local":
             _check_local_model()
@@ -121,6 +141,37 @@ def demo_command(
         "  seamline eval examples/claims/pipeline.py:pipe --dataset examples/claims/claims.jsonl "
         "--expected expected --model openai:gpt-4o-mini   (with OPENAI_API_KEY set)"
     )
+
+
+def _demo_other(
+    example: str,
+    dataset: str,
+    limit: int,
+    model: str,
+    concurrency: int,
+    out: Path,
+    as_json: bool,
+) -> None:
+    from seamline.cli.demo_examples import DEMOS, demo_example
+
+    if example not in DEMOS:
+        raise fail(f"no example {example!r}: use claims, {', '.join(DEMOS)}")
+    try:
+        if model == "local":
+            _check_local_model()
+        summary = demo_example(
+            examples_dir(),
+            example,
+            dataset=dataset,
+            limit=limit,
+            model=model,
+            concurrency=concurrency,
+            out=out,
+        )
+    except SeamlineError as e:
+        raise fail(str(e)) from None
+    if as_json:
+        print_json(summary)
 
 
 def _comparable(expected: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,13 +15,14 @@ from seamline.cli._common import (
     STORE_HELP,
     console,
     fail,
+    import_file,
     load_pipeline,
     print_agreement,
     print_json,
     store_url,
 )
 from seamline.evals import EvalReport, TaskRun, evaluate, load_tasks
-from seamline.exceptions import SeamlineError
+from seamline.exceptions import ConfigError, SeamlineError
 from seamline.reliability import measure, print_report
 from seamline.reliability.diff import compare_reports
 from seamline.store import open_store
@@ -59,6 +61,13 @@ def eval_command(
         tuple[str, str] | None,
         typer.Option(help="Compare two stored evals by name, instead of running one."),
     ] = None,
+    comparators: Annotated[
+        str | None,
+        typer.Option(
+            help="Field comparators for --expected: path/to/compare.py:COMPARE, a mapping "
+            "of 'step.field' to a function (actual, expected) -> bool or 'exact'/'approx'/'text'."
+        ),
+    ] = None,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -71,6 +80,8 @@ def eval_command(
     Example:
 
         seamline eval examples/claims/pipeline.py:pipe --dataset examples/claims/claims.jsonl --expected expected --model local --html claims.html --min-pass-rate 0.8
+
+        seamline eval examples/film/pipeline.py:pipe --dataset examples/film/dev_briefs.jsonl --expected expected --comparators examples/film/compare.py:COMPARE --model local
     """
     if compare is not None:
         _compare(compare, store, as_json)
@@ -80,6 +91,7 @@ def eval_command(
     try:
         pipe = load_pipeline(target)
         tasks = load_tasks(dataset)
+        fields = load_comparators(comparators) if comparators else None
     except (SeamlineError, OSError) as e:
         raise fail(str(e)) from None
     runs = len(tasks) * (2 if gates == "both" else 1)
@@ -108,6 +120,7 @@ def eval_command(
                 concurrency=concurrency,
                 store=store_url(store),
                 model=model,
+                compare=fields,
                 on_run=advance,
             )
 
@@ -127,6 +140,21 @@ def eval_command(
         if not as_json:
             console.print(f"HTML report: {html}")
     _enforce(report, min_pass_rate)
+
+
+def load_comparators(target: str) -> Mapping[str, Any]:
+    """`path/to/file.py:NAME` -> the mapping of field comparators it names."""
+    location, _, attr = target.partition(":")
+    path = Path(location)
+    if not path.exists():
+        raise ConfigError(f"no file {location!r}; give path/to/compare.py:COMPARE")
+    found = getattr(import_file(path), attr or "COMPARE", None)
+    if not isinstance(found, Mapping):
+        raise ConfigError(
+            f"{target} is not a mapping of field comparators: define {attr or 'COMPARE'} = "
+            "{'step.field': function_or_name, ...} in that file"
+        )
+    return found
 
 
 def _enforce(report: EvalReport, min_pass_rate: float | None) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import http.client
 import importlib.util
 import json
@@ -32,8 +33,9 @@ import secrets
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from seamline.exceptions import ConfigError, ModelCallFailed
 from seamline.models import chat_wire
@@ -41,6 +43,9 @@ from seamline.models.base import ModelReply, ModelRequest, T, validate_output
 from seamline.models.config import LocalModelConfig, ModelConfig
 from seamline.models.local_plan import EnginePlan, plan_engines
 from seamline.models.prefix_cache import PrefixCache, default_cache_dir
+
+if TYPE_CHECKING:
+    from seamline.models.agent import AgentModel
 
 __all__ = ["INSTALL_HINT", "EnginePool", "LocalEngine", "LocalModel", "default_gguf", "local_model"]
 
@@ -419,9 +424,37 @@ class LocalModel:
         self.pool = pool
         self._local = config.local
         self._model_name = pool.path.stem
+        # Agent steps' pydantic-ai models: their httpx clients belong to one event loop.
+        self._agents: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AgentModel] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._agents_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"LocalModel({self.name!r})"
+
+    def agent_model(
+        self, *, max_tokens: int | None = None, output_type: type[Any] | None = None
+    ) -> AgentModel:
+        """The pydantic-ai model an agent step (`ctx.agent`) runs on, for this event loop.
+
+        Its turns go to the same engines as `generate` (see `seamline.models.local_agent`);
+        only agent steps import pydantic-ai.
+        """
+        from seamline.models.local_agent import local_agent_model
+
+        loop = asyncio.get_running_loop()
+        with self._agents_lock:
+            agent = self._agents.get(loop)
+            if agent is None:
+                agent = self._agents[loop] = local_agent_model(
+                    self.name, self.pool, self._local, max_tokens=None
+                )
+        if max_tokens:
+            agent = dataclasses.replace(
+                agent, settings={**agent.settings, "max_tokens": max_tokens}
+            )
+        return agent
 
     async def generate(self, output_type: type[T], request: ModelRequest) -> ModelReply[T]:
         """Ask for one `output_type` artifact. Malformed output comes back as `reply.error`.
@@ -440,7 +473,7 @@ class LocalModel:
             seed=local.seed,
         )
         if local.compact_json:
-            _compact(body)
+            compact_json_body(body)
         prefix = self.pool.cache.key(body["messages"][:-1]) if self.pool.cache else None
         try:
             result, seconds = await self.pool.chat(body, prefix)
@@ -480,7 +513,7 @@ def _refused(model: str, err: dict[str, Any]) -> ModelCallFailed:
     return ModelCallFailed(model, f"status_code: {code}, {message}", status_code=code)
 
 
-def _compact(body: dict[str, Any]) -> None:
+def compact_json_body(body: dict[str, Any]) -> None:
     """Swap a JSON-schema response format for the same schema as an LLGuidance grammar that
     allows no whitespace. llama.cpp drops LLGuidance options given in `response_format`."""
     response_format = body.get("response_format") or {}

@@ -3,7 +3,9 @@
 A *unit* is one (step, index) of a run: index is the item number of a `map=` step and
 None otherwise. Each unit has numbered attempts; an attempt *passed its seam* when it
 finished with an artifact and every gate verdict written for it passed (a step without
-a gate passes by finishing). Nothing here interprets policy: it only reads the log.
+a gate passes by finishing). Nothing here interprets policy: it only reads the log. The
+run's status, mode and what people decided come from the run-state reducer
+(`seamline.runtime.state`), which every reader of a run shares.
 """
 
 from __future__ import annotations
@@ -13,18 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seamline.events import (
-    ApprovalDecided,
-    ApprovalRequested,
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
-    RunFinished,
-    RunResumed,
-    RunStarted,
+    RunStatus,
     StepErrored,
     StepFinished,
     StepStarted,
 )
+from seamline.runtime.state import fold as fold_state
 
 Unit = tuple[str, int | None]
 
@@ -71,6 +71,7 @@ class RunLog:
     calls: list[ModelCalled] = field(default_factory=list)
     approvals: dict[str, Escalation] = field(default_factory=dict)
     step_order: list[str] = field(default_factory=list)
+    reads: list[ContextRead] = field(default_factory=list)  # what steps read (provenance)
 
     def attempt(self, step: str, index: int | None, number: int) -> Attempt | None:
         for attempt in self.units.get((step, index), ()):
@@ -98,11 +99,7 @@ def fold(events: Sequence[Event], run_id: str | None = None) -> RunLog:
         return found
 
     for event in events:
-        if isinstance(event, RunStarted):
-            log.pipeline = event.pipeline
-            log.mode = str(event.options.get("gates", "on"))
-            log.started_at = event.at
-        elif isinstance(event, StepStarted):
+        if isinstance(event, StepStarted):
             key = (event.step, event.index, event.attempt)
             # A resumed attempt starts again under the same number: keep one record.
             if key not in open_attempts:
@@ -118,22 +115,29 @@ def fold(events: Sequence[Event], run_id: str | None = None) -> RunLog:
         elif isinstance(event, GateEvaluated):
             attempt_for(event.step, event.index, event.attempt, event.seq).verdicts.append(event)
             log.gates.append(event)
+        elif isinstance(event, ContextRead):
+            log.reads.append(event)
         elif isinstance(event, ModelCalled):
             log.calls.append(event)
-        elif isinstance(event, ApprovalRequested):
-            if event.reason == "escalation":
-                log.approvals[event.approval_id] = Escalation(
-                    event.step, event.index, event.artifact
-                )
-        elif isinstance(event, ApprovalDecided):
-            escalation = log.approvals.get(event.approval_id)
-            if escalation is not None:
-                escalation.decision, escalation.reason = event.decision, event.reason
-                escalation.edit = event.edit
-        elif isinstance(event, RunFinished):
-            log.status, log.error, log.finished_at = str(event.status), event.error, event.at
-        elif isinstance(event, RunResumed):
-            log.status = "running"
+    state = fold_state(run_id or "", events)
+    log.pipeline = state.pipeline
+    log.mode = str(state.options.get("gates", "on"))
+    log.started_at = state.started_at
+    log.status, log.error = str(state.status), state.error
+    log.finished_at = state.finished_at if state.status is not RunStatus.RUNNING else None
+    for approval_id, approval in (state.approvals or {}).items():
+        request = approval.request
+        if request.reason != "escalation":
+            continue
+        decided = approval.decision
+        log.approvals[approval_id] = Escalation(
+            request.step,
+            request.index,
+            request.artifact,
+            decision=decided.decision if decided is not None else None,
+            reason=decided.reason if decided is not None else None,
+            edit=decided.edit if decided is not None else None,
+        )
     return log
 
 

@@ -8,6 +8,7 @@ and a `ModelCalled` / `ToolCalled` event with the full request goes into the run
 from __future__ import annotations
 
 import inspect
+import itertools
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,18 +19,21 @@ from pydantic_core import to_jsonable_python
 from seamline.events import ModelCalled, ToolCalled
 from seamline.exceptions import (
     BudgetExceeded,
+    ConfigError,
     InvalidOutput,
+    ModelCallFailed,
     ReplayDivergence,
     RunFailed,
-    SeamlineError,
 )
 from seamline.gates import Judge, JudgeScore
 from seamline.runtime.feedback import with_feedback
+from seamline.tools.trace import ToolTrace, trace_of
 from seamline.verdict import CheckResult
 
 if TYPE_CHECKING:
     from seamline.models.base import Model
-    from seamline.runtime.executor import Execution, Unit
+    from seamline.runtime.executor import Execution
+    from seamline.runtime.state import Unit
     from seamline.steps import Step, StepContext
 
 T = TypeVar("T", bound=BaseModel)
@@ -38,11 +42,16 @@ T = TypeVar("T", bound=BaseModel)
 def judge_runner(
     execution: Execution, step: Step, unit: Unit, index: int | None, attempt: int
 ) -> Any:
-    """Runs a gate's judges through `call_model`, so they are recorded and budgeted."""
+    """Runs a gate's judges through `call_model`, so they are recorded and budgeted.
+
+    Its `tool_trace()` gives the gated attempt's tool calls, for checks that read them."""
 
     async def run_judge(judge: Judge, values: Mapping[str, Any]) -> CheckResult:
-        trouble = execution.trouble.get(unit)
-        model = judge.model or (trouble.model if trouble else None) or step.model or execution.model
+        passages = reads() if judge.with_reads else ()
+        state = execution.state
+        trouble = state.trouble.get(unit) if state.trouble else None
+        switched = execution.plan.model_for(trouble.model) if trouble and trouble.model else None
+        model = judge.model or switched or step.model or execution.model
         started = time.perf_counter()
         try:
             score, error, cost = await call_model(
@@ -51,10 +60,10 @@ def judge_runner(
                 JudgeScore,
                 model,
                 "judge",
-                prompt=judge.prompt(step.name, values),
+                prompt=judge.prompt(step.name, values, passages),
                 system="You are a strict reviewer. Answer only with the JSON asked for.",
             )
-        except (RunFailed, ReplayDivergence):
+        except (RunFailed, ReplayDivergence, ConfigError):
             raise
         except Exception as e:  # a judge that cannot answer is a gate error, not a crash
             return judge.result(
@@ -62,6 +71,21 @@ def judge_runner(
             )
         return judge.result(score, error, cost, time.perf_counter() - started)
 
+    def tool_trace() -> ToolTrace:
+        log = execution.log
+        buffer = execution._buffer
+        events = log if buffer is log else itertools.chain(log, buffer)
+        return trace_of(events, step.name, index, attempt)
+
+    run_judge.tool_trace = tool_trace  # type: ignore[attr-defined]
+
+    def reads() -> Any:
+        """The passages this attempt read with ctx.search, for checks and judges."""
+        from seamline.context.reads import attempt_reads
+
+        return attempt_reads(execution, step.name, index, attempt)
+
+    run_judge.reads = reads  # type: ignore[attr-defined]
     return run_judge
 
 
@@ -101,6 +125,7 @@ async def call_tool(
 ) -> Any:
     request = to_jsonable_python(arguments)
     started = time.perf_counter()
+    charge_tool_call(execution, ctx.step)
     if execution.recording is not None:
         recorded = execution.recording.tool(ctx.step, ctx.index, ctx.attempt, name, request)
         if recorded.error is not None:
@@ -127,6 +152,7 @@ async def call_tool(
                 response=to_jsonable_python(response),
                 seconds=time.perf_counter() - started,
                 error=error,
+                outcome="ok" if error is None else "failed",
             )
         )
     return response
@@ -144,32 +170,53 @@ async def call_model(
 
     `where` is (step, attempt, item index); `request_fields` are ModelRequest's
     prompt, system, examples and max_tokens."""
-    from seamline.models import ModelRequest, get_model
+    from seamline.models import ModelRequest
     from seamline.testing.guard import check_model_allowed
 
     step, attempt, index = where
 
     if model_spec is None:
-        raise SeamlineError(
+        raise ConfigError(
             f"step {step!r} called a model but none is configured: pass model= to "
             "ctx.generate, @pipe.step(model=...), or pipe.run(..., model='local')"
         )
     budget = execution.budget
-    if budget.model_calls is not None and execution.model_calls >= budget.model_calls:
-        raise BudgetExceeded(
-            "model_calls", budget.model_calls, execution.model_calls + 1, step=step
-        )
-    execution.model_calls += 1
+    state = execution.state
+    # Counted from the log, plus the calls made but not yet recorded (concurrent items).
+    used = state.model_calls + execution.calls_out
+    if budget.model_calls is not None and used >= budget.model_calls:
+        execution.stopping = True
+        raise BudgetExceeded("model_calls", budget.model_calls, used, step=step, more=True)
     schema = output_type.model_json_schema()
-    if execution.recording is not None:  # a replay: the recording answers, no model is built
-        name = model_spec if isinstance(model_spec, str) else model_spec.name
-        request = ModelRequest(model=name, output_schema=schema, **request_fields)
-        reply = execution.recording.reply(step, index, attempt, request, output_type)
-    else:
-        model = get_model(model_spec)
-        request = ModelRequest(model=model.name, output_schema=schema, **request_fields)
-        check_model_allowed(model)
-        reply = await model.generate(output_type, request)
+    name = model_spec if isinstance(model_spec, str) else model_spec.name
+    request = ModelRequest(model=name, output_schema=schema, **request_fields)
+    execution.calls_out += 1
+    try:
+        if execution.recording is not None:  # a replay: the recording answers, no model is built
+            reply = execution.recording.reply(step, index, attempt, request, output_type)
+        else:
+            model = _resolve(model_spec, step)
+            if model.name != name:
+                request = ModelRequest(model=model.name, output_schema=schema, **request_fields)
+            check_model_allowed(model)
+            reply = await model.generate(output_type, request)
+    except ModelCallFailed as e:  # recorded too: a replay fails the same way
+        execution.record(
+            ModelCalled(
+                seq=execution.next_seq(),
+                step=step,
+                attempt=attempt,
+                index=index,
+                model=request.model,
+                request=request.to_record(),
+                response=None,
+                error=f"ModelCallFailed: {e}",
+                purpose=purpose,
+            )
+        )
+        raise
+    finally:
+        execution.calls_out -= 1
     execution.record(
         ModelCalled(
             seq=execution.next_seq(),
@@ -187,10 +234,65 @@ async def call_model(
             purpose=purpose,
         )
     )
-    execution.tokens += reply.input_tokens + reply.output_tokens
-    execution.cost_usd += reply.cost_usd
-    if budget.tokens is not None and execution.tokens > budget.tokens:
-        raise BudgetExceeded("tokens", budget.tokens, execution.tokens, step=step)
-    if budget.cost_usd is not None and execution.cost_usd > budget.cost_usd:
-        raise BudgetExceeded("cost_usd", budget.cost_usd, execution.cost_usd, step=step)
+    if budget.tokens is not None and state.tokens > budget.tokens:
+        execution.stopping = True
+        raise BudgetExceeded("tokens", budget.tokens, state.tokens, step=step)
+    if budget.cost_usd is not None and state.cost_usd > budget.cost_usd:
+        execution.stopping = True
+        raise BudgetExceeded("cost_usd", budget.cost_usd, state.cost_usd, step=step)
     return reply.output, reply.error, reply.cost_usd
+
+
+def _resolve(spec: str | Model, step: str) -> Model:
+    """The model to call; a bare name that no provider knows is most often a model
+    object's name recorded by a run that is now resumed without the object."""
+    from seamline.models import get_model
+
+    try:
+        return get_model(spec)
+    except ConfigError as e:
+        if isinstance(spec, str) and ":" not in spec and spec != "local":
+            raise ConfigError(
+                f"step {step!r} needs model {spec!r}, which the run recorded by name: it was "
+                "a Model object when the run started. Register it on the pipeline "
+                f"(sl.Pipeline(..., models={{{spec!r}: model}})) or pass model= to "
+                f"resume/decide. ({e})"
+            ) from None
+        raise
+
+
+# Budget checks for agent turns and tool calls (`seamline.tools`). What was used is the
+# run state's, counted from the log by the reducer; a call in flight is counted by
+# `calls_out` (model calls) until its event is recorded.
+
+
+def charge_model_call(execution: Execution, step: str) -> None:
+    """Before an agent turn: refuse it past `Budget.model_calls`. The caller holds
+    `execution.calls_out` up while the turn is out, and records its `ModelCalled`."""
+    budget = execution.budget
+    used = execution.state.model_calls + execution.calls_out
+    if budget.model_calls is not None and used >= budget.model_calls:
+        execution.stopping = True
+        raise BudgetExceeded("model_calls", budget.model_calls, used, step=step, more=True)
+
+
+def check_usage(execution: Execution, step: str) -> None:
+    """After a turn's `ModelCalled` is recorded: past `Budget.tokens` or `cost_usd`, the
+    run ends."""
+    budget = execution.budget
+    state = execution.state
+    if budget.tokens is not None and state.tokens > budget.tokens:
+        execution.stopping = True
+        raise BudgetExceeded("tokens", budget.tokens, state.tokens, step=step)
+    if budget.cost_usd is not None and state.cost_usd > budget.cost_usd:
+        execution.stopping = True
+        raise BudgetExceeded("cost_usd", budget.cost_usd, state.cost_usd, step=step)
+
+
+def charge_tool_call(execution: Execution, step: str) -> None:
+    """Before a tool call: refuse it past `Budget.tool_calls` (calls recorded so far)."""
+    limit = execution.budget.tool_calls
+    used = execution.state.tool_calls
+    if limit is not None and used >= limit:
+        execution.stopping = True
+        raise BudgetExceeded("tool_calls", limit, used, step=step, more=True)
