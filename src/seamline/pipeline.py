@@ -336,11 +336,13 @@ class Pipeline:
         reviewer: str | None = None,
         route_to: str | None = None,
         resume: bool = True,
+        reviewer_kind: Literal["human", "simulated"] = "human",
     ) -> RunResult | None:
         """Decide a pending approval (from any process), then, by default, resume the run.
 
         A rejection sends the work back to the step (or `route_to`) with `reason` as
         feedback; an edit replaces the artifact after validating it against its type.
+        `reviewer_kind="simulated"` marks a decision made by code in a person's place.
         """
         from seamline.approvals import decide
 
@@ -355,6 +357,7 @@ class Pipeline:
                 reviewer=reviewer,
                 route_to=route_to,
                 pipeline=self,
+                reviewer_kind=reviewer_kind,
             )
             if not resume:
                 return None
