@@ -4,6 +4,10 @@ A *unit* is one (step, index) of a run: index is the item number of a `map=` ste
 None otherwise. Each unit has numbered attempts; an attempt *passed its seam* when it
 finished with an artifact and every gate verdict written for it passed (a step without
 a gate passes by finishing). Nothing here interprets policy: it only reads the log.
+
+Time is split in two: *active* seconds, while a process drove the run (from `RunStarted`
+or `RunResumed` to the `RunFinished` that follows), and seconds *waiting for a person*
+(from each `ApprovalRequested` to its decision, or to the end of the log while pending).
 """
 
 from __future__ import annotations
@@ -45,13 +49,28 @@ class Attempt:
 
 
 @dataclass(slots=True)
-class Escalation:
+class Review:
+    """An approval request and its decision: a checkpoint, or a gate's escalation."""
+
     step: str
     index: int | None
     artifact: Any
+    kind: str = "escalation"  # ApprovalRequested.reason: "approval" or "escalation"
+    requested_at: float = 0.0
     decision: str | None = None  # "approve", "reject", "edit", "timeout"; None while pending
     reason: str | None = None
     edit: Any = None  # the corrected artifact, for an "edit" decision
+    reviewer: str | None = None
+    reviewer_kind: str | None = None  # "human" or "simulated" once decided
+    decided_at: float | None = None
+
+    @property
+    def changed(self) -> bool:
+        """The reviewer changed the work (an edit, or a rejection that sends it back)."""
+        return self.decision in ("edit", "reject")
+
+
+Escalation = Review  # the name measure() used before checkpoints were folded in too
 
 
 @dataclass(slots=True)
@@ -69,8 +88,10 @@ class RunLog:
     gates: list[GateEvaluated] = field(default_factory=list)
     errors: list[StepErrored] = field(default_factory=list)
     calls: list[ModelCalled] = field(default_factory=list)
-    approvals: dict[str, Escalation] = field(default_factory=dict)
+    reviews: dict[str, Review] = field(default_factory=dict)  # approval id -> review
     step_order: list[str] = field(default_factory=list)
+    active_seconds: float = 0.0
+    last_at: float | None = None
 
     def attempt(self, step: str, index: int | None, number: int) -> Attempt | None:
         for attempt in self.units.get((step, index), ()):
@@ -79,14 +100,33 @@ class RunLog:
         return None
 
     @property
-    def escalations(self) -> list[Escalation]:
-        return list(self.approvals.values())
+    def escalations(self) -> list[Review]:
+        """Reviews a gate asked for (not the pipeline's checkpoints)."""
+        return [r for r in self.reviews.values() if r.kind == "escalation"]
+
+    @property
+    def pending(self) -> list[Review]:
+        return [r for r in self.reviews.values() if r.decision is None]
+
+    @property
+    def waiting_seconds(self) -> float:
+        """Time the run waited for a person: request to decision (to the log's end if pending)."""
+        end = self.last_at or 0.0
+        return sum(
+            max(0.0, (r.decided_at if r.decided_at is not None else end) - r.requested_at)
+            for r in self.reviews.values()
+        )
+
+    @property
+    def models(self) -> list[str]:
+        return list(dict.fromkeys(call.model for call in self.calls))
 
 
 def fold(events: Sequence[Event], run_id: str | None = None) -> RunLog:
     """Fold one run's events (in seq order) into a `RunLog`."""
     log = RunLog(run_id)
     open_attempts: dict[tuple[str, int | None, int], Attempt] = {}
+    driving_since: float | None = None
 
     def attempt_for(step: str, index: int | None, number: int, seq: int) -> Attempt:
         key = (step, index, number)
@@ -98,10 +138,11 @@ def fold(events: Sequence[Event], run_id: str | None = None) -> RunLog:
         return found
 
     for event in events:
+        log.last_at = event.at
         if isinstance(event, RunStarted):
             log.pipeline = event.pipeline
             log.mode = str(event.options.get("gates", "on"))
-            log.started_at = event.at
+            log.started_at = driving_since = event.at
         elif isinstance(event, StepStarted):
             key = (event.step, event.index, event.attempt)
             # A resumed attempt starts again under the same number: keep one record.
@@ -121,19 +162,24 @@ def fold(events: Sequence[Event], run_id: str | None = None) -> RunLog:
         elif isinstance(event, ModelCalled):
             log.calls.append(event)
         elif isinstance(event, ApprovalRequested):
-            if event.reason == "escalation":
-                log.approvals[event.approval_id] = Escalation(
-                    event.step, event.index, event.artifact
-                )
+            log.reviews[event.approval_id] = Review(
+                event.step, event.index, event.artifact, event.reason, event.at
+            )
         elif isinstance(event, ApprovalDecided):
-            escalation = log.approvals.get(event.approval_id)
-            if escalation is not None:
-                escalation.decision, escalation.reason = event.decision, event.reason
-                escalation.edit = event.edit
+            review = log.reviews.get(event.approval_id)
+            if review is not None:
+                review.decision, review.reason = event.decision, event.reason
+                review.edit, review.reviewer = event.edit, event.reviewer
+                review.reviewer_kind = getattr(event, "reviewer_kind", "human")
+                review.decided_at = event.at
         elif isinstance(event, RunFinished):
             log.status, log.error, log.finished_at = str(event.status), event.error, event.at
+            if driving_since is not None:
+                log.active_seconds += max(0.0, event.at - driving_since)
+                driving_since = None
         elif isinstance(event, RunResumed):
             log.status = "running"
+            driving_since = event.at
     return log
 
 
