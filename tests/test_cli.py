@@ -305,3 +305,8 @@ def test_demo_reports_correctness_on_the_claims_it_ran(
     html = (tmp_path / "demo-report.html").read_text(encoding="utf-8")
     assert "Coordination Gap — claims on oracle" in html  # the model that was used
     assert "Reviewer decisions were simulated (simulated: expected)" in html
+    code, out = cli("demo", "--model", "oracle", "--limit", "3", "--out", str(tmp_path), "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["modes"]["on"]["end_to_end"]["right"] == 3
+    assert data["reviewer"] == {"name": "simulated: expected", "kind": "simulated"}

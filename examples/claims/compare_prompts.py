@@ -1,7 +1,7 @@
 """Compare variants of the first extraction call on the local model: one call per document, no gates.
 
     python -m examples.claims.compare_prompts                      # 12 dev documents, all variants
-    python -m examples.claims.compare_prompts --set synthetic --n 48 --variants hints,hints+examples
+    python -m examples.claims.compare_prompts --set synthetic --n 48 --variants free+hints,choices+hints
 
 For each variant: how many readings are fully correct, how many fields are right, how
 many pass every claim check (and how many of those are still wrong: the errors only the
@@ -18,16 +18,24 @@ import asyncio
 import inspect
 import time
 
+from pydantic import BaseModel
+
 from seamline.models import ModelRequest, get_model
 
 from .checks import CLAIM_CHECKS
 from .datasets import load_set
-from .grounded import as_claim, top_candidates
+from .grounded import as_claim, candidate_claim_type, top_candidates
 from .models import Claim, ClaimReading, ClaimTask
 from .prompts import EXAMPLES, SYSTEM, extraction_prompt
 
-VARIANTS = ("plain", "hints", "hints+examples")
+# "free": the model writes every field (ClaimReading); "choices": each field is one of the
+# document's own values that is not a decoy (what pipeline.py asks on a first reading).
+VARIANTS = ("free+hints", "choices+hints", "choices+hints+examples")
 FIELDS = ("claimant", "policy_id", "incident_date", "incident_type", "amount", "currency")
+
+
+def output_type(task: ClaimTask, variant: str) -> type[BaseModel]:
+    return candidate_claim_type(task.doc) if "choices" in variant else ClaimReading
 
 
 def request(task: ClaimTask, variant: str, model: str) -> ModelRequest:
@@ -42,7 +50,7 @@ def request(task: ClaimTask, variant: str, model: str) -> ModelRequest:
         model=model,
         prompt=extraction_prompt(task.doc, hints=hints),
         system=SYSTEM,
-        output_schema=ClaimReading.model_json_schema(),
+        output_schema=output_type(task, variant).model_json_schema(),
         examples=examples,
     )
 
@@ -83,7 +91,9 @@ async def compare(tasks: list[ClaimTask], variants: list[str], model_name: str) 
         rows, tokens, seconds = [], 0, 0.0
         started = time.perf_counter()
         for task in tasks:
-            reply = await model.generate(ClaimReading, request(task, variant, model_name))
+            reply = await model.generate(
+                output_type(task, variant), request(task, variant, model_name)
+            )
             tokens += reply.input_tokens
             seconds += reply.seconds
             rows.append(score(as_claim(reply.output, task.doc) if reply.output else None, task))

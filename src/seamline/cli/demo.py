@@ -21,7 +21,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 import seamline
-from seamline.cli._common import console, fail, import_file, print_agreement
+from seamline.cli._common import console, fail, import_file, print_agreement, print_json
 from seamline.evals import EvalReport, TaskRun, evaluate, load_tasks
 from seamline.exceptions import ConfigError, SeamlineError
 from seamline.pipeline import Pipeline
@@ -82,6 +82,7 @@ def demo_command(
         str, typer.Option(help="The model: local (embedded SmolLM2-135M), or any model string.")
     ] = "local",
     out: Annotated[Path, typer.Option(help="Where runs and the report go.")] = Path(".seamline"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Run the claims example on the embedded local model, shadow vs gated, and report.
 
@@ -93,11 +94,17 @@ def demo_command(
 
         seamline demo --limit 46 --documents dev --reviewer expected
     """
-    claims_demo(limit, documents, reviewer, concurrency, model, out)
+    claims_demo(limit, documents, reviewer, concurrency, model, out, as_json)
 
 
 def claims_demo(
-    limit: int, documents: str, reviewer: str, concurrency: int, model: str, out: Path
+    limit: int,
+    documents: str,
+    reviewer: str,
+    concurrency: int,
+    model: str,
+    out: Path,
+    as_json: bool = False,
 ) -> None:
     """The claims example's demo (see `demo_command`)."""
     try:
@@ -118,20 +125,24 @@ def claims_demo(
     store_url = f"sqlite:///{db}"
     inputs = [{"doc": t["doc"], "expected": t["expected"]} for t in tasks]
     who = f"a simulated reviewer ({decider.name})" if decider else "nobody: they wait for you"
-    console.print(
-        f"[bold]seamline demo[/]: {len(tasks)} insurance claims ({documents} set) through the "
-        f"[bold]claims[/] pipeline on [bold]{model}[/], shadow (gates only watch) and gated.\n"
-        f"Approvals are decided by {who}."
-    )
+    if not as_json:
+        console.print(
+            f"[bold]seamline demo[/]: {len(tasks)} insurance claims ({documents} set) through the "
+            f"[bold]claims[/] pipeline on [bold]{model}[/], shadow (gates only watch) and gated.\n"
+            f"Approvals are decided by {who}."
+        )
     try:
-        report = asyncio.run(_run(pipe, inputs, store_url, model, concurrency, reviewer))
+        report = asyncio.run(_run(pipe, inputs, store_url, model, concurrency, reviewer, as_json))
     except SeamlineError as e:
         raise fail(str(e)) from None
+    html = report.write_html(out / "demo-report.html")
+    if as_json:
+        print_json({**report.to_dict(), "html": str(html), "store": store_url})
+        return
 
     print_report(report.reliability, console)
     print_agreement(report.agreement)
     _summary(report)
-    html = report.write_html(out / "demo-report.html")
     console.print(f"\nHTML report: [bold]{html}[/]")
     console.print(f"Runs are stored in [bold]{store_url}[/]. Try next:")
     console.print(f"  seamline runs --store {store_url}")
@@ -160,6 +171,7 @@ async def _run(
     model: str,
     concurrency: int,
     reviewer: str,
+    quiet: bool = False,
 ) -> EvalReport:
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -168,6 +180,7 @@ async def _run(
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        disable=quiet,
     ) as progress:
         bar = progress.add_task("running claims", total=2 * len(tasks))
 
