@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -61,7 +61,6 @@ class Reading:
     described: tuple[IncidentType, ...]
     ticked: tuple[IncidentType, ...]
     order: Order | None
-    _cache: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------ per value
 
