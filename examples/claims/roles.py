@@ -38,14 +38,14 @@ def _vocabulary(spec: Mapping[str, str]) -> dict[str, re.Pattern[str]]:
 _AMOUNT_BEFORE = _vocabulary(
     {
         "deductible": r"deductible|excess|\bded\b\.?|franchise|own risk|self[- ]insured|"
-        r"eigenanteil|selbstbehalt|selbstbeteiligung|franquicia",
+        r"co-?pay(?:ment)?|eigenanteil|selbstbehalt|selbstbeteiligung|franquicia",
         "limit": r"\blimit\b|sum insured|maximum|cover(?:ed)? up to|capped at",
         "premium": r"premium|instal(?:l)?ment",
         "superseded": r"\binitial(?:ly)?\b|\boriginal(?:ly)?\b|\bearlier\b|previous(?:ly)?|"
         r"first (?:quote|estimate)|\bold (?:quote|estimate|figure)|\bnot\s*$|instead of\s*$|"
         r"rather than\s*$|replac\w+\s*$|down from\s*$|up from\s*$",
         "claimed": r"\btotal\b|\bclaim(?:ed|ing)?\b|revised|\bfinal\b|corrected|updated|"
-        r"comes? to|all up|amount claimed|montant|importe|betrag",
+        r"comes? to|all up|amount claimed|\bactual(?:ly)?\b|montant|importe|betrag",
         "other_party": r"party b|other (?:driver|party|vehicle)|third[- ]party's|"
         r"their (?:estimate|quote|costs?)|for reference only|not claimed",
         "converted_from": r"converted (?:[\w ]{0,30})?from\s*$|original currency|local currency",
@@ -68,18 +68,21 @@ _DATE_BEFORE = _vocabulary(
         "reported": r"received|reported|report date|date of report|submitted|filed|\bsent\b|"
         r"date of (?:the |this )?call|call date|date of call|date of (?:this |the )?statement|"
         r"statement date|form completed|(?:chat|call|conversation|session) started|"
+        r"date of (?:the )?claim|\bdue\b|pay by|"
         r"completed|declaration|visit|invoice|quote[d ]+(?:dated|on)|\bdated\b|written|"
         r"transcri|notif|date of (?:the )?(?:letter|email)|\bwrote\b|dictated",
         "signature": r"\bsign(?:ed|ature)?\b",
-        "policy": r"policy start|start date|effective|inception|renew|valid (?:from|until)|"
-        r"expir|period of (?:insurance|cover)|cover (?:starts|began|from)|issued",
+        "policy": r"policy start|start date|effective|inception|renew|valid (?:from|until|to)|"
+        r"expir|period of (?:insurance|cover)|policy period|cover (?:starts|began|from)|"
+        r"issued|purchased|bought",
         "birth": r"date of birth|\bdob\b|d\.o\.b|\bborn\b|naissance|nacimiento",
         "later": r"repair(?:ed|s)? on|mitigation|tarpaulin|fitted on|came (?:down|out) on|"
-        r"inspect|crew|assessed on|the next day|\bpaid\b",
+        r"inspect|crew|assessed on|the next day|\bpaid\b|discharge|follow-up|appointment",
         "incident": r"date of (?:the )?(?:loss|incident|accident|damage|collision|illness|injury|"
         r"treatment|event|theft|fire|storm|break-in|burglary)|loss date|\bloss\b\s*:|"
         r"incident date|accident date|damage occurred|illness/injury|happened|occurred|"
-        r"took place|sinistre|siniestro|schadensdatum|on the night of|date of damage",
+        r"took place|sinistre|siniestro|schadensdatum|on the night of|date of damage|"
+        r"date of service|service date|admitted|admission",
     }
 )
 _DATE_AFTER = _vocabulary({"reported": r"^[^\n]{0,3}(?:wrote|\(received\))"})
@@ -88,9 +91,11 @@ _NAME_BEFORE = _vocabulary(
     {
         "professional": r"attorney|solicitor|lawyer|counsel|broker|corredor|\bagent\b|"
         r"adjuster|assessor|property manager|lettings|managing agent|\brep\b|officer|"
-        r"adviser|advisor|notes typed by|completed by|typed by|dictated to",
+        r"adviser|advisor|notes typed by|completed by|typed by|dictated to|handler|"
+        r"case manager|interpreter|translator|attending|treating|physician|surgeon|"
+        r"\bnurse\b|paramedic|notary",
         "third_party": r"other (?:driver|party|vehicle)|party b|third party|neighbou?r|"
-        r"\ba customer\b|witness(?:es)?|passenger|tenant|van driver|\bdriver'?s\b|"
+        r"\ba customer\b|witness(?:es)?|passenger|tenant|landlord|van driver|\bdriver'?s\b|"
         r"claimant against|injured party",
         "principal": r"on behalf of\b[^.\n]{0,30}$|represents?\s+(?:Mr\.?|Mrs\.?|Ms\.?|Dr\.?)?\s*$|"
         r"our client\s*$|\bmy (?:wife|husband|partner|father|mother|dad|mum|mom|son|"
@@ -118,7 +123,8 @@ _NAME_AFTER = _vocabulary(
 _ID_BEFORE = _vocabulary(
     {
         "claim_ref": r"claim (?:ref|no|number|#)\b|our ref|your ref|\bref\b\.?|reference|"
-        r"\bcase\b|\bfile\b|on file under|claim\s*:",
+        r"\bcase\b|\bfile\b|on file under|claim\s*:|booking|ticket|reservation|flight|"
+        r"account|iban|sort code|\bswift\b|\bbic\b|tracking",
         "police": r"police|crime|\bpd\b|nypd|spvm|\bpsp\b|report (?:no|#|number)|report\s*#|"
         r"incident (?:no|number)",
         "invoice": r"invoice|facture|factura|receipt|bill (?:no|number)|\border\b",
