@@ -297,7 +297,7 @@ def test_demo_reports_correctness_on_the_claims_it_ran(
     code, out = cli("demo", "--model", "oracle", "--limit", "3", "--out", str(tmp_path))
     assert code == 0, out
     said = " ".join(out.split())
-    assert "Approvals are decided by a simulated reviewer (simulated: expected)" in said
+    assert "Approvals are decided by 'simulated: expected', a simulated reviewer" in said
     # right end to end: shadow 2/3, gated 3/3, and the lift with its 95% interval
     assert "2/3 67% 21–94% 3/3 100% 44–100% +33 pts [-29, +79]" in said
     assert "gated right 3/3" in said and "shadow (ungated) right 2/3" in said

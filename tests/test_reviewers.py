@@ -87,9 +87,7 @@ async def test_the_expected_reviewer_approves_what_is_right_and_corrects_the_res
     assert (e.right, e.right_unaided, e.helped, e.waiting) == (2, 1, 2, 0)
     assert e.decisions == (("simulated", 4),)
     assert report.reviewer == "simulated: expected"
-    assert "approvals decided by a simulated: expected reviewer (simulated, not a person)" in str(
-        report
-    )
+    assert "approvals decided by 'simulated: expected' (simulated, not a person)" in str(report)
     events = await store.load(report.runs[2].run_id)
     decided = [e for e in events if isinstance(e, ApprovalDecided)]
     assert [(d.decision, d.reviewer_kind) for d in decided] == [

@@ -156,7 +156,7 @@ class EvalReport:
         if reused:
             head += f" ({reused} reused from the store)"
         if self.reviewer:
-            head += f"; approvals decided by a {self.reviewer} reviewer (simulated, not a person)"
+            head += f"; approvals decided by {self.reviewer!r} (simulated, not a person)"
         lines = [head, plain_text(self.reliability)]
         for run in self.errors:
             lines.append(f"task {run.index} ({run.mode}) could not run: {run.error}")

@@ -124,7 +124,7 @@ def claims_demo(
         stale.unlink()
     store_url = f"sqlite:///{db}"
     inputs = [{"doc": t["doc"], "expected": t["expected"]} for t in tasks]
-    who = f"a simulated reviewer ({decider.name})" if decider else "nobody: they wait for you"
+    who = f"{decider.name!r}, a simulated reviewer" if decider else "nobody: they wait for you"
     if not as_json:
         console.print(
             f"[bold]seamline demo[/]: {len(tasks)} insurance claims ({documents} set) through the "
