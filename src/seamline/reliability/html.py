@@ -125,7 +125,8 @@ def render_html(
                 parts.append(
                     _section(
                         "Checks, against the expected artifacts",
-                        "Every evaluation of an attempt whose task has an expected artifact. "
+                        f"In the {(report.gated or report.modes[-1]).label} runs, every "
+                        "evaluation of an attempt whose task has an expected artifact. "
                         "Precision: of the attempts a check failed, the share that were wrong. "
                         "Recall: of the wrong attempts, the share it failed. Let through: "
                         "wrong attempts it passed.",
@@ -468,22 +469,24 @@ def _correctness_table(report: ReliabilityReport) -> str:
 
 
 def _checks_table(report: ReliabilityReport) -> str:
+    """Per check of each seam, for the gated runs (or the only mode run)."""
+    mode = report.gated or report.modes[-1]
     head = (
-        "<tr><th>seam</th><th class='mode'>mode</th><th>check</th><th>evaluated</th>"
-        "<th>flagged</th><th>precision</th><th>recall</th><th>let through</th></tr>"
+        "<tr><th>seam</th><th class='name'>check</th><th>evaluated</th><th>flagged</th>"
+        "<th>precision</th><th>recall</th><th>let through</th></tr>"
     )
     rows = []
-    for mode in report.modes:
-        for seam in mode.seams:
-            for c in seam.checks:
-                name = f"<b>{escape(c.name)}</b>" if c.kind == "gate" else escape(c.name)
-                rows.append(
-                    f"<tr><th scope='row'>{escape(c.step)}</th><td class='mode'>{_pill(mode)}</td>"
-                    f"<td class='name'>{name} <small>{escape(c.kind)}</small></td>"
-                    f"<td>{c.evaluated}</td><td>{c.flagged}</td><td>{_meter(c.precision)}</td>"
-                    f"<td>{_meter(c.recall)}</td><td>{c.false_negatives}</td></tr>"
-                )
-    return _table(head, "".join(rows)) if rows else ""
+    for seam in mode.seams:
+        for n, c in enumerate(seam.checks):
+            name = f"<b>{escape(c.name)}</b>" if c.kind == "gate" else escape(c.name)
+            step = f"<th scope='row'>{escape(c.step)}</th>" if n == 0 else "<td></td>"
+            rows.append(
+                f"<tr{' class=group' if n == 0 else ''}>{step}"
+                f"<td class='name'>{name} <small>{escape(c.kind)}</small></td>"
+                f"<td>{c.evaluated}</td><td>{c.flagged}</td><td>{_meter(c.precision)}</td>"
+                f"<td>{_meter(c.recall)}</td><td>{c.false_negatives}</td></tr>"
+            )
+    return _table(head, "".join(rows), "checks") if rows else ""
 
 
 def _rate(count: int | None, total: int, interval: Any) -> str:

@@ -65,7 +65,7 @@ table.fields td,table.fields th{text-align:left;white-space:normal}
 table.fields tr.bad td{background:#fef2f2;color:#991b1b}
 table.fields tr.ok td:last-child{color:var(--good)}
 details.raw{margin-top:8px}details.raw summary{padding:4px 0;font-size:13px;color:var(--muted)}
-td.name{text-align:left}
+td.name,th.name{text-align:left;white-space:normal}
 .badge.caught{background:#ffedd5;color:#9a3412}
 .task-body{padding:4px 16px 16px}
 .verdict{border-top:1px dashed var(--line);padding-top:12px;margin-top:12px}
