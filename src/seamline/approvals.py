@@ -3,7 +3,8 @@
 A decision is an `ApprovalDecided` event appended to the run's log by whichever process
 takes it; the run continues when it is resumed (`pipe.resume(run_id)` or
 `seamline resume RUN_ID`). The store refuses a second decision on the same approval,
-so deciding twice changes nothing.
+so deciding twice changes nothing; an approval whose work was redone meanwhile is closed
+(superseded) and cannot be decided.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
-from seamline.events import ApprovalDecided, ApprovalRequested, RunStatus
-from seamline.exceptions import ApprovalError, StoreError
+from seamline.events import ApprovalDecided, ApprovalRequested, Event, RunStatus
+from seamline.exceptions import ApprovalError
+from seamline.runtime.state import RunState, fold
 
 if TYPE_CHECKING:
     from seamline.pipeline import Pipeline
@@ -38,10 +40,14 @@ async def decide(
 ) -> str:
     """Record a decision on a pending approval; returns the id of the run it belongs to.
 
+    The run's lease is held while the decision is written, so a decision never races a
+    process that drives the run. With `pipeline`, the run is first checked against it
+    (`IncompatibleRun` if it changed in a way the run cannot survive), and an edit is
+    validated against the step's type: nothing is written unless all of that holds.
+
     Args:
         reason: why; required to reject, and fed back to the step that redoes the work.
-        edit: for "edit", the corrected artifact (a model or its JSON); validated against
-            the step's artifact type when `pipeline` is given.
+        edit: for "edit", the corrected artifact (a model or its JSON).
         reviewer: who decided, as the feedback dataset shows it.
         route_to: for "reject", send the work to this earlier step instead.
         reviewer_kind: "simulated" when code decides in a person's place (an eval's
@@ -49,8 +55,10 @@ async def decide(
             as human agreement.
 
     Raises:
-        ApprovalError: unknown approval, already decided, the run is not waiting, a
-            rejection without a reason, or an edit that does not validate.
+        ApprovalError: unknown approval, already decided or superseded, the run is not
+            waiting, a rejection without a reason, or an edit that does not validate.
+        RunBusy: another process drives the run.
+        IncompatibleRun: the pipeline cannot continue the run.
     """
     if decision not in ("approve", "reject", "edit"):
         raise ApprovalError(f"decision {decision!r}: use approve, reject or edit")
@@ -60,46 +68,68 @@ async def decide(
         raise ApprovalError("a rejection needs a reason: it becomes the feedback for the redo")
     if decision == "edit" and edit is None:
         raise ApprovalError("an edit needs the corrected artifact")
-    pending = {a.approval_id: a for a in await store.pending_approvals()}
-    approval = pending.get(approval_id)
-    if approval is None:
+    record = await store.approval(approval_id)
+    if record is None:
         raise ApprovalError(
-            f"approval {approval_id!r} is not pending (unknown, or already decided); "
-            "`seamline approvals` lists the pending ones"
+            f"no approval {approval_id!r}; `seamline approvals` lists the pending ones"
         )
-    summary = next((r for r in await store.runs() if r.run_id == approval.run_id), None)
-    if summary is not None and summary.status not in (RunStatus.WAITING, RunStatus.NEEDS_REVIEW):
+    if not record.pending:
         raise ApprovalError(
-            f"run {approval.run_id!r} is {summary.status.value}, still being driven by a process; "
-            "decide once it is waiting"
+            f"approval {approval_id!r} is not pending: it was decided, or its work was "
+            "redone meanwhile (a rejection or a reroute upstream); `seamline approvals` lists "
+            "the pending ones"
         )
-    events = await store.load(approval.run_id)
-    request = next(
-        e for e in events if isinstance(e, ApprovalRequested) and e.approval_id == approval_id
-    )
-    if pipeline is not None:
-        edit = _checked_edit(pipeline, request, edit) if decision == "edit" else edit
-        if route_to is not None and route_to not in pipeline.validate().ancestors(request.step) | {
-            request.step
-        }:
-            raise ApprovalError(
-                f"route_to={route_to!r} is not {request.step!r} or a step upstream of it"
-            )
-    decided = ApprovalDecided(
-        seq=len(events),
-        approval_id=approval_id,
-        decision=decision,
-        reason=reason,
-        edit=to_jsonable_python(edit) if edit is not None else None,
-        reviewer=reviewer,
-        route_to=route_to,
-        reviewer_kind=reviewer_kind,
-    )
+    run_id = record.run_id
+    await store.acquire(run_id)
     try:
-        await store.append(approval.run_id, [decided])
-    except StoreError as e:
-        raise ApprovalError(f"approval {approval_id!r} was decided concurrently: {e}") from None
-    return approval.run_id
+        events, state = await _state(store, run_id, pipeline)
+        if state.status not in (RunStatus.WAITING, RunStatus.NEEDS_REVIEW):
+            raise ApprovalError(
+                f"run {run_id!r} is {state.status.value}, not waiting for a decision"
+            )
+        approval = state.approvals.get(approval_id) if state.approvals else None
+        if approval is None or not approval.pending:
+            raise ApprovalError(f"approval {approval_id!r} is not pending in run {run_id!r}")
+        request = approval.request
+        if pipeline is not None:
+            edit = _checked_edit(pipeline, request, edit) if decision == "edit" else edit
+            if route_to is not None and route_to not in pipeline.validate().ancestors(
+                request.step
+            ) | {request.step}:
+                raise ApprovalError(
+                    f"route_to={route_to!r} is not {request.step!r} or a step upstream of it"
+                )
+        if decision == "approve" and request.reason == "escalation" and request.artifact is None:
+            raise ApprovalError(
+                f"approval {approval_id!r} escalates an attempt that produced no artifact "
+                "(its output did not validate): approve it with a corrected artifact "
+                "(an edit), or reject it"
+            )
+        decided = ApprovalDecided(
+            seq=len(events),
+            approval_id=approval_id,
+            decision=decision,
+            reason=reason,
+            edit=to_jsonable_python(edit) if edit is not None else None,
+            reviewer=reviewer,
+            route_to=route_to,
+            reviewer_kind=reviewer_kind,
+        )
+        await store.append(run_id, [decided])
+    finally:
+        await store.release(run_id)
+    return run_id
+
+
+async def _state(
+    store: RunStore, run_id: str, pipeline: Pipeline | None
+) -> tuple[list[Event], RunState]:
+    if pipeline is not None:
+        from seamline.runtime.resume import load_state
+
+        return await load_state(pipeline, store, run_id)
+    events = await store.load(run_id)
+    return events, fold(run_id, events)
 
 
 def _checked_edit(pipeline: Pipeline, request: ApprovalRequested, edit: Any) -> Any:

@@ -38,8 +38,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic_core import to_jsonable_python
 
 from seamline.events import (
-    ApprovalDecided,
-    ApprovalRequested,
     Event,
     RunFinished,
     RunResumed,
@@ -63,7 +61,7 @@ from seamline.reliability.compare import (
     ignore,
     same_text,
 )
-from seamline.reviewers import Reviewer, review_run, reviewer_for
+from seamline.reviewers import Reviewer, pending_requests, review_run, reviewer_for
 from seamline.store import RunStore, open_store
 from seamline.store.memory import MemoryStore
 
@@ -333,11 +331,7 @@ def _state(events: Sequence[Event]) -> Literal["new", "done", "resume", "waiting
     if last.status.is_final:
         return "done"
     # waiting / needs_review: resume once every approval has been decided
-    decided = {e.approval_id for e in events if isinstance(e, ApprovalDecided)}
-    pending = [
-        e for e in events if isinstance(e, ApprovalRequested) and e.approval_id not in decided
-    ]
-    return "waiting" if pending else "resume"
+    return "waiting" if pending_requests(events) else "resume"
 
 
 def _status(events: Sequence[Event]) -> str:

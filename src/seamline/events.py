@@ -29,6 +29,9 @@ class RunStatus(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    # Never logged: how a store lists a run still marked running whose owner is gone
+    # (its process died, or lost its lease). `seamline resume --interrupted` resumes them.
+    INTERRUPTED = "interrupted"
 
     @property
     def is_final(self) -> bool:
@@ -113,13 +116,26 @@ class ToolCalled(Event):
 
 @dataclass(slots=True, kw_only=True)
 class GateEvaluated(Event):
+    """A gate's verdict on one attempt, and the decision taken on it.
+
+    The decision is recorded, never re-made: resume and every reader apply these fields
+    as they are, whatever the pipeline's policy says today.
+    """
+
     step: str
     attempt: int
     verdict: Verdict
-    # What the run did about it: "pass", "retry", "reroute:<step>", "fallback:<model>",
-    # "escalate", "fail", "budget"; in shadow mode always "shadow".
+    # The rung's label: "pass", "retry", "reroute:<step>", "fallback:<model>", "escalate",
+    # "fail", "budget", or any label of a custom rung; in shadow mode always "shadow".
     action: str
     index: int | None = None
+    # What happens next: "pass", "again" (the unit runs again), "rewind" (the work goes
+    # back to `target`; a `Rewound` follows), "escalate" (an `ApprovalRequested`
+    # follows), "fail" (the run ends). None in logs older than these fields.
+    effect: str | None = None
+    target: str | None = None  # the step the work goes back to, for "rewind"
+    model: str | None = None  # the model (by name) the unit's next attempts use, if changed
+    feedback: list[str] | None = None  # the reasons handed to the next attempt
 
 
 @dataclass(slots=True, kw_only=True)
@@ -143,6 +159,23 @@ class ApprovalDecided(Event):
     # "human", or "simulated" for a decision made by code standing in for a person (an
     # eval's reviewer): reports never count a simulated decision as human agreement.
     reviewer_kind: str = "human"
+
+
+@dataclass(slots=True, kw_only=True)
+class Rewound(Event):
+    """Work goes back to an earlier point: what a reroute or a rejection reset.
+
+    The units reset lose their artifacts (and approvals) and are computed again; their
+    attempt numbers and ladder positions carry on.
+    """
+
+    step: str  # where the work goes back to
+    steps: list[str]  # every step whose units are all reset (what was computed from `step`)
+    feedback: list[str]  # handed to `step`'s next attempts (every item's, for a map= step)
+    cause: str  # "reroute" (a gate's decision) or "rejected" (a person's)
+    index: int | None = None  # only this item of `step` is reset (a per-item rejection)
+    approval_id: str | None = None  # the rejected approval, for "rejected"
+    closes: list[str] = field(default_factory=list)  # approvals superseded: no longer decidable
 
 
 @dataclass(slots=True, kw_only=True)
@@ -174,6 +207,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         GateEvaluated,
         ApprovalRequested,
         ApprovalDecided,
+        Rewound,
         RunResumed,
         RunFinished,
     )

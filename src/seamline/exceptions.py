@@ -6,7 +6,9 @@ SeamlineError
 ├── ConfigError            a model, store or setting cannot be used (missing key, bad URL, ...)
 ├── ModelCallFailed        a model could not be reached, or refused, after its retries
 ├── StoreError             the run log cannot be opened or written
-│   └── SchemaMismatch     a store written by a newer seamline, or not a seamline store
+│   ├── SchemaMismatch     a store written by a newer seamline, or not a seamline store
+│   └── RunBusy            another process (or task) is driving the run
+├── IncompatibleRun        a stored run that this version of its pipeline cannot continue
 ├── RunFailed              a run ended without producing its artifacts
 │   ├── StepFailed         a step raised or returned the wrong type, attempts exhausted
 │   ├── GateRejected       a gate's policy ended with fail()
@@ -61,6 +63,34 @@ class SchemaMismatch(StoreError):
     """The store was written by a newer seamline, or is not a seamline store. Left untouched."""
 
 
+class RunBusy(StoreError):
+    """Another driver holds the run's lease: it is being resumed or decided elsewhere."""
+
+    def __init__(self, run_id: str, owner: str, detail: str = ""):
+        self.run_id = run_id
+        self.owner = owner
+        super().__init__(
+            f"run {run_id!r} is being driven by {owner}{detail}; nothing was changed. Wait "
+            "for it to finish or wait, or, if that process is gone, resume once its lease "
+            "expires (`seamline runs` then lists the run as interrupted)"
+        )
+
+
+class IncompatibleRun(SeamlineError):
+    """A stored run cannot be continued by the pipeline given: the pipeline changed since
+    the run started (a step renamed or removed, an artifact type changed). Nothing in the
+    store was changed."""
+
+    def __init__(self, run_id: str, problem: str):
+        self.run_id = run_id
+        self.problem = problem
+        super().__init__(
+            f"run {run_id!r} cannot be continued by this pipeline: {problem}. Resume or "
+            "decide it with the version of the pipeline that started it, or start a new run; "
+            "nothing in the store was changed"
+        )
+
+
 class RunFailed(SeamlineError):
     """A run ended without completing. The run result still holds every artifact produced."""
 
@@ -97,13 +127,23 @@ class GateRejected(RunFailed):
 class BudgetExceeded(RunFailed):
     """A budget ran out. The run stops; its status and artifacts are kept."""
 
-    def __init__(self, budget: str, limit: float, used: float, *, step: str | None = None):
+    def __init__(
+        self,
+        budget: str,
+        limit: float,
+        used: float,
+        *,
+        step: str | None = None,
+        more: bool = False,
+    ):
+        """`more`: `used` reached the limit and another unit (a call) was asked for."""
         self.budget = budget
         self.limit = limit
         self.used = used
         where = f" at step {step!r}" if step else ""
+        what = f"{used:g} of {limit:g} used" + (", and another was needed" if more else "")
         super().__init__(
-            f"budget {budget!r} exceeded{where}: used {used:g} of {limit:g}. "
+            f"budget {budget!r} exceeded{where}: {what}. "
             f"Raise it with sl.Budget({budget}=...) if the work is worth it.",
             step=step,
         )

@@ -8,7 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import Any, Literal, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -20,9 +20,13 @@ from seamline.policies import Budget, Policy
 from seamline.runtime.executor import Execution
 from seamline.runtime.plan import ApprovalSpec, Plan, compile_plan
 from seamline.runtime.result import RunResult, run_result
+from seamline.runtime.writer import EventHook
 from seamline.steps import Step, StepPolicy, make_step
 from seamline.store import RunStore, open_store
-from seamline.store.base import PendingApproval, RunSummary
+from seamline.store.base import ApprovalRecord, PendingApproval, RunSummary
+
+if TYPE_CHECKING:
+    from seamline.runtime.replay import Recording
 
 F = TypeVar("F", bound=Callable[..., Any])
 GateMode = Literal["on", "shadow", "off"]
@@ -55,11 +59,25 @@ class Pipeline:
         *,
         model: str | Model | None = None,
         budget: Budget | None = None,
+        models: Mapping[str, Model] | None = None,
     ) -> None:
+        """
+        Args:
+            name: the pipeline's name, recorded by every run.
+            inputs: input name -> Pydantic type.
+            model: the default model of steps and judges that name none.
+            budget: per-run limits (see `sl.Budget`).
+            models: model objects a run may name that the pipeline does not otherwise
+                hold (a `pipe.run(model=obj)` override, say), by their `.name`, so a run
+                resumed in another process finds them again. Models the pipeline, its
+                steps, judges and ladders name are registered by themselves.
+        """
         self.name = name
         self.inputs: dict[str, Any] = dict(inputs or {})
         self.model = model
         self.budget = budget or Budget()
+        self.models: dict[str, Model] = dict(models or {})
+        self._hooks: list[EventHook] = []
         self._steps: dict[str, Step] = {}
         self._gates: dict[str, Gate] = {}
         self._approvals: dict[str, ApprovalSpec] = {}
@@ -168,6 +186,7 @@ class Pipeline:
         route_to: str | None = None,
         timeout: float | None = None,
         on_timeout: Literal["approve", "reject"] = "reject",
+        per_item: bool = False,
     ) -> None:
         """A durable human checkpoint after `step` (and its gate): the run waits for a decision.
 
@@ -175,9 +194,18 @@ class Pipeline:
             route_to: where a rejection sends the work (with the reason as feedback);
                 defaults to `step` itself.
             timeout: seconds after which `on_timeout` is applied when the run is resumed.
+            per_item: for a map= step, one approval per item, decided in any order and from
+                any process; rejecting one item redoes that item only.
         """
-        self._approvals[step] = ApprovalSpec(step, route_to, timeout, on_timeout)
+        self._approvals[step] = ApprovalSpec(step, route_to, timeout, on_timeout, per_item)
         self._plan = None
+
+    def on_event(self, hook: EventHook) -> EventHook:
+        """Call `hook(run_id, event)` for every event of this pipeline's runs, once it is
+        in the run's store (a hook may be async; one that raises is logged, never breaks
+        the run). Usable as a decorator."""
+        self._hooks.append(hook)
+        return hook
 
     # -- validation ----------------------------------------------------------------------
 
@@ -187,7 +215,13 @@ class Pipeline:
             if not self._steps:
                 raise PipelineError(f"pipeline {self.name!r} has no steps; add one with @pipe.step")
             self._plan = compile_plan(
-                self.name, self.inputs, self._steps, self._gates, self._approvals
+                self.name,
+                self.inputs,
+                self._steps,
+                self._gates,
+                self._approvals,
+                self.models,
+                self.model,
             )
         return self._plan
 
@@ -276,14 +310,18 @@ class Pipeline:
             budget=run_budget,
             model=model or self.model,
             deps=deps,
+            hooks=self._hooks,
         )
-        ready = execution.start(values, self._options(gates, execution.model, run_budget))
+        options = self._options(plan, gates, execution.model, run_budget)
+        ready = execution.start(values, options)
         return execution.execute(ready, raise_on_failure=raise_on_failure)
 
-    def _options(self, gates: str, model: str | Model | None, budget: Budget) -> dict[str, Any]:
-        """What RunStarted records about how the run was asked for. Runs with the
-        pipeline's own budget share one dict per (gates, model): runs by the thousand
-        would otherwise each hold a copy."""
+    def _options(
+        self, plan: Plan, gates: str, model: str | Model | None, budget: Budget
+    ) -> dict[str, Any]:
+        """What RunStarted records about how the run was asked for, and the graph it runs
+        (see `runtime/state.py`). Runs with the pipeline's own budget share one dict per
+        (gates, model): runs by the thousand would otherwise each hold a copy."""
         name = model if model is None or isinstance(model, str) else model.name
         cached = budget is self.budget
         options = self._options_cache.get((gates, name)) if cached else None
@@ -293,6 +331,7 @@ class Pipeline:
                 "model": name,
                 "budget": budget.as_dict(),
                 "source": self.source,  # lets `seamline resume RUN_ID` find the pipeline's code
+                "graph": plan.graph,
             }
             if cached:
                 self._options_cache[gates, name] = options
@@ -310,16 +349,43 @@ class Pipeline:
         """Continue a run from its log: after a crash, or once its approvals are decided.
 
         Completed attempts are never re-executed; an attempt that was in flight runs again
-        with the same `ctx.idempotency_key`.
+        with the same `ctx.idempotency_key`. The run's lease is taken first, so two
+        processes never drive one run.
+
+        Args:
+            model: the run's default model, when it was a model object not registered on
+                the pipeline (see `Pipeline(models=...)`).
+
+        Raises:
+            RunBusy: another process drives the run.
+            IncompatibleRun: the pipeline changed in a way this run cannot survive.
         """
+        return await self._resume(run_id, store, model, deps, raise_on_failure, None)
+
+    async def _resume(
+        self,
+        run_id: str,
+        store: str | RunStore,
+        model: str | Model | None,
+        deps: Any,
+        raise_on_failure: bool,
+        recording: Recording | None,
+    ) -> RunResult:
         from seamline.runtime.resume import prepare_resume
 
         opened = await open_store(store)
         try:
-            execution, ready = await prepare_resume(self, opened, run_id, model=model, deps=deps)
+            execution, ready = await prepare_resume(
+                self,
+                opened,
+                run_id,
+                model=model,
+                deps=deps,
+                recording=recording,
+                hooks=self._hooks,
+            )
             if ready is None:  # already final: nothing to do
                 return run_result(execution)
-            execution.resumed()
             return await execution.execute(ready, raise_on_failure=raise_on_failure)
         finally:
             if isinstance(store, str):
@@ -336,13 +402,19 @@ class Pipeline:
         reviewer: str | None = None,
         route_to: str | None = None,
         resume: bool = True,
+        model: str | Model | None = None,
+        deps: Any = None,
         reviewer_kind: Literal["human", "simulated"] = "human",
     ) -> RunResult | None:
         """Decide a pending approval (from any process), then, by default, resume the run.
 
         A rejection sends the work back to the step (or `route_to`) with `reason` as
         feedback; an edit replaces the artifact after validating it against its type.
-        `reviewer_kind="simulated"` marks a decision made by code in a person's place.
+        The run is checked against this pipeline before the decision is written.
+
+        Args:
+            model, deps: as for `resume`.
+            reviewer_kind: "simulated" marks a decision made by code in a person's place.
         """
         from seamline.approvals import decide
 
@@ -361,19 +433,22 @@ class Pipeline:
             )
             if not resume:
                 return None
-            return await self.resume(run_id, store=opened)
+            return await self.resume(run_id, store=opened, model=model, deps=deps)
         finally:
             if isinstance(store, str):
                 await opened.close()
 
     async def replay(self, run_id: str, *, store: str | RunStore) -> RunResult:
-        """Re-run a recorded run offline against its recorded model and tool calls.
+        """Re-run a recorded run offline against its recorded model and tool calls, and
+        the decisions people took, as they took them: the run waits where it waited, the
+        recorded decision is applied, and it resumes.
 
         Raises:
             ReplayDivergence: the first request that differs from the recording, naming the step.
         """
         from seamline.exceptions import ReplayDivergence
         from seamline.runtime.replay import Recording
+        from seamline.store.memory import MemoryStore
 
         opened = await open_store(store)
         try:
@@ -386,19 +461,27 @@ class Pipeline:
             raise PipelineError(f"run {run_id!r} was not made by pipeline {self.name!r}")
         options = started.options
         recording = Recording(events)
+        replayed = MemoryStore()  # the replay's own log, where its decisions are written
         execution = Execution(
             self.validate(),
-            _RESULT_ONLY,
+            replayed,
             run_id,
             gates=options.get("gates", "on"),
             budget=Budget(**options.get("budget", {})),
-            model=options.get("model"),
+            model=self.validate().model_for(options["model"]) if options.get("model") else None,
             deps=None,
             recording=recording,
         )
         # A recorded failure is reproduced, not raised: the replay matched.
-        start = execution.start(self._coerce_inputs(started.inputs), options)
+        start = execution.start(self._coerce_inputs(started.inputs), dict(options))
         result = await execution.execute(start, raise_on_failure=False)
+        while not result.status.is_final:
+            log = await replayed.load(run_id)
+            decisions = recording.decisions_for(result.pending_approvals, len(log))
+            if not decisions:
+                break  # the recorded run waits here too
+            await replayed.append(run_id, decisions)
+            result = await self._resume(run_id, replayed, execution.model, None, False, recording)
         left = recording.unused()
         if left:
             raise ReplayDivergence(
@@ -431,8 +514,22 @@ class _ResultOnlyLog:
     async def runs(self, **filters: Any) -> list[RunSummary]:
         return []
 
-    async def pending_approvals(self, *, run_id: str | None = None) -> list[PendingApproval]:
+    async def pending_approvals(
+        self, *, run_id: str | None = None, limit: int | None = None
+    ) -> list[PendingApproval]:
         return []
+
+    async def run(self, run_id: str) -> RunSummary | None:
+        return None
+
+    async def approval(self, approval_id: str) -> ApprovalRecord | None:
+        return None
+
+    async def acquire(self, run_id: str) -> None:
+        raise StoreError("this run's log is only in its result; pass store=... to keep runs")
+
+    async def release(self, run_id: str) -> None:
+        pass
 
     async def close(self) -> None:
         pass

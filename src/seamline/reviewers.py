@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 from pydantic_core import to_jsonable_python
 
 from seamline.approvals import decide
-from seamline.events import ApprovalDecided, ApprovalRequested, Event, RunStatus
+from seamline.events import ApprovalRequested, Event, RunStatus
 from seamline.exceptions import ApprovalError, ConfigError
 from seamline.reliability.compare import Matcher
 from seamline.reliability.correctness import MISSING, expected_for
@@ -72,13 +72,17 @@ class Reviewer(Protocol):
 
 
 class ApproveAll:
-    """Approves every request."""
+    """Approves every request that has an artifact to approve."""
 
     name = "simulated: approve"
 
     def review(
         self, request: ApprovalRequested, expected: Mapping[str, Any] | None, matcher: Matcher
     ) -> Review:
+        if request.artifact is None:  # an attempt whose output did not validate
+            return Review(
+                "reject", reason="there is nothing to approve: the step produced no artifact"
+            )
         return Review("approve")
 
 
@@ -162,9 +166,11 @@ async def review_run(
 
 
 def pending_requests(events: Sequence[Event]) -> list[ApprovalRequested]:
-    """The approval requests of a run log that no decision has closed."""
-    decided = {e.approval_id for e in events if isinstance(e, ApprovalDecided)}
-    return [e for e in events if isinstance(e, ApprovalRequested) and e.approval_id not in decided]
+    """The approval requests of a run log that are still open (read through the run-state
+    reducer: decided or superseded ones are not)."""
+    from seamline.runtime.state import fold
+
+    return fold("", events).pending_approvals
 
 
 async def _decide(

@@ -219,3 +219,22 @@ def test_the_html_shows_the_escaped_artifact_against_the_expected_one() -> None:
     )
     assert "<tr class='ok'><th scope='row'>claimant</th>" in card
     assert "Correctness per seam" in html and "precision" in html
+
+
+def test_an_approval_whose_work_was_reset_is_not_waiting() -> None:
+    from seamline.events import Rewound
+
+    run = Run().ok("claim", WRONG, verdict=passed()).approval("claim", WRONG)
+    first = run.events[-1]
+    assert isinstance(first, ApprovalRequested)
+    run._add(
+        Rewound,
+        step="claim",
+        steps=["claim"],
+        feedback=["redo"],
+        cause="reroute",
+        closes=[first.approval_id],
+    )
+    run.ok("claim", RIGHT, attempt=2, verdict=passed()).approval("claim", RIGHT)
+    e = run_report(run.finish("waiting")).end_to_end
+    assert (e.waiting, e.pending_approvals) == (1, 1)  # only the second one is open

@@ -13,6 +13,7 @@ from seamline.events import (
     Event,
     GateEvaluated,
     ModelCalled,
+    Rewound,
     RunFinished,
     RunResumed,
     RunStarted,
@@ -94,7 +95,17 @@ def every_event(t0: float = 1_760_000_000.125, approval_id: str = "appr-1") -> l
             seconds=0.01,
         ),
         StepFinished(seq=4, at=t0 + 0.7, step="claim", attempt=1, artifact=claim),
-        GateEvaluated(seq=5, at=t0 + 0.8, step="claim", attempt=1, verdict=verdict, action="retry"),
+        GateEvaluated(
+            seq=5,
+            at=t0 + 0.8,
+            step="claim",
+            attempt=1,
+            verdict=verdict,
+            action="fallback:openai:gpt-x",
+            effect="again",
+            model="openai:gpt-x",
+            feedback=verdict.reasons,
+        ),
         StepStarted(seq=6, at=t0 + 0.9, step="claim", attempt=2, model="openai:gpt-x"),
         StepErrored(
             seq=7, at=t0 + 1.0, step="claim", attempt=2, error="TimeoutError: 30s", kind="timeout"
@@ -122,8 +133,18 @@ def every_event(t0: float = 1_760_000_000.125, approval_id: str = "appr-1") -> l
             reviewer="bob@example.com",
             route_to="claim",
         ),
+        Rewound(
+            seq=13,
+            at=t0 + 100.2,
+            step="claim",
+            steps=["claim", "decision"],
+            feedback=["rejected by bob@example.com: wrong amount"],
+            cause="rejected",
+            index=3,
+            approval_id=approval_id,
+        ),
         RunFinished(
-            seq=13, at=t0 + 101.0, status=RunStatus.FAILED, error="boom", error_type="StepFailed"
+            seq=14, at=t0 + 101.0, status=RunStatus.FAILED, error="boom", error_type="StepFailed"
         ),
     ]
     assert {type(e).__name__ for e in events} == set(EVENT_TYPES), "add the new event kind here"

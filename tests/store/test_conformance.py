@@ -122,7 +122,7 @@ async def test_seq_conflict_raises_and_writes_nothing(connect: Connect) -> None:
 async def test_two_starts_of_one_run_conflict(connect: Connect) -> None:
     first, second = await connect(), await connect()
     await first.append("run-1", [started(pipeline="a")])
-    with pytest.raises(StoreError, match="expected seq 1"):
+    with pytest.raises(StoreError, match="run id 'run-1' is already taken"):
         await second.append("run-1", [started(pipeline="b"), step(1)])
     assert [s.pipeline for s in await first.runs()] == ["a"]
     assert len(await second.load("run-1")) == 1

@@ -142,7 +142,7 @@ def validate_output(
     try:
         return output_type.model_validate_json(text), None
     except ValidationError as e:
-        error = _describe(e, output_type)
+        error = describe_validation(e, output_type.__name__)
     if truncated:
         error = (
             "the output was cut off at the token limit (raise max_tokens, or ask for less); "
@@ -151,7 +151,8 @@ def validate_output(
     return None, error
 
 
-def _describe(error: ValidationError, output_type: type[BaseModel]) -> str:
+def describe_validation(error: ValidationError, type_name: str | None = None) -> str:
+    """A validation error in words a model (or a person) can act on, naming each bad field."""
     problems: list[str] = []
     for err in error.errors(include_url=False):
         if err["type"] == "json_invalid":
@@ -162,7 +163,8 @@ def _describe(error: ValidationError, output_type: type[BaseModel]) -> str:
         if err["type"] != "missing":
             problem += f" (got {_short(err.get('input'))})"
         problems.append(problem)
-    return f"output is not a valid {output_type.__name__}: " + "; ".join(problems)
+    name = type_name or error.title
+    return f"output is not a valid {name}: " + "; ".join(problems)
 
 
 def _short(value: Any, limit: int = 60) -> str:

@@ -22,6 +22,7 @@ from seamline.events import (
     Event,
     GateEvaluated,
     ModelCalled,
+    Rewound,
     RunFinished,
     RunResumed,
     RunStarted,
@@ -63,6 +64,7 @@ class Review:
     reviewer: str | None = None
     reviewer_kind: str | None = None  # "human" or "simulated" once decided
     decided_at: float | None = None
+    superseded_at: float | None = None  # its work was reset before anyone decided
 
     @property
     def changed(self) -> bool:
@@ -106,16 +108,17 @@ class RunLog:
 
     @property
     def pending(self) -> list[Review]:
-        return [r for r in self.reviews.values() if r.decision is None]
+        return [r for r in self.reviews.values() if r.decision is None and r.superseded_at is None]
 
     @property
     def waiting_seconds(self) -> float:
         """Time the run waited for a person: request to decision (to the log's end if pending)."""
         end = self.last_at or 0.0
-        return sum(
-            max(0.0, (r.decided_at if r.decided_at is not None else end) - r.requested_at)
-            for r in self.reviews.values()
-        )
+
+        def closed(r: Review) -> float:
+            return next((t for t in (r.decided_at, r.superseded_at) if t is not None), end)
+
+        return sum(max(0.0, closed(r) - r.requested_at) for r in self.reviews.values())
 
     @property
     def models(self) -> list[str]:
@@ -172,6 +175,10 @@ def fold(events: Sequence[Event], run_id: str | None = None) -> RunLog:
                 review.edit, review.reviewer = event.edit, event.reviewer
                 review.reviewer_kind = getattr(event, "reviewer_kind", "human")
                 review.decided_at = event.at
+        elif isinstance(event, Rewound):
+            for approval_id in event.closes:  # reset before anyone decided: not decidable
+                if approval_id in log.reviews and log.reviews[approval_id].decision is None:
+                    log.reviews[approval_id].superseded_at = event.at
         elif isinstance(event, RunFinished):
             log.status, log.error, log.finished_at = str(event.status), event.error, event.at
             if driving_since is not None:

@@ -19,6 +19,7 @@ from seamline.events import ModelCalled, ToolCalled
 from seamline.exceptions import (
     BudgetExceeded,
     InvalidOutput,
+    ModelCallFailed,
     ReplayDivergence,
     RunFailed,
     SeamlineError,
@@ -29,7 +30,8 @@ from seamline.verdict import CheckResult
 
 if TYPE_CHECKING:
     from seamline.models.base import Model
-    from seamline.runtime.executor import Execution, Unit
+    from seamline.runtime.executor import Execution
+    from seamline.runtime.state import Unit
     from seamline.steps import Step, StepContext
 
 T = TypeVar("T", bound=BaseModel)
@@ -41,8 +43,10 @@ def judge_runner(
     """Runs a gate's judges through `call_model`, so they are recorded and budgeted."""
 
     async def run_judge(judge: Judge, values: Mapping[str, Any]) -> CheckResult:
-        trouble = execution.trouble.get(unit)
-        model = judge.model or (trouble.model if trouble else None) or step.model or execution.model
+        state = execution.state
+        trouble = state.trouble.get(unit) if state.trouble else None
+        switched = execution.plan.model_for(trouble.model) if trouble and trouble.model else None
+        model = judge.model or switched or step.model or execution.model
         started = time.perf_counter()
         try:
             score, error, cost = await call_model(
@@ -101,6 +105,10 @@ async def call_tool(
 ) -> Any:
     request = to_jsonable_python(arguments)
     started = time.perf_counter()
+    budget = execution.budget
+    used = execution.state.tool_calls
+    if budget.tool_calls is not None and used >= budget.tool_calls:
+        raise BudgetExceeded("tool_calls", budget.tool_calls, used, step=ctx.step, more=True)
     if execution.recording is not None:
         recorded = execution.recording.tool(ctx.step, ctx.index, ctx.attempt, name, request)
         if recorded.error is not None:
@@ -144,7 +152,7 @@ async def call_model(
 
     `where` is (step, attempt, item index); `request_fields` are ModelRequest's
     prompt, system, examples and max_tokens."""
-    from seamline.models import ModelRequest, get_model
+    from seamline.models import ModelRequest
     from seamline.testing.guard import check_model_allowed
 
     step, attempt, index = where
@@ -155,21 +163,41 @@ async def call_model(
             "ctx.generate, @pipe.step(model=...), or pipe.run(..., model='local')"
         )
     budget = execution.budget
-    if budget.model_calls is not None and execution.model_calls >= budget.model_calls:
-        raise BudgetExceeded(
-            "model_calls", budget.model_calls, execution.model_calls + 1, step=step
-        )
-    execution.model_calls += 1
+    state = execution.state
+    # Counted from the log, plus the calls made but not yet recorded (concurrent items).
+    used = state.model_calls + execution.calls_out
+    if budget.model_calls is not None and used >= budget.model_calls:
+        raise BudgetExceeded("model_calls", budget.model_calls, used, step=step, more=True)
     schema = output_type.model_json_schema()
-    if execution.recording is not None:  # a replay: the recording answers, no model is built
-        name = model_spec if isinstance(model_spec, str) else model_spec.name
-        request = ModelRequest(model=name, output_schema=schema, **request_fields)
-        reply = execution.recording.reply(step, index, attempt, request, output_type)
-    else:
-        model = get_model(model_spec)
-        request = ModelRequest(model=model.name, output_schema=schema, **request_fields)
-        check_model_allowed(model)
-        reply = await model.generate(output_type, request)
+    name = model_spec if isinstance(model_spec, str) else model_spec.name
+    request = ModelRequest(model=name, output_schema=schema, **request_fields)
+    execution.calls_out += 1
+    try:
+        if execution.recording is not None:  # a replay: the recording answers, no model is built
+            reply = execution.recording.reply(step, index, attempt, request, output_type)
+        else:
+            model = _resolve(model_spec, step)
+            if model.name != name:
+                request = ModelRequest(model=model.name, output_schema=schema, **request_fields)
+            check_model_allowed(model)
+            reply = await model.generate(output_type, request)
+    except ModelCallFailed as e:  # recorded too: a replay fails the same way
+        execution.record(
+            ModelCalled(
+                seq=execution.next_seq(),
+                step=step,
+                attempt=attempt,
+                index=index,
+                model=request.model,
+                request=request.to_record(),
+                response=None,
+                error=f"ModelCallFailed: {e}",
+                purpose=purpose,
+            )
+        )
+        raise
+    finally:
+        execution.calls_out -= 1
     execution.record(
         ModelCalled(
             seq=execution.next_seq(),
@@ -187,10 +215,27 @@ async def call_model(
             purpose=purpose,
         )
     )
-    execution.tokens += reply.input_tokens + reply.output_tokens
-    execution.cost_usd += reply.cost_usd
-    if budget.tokens is not None and execution.tokens > budget.tokens:
-        raise BudgetExceeded("tokens", budget.tokens, execution.tokens, step=step)
-    if budget.cost_usd is not None and execution.cost_usd > budget.cost_usd:
-        raise BudgetExceeded("cost_usd", budget.cost_usd, execution.cost_usd, step=step)
+    if budget.tokens is not None and state.tokens > budget.tokens:
+        raise BudgetExceeded("tokens", budget.tokens, state.tokens, step=step)
+    if budget.cost_usd is not None and state.cost_usd > budget.cost_usd:
+        raise BudgetExceeded("cost_usd", budget.cost_usd, state.cost_usd, step=step)
     return reply.output, reply.error, reply.cost_usd
+
+
+def _resolve(spec: str | Model, step: str) -> Model:
+    """The model to call; a bare name that no provider knows is most often a model
+    object's name recorded by a run that is now resumed without the object."""
+    from seamline.exceptions import ConfigError
+    from seamline.models import get_model
+
+    try:
+        return get_model(spec)
+    except ConfigError as e:
+        if isinstance(spec, str) and ":" not in spec and spec != "local":
+            raise ConfigError(
+                f"step {step!r} needs model {spec!r}, which the run recorded by name: it was "
+                "a Model object when the run started. Register it on the pipeline "
+                f"(sl.Pipeline(..., models={{{spec!r}: model}})) or pass model= to "
+                f"resume/decide. ({e})"
+            ) from None
+        raise

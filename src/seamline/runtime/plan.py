@@ -14,6 +14,8 @@ from typing import Any
 from seamline._typing import Shape, describe, shape_of
 from seamline.exceptions import PipelineError
 from seamline.gates import Gate
+from seamline.models.base import Model
+from seamline.runtime.state import RunShape, StepShape
 from seamline.steps import Param, Step
 
 
@@ -25,6 +27,7 @@ class ApprovalSpec:
     route_to: str | None = None  # where a rejection sends the work; default: the step itself
     timeout: float | None = None  # seconds; then `on_timeout` decides
     on_timeout: str = "reject"  # "approve" or "reject"
+    per_item: bool = False  # a map= step: one approval per item, each decided on its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +51,20 @@ class Plan:
     # end, so its events can reach the store in the same batch as RunFinished.
     last: str | None
     # Steps whose first attempt the executor makes in its driving loop (see `_drive`):
-    # async, called with positional artifacts, and no map=, when=, gate or timeout.
+    # async, called with positional artifacts, and no map=, when=, gate, approval or timeout.
     direct: frozenset[str]
+    # Model objects by name, for the models a run records by name and finds again when
+    # it resumes: the run's default model and the models ladders fall back to. (Steps'
+    # and judges' own models are taken from the code, never from the log.)
+    models: Mapping[str, Model]
+    # What a run records of the plan in its RunStarted (see runtime/state.py's RunShape).
+    graph: Mapping[str, Any]
+    # The shape of its runs per gate mode, as their state reads it from `graph`.
+    shapes: Mapping[str, RunShape]
+
+    def model_for(self, name: str) -> str | Model:
+        """The model a run recorded by `name`: a registered object, or the model string."""
+        return self.models.get(name, name)
 
     def ancestors(self, name: str) -> set[str]:
         seen: set[str] = set()
@@ -68,6 +83,8 @@ def compile_plan(
     steps: Mapping[str, Step],
     gates: Mapping[str, Gate],
     approvals: Mapping[str, ApprovalSpec],
+    models: Mapping[str, Model] | None = None,
+    default_model: str | Model | None = None,
 ) -> Plan:
     input_shapes = _input_shapes(inputs, steps)
     producers: dict[str, Shape] = dict(input_shapes)
@@ -111,6 +128,7 @@ def compile_plan(
     # In a chain every step has one upstream step at most: several would be reached by
     # paths that split somewhere, at a step with several dependents.
     chain = len(roots) == 1 and not branches
+    graph = _graph(steps, gates, approvals)
     plan = Plan(
         pipeline=pipeline,
         inputs=input_shapes,
@@ -136,7 +154,14 @@ def compile_plan(
             and step.when is None
             and step.policy.timeout is None
             and name not in gates
+            and name not in approvals
         ),
+        models=_model_registry(gates, models or {}, default_model),
+        graph=graph,
+        shapes={
+            mode: RunShape.from_options({"graph": graph, "gates": mode})
+            for mode in ("on", "shadow", "off")
+        },
     )
     for gate in gates.values():
         _check_gate(plan, gate, known)
@@ -309,9 +334,66 @@ def _check_gate(plan: Plan, gate: Gate, known: str) -> None:
             )
 
 
+def _model_registry(
+    gates: Mapping[str, Gate], named: Mapping[str, Model], default: str | Model | None
+) -> dict[str, Model]:
+    """The model objects a run may record by name; two objects under one name would make
+    a recorded name ambiguous, so that is an error."""
+    registry: dict[str, Model] = {}
+    where: dict[str, str] = {}
+
+    def add(model: Any, place: str) -> None:
+        if model is None or isinstance(model, str):
+            return
+        name = model.name
+        if name in registry and registry[name] is not model:
+            raise PipelineError(
+                f"two different model objects are both named {name!r} ({where[name]} and "
+                f"{place}); a run records models by name, so give each its own name"
+            )
+        registry[name], where[name] = model, place
+
+    for name, model in named.items():
+        if getattr(model, "name", name) != name:
+            raise PipelineError(
+                f"models={{{name!r}: ...}} names a model whose .name is "
+                f"{getattr(model, 'name', None)!r}; use its own name as the key"
+            )
+        add(model, f"models[{name!r}]")
+    add(default, "the pipeline's model")
+    for gate in gates.values():
+        for fallback in gate.policy.models:
+            add(fallback, f"the ladder of the gate on {gate.step!r}")
+    return registry
+
+
+def _graph(
+    steps: Mapping[str, Step], gates: Mapping[str, Gate], approvals: Mapping[str, ApprovalSpec]
+) -> dict[str, Any]:
+    graph = {}
+    for name, step in steps.items():
+        spec = approvals.get(name)
+        graph[name] = StepShape(
+            map=step.map,
+            gate=name in gates,
+            approval=None if spec is None else ("item" if spec.per_item else "step"),
+            route_to=spec.route_to if spec is not None else None,
+            on_timeout=spec.on_timeout if spec is not None else "reject",
+            reads=step.reads,
+            returns=describe(step.returns.annotation),
+        ).to_json()
+    return graph
+
+
 def _check_approval(plan: Plan, spec: ApprovalSpec) -> None:
     if spec.step not in plan.steps:
         raise PipelineError(f"an approval is on {spec.step!r}, which is not a step")
+    if spec.per_item and plan.steps[spec.step].map is None:
+        raise PipelineError(
+            "per_item=True asks for one approval per item of a map= step, but this step has "
+            "no map=; drop per_item",
+            step=spec.step,
+        )
     if spec.route_to is not None and spec.route_to not in plan.ancestors(spec.step) | {spec.step}:
         raise PipelineError(
             f"approval route_to={spec.route_to!r} must be {spec.step!r} or a step upstream of it",

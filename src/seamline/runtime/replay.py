@@ -1,6 +1,9 @@
 """Replay: run a pipeline again, offline, against the model and tool calls its log recorded.
 
 Each recorded call is found by (step, item, attempt) and its order within that attempt.
+Where the recorded run waited for a person, the replay waits at the same approval, the
+recorded decision is applied to it, and the replay resumes, as the run did: a rejection
+replays as a rejection, not as a divergence.
 The new request must equal the recorded one; the first that differs — a changed prompt,
 a changed step upstream whose output reaches a prompt, a call the recording lacks — is a
 `ReplayDivergence` naming the step. A replay that matches is a deterministic regression
@@ -14,7 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
-from seamline.events import Event, ModelCalled, ToolCalled
+from seamline.events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    Event,
+    ModelCalled,
+    Rewound,
+    ToolCalled,
+)
 from seamline.exceptions import ReplayDivergence
 
 if TYPE_CHECKING:
@@ -38,12 +48,56 @@ class Recording:
     def __init__(self, events: list[Event]) -> None:
         self._models: dict[CallKey, list[ModelCalled]] = defaultdict(list)
         self._tools: dict[CallKey, list[ToolCalled]] = defaultdict(list)
+        requests: list[ApprovalRequested] = []
+        decided: dict[str, ApprovalDecided] = {}
+        superseded: set[str] = set()
         for e in events:
             if isinstance(e, ModelCalled):
                 self._models[(e.step, e.index, e.attempt)].append(e)
             elif isinstance(e, ToolCalled):
                 self._tools[(e.step, e.index, e.attempt)].append(e)
+            elif isinstance(e, ApprovalRequested):
+                requests.append(e)
+            elif isinstance(e, ApprovalDecided):
+                decided[e.approval_id] = e
+            elif isinstance(e, Rewound):
+                superseded.update(e.closes)
         self._used: dict[tuple[str, CallKey], int] = defaultdict(int)
+        # Per (step, item, why): the decisions on the approvals asked there, in order
+        # (None: still waiting when the run was recorded). Superseded ones were never
+        # decided, and a faithful replay supersedes them too.
+        self._decisions: dict[tuple[str, int | None, str], list[ApprovalDecided | None]] = (
+            defaultdict(list)
+        )
+        for r in requests:
+            if r.approval_id not in superseded:
+                key = (r.step, r.index, r.reason)
+                self._decisions[key].append(decided.get(r.approval_id))
+
+    def decisions_for(
+        self, pending: list[ApprovalRequested], next_seq: int
+    ) -> list[ApprovalDecided]:
+        """The recorded decisions on the approvals a replay now waits on, as events of the
+        replay's own log (from seq `next_seq`)."""
+        found: list[ApprovalDecided] = []
+        for request in pending:
+            queue = self._decisions.get((request.step, request.index, request.reason))
+            recorded = queue.pop(0) if queue else None
+            if recorded is None:
+                continue
+            found.append(
+                ApprovalDecided(
+                    seq=next_seq + len(found),
+                    at=recorded.at,
+                    approval_id=request.approval_id,
+                    decision=recorded.decision,
+                    reason=recorded.reason,
+                    edit=recorded.edit,
+                    reviewer=recorded.reviewer,
+                    route_to=recorded.route_to,
+                )
+            )
+        return found
 
     def _next(self, kind: str, calls: dict[CallKey, list[Any]], key: CallKey) -> Any:
         position = self._used[(kind, key)]
@@ -72,6 +126,10 @@ class Recording:
         now = request.to_record()
         if recorded.request != now:
             raise ReplayDivergence(step, _first_difference(recorded.request, now))
+        if recorded.response is None and recorded.error is not None:
+            from seamline.exceptions import ModelCallFailed
+
+            raise ModelCallFailed(recorded.model, f"(recorded) {recorded.error}")
         response = dict(recorded.response or {})
         raw = response.pop("raw_output", None)
         output, error = validate_output(output_type, raw)

@@ -5,19 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from seamline.events import (
-    ApprovalDecided,
-    ApprovalRequested,
-    Event,
-    GateEvaluated,
-    RunFinished,
-    RunStatus,
-)
+from seamline.events import ApprovalRequested, Event, GateEvaluated, RunStatus
 from seamline.runtime.log import as_events
 
 if TYPE_CHECKING:
     from seamline.exceptions import RunFailed
-    from seamline.runtime.executor import Execution
+    from seamline.runtime.state import RunState
+    from seamline.runtime.writer import LogWriter
 
 
 @dataclass
@@ -36,6 +30,7 @@ class RunResult:
     artifacts: dict[str, Any]
     _log: list[Any] = field(repr=False, compare=False)  # as the executor kept it
     error: RunFailed | None = None
+    _state: RunState | None = field(default=None, repr=False, compare=False)
 
     @property
     def events(self) -> list[Event]:
@@ -51,13 +46,18 @@ class RunResult:
         return [e for e in self.events if isinstance(e, GateEvaluated)]
 
     @property
+    def state(self) -> RunState:
+        """The run's state, as its log describes it (see `seamline.runtime.state`)."""
+        if self._state is None:
+            from seamline.runtime.state import fold
+
+            self._state = fold(self.run_id, self.events)
+        return self._state
+
+    @property
     def pending_approvals(self) -> list[ApprovalRequested]:
-        decided = {e.approval_id for e in self.events if isinstance(e, ApprovalDecided)}
-        return [
-            e
-            for e in self.events
-            if isinstance(e, ApprovalRequested) and e.approval_id not in decided
-        ]
+        """Approvals requested and neither decided nor superseded, in the order asked."""
+        return self.state.pending_approvals
 
     def report(self) -> Any:
         """Per seam: first-pass yield, retries, catches, escalations, gate errors; and the outcome."""
@@ -70,16 +70,17 @@ class RunResult:
 
 
 def run_result(
-    execution: Execution, error: RunFailed | None = None, raise_on_failure: bool = True
+    execution: LogWriter, error: RunFailed | None = None, raise_on_failure: bool = True
 ) -> RunResult:
     """What a run returns; a failure is raised (with the result attached) unless asked not to."""
-    last = execution.log[-1] if execution.log else None  # never a note: see runtime/log.py
-    status = last.status if isinstance(last, RunFinished) else RunStatus.RUNNING
-    artifacts = execution.artifacts  # the run is over: its state becomes the result's
-    for name in execution.plan.inputs:  # the shared state holds the inputs too
+    state = execution  # the writer is the run's state (runtime/writer.py)
+    # The run is over: its state's artifacts become the result's (the inputs left out);
+    # `RunResult.state` folds the log again when someone asks for it.
+    artifacts = state.artifacts
+    for name in state.inputs:
         artifacts.pop(name, None)
     result = RunResult(
-        execution.run_id, execution.plan.pipeline, status, artifacts, execution.log, error
+        execution.run_id, state.pipeline or "", state.status, artifacts, execution.log, error
     )
     if error is not None:
         error.run_id = execution.run_id

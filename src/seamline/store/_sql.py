@@ -32,6 +32,7 @@ from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
     Event,
+    Rewound,
     RunFinished,
     RunResumed,
     RunStarted,
@@ -147,6 +148,8 @@ def plan(run_id: str, events: Sequence[Event], *, rows: bool = True) -> Batch:
             )
         elif isinstance(event, ApprovalDecided):
             approvals.append(CloseApproval(event.approval_id, event.at))
+        elif isinstance(event, Rewound):  # approvals whose work was reset: no longer decidable
+            approvals.extend(CloseApproval(aid, event.at) for aid in event.closes)
     event_rows: list[EventRow] = [encode_row(event) for event in events] if rows else []
     return Batch(run_id, first, events, event_rows, started, status, approvals)
 
@@ -230,7 +233,11 @@ _CODEBOOK: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
         ("step", "attempt", "tool", "request", "response", "seconds", "error", "index"),
         {"seconds": 0.0, "error": None, "index": None},
     ),
-    ("GateEvaluated", ("step", "attempt", "verdict", "action", "index"), {"index": None}),
+    (
+        "GateEvaluated",
+        ("step", "attempt", "verdict", "action", "index", "effect", "target", "model", "feedback"),
+        {"index": None, "effect": None, "target": None, "model": None, "feedback": None},
+    ),
     (
         "ApprovalRequested",
         ("approval_id", "step", "artifact", "reason", "index", "timeout_at"),
@@ -243,9 +250,20 @@ _CODEBOOK: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
     ),
     ("RunResumed", ("pid",), {}),
     ("RunFinished", ("status", "error", "error_type"), {"error": None, "error_type": None}),
+    # Code 15 on: 13 and 14 are the folded codes below.
+    (
+        "Rewound",
+        ("step", "steps", "feedback", "cause", "index", "approval_id", "closes"),
+        {"index": None, "approval_id": None, "closes": []},
+    ),
 )
 _FOLD_CODES = {"StepFinished": 13, "StepErrored": 14}
 _GENERIC = 0
+
+
+def _code(position: int) -> int:
+    """The code of the codebook's entry at `position` (from 0): 1 to 12, then 15 on."""
+    return position + 1 if position < 12 else position + 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,7 +279,8 @@ def _specs() -> tuple[dict[str, _Spec], dict[int, _Spec]]:
     from seamline.events import EVENT_TYPES
 
     by_code: dict[int, _Spec] = {}
-    for code, (kind, names, defaults) in enumerate(_CODEBOOK, 1):
+    for position, (kind, names, defaults) in enumerate(_CODEBOOK):
+        code = _code(position)
         marks = tuple((name in defaults, defaults.get(name)) for name in names)
         getter = operator.attrgetter(*names)
         values = getter if len(names) > 1 else lambda event, get=getter: (get(event),)
@@ -291,6 +310,7 @@ _LOG_ONLY = frozenset(EVENT_TYPES.values()) - {
     RunFinished,
     ApprovalRequested,
     ApprovalDecided,
+    Rewound,
 }
 
 
@@ -396,7 +416,7 @@ def _payload(spec: _Spec, values: list[Any]) -> dict[str, Any]:
         spec.fields[len(values) :], spec.defaults[len(values) :], strict=True
     ):
         if droppable:
-            payload[name] = dict(default) if isinstance(default, dict) else default
+            payload[name] = type(default)(default) if isinstance(default, dict | list) else default
     return payload
 
 

@@ -5,6 +5,12 @@ two indexes derived from those events in the same transaction that appends them:
 row per run (pipeline, status, timestamps) for listing, and a row per approval for
 the inbox. Nothing else is state; the log is the truth.
 
+A run has one driver at a time. A store keeps, per run, the process that drives it (its
+owner) with a lease that the process renews while it works: `append` of a `RunStarted`
+makes the appending process the owner, a `RunFinished` ends the ownership, and
+`acquire` takes over a run whose owner finished, died or let its lease expire (else
+`RunBusy`). A run still marked running whose owner is gone is listed as `interrupted`.
+
 Every store passes the same conformance suite (`tests/store/`).
 """
 
@@ -39,6 +45,25 @@ class PendingApproval:
     timeout_at: float | None
 
 
+@dataclass(frozen=True, slots=True)
+class ApprovalRecord:
+    """One approval, pending or closed (decided, or superseded by a rewind)."""
+
+    approval_id: str
+    run_id: str
+    pipeline: str
+    step: str
+    index: int | None
+    reason: str
+    requested_at: float
+    timeout_at: float | None
+    closed_at: float | None  # None while it waits for a decision
+
+    @property
+    def pending(self) -> bool:
+        return self.closed_at is None
+
+
 @runtime_checkable
 class RunStore(Protocol):
     """Append-only run logs. Implementations: memory, SQLite, PostgreSQL."""
@@ -65,6 +90,27 @@ class RunStore(Protocol):
         """The run's whole log in seq order. Raises `StoreError` for an unknown run."""
         ...
 
+    async def run(self, run_id: str) -> RunSummary | None:
+        """One run's summary (None if there is no such run), without listing the others."""
+        ...
+
+    async def approval(self, approval_id: str) -> ApprovalRecord | None:
+        """One approval (None if there is no such approval), without listing the others."""
+        ...
+
+    async def acquire(self, run_id: str) -> None:
+        """Become the run's driver: resuming or deciding it starts here.
+
+        Raises:
+            RunBusy: another process (or another task of this one) drives it.
+            StoreError: there is no such run.
+        """
+        ...
+
+    async def release(self, run_id: str) -> None:
+        """Stop driving the run without finishing it (it is then listed as interrupted)."""
+        ...
+
     async def runs(
         self,
         *,
@@ -72,11 +118,13 @@ class RunStore(Protocol):
         pipeline: str | None = None,
         limit: int | None = None,
     ) -> list[RunSummary]:
-        """Runs, newest first, optionally filtered."""
+        """Runs, newest first, optionally filtered (`RunStatus.INTERRUPTED` included)."""
         ...
 
-    async def pending_approvals(self, *, run_id: str | None = None) -> list[PendingApproval]:
-        """Approvals requested and not yet decided, oldest first."""
+    async def pending_approvals(
+        self, *, run_id: str | None = None, limit: int | None = None
+    ) -> list[PendingApproval]:
+        """Approvals requested and neither decided nor superseded, oldest first."""
         ...
 
     async def close(self) -> None: ...

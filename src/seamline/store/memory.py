@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
     Event,
+    Rewound,
     RunFinished,
     RunResumed,
     RunStarted,
     RunStatus,
 )
 from seamline.exceptions import ApprovalError, StoreError
-from seamline.store.base import PendingApproval, RunSummary
+from seamline.store.base import ApprovalRecord, PendingApproval, RunSummary
+from seamline.store.lease import Holds
 
-_INDEXED = frozenset({RunStarted, RunResumed, RunFinished, ApprovalRequested, ApprovalDecided})
+_INDEXED = frozenset(
+    {RunStarted, RunResumed, RunFinished, ApprovalRequested, ApprovalDecided, Rewound}
+)
 
 
 class MemoryStore:
@@ -31,12 +36,21 @@ class MemoryStore:
         self._logs: dict[str, list[Event]] = {}
         self._runs: dict[str, RunSummary] = {}
         self._approvals: dict[str, PendingApproval] = {}
-        self._decided: set[str] = set()
+        self._closed: dict[str, ApprovalRecord] = {}
+        # This store lives in one process: runs being driven (listed running, not
+        # interrupted), and the runs a task took over to resume or decide them.
+        self._driving: set[str] = set()
+        self._holds = Holds()
 
     async def append(self, run_id: str, events: Sequence[Event]) -> None:
         if not events:
             return
         log = self._logs.get(run_id, [])
+        if log and isinstance(events[0], RunStarted) and events[0].seq == 0:
+            raise StoreError(
+                f"run id {run_id!r} is already taken in {self.url}: give the new run "
+                "another id, or resume that run"
+            )
         if events[0].seq != len(log):
             raise StoreError(
                 f"run {run_id!r}: expected seq {len(log)}, got {events[0].seq}; "
@@ -54,7 +68,7 @@ class MemoryStore:
                 )
             if isinstance(event, ApprovalRequested):
                 aid = event.approval_id
-                if aid in self._approvals or aid in self._decided or aid in opened:
+                if aid in self._approvals or aid in self._closed or aid in opened:
                     raise StoreError(
                         f"approval {aid!r} was already requested; approval ids are unique"
                     )
@@ -73,7 +87,7 @@ class MemoryStore:
                 self._index(run_id, event)
 
     def _check_decidable(self, run_id: str, approval_id: str) -> None:
-        if approval_id in self._decided:
+        if approval_id in self._closed:
             raise ApprovalError(f"approval {approval_id!r} was already decided")
         if approval_id not in self._approvals:
             raise ApprovalError(f"no approval {approval_id!r}; `seamline approvals` lists them")
@@ -89,12 +103,16 @@ class MemoryStore:
             self._runs[run_id] = RunSummary(
                 run_id, event.pipeline, RunStatus.RUNNING, event.at, event.at
             )
+            self._driving.add(run_id)
             return
         summary = self._runs[run_id]
         if isinstance(event, RunResumed):
             self._runs[run_id] = _replace(summary, RunStatus.RUNNING, event.at, None)
+            self._driving.add(run_id)
         elif isinstance(event, RunFinished):
             self._runs[run_id] = _replace(summary, event.status, event.at, event.error)
+            self._driving.discard(run_id)
+            self._holds.drop(run_id)
         elif isinstance(event, ApprovalRequested):
             self._approvals[event.approval_id] = PendingApproval(
                 event.approval_id,
@@ -107,8 +125,15 @@ class MemoryStore:
                 event.timeout_at,
             )
         elif isinstance(event, ApprovalDecided):
-            del self._approvals[event.approval_id]
-            self._decided.add(event.approval_id)
+            self._close(event.approval_id, event.at)
+        elif isinstance(event, Rewound):
+            for aid in event.closes:
+                if aid in self._approvals:
+                    self._close(aid, event.at)
+
+    def _close(self, approval_id: str, at: float) -> None:
+        pending = self._approvals.pop(approval_id)
+        self._closed[approval_id] = _record(pending, at)
 
     async def load(self, run_id: str) -> list[Event]:
         try:
@@ -125,7 +150,7 @@ class MemoryStore:
     ) -> list[RunSummary]:
         found = [
             s
-            for s in self._runs.values()
+            for s in map(self._listed, self._runs.values())
             if (status is None or s.status == status)
             and (pipeline is None or s.pipeline == pipeline)
         ]
@@ -133,9 +158,36 @@ class MemoryStore:
         found.sort(key=lambda s: s.created_at, reverse=True)
         return found[:limit] if limit is not None else found
 
-    async def pending_approvals(self, *, run_id: str | None = None) -> list[PendingApproval]:
+    def _listed(self, summary: RunSummary) -> RunSummary:
+        if summary.status is RunStatus.RUNNING and summary.run_id not in self._driving:
+            return dataclasses.replace(summary, status=RunStatus.INTERRUPTED)
+        return summary
+
+    async def run(self, run_id: str) -> RunSummary | None:
+        summary = self._runs.get(run_id)
+        return self._listed(summary) if summary is not None else None
+
+    async def approval(self, approval_id: str) -> ApprovalRecord | None:
+        pending = self._approvals.get(approval_id)
+        if pending is not None:
+            return _record(pending, None)
+        return self._closed.get(approval_id)
+
+    async def acquire(self, run_id: str) -> None:
+        if run_id not in self._runs:
+            raise StoreError(f"no run {run_id!r} in {self.url}")
+        self._holds.take(run_id)
+
+    async def release(self, run_id: str) -> None:
+        self._holds.drop(run_id)
+        self._driving.discard(run_id)
+
+    async def pending_approvals(
+        self, *, run_id: str | None = None, limit: int | None = None
+    ) -> list[PendingApproval]:
         pending = [a for a in self._approvals.values() if run_id is None or a.run_id == run_id]
-        return sorted(pending, key=lambda a: a.requested_at)
+        pending.sort(key=lambda a: a.requested_at)
+        return pending[:limit] if limit is not None else pending
 
     async def close(self) -> None:
         pass
@@ -143,3 +195,18 @@ class MemoryStore:
 
 def _replace(summary: RunSummary, status: RunStatus, at: float, error: str | None) -> RunSummary:
     return RunSummary(summary.run_id, summary.pipeline, status, summary.created_at, at, error)
+
+
+def _record(pending: PendingApproval, closed_at: float | None) -> ApprovalRecord:
+    p = pending
+    return ApprovalRecord(
+        p.approval_id,
+        p.run_id,
+        p.pipeline,
+        p.step,
+        p.index,
+        p.reason,
+        p.requested_at,
+        p.timeout_at,
+        closed_at,
+    )

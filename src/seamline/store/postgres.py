@@ -13,16 +13,19 @@ batch that opens or decides an approval runs in a transaction.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import Iterator, Sequence
 from itertools import groupby
 from typing import Any, cast
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from seamline.events import Event, RunStatus
-from seamline.exceptions import ConfigError, SchemaMismatch, StoreError
-from seamline.store import _sql
+from seamline.exceptions import ConfigError, RunBusy, SchemaMismatch, StoreError
+from seamline.store import _sql, lease
 from seamline.store._sql import Batch, CloseApproval, OpenApproval
-from seamline.store.base import PendingApproval, RunSummary
+from seamline.store.base import ApprovalRecord, PendingApproval, RunSummary
 from seamline.store.migrations import POSTGRES as MIGRATIONS
 
 try:
@@ -52,8 +55,8 @@ _INSERT_EVENTS = """
 _START = (
     """
     WITH r AS (
-        INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error, next_seq)
-        VALUES (%s, %s, %s, %s, %s, %s, %s)
+        INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error, next_seq, owner)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
         ON CONFLICT (run_id) DO NOTHING
         RETURNING id
     )
@@ -71,7 +74,8 @@ _ADVANCE = (
 _ADVANCE_STATUS = (
     """
     WITH r AS (
-        UPDATE runs SET next_seq = %s, status = %s, updated_at = %s, error = %s
+        UPDATE runs SET next_seq = %s, status = %s, updated_at = %s, error = %s,
+            owner = CASE WHEN %s THEN %s ELSE NULL END
         WHERE run_id = %s AND next_seq = %s
         RETURNING id
     )
@@ -102,23 +106,46 @@ _LOAD = """
     WHERE run = (SELECT id FROM runs WHERE run_id = %s)
     ORDER BY seq
 """
-_RUN_COLUMNS = "SELECT run_id, pipeline, status, created_at, updated_at, error FROM runs"
-_ORDER = " ORDER BY created_at DESC, id DESC LIMIT %s"
+_RUN_COLUMNS = """
+    SELECT r.run_id, r.pipeline, r.status, r.created_at, r.updated_at, r.error,
+           p.host, p.pid, p.beat_at
+    FROM runs AS r LEFT JOIN processes AS p ON p.token = r.owner
+"""
+_ORDER = " ORDER BY r.created_at DESC, r.id DESC LIMIT %s"
 # One constant statement per filter combination: (status given, pipeline given).
 _RUNS = {
     (False, False): _RUN_COLUMNS + _ORDER,
-    (True, False): _RUN_COLUMNS + " WHERE status = %s" + _ORDER,
-    (False, True): _RUN_COLUMNS + " WHERE pipeline = %s" + _ORDER,
-    (True, True): _RUN_COLUMNS + " WHERE status = %s AND pipeline = %s" + _ORDER,
+    (True, False): _RUN_COLUMNS + " WHERE r.status = %s" + _ORDER,
+    (False, True): _RUN_COLUMNS + " WHERE r.pipeline = %s" + _ORDER,
+    (True, True): _RUN_COLUMNS + " WHERE r.status = %s AND r.pipeline = %s" + _ORDER,
 }
+_ONE_RUN = _RUN_COLUMNS + " WHERE r.run_id = %s"
 _PENDING = """
     SELECT a.approval_id, r.run_id, r.pipeline, a.step, a.idx, a.reason, a.requested_at,
            a.timeout_at
     FROM approvals AS a JOIN runs AS r ON r.id = a.run
     WHERE a.decided_at IS NULL
 """
-_PENDING_ALL = _PENDING + " ORDER BY a.requested_at, a.id"
-_PENDING_RUN = _PENDING + " AND r.run_id = %s ORDER BY a.requested_at, a.id"
+_PENDING_ALL = _PENDING + " ORDER BY a.requested_at, a.id LIMIT %s"
+_PENDING_RUN = _PENDING + " AND r.run_id = %s ORDER BY a.requested_at, a.id LIMIT %s"
+_ONE_APPROVAL = """
+    SELECT a.approval_id, r.run_id, r.pipeline, a.step, a.idx, a.reason, a.requested_at,
+           a.timeout_at, a.decided_at
+    FROM approvals AS a JOIN runs AS r ON r.id = a.run
+    WHERE a.approval_id = %s
+"""
+_BEAT = """
+    INSERT INTO processes (token, host, pid, beat_at) VALUES (%s, %s, %s, %s)
+    ON CONFLICT (token) DO UPDATE SET beat_at = excluded.beat_at
+"""
+_OWNER = """
+    SELECT r.id, r.owner, p.host, p.pid, p.beat_at
+    FROM runs AS r LEFT JOIN processes AS p ON p.token = r.owner
+    WHERE r.run_id = %s
+    FOR UPDATE OF r
+"""
+_TAKE = "UPDATE runs SET owner = %s WHERE id = %s"
+_RELEASE = "UPDATE runs SET owner = NULL WHERE run_id = %s AND owner = %s"
 _TABLES = """
     SELECT table_name FROM information_schema.tables
     WHERE table_schema = current_schema() AND table_name = ANY(%s)
@@ -128,10 +155,21 @@ _TABLES = """
 class PostgresStore:
     """Run logs in PostgreSQL, through a pool of async connections."""
 
-    def __init__(self, pool: AsyncConnectionPool, url: str):
+    def __init__(
+        self,
+        pool: AsyncConnectionPool,
+        url: str,
+        lease_seconds: float = lease.DEFAULT_LEASE_SECONDS,
+    ):
         """Use `await PostgresStore.open(url)`."""
         self.url = url
         self._pool = pool
+        self._lease = lease_seconds
+        self._holds = lease.holds_for(url)
+        self._driving: set[str] = set()  # runs started or resumed here, not yet stopped
+        self._beat_at = 0.0
+        self._beating: asyncio.Task[None] | None = None
+        self._closed = False
 
     @classmethod
     async def open(
@@ -144,6 +182,7 @@ class PostgresStore:
             SchemaMismatch: the tables were written by a newer seamline, or tables of
                 the same names exist that are not a seamline store.
         """
+        url, lease_for = _lease_option(url)
         pool = AsyncConnectionPool(
             url,
             min_size=min_size,
@@ -164,7 +203,7 @@ class PostgresStore:
         except BaseException:
             await pool.close()
             raise
-        return cls(pool, _redacted(url))
+        return cls(pool, _redacted(url), lease_for)
 
     # -- the protocol ---------------------------------------------------------------
 
@@ -172,6 +211,19 @@ class PostgresStore:
         if not events:
             return
         batch = _sql.plan(run_id, events)
+        await self._append(batch)
+        if batch.status is not None:  # the run started, resumed or stopped
+            if batch.status.status is RunStatus.RUNNING:
+                self._driving.add(run_id)
+                self._keep_beating()
+                if batch.status.at - self._beat_at > self._lease / 3:
+                    await self._beat()
+            else:
+                self._driving.discard(run_id)
+                self._holds.drop(run_id)
+
+    async def _append(self, batch: Batch) -> None:
+        run_id = batch.run_id
         try:
             async with self._pool.connection() as conn:
                 if not batch.approvals:
@@ -240,6 +292,7 @@ class PostgresStore:
                 st.at,
                 st.error,
                 batch.next_seq,
+                lease.PROCESS.token,
             )
             query = _START
         elif st is None:
@@ -251,6 +304,8 @@ class PostgresStore:
                 st.status.value,
                 st.at,
                 st.error,
+                st.status is RunStatus.RUNNING,
+                lease.PROCESS.token,
                 batch.run_id,
                 batch.first_seq,
             )
@@ -260,6 +315,11 @@ class PostgresStore:
         if not inserted:
             cur = await conn.execute(_NEXT_SEQ, (batch.run_id,))
             found = await cur.fetchone()
+            if batch.started is not None and found is not None:
+                raise StoreError(
+                    f"run id {batch.run_id!r} is already taken in {self.url}: give the new run "
+                    "another id, or resume that run"
+                )
             raise _sql.conflict(batch.run_id, batch.first_seq, found[0] if found else None)
         run: int = inserted[0][0]
         return run
@@ -277,36 +337,120 @@ class PostgresStore:
         pipeline: str | None = None,
         limit: int | None = None,
     ) -> list[RunSummary]:
-        query = _RUNS[status is not None, pipeline is not None]
-        params = [p for p in (status and status.value, pipeline) if p is not None]
-        rows = await self._fetch(query, (*params, limit))
-        return [
-            RunSummary(run_id, pipe, RunStatus(st), created, updated, error)
-            for run_id, pipe, st, created, updated, error in rows
-        ]
+        # As in SQLite: whether a running run's owner is alive is decided here.
+        live = status in (RunStatus.RUNNING, RunStatus.INTERRUPTED)
+        stored = RunStatus.RUNNING if live else status
+        query = _RUNS[stored is not None, pipeline is not None]
+        params = [p for p in (stored and stored.value, pipeline) if p is not None]
+        rows = await self._fetch(query, (*params, None if live else limit))
+        now = time.time()
+        found = [self._summary(row, now) for row in rows]
+        if live:
+            found = [s for s in found if s.status is status][:limit]
+        return found
 
-    async def pending_approvals(self, *, run_id: str | None = None) -> list[PendingApproval]:
+    def _summary(self, row: Sequence[Any], now: float) -> RunSummary:
+        run_id, pipe, st, created, updated, error, host, pid, beat_at = row
+        status = RunStatus(st)
+        if status is RunStatus.RUNNING and not (
+            run_id in self._driving or lease.alive(host, pid, beat_at, now, self._lease)
+        ):
+            status = RunStatus.INTERRUPTED
+        return RunSummary(run_id, pipe, status, created, updated, error)
+
+    async def run(self, run_id: str) -> RunSummary | None:
+        rows = await self._fetch(_ONE_RUN, (run_id,))
+        return self._summary(rows[0], time.time()) if rows else None
+
+    async def approval(self, approval_id: str) -> ApprovalRecord | None:
+        rows = await self._fetch(_ONE_APPROVAL, (approval_id,))
+        return ApprovalRecord(*rows[0]) if rows else None
+
+    async def pending_approvals(
+        self, *, run_id: str | None = None, limit: int | None = None
+    ) -> list[PendingApproval]:
         if run_id is None:
-            rows = await self._fetch(_PENDING_ALL, ())
+            rows = await self._fetch(_PENDING_ALL, (limit,))
         else:
-            rows = await self._fetch(_PENDING_RUN, (run_id,))
+            rows = await self._fetch(_PENDING_RUN, (run_id, limit))
         return [PendingApproval(*row) for row in rows]
 
+    async def acquire(self, run_id: str) -> None:
+        self._holds.take(run_id)  # RunBusy if another task of this process drives it
+        try:
+            await self._take(run_id)
+        except BaseException:
+            self._holds.drop(run_id)
+            raise
+        self._keep_beating()
+
+    async def _take(self, run_id: str) -> None:
+        me = lease.PROCESS
+        try:
+            async with self._pool.connection() as conn, conn.transaction():
+                cur = await conn.execute(_OWNER, (run_id,))
+                row = await cur.fetchone()
+                if row is None:
+                    raise StoreError(f"no run {run_id!r} in {self.url}")
+                key, owner, host, pid, beat_at = row
+                now = time.time()
+                if (
+                    owner is not None
+                    and owner != me.token
+                    and lease.alive(host, pid, beat_at, now, self._lease)
+                ):
+                    raise RunBusy(run_id, lease.describe(owner, host, pid, beat_at, now))
+                await conn.execute(_BEAT, (me.token, me.host, me.pid, now))
+                await conn.execute(_TAKE, (me.token, key))
+                self._beat_at = now
+        except psycopg.Error as exc:
+            raise StoreError(f"{self.url}: {exc}") from exc
+
+    async def release(self, run_id: str) -> None:
+        self._holds.drop(run_id)
+        self._driving.discard(run_id)
+        await self._fetch(_RELEASE, (run_id, lease.PROCESS.token), rows=False)
+
+    async def _beat(self) -> None:
+        me = lease.PROCESS
+        now = time.time()
+        await self._fetch(_BEAT, (me.token, me.host, me.pid, now), rows=False)
+        self._beat_at = now
+
+    def _keep_beating(self) -> None:
+        """Renew this process's heartbeat every third of the lease while it drives runs."""
+        if self._beating is None or self._beating.done():
+            self._beating = asyncio.get_running_loop().create_task(self._beat_loop())
+
+    async def _beat_loop(self) -> None:
+        while self._driving and not self._closed:
+            await asyncio.sleep(self._lease / 3)
+            if self._driving and not self._closed:
+                with contextlib.suppress(StoreError):  # the next beat tries again
+                    await self._beat()
+
     async def close(self) -> None:
+        self._closed = True
+        if self._beating is not None:
+            self._beating.cancel()
         await self._pool.close()
 
-    async def _fetch(self, query: str, params: Sequence[Any]) -> list[TupleRow]:
+    async def _fetch(
+        self, query: str, params: Sequence[Any], *, rows: bool = True
+    ) -> list[TupleRow]:
         try:
             async with self._pool.connection() as conn:
                 cur = await conn.execute(query, params)
-                return await cur.fetchall()
+                return await cur.fetchall() if rows else []
         except psycopg.Error as exc:
             raise StoreError(f"{self.url}: {exc}") from exc
 
 
 async def _version(conn: _Conn, url: str) -> int:
     """The schema version in the current schema: 0 when there are no seamline tables."""
-    cur = await conn.execute(_TABLES, (["seamline_meta", "runs", "events", "approvals"],))
+    cur = await conn.execute(
+        _TABLES, (["seamline_meta", "runs", "events", "approvals", "processes"],)
+    )
     tables = {name for (name,) in await cur.fetchall()}
     if "seamline_meta" not in tables:
         if tables:
@@ -345,6 +489,15 @@ async def _migrate(conn: _Conn, url: str) -> None:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (str(SCHEMA_VERSION),),
             )
+
+
+def _lease_option(url: str) -> tuple[str, float]:
+    """The URL without seamline's own `lease=` option (libpq would refuse it), and the lease."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    option = next((v for k, v in query if k == "lease"), None)
+    rest = urlencode([(k, v) for k, v in query if k != "lease"])
+    return urlunsplit(parts._replace(query=rest)), lease.lease_seconds(option)
 
 
 def _redacted(url: str) -> str:

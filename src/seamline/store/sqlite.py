@@ -4,7 +4,9 @@
 absolute (SQLAlchemy's convention); missing parent directories are created. Query
 options: `synchronous=normal|full` (default normal: in WAL mode a power loss can lose
 the last commits but never corrupts the file; full fsyncs every append) and
-`busy_timeout=SECONDS` (default 30), how long a write waits for other processes.
+`busy_timeout=SECONDS` (default 30), how long a write waits for other processes, and
+`lease=SECONDS` (default 30, or $SEAMLINE_LEASE_SECONDS), how long a run's owner may go
+without a heartbeat before its run counts as interrupted (see `seamline.store.lease`).
 
 Calls run on the event loop's thread: an append of a few events costs ~35 µs, a hop
 to a worker thread ~150 µs more (benchmarks/bench_store.py). Nothing slow happens
@@ -32,6 +34,7 @@ import asyncio
 import contextlib
 import functools
 import sqlite3
+import time
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -39,10 +42,10 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from seamline.events import Event, RunFinished, RunStatus
-from seamline.exceptions import ConfigError, SchemaMismatch, StoreError
-from seamline.store import _sql
+from seamline.exceptions import ConfigError, RunBusy, SchemaMismatch, StoreError
+from seamline.store import _sql, lease
 from seamline.store._sql import Batch, CloseApproval, OpenApproval
-from seamline.store.base import PendingApproval, RunSummary
+from seamline.store.base import ApprovalRecord, PendingApproval, RunSummary
 from seamline.store.migrations import SQLITE as MIGRATIONS
 
 T = TypeVar("T")
@@ -69,13 +72,29 @@ _PLAIN_UP_TO = 128  # without a dictionary, a row this short is not worth deflat
 _NOT_TYPICAL = (RunStatus.FAILED, RunStatus.CANCELLED)
 
 _INSERT_RUN = """
-    INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error)
-    VALUES (?, ?, ?, ?, ?, ?)
+    INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error, owner)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (run_id) DO NOTHING
     RETURNING id
 """
 _RUN = "SELECT id, pipeline, created_at FROM runs WHERE run_id = ?"
-_SET_STATUS = "UPDATE runs SET status = ?, updated_at = ?, error = ? WHERE id = ?"
+# A run that stops being driven (finished, or waiting for a person) has no owner.
+_SET_STATUS = """
+    UPDATE runs SET status = ?, updated_at = ?, error = ?,
+        owner = CASE WHEN ?4 THEN ?5 ELSE NULL END
+    WHERE id = ?6
+"""
+_BEAT = """
+    INSERT INTO processes (token, host, pid, beat_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (token) DO UPDATE SET beat_at = excluded.beat_at
+"""
+_OWNER = """
+    SELECT r.id, r.owner, p.host, p.pid, p.beat_at
+    FROM runs AS r LEFT JOIN processes AS p ON p.token = r.owner
+    WHERE r.run_id = ?
+"""
+_TAKE = "UPDATE runs SET owner = ? WHERE id = ?"
+_RELEASE = "UPDATE runs SET owner = NULL WHERE run_id = ? AND owner = ?"
 # A row is keyed by its last event's seq (schema 3), so the run's next seq is
 # max(seq) + 1: the row goes in only if its first event is that one (?5 = first - 1).
 _INSERT_ROW = """
@@ -105,34 +124,58 @@ _LOAD = """
     WHERE r.run_id = ?
     ORDER BY l.seq
 """
-_RUN_COLUMNS = "SELECT run_id, pipeline, status, created_at, updated_at, error FROM runs"
-_ORDER = " ORDER BY created_at DESC, id DESC LIMIT ?"
+_RUN_COLUMNS = """
+    SELECT r.run_id, r.pipeline, r.status, r.created_at, r.updated_at, r.error,
+           p.host, p.pid, p.beat_at
+    FROM runs AS r LEFT JOIN processes AS p ON p.token = r.owner
+"""
+_ORDER = " ORDER BY r.created_at DESC, r.id DESC LIMIT ?"
 # One constant statement per filter combination: (status given, pipeline given).
 _RUNS = {
     (False, False): _RUN_COLUMNS + _ORDER,
-    (True, False): _RUN_COLUMNS + " WHERE status = ?" + _ORDER,
-    (False, True): _RUN_COLUMNS + " WHERE pipeline = ?" + _ORDER,
-    (True, True): _RUN_COLUMNS + " WHERE status = ? AND pipeline = ?" + _ORDER,
+    (True, False): _RUN_COLUMNS + " WHERE r.status = ?" + _ORDER,
+    (False, True): _RUN_COLUMNS + " WHERE r.pipeline = ?" + _ORDER,
+    (True, True): _RUN_COLUMNS + " WHERE r.status = ? AND r.pipeline = ?" + _ORDER,
 }
-_PENDING = """
+_ONE_RUN = _RUN_COLUMNS + " WHERE r.run_id = ?"
+_APPROVAL_COLUMNS = """
     SELECT a.approval_id, r.run_id, r.pipeline, a.step, a.idx, a.reason, a.requested_at,
            a.timeout_at
     FROM approvals AS a JOIN runs AS r ON r.id = a.run
-    WHERE a.decided_at IS NULL
 """
-_PENDING_ALL = _PENDING + " ORDER BY a.requested_at, a.rowid"
-_PENDING_RUN = _PENDING + " AND r.run_id = ? ORDER BY a.requested_at, a.rowid"
+_PENDING = _APPROVAL_COLUMNS + " WHERE a.decided_at IS NULL"
+_PENDING_ALL = _PENDING + " ORDER BY a.requested_at, a.rowid LIMIT ?"
+_PENDING_RUN = _PENDING + " AND r.run_id = ? ORDER BY a.requested_at, a.rowid LIMIT ?"
+_ONE_APPROVAL = """
+    SELECT a.approval_id, r.run_id, r.pipeline, a.step, a.idx, a.reason, a.requested_at,
+           a.timeout_at, a.decided_at
+    FROM approvals AS a JOIN runs AS r ON r.id = a.run
+    WHERE a.approval_id = ?
+"""
 
 
 class SQLiteStore:
     """Run logs in an SQLite file (WAL mode), safe to share between processes."""
 
     def __init__(
-        self, conn: sqlite3.Connection, url: str, *, inline_writes: bool, busy_timeout: float
+        self,
+        conn: sqlite3.Connection,
+        url: str,
+        *,
+        inline_writes: bool,
+        busy_timeout: float,
+        lease_seconds: float = lease.DEFAULT_LEASE_SECONDS,
+        identity: str = "",
     ):
         """Use `await SQLiteStore.open(url)`."""
         self.url = url
         self._conn = conn
+        self._lease = lease_seconds
+        # The runs this process drives through this file, shared by its store objects.
+        self._holds = lease.holds_for(identity or url)
+        self._driving: set[str] = set()  # runs started or resumed here, not yet stopped
+        self._beat_at = 0.0  # when this store object last renewed this process's heartbeat
+        self._beating: asyncio.Task[None] | None = None
         self._inline_writes = inline_writes
         self._busy_ms = int(busy_timeout * 1000)
         self._lock = asyncio.Lock()
@@ -169,13 +212,21 @@ class SQLiteStore:
             raise ConfigError(f"{url}: busy_timeout must be a number of seconds") from None
         if busy_timeout is not None:
             timeout = busy_timeout
+        lease_for = lease.lease_seconds(options.pop("lease", None))
         if options:
             raise ConfigError(
                 f"{url}: unknown option {', '.join(options)}; "
-                "known: synchronous=normal|full, busy_timeout=SECONDS"
+                "known: synchronous=normal|full, busy_timeout=SECONDS, lease=SECONDS"
             )
         conn = await asyncio.to_thread(_connect, path, url, sync, timeout)
-        return cls(conn, url, inline_writes=sync == "normal", busy_timeout=timeout)
+        return cls(
+            conn,
+            url,
+            inline_writes=sync == "normal",
+            busy_timeout=timeout,
+            lease_seconds=lease_for,
+            identity=str(path.resolve()),
+        )
 
     # -- the protocol ---------------------------------------------------------------
 
@@ -188,6 +239,35 @@ class SQLiteStore:
             await self._call(self._append, batch, inline=self._inline_writes)
         else:
             await self._call(self._append_and_checkpoint, batch, inline=False)
+        if batch.status is not None:  # the run started, resumed or stopped
+            if batch.status.status is RunStatus.RUNNING:
+                self._driving.add(run_id)
+                self._keep_beating()
+            else:
+                self._driving.discard(run_id)
+                self._holds.drop(run_id)
+
+    async def run(self, run_id: str) -> RunSummary | None:
+        rows = await self._call(self._fetch, _ONE_RUN, (run_id,))
+        return self._summary(rows[0], time.time()) if rows else None
+
+    async def approval(self, approval_id: str) -> ApprovalRecord | None:
+        rows = await self._call(self._fetch, _ONE_APPROVAL, (approval_id,))
+        return ApprovalRecord(*rows[0]) if rows else None
+
+    async def acquire(self, run_id: str) -> None:
+        self._holds.take(run_id)  # RunBusy if another task of this process drives it
+        try:
+            await self._call(self._take, run_id, time.time())
+        except BaseException:
+            self._holds.drop(run_id)
+            raise
+        self._keep_beating()
+
+    async def release(self, run_id: str) -> None:
+        self._holds.drop(run_id)
+        self._driving.discard(run_id)
+        await self._call(self._execute, _RELEASE, (run_id, lease.PROCESS.token))
 
     async def load(self, run_id: str) -> list[Event]:
         rows = await self._call(self._fetch_log, run_id)
@@ -211,24 +291,44 @@ class SQLiteStore:
         pipeline: str | None = None,
         limit: int | None = None,
     ) -> list[RunSummary]:
-        query = _RUNS[status is not None, pipeline is not None]
-        params = [p for p in (status, pipeline) if p is not None]
-        rows = await self._call(self._fetch, query, (*params, -1 if limit is None else limit))
-        return [
-            RunSummary(run_id, pipe, RunStatus(st), created, updated, error)
-            for run_id, pipe, st, created, updated, error in rows
-        ]
+        # Whether a running run's owner is alive is decided here, not in SQL (a dead pid
+        # on this host counts at once): running and interrupted are both read as running.
+        live = status in (RunStatus.RUNNING, RunStatus.INTERRUPTED)
+        stored = RunStatus.RUNNING if live else status
+        query = _RUNS[stored is not None, pipeline is not None]
+        params = [p for p in (stored, pipeline) if p is not None]
+        sql_limit = -1 if limit is None or live else limit
+        rows = await self._call(self._fetch, query, (*params, sql_limit))
+        now = time.time()
+        found = [self._summary(row, now) for row in rows]
+        if live:
+            found = [s for s in found if s.status is status][:limit]
+        return found
 
-    async def pending_approvals(self, *, run_id: str | None = None) -> list[PendingApproval]:
+    def _summary(self, row: Sequence[Any], now: float) -> RunSummary:
+        run_id, pipe, st, created, updated, error, host, pid, beat_at = row
+        status = RunStatus(st)
+        if status is RunStatus.RUNNING and not (
+            run_id in self._driving or lease.alive(host, pid, beat_at, now, self._lease)
+        ):
+            status = RunStatus.INTERRUPTED
+        return RunSummary(run_id, pipe, status, created, updated, error)
+
+    async def pending_approvals(
+        self, *, run_id: str | None = None, limit: int | None = None
+    ) -> list[PendingApproval]:
+        sql_limit = -1 if limit is None else limit
         if run_id is None:
-            rows = await self._call(self._fetch, _PENDING_ALL, ())
+            rows = await self._call(self._fetch, _PENDING_ALL, (sql_limit,))
         else:
-            rows = await self._call(self._fetch, _PENDING_RUN, (run_id,))
+            rows = await self._call(self._fetch, _PENDING_RUN, (run_id, sql_limit))
         return [PendingApproval(*row) for row in rows]
 
     async def close(self) -> None:
         if self._closed:
             return
+        if self._beating is not None:
+            self._beating.cancel()
         async with self._lock:
             self._closed = True
             # The last connection to close checkpoints and removes the WAL: off the loop.
@@ -280,6 +380,57 @@ class SQLiteStore:
     def _fetch(self, query: str, params: Sequence[Any]) -> list[Any]:
         return self._conn.execute(query, params).fetchall()
 
+    def _execute(self, query: str, params: Sequence[Any]) -> None:
+        self._conn.execute(query, params)
+
+    # -- leases ----------------------------------------------------------------------
+
+    def _take(self, run_id: str, now: float) -> None:
+        """Make this process the run's owner, unless a live one holds it."""
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute(_OWNER, (run_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"no run {run_id!r} in {self.url}")
+            key, owner, host, pid, beat_at = row
+            me = lease.PROCESS.token
+            if (
+                owner is not None
+                and owner != me
+                and lease.alive(host, pid, beat_at, now, self._lease)
+            ):
+                raise RunBusy(run_id, lease.describe(owner, host, pid, beat_at, now))
+            self._beat_in(conn, now)
+            conn.execute(_TAKE, (me, key))
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _beat_in(self, conn: sqlite3.Connection, now: float) -> None:
+        process = lease.PROCESS
+        conn.execute(_BEAT, (process.token, process.host, process.pid, now))
+        self._beat_at = now
+
+    def _keep_beating(self) -> None:
+        """Renew this process's heartbeat every third of the lease while it drives runs."""
+        if self._beating is None or self._beating.done():
+            self._beating = asyncio.get_running_loop().create_task(self._beat_loop())
+
+    async def _beat_loop(self) -> None:
+        while self._driving and not self._closed:
+            await asyncio.sleep(self._lease / 3)
+            if self._driving and not self._closed:
+                with contextlib.suppress(
+                    StoreError
+                ):  # a busy or failing store: the next beat tries again
+                    await self._call(self._beat_now)
+
+    def _beat_now(self) -> None:
+        self._beat_in(self._conn, time.time())
+
     def _fetch_log(self, run_id: str) -> list[Any]:
         """The run's rows, having fetched the dictionaries they need that we lack."""
         rows = self._conn.execute(_LOAD, (run_id,)).fetchall()
@@ -320,17 +471,27 @@ class SQLiteStore:
         if batch.started is not None:
             assert st is not None
             started = batch.started
+            me = lease.PROCESS.token
             created = conn.execute(
                 _INSERT_RUN,
-                (batch.run_id, started.pipeline, st.status, started.at, st.at, st.error),
+                (batch.run_id, started.pipeline, st.status, started.at, st.at, st.error, me),
             ).fetchone()
             if created is None:
-                raise self._conflict(batch)
+                raise StoreError(
+                    f"run id {batch.run_id!r} is already taken in {self.url}: give the new run "
+                    "another id, or resume that run"
+                )
+            if st.at - self._beat_at > self._lease / 3:
+                self._beat_in(conn, st.at)
             known = self._remember(batch.run_id, created[0], started.pipeline, started.at)
         else:
             known = self._run(batch)
             if st is not None:
-                conn.execute(_SET_STATUS, (st.status, st.at, st.error, known[0]))
+                running = st.status is RunStatus.RUNNING
+                me = lease.PROCESS.token
+                conn.execute(_SET_STATUS, (st.status, st.at, st.error, running, me, known[0]))
+                if running and st.at - self._beat_at > self._lease / 3:
+                    self._beat_in(conn, st.at)
         self._insert_row(*known, batch)
         for op in batch.approvals:
             if isinstance(op, OpenApproval):

@@ -1,4 +1,7 @@
-"""PostgreSQL schema, by version. The same tables as SQLite, with JSONB payloads."""
+"""PostgreSQL schema, by version. The same tables as SQLite, with JSONB payloads.
+
+Version 2 records who drives each run (`runs.owner`, `processes`), as SQLite's version 4.
+"""
 
 from __future__ import annotations
 
@@ -48,6 +51,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
             "CREATE INDEX approvals_pending ON approvals (requested_at, id) WHERE decided_at IS NULL",
             "CREATE INDEX approvals_by_run ON approvals (run)",
+        ),
+    ),
+    Migration(
+        2,
+        "runs have an owner with a lease",
+        (
+            "ALTER TABLE runs ADD COLUMN owner text",
+            """
+            CREATE TABLE processes (
+                token text PRIMARY KEY,
+                host text NOT NULL,
+                pid integer NOT NULL,
+                beat_at double precision NOT NULL
+            )
+            """,
+            "CREATE INDEX runs_by_owner ON runs (owner) WHERE owner IS NOT NULL",
         ),
     ),
 )

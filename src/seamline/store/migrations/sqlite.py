@@ -15,6 +15,10 @@ that inserts its row only if that still holds (see `seamline.store.sqlite`), ins
 of a transaction that also moved a counter in the `runs` row: one page written per
 append instead of two, which halves what the WAL must write and fsync. The counter,
 `runs.next_seq`, is dropped.
+
+Version 4 records who drives each run: `runs.owner` is the process driving it (NULL
+once it stops: finished, waiting, or released), and `processes` holds each driving
+process's host, pid and last heartbeat (see `seamline.store.lease`).
 """
 
 from __future__ import annotations
@@ -131,6 +135,22 @@ MIGRATIONS: tuple[Migration, ...] = (
             "DROP TABLE log",
             "ALTER TABLE log_by_last RENAME TO log",
             "ALTER TABLE runs DROP COLUMN next_seq",
+        ),
+    ),
+    Migration(
+        4,
+        "runs have an owner with a lease",
+        (
+            "ALTER TABLE runs ADD COLUMN owner TEXT",
+            """
+            CREATE TABLE processes (
+                token TEXT PRIMARY KEY,
+                host TEXT NOT NULL,
+                pid INTEGER NOT NULL,
+                beat_at REAL NOT NULL
+            )
+            """,
+            "CREATE INDEX runs_by_owner ON runs (owner) WHERE owner IS NOT NULL",
         ),
     ),
 )

@@ -1,0 +1,398 @@
+"""One unit of work: a step's call, or one item of a map= step, through all its attempts.
+
+An attempt runs the step's code; its artifact goes through the seam's gate; a failed
+verdict gets the ladder's decision (`runtime/decide.py`), which is recorded and then
+applied from the state like any other event: another attempt with feedback, the work
+sent back to an earlier step, a person asked, or the run ended. A crash (the code raised,
+hung or returned the wrong type) is retried per the step's `attempts`.
+
+Everything here reads the unit's history from the run's state, so a resumed unit carries
+on where it stopped: a unit accepted before is not run again, an attempt whose process
+died runs again under its own number, and a finished attempt whose verdict was never
+written is judged without running it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from seamline.events import ApprovalRequested, GateEvaluated, StepErrored
+from seamline.exceptions import (
+    BudgetExceeded,
+    GateRejected,
+    InvalidOutput,
+    ReplayDivergence,
+    Retry,
+    RunFailed,
+    StepFailed,
+)
+from seamline.gates import schema_verdict
+from seamline.runtime import decide
+from seamline.runtime.calls import judge_runner
+from seamline.runtime.log import FINISHED, STARTED
+from seamline.steps import StepContext
+
+if TYPE_CHECKING:
+    from seamline.runtime.executor import Execution
+    from seamline.runtime.state import Unit
+    from seamline.steps import Step
+    from seamline.verdict import Verdict
+
+# An attempt already made (by the executor's fast path): its number, and what the step
+# returned or raised.
+Attempt = tuple[int, Any, Exception | None]
+
+
+class _Pending:
+    def __repr__(self) -> str:
+        return "PENDING"
+
+
+PENDING: Any = _Pending()  # the unit waits for a person
+
+
+class Reroute(Exception):
+    """Control flow inside the executor: the work went back to `target` (its `Rewound` is
+    recorded). Never escapes a run."""
+
+    def __init__(self, target: str):
+        self.target = target
+
+
+async def run_map(x: Execution, step: Step) -> Any:
+    """Every item of a map= step, concurrently within its limit; the step's artifact (a
+    list in input order) is in the state once every item is accepted."""
+    items = x.state.artifacts[step.map]  # type: ignore[index]
+    if items is None:
+        return None
+    if not items:  # nothing to fan out over: the step is done with an empty list
+        unit_finished(x, step.name, None, 1, [])
+        return []
+    limit = asyncio.Semaphore(step.concurrency)
+
+    async def one(index: int, item: Any) -> Any:
+        async with limit:
+            return await run_unit(x, step, index, item)
+
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(one(i, item)) for i, item in enumerate(items)]
+    except* Reroute as group:
+        raise group.exceptions[0] from None
+    results = [t.result() for t in tasks]
+    return PENDING if any(r is PENDING for r in results) else results
+
+
+async def run_unit(
+    x: Execution, step: Step, index: int | None, item: Any, first: Attempt | None = None
+) -> Any:
+    """Attempts of one unit until its artifact is accepted (returned), or it waits for a
+    person (`PENDING`). Raises `Reroute`, or a `RunFailed` that ends the run."""
+    name = step.name
+    unit: Unit = name if index is None else (name, index)
+    state = x.state
+    gate = x.gates.get(name)
+    acting = gate is not None and x.gates_mode == "on"
+    judged: Any = None  # a finished attempt to judge before anything runs (a resume)
+    if not x._fresh:
+        accepted, artifact = state.accepted(unit)
+        if accepted:
+            return await _after_accepted(x, step, unit, index, artifact)
+        if state.waiting and unit in state.waiting:
+            return PENDING
+        if state.awaiting and unit in state.awaiting:
+            judged = state.awaiting[unit]
+    policy = step.policy
+    buffer = x._buffer
+    # The completion of a chain's last step is written with the run's end, next.
+    flush_each = x._flushes and (name != x.plan.last or index is not None)
+    while True:
+        if judged is not None:  # finished before a resume, never judged: judge it now
+            (attempt, result), error = judged, None
+            judged = None
+        else:
+            if first is not None:
+                attempt, result, error = first
+                first = None
+            else:
+                attempt = state.next_attempt(unit)
+                state.attempts[unit] = attempt
+                trouble = state.trouble.get(unit) if state.trouble else None
+                model = trouble.model if trouble is not None else None
+                seq = state.seq
+                state.seq = seq + 1
+                buffer += (STARTED, seq, time.time(), name, attempt, index, model)
+                error = None
+                try:
+                    if step.arg_names is not None:  # the common case, kept cheap: no kwargs dict
+                        call = step.fn(*map(state.artifacts.__getitem__, step.arg_names))
+                    else:
+                        call = step.fn(**_kwargs(x, step, unit, index, item, attempt, model))
+                    if policy.timeout is not None:
+                        async with asyncio.timeout(policy.timeout):
+                            result = await call if step.is_async else call
+                    else:
+                        result = await call if step.is_async else call
+                except (RunFailed, ReplayDivergence):
+                    raise  # ends the run; never a retry
+                except asyncio.CancelledError:
+                    x.record_cancelled(name, index, attempt)
+                    raise
+                except Exception as e:
+                    error = e
+            if (
+                error is None
+                and type(result) is not step.returns.model
+                and not step.returns.holds(result)
+            ):
+                error = _WrongType(
+                    f"returned {type(result).__name__}, but its annotation says "
+                    f"{step.returns.annotation!r}"
+                )
+            if error is None:
+                seq = state.seq
+                state.seq = seq + 1
+                buffer += (FINISHED, seq, time.time(), name, attempt, result, index)
+                if gate is None:
+                    state.accept(unit, result)
+                    if flush_each:
+                        await x.flush()
+                    return await _after_accepted(x, step, unit, index, result)
+                state.await_verdict(unit, attempt, result)
+
+        if error is not None:
+            outcome = await _failed_attempt(x, step, unit, index, attempt, error, acting)
+            if outcome is not None:
+                return outcome
+            continue
+
+        assert gate is not None
+        values = state.copy_artifacts()
+        values[name] = result
+        if index is not None:
+            values[step.map] = item  # type: ignore[index]
+        verdict = await gate.evaluate(values, judge_runner(x, step, unit, index, attempt))
+        if verdict.passed or not acting:
+            x.record(
+                GateEvaluated(
+                    seq=x.next_seq(),
+                    step=name,
+                    attempt=attempt,
+                    index=index,
+                    verdict=verdict,
+                    action="pass" if acting else "shadow",
+                    effect="pass",
+                )
+            )
+            if flush_each:
+                await x.flush()
+            return await _after_accepted(x, step, unit, index, result)
+        outcome = await _on_failed_verdict(x, step, unit, index, attempt, verdict, result)
+        if outcome is not None:
+            return outcome
+
+
+class _WrongType(Exception):
+    """An attempt returned something its annotation does not allow."""
+
+
+def _kwargs(
+    x: Execution,
+    step: Step,
+    unit: Unit,
+    index: int | None,
+    item: Any,
+    attempt: int,
+    model: str | None,
+) -> dict[str, Any]:
+    artifacts = x.state.artifacts
+    kwargs = {p.name: artifacts[p.name] for p in step.params}
+    if index is not None:
+        kwargs[step.map] = item  # type: ignore[index]
+    if step.ctx_param is not None:
+        kwargs[step.ctx_param] = StepContext(
+            x,
+            step.name,
+            attempt,
+            index,
+            x.state.feedback(unit),
+            x.plan.model_for(model) if model is not None else step.model or x.model,
+        )
+    return kwargs
+
+
+async def _failed_attempt(
+    x: Execution,
+    step: Step,
+    unit: Unit,
+    index: int | None,
+    attempt: int,
+    error: Exception,
+    acting: bool,
+) -> Any:
+    """An attempt without an artifact. Returns None to try again, else the unit's outcome."""
+    name = step.name
+    # Output that does not fit the artifact type (the model's, or what the step's own
+    # validation rejected) is a failed "schema" verdict; `Retry` a failed "retry" one.
+    if isinstance(error, Retry | ValidationError):
+        kind = "schema" if isinstance(error, InvalidOutput | ValidationError) else "retry"
+        reason = error.reason if isinstance(error, Retry) else _validation_reason(error)
+        x.record(
+            StepErrored(
+                seq=x.next_seq(),
+                step=name,
+                attempt=attempt,
+                index=index,
+                error=reason,
+                kind="retry",
+            )
+        )
+        if acting:
+            assert x.gates.get(name) is not None
+            verdict = schema_verdict(kind, reason)
+            return await _on_failed_verdict(x, step, unit, index, attempt, verdict, None)
+        await _crashed(x, step, unit, index, attempt, reason)
+        return None
+    if isinstance(error, TimeoutError) and step.policy.timeout is not None:
+        reason, kind = f"timed out after {step.policy.timeout:g} s", "timeout"
+    elif isinstance(error, _WrongType):
+        reason, kind = str(error), "type"
+    else:
+        reason, kind = f"{type(error).__name__}: {error}", "exception"
+    x.record(
+        StepErrored(
+            seq=x.next_seq(), step=name, attempt=attempt, index=index, error=reason, kind=kind
+        )
+    )
+    await _crashed(x, step, unit, index, attempt, reason if kind != "exception" else error)
+    return None
+
+
+def _validation_reason(error: ValidationError) -> str:
+    from seamline.models.base import describe_validation
+
+    return describe_validation(error)
+
+
+async def _crashed(
+    x: Execution,
+    step: Step,
+    unit: Unit,
+    index: int | None,
+    attempt: int,
+    cause: BaseException | str,
+) -> None:
+    """An attempt raised: wait and return to try again, or raise StepFailed."""
+    await x.flush()
+    trouble = x.state.unit_trouble(unit)
+    policy = step.policy
+    if trouble.crashes >= policy.attempts:
+        raise StepFailed(step.name, attempt, cause, index=index) from (
+            cause if isinstance(cause, BaseException) else None
+        )
+    wait = min(policy.backoff * 2 ** (trouble.crashes - 1), policy.max_backoff)
+    if policy.jitter:
+        wait *= random.uniform(0.5, 1.0)
+    await asyncio.sleep(wait)
+
+
+async def _on_failed_verdict(
+    x: Execution,
+    step: Step,
+    unit: Unit,
+    index: int | None,
+    attempt: int,
+    verdict: Verdict,
+    artifact: Any,
+) -> Any:
+    """Record the ladder's decision on a failed verdict, and carry it out. Returns None to
+    try the unit again, `PENDING` when it escalated; raises to reroute or end the run."""
+    gate = x.gates[step.name]
+    decision = decide.gate_decision(gate, x.state, unit, attempt, verdict, x.next_seq())
+    x.record(decision)
+    effect = decision.effect
+    if effect == "again":
+        await x.flush()
+        return None
+    if effect == "rewind":
+        assert decision.target is not None
+        x.record(
+            decide.rewind(
+                x.plan,
+                x.state,
+                x.next_seq(),
+                step=decision.target,
+                index=None,
+                feedback=decision.feedback or [],
+                cause="reroute",
+            )
+        )
+        await x.flush()
+        raise Reroute(decision.target)
+    if effect == "escalate":
+        await request_approval(x, step, artifact, index, "escalation")
+        return PENDING
+    await x.flush()
+    if decision.action == "budget":
+        raise BudgetExceeded(
+            f"attempts at the gate on {step.name!r}",
+            gate.max_attempts or 0,
+            attempt,
+            step=step.name,
+        )
+    raise GateRejected(step.name, verdict.reasons)
+
+
+async def _after_accepted(
+    x: Execution, step: Step, unit: Unit, index: int | None, artifact: Any
+) -> Any:
+    """An accepted item of a map= step that needs a person's approval asks for it."""
+    if index is None:
+        return artifact
+    spec = x.plan.approvals.get(step.name)
+    state = x.state
+    if spec is None or not spec.per_item or (state.approved and unit in state.approved):
+        return artifact
+    if not (state.waiting and unit in state.waiting):
+        await request_approval(x, step, artifact, index, "approval")
+    return PENDING
+
+
+async def request_approval(
+    x: Execution, step: Step, artifact: Any, index: int | None, reason: str
+) -> None:
+    """Ask a person: record the request and flush it. The unit waits (its decision is
+    applied when the run is resumed)."""
+    seq = x.next_seq()
+    spec = x.plan.approvals.get(step.name)
+    timeout_at = time.time() + spec.timeout if spec is not None and spec.timeout else None
+    x.record(
+        ApprovalRequested(
+            seq=seq,
+            approval_id=f"{x.run_id}.{seq}",
+            step=step.name,
+            artifact=artifact,
+            reason=reason,
+            index=index,
+            timeout_at=timeout_at,
+        )
+    )
+    await x.flush()
+
+
+def unit_finished(x: Execution, step: str, index: int | None, attempt: int, artifact: Any) -> None:
+    """Record an attempt that finished without running any code (a map over no items)."""
+    state = x.state
+    state.attempts[step if index is None else (step, index)] = attempt
+    seq = state.seq
+    state.seq = seq + 1
+    x._buffer.extend((STARTED, seq, time.time(), step, attempt, index, None))
+    seq = state.seq
+    state.seq = seq + 1
+    x._buffer.extend((FINISHED, seq, time.time(), step, attempt, artifact, index))
+    state.accept(step if index is None else (step, index), artifact)
