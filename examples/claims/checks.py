@@ -45,6 +45,7 @@ _ROLE_NAMES = {
     "signature": "the signature date",
     "policy": "a date of the policy itself",
     "birth": "a date of birth",
+    "purchase": "the day something was bought",
     "later": "the date of a later event (a repair, a visit)",
     "professional": "a representative (attorney, broker, agent, adjuster, manager)",
     "third_party": "another party (the other driver, a neighbour, a witness)",

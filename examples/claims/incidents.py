@@ -20,11 +20,11 @@ __all__ = ["KEYWORDS", "described_types", "ticked_types"]
 KEYWORDS: dict[IncidentType, str] = {
     "collision": (
         r"collision|collided|crash|rear[- ]?end(?:ed)?|accident(?!al)|ran into|hit\b|struck|"
-        r"reversed (?:into|out)|backed into|sideswip|bump|pile-?up|fender|left the road|"
+        r"reversed (?:into|out)|backed into|sideswip|bump(?:ed|s)?\b|pile-?up|fender|left the road|"
         r"rolled (?:onto|over)|braked|t-boned|write-off|written off"
     ),
     "theft": (
-        r"stolen|theft|stole|steal|broke in|broken into|break-? ?in|burglar|burgl|thie(?:f|ves)|"
+        r"stolen|theft|stole|steal|broke in\b|broken into|break-? ?ins?\b|burglar|burgl|thie(?:f|ves)|"
         r"pickpocket|mugged|robbe[dr]|robbery|snatched|larceny|forced the|cut off|"
         r"(?:they|someone|thieves|who) took|took (?:my|our|his|her)|vol\b|robo\b|diebstahl"
     ),
@@ -36,7 +36,8 @@ KEYWORDS: dict[IncidentType, str] = {
         r"dégât des eaux|inund"
     ),
     "storm": (
-        r"storm|hail|wind(?:s|y|storm)?\b|gale|hurricane|tornado|typhoon|cyclone|lightning|"
+        r"storm|hail(?:storm|ed|ing|stones?)?\b|wind(?:s|y|storm)?\b|gales?\b|hurricane|tornado|"
+        r"typhoon|cyclone|lightning|"
         r"fallen tree|southerly|northerly|blizzard|tempest|heavy rain|downpour|snowfall|"
         r"weight of snow|tempête|tormenta|granizo|sturm"
     ),
@@ -46,7 +47,7 @@ KEYWORDS: dict[IncidentType, str] = {
     ),
     "glass": r"windshield|windscreen|glass|window|glazing|glazed|glazier",
     "liability": (
-        r"liability|liable|third-party claim|sued\b|sue\b|lawsuit|legal action|compensation|"
+        r"liability|liable|third-party claim|sued\b|sue\b|lawsuit|legal action|court\b|compensation|"
         r"slipped|tripped|claim against me|asking me to pay|personal injury claim"
     ),
     "medical": (

@@ -71,6 +71,7 @@ _ROLE_HINTS = {
     "signature": "a signature date",
     "policy": "a policy date",
     "birth": "a date of birth",
+    "purchase": "a purchase date",
     "later": "a later event",
     "incident": "called the date of the incident",
     "professional": "a representative",

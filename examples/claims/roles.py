@@ -69,12 +69,14 @@ _DATE_BEFORE = _vocabulary(
         r"date of (?:the |this )?call|call date|date of call|date of (?:this |the )?statement|"
         r"statement date|form completed|(?:chat|call|conversation|session) started|"
         r"date of (?:the )?claim|\bdue\b|pay by|"
-        r"completed|declaration|visit|invoice|quote[d ]+(?:dated|on)|\bdated\b|written|"
+        r"completed|declaration|\bvisit(?:ed)?\b\s*(?:on|date|:)|date of (?:the )?visit|invoice|"
+        r"quote[d ]+(?:dated|on)|\bdated\b|written on|"
         r"transcri|notif|date of (?:the )?(?:letter|email)|\bwrote\b|dictated",
         "signature": r"\bsign(?:ed|ature)?\b",
         "policy": r"policy start|start date|effective|inception|renew|valid (?:from|until|to)|"
         r"expir|period of (?:insurance|cover)|policy period|cover (?:starts|began|from)|"
-        r"issued|purchased|bought",
+        r"issued",
+        "purchase": r"purchased|bought|date of purchase|purchase date",
         "birth": r"date of birth|\bdob\b|d\.o\.b|\bborn\b|naissance|nacimiento",
         "later": r"repair(?:ed|s)? on|mitigation|tarpaulin|fitted on|came (?:down|out) on|"
         r"inspect|crew|assessed on|the next day|\bpaid\b|discharge|follow-up|appointment",
@@ -150,7 +152,7 @@ AMOUNT_DECOYS = frozenset(
         "line_item",
     }
 )
-DATE_DECOYS = frozenset({"reported", "signature", "policy", "birth", "later"})
+DATE_DECOYS = frozenset({"reported", "signature", "policy", "birth", "later", "purchase"})
 NAME_DECOYS = frozenset({"professional", "third_party"})
 ID_DECOYS = frozenset(
     {"claim_ref", "police", "invoice", "phone", "vehicle", "address", "other_party"}
