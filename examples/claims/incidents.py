@@ -114,7 +114,37 @@ def ticked_types(text: str) -> list[IncidentType]:
     return list(dict.fromkeys(found))
 
 
+# What a document says did not happen: "no injuries", "Injuries: none", "nobody was hurt".
+_NEGATED = re.compile(
+    r"\b(?:no|not|nobody|none|nothing|without|never|neither|nor)\b[^.;:\n]{0,24}?"
+    r"(?=\b\w)|\b(\w[\w ]{0,24}?)\s*:\s*(?:none|no|nil|n/?a)\b",
+    re.IGNORECASE,
+)
+
+
+def _without_negations(text: str) -> str:
+    """The text without what it says did not happen: the words right after a negation (up
+    to the next punctuation or "but", "and"..., at most a few words), and fields answered
+    "none"."""
+    out = []
+    last = 0
+    for m in _NEGATED.finditer(text):
+        if m.group(1) is not None:  # "Injuries: none": drop the field's label
+            out.append(text[last : m.start()])
+            last = m.end()
+            continue
+        out.append(text[last : m.end()])
+        end = re.search(
+            r"[.;:\n,]|\b(?:but|and|although|though|yet|while|however)\b|$",
+            text[m.end() : m.end() + 40],
+        )
+        last = m.end() + (end.start() if end else 0)
+    out.append(text[last:])
+    return "".join(out)
+
+
 def described_types(text: str) -> list[IncidentType]:
-    """Types the document has a word for, first mentioned first (unticked options left out)."""
+    """Types the document has a word for, first mentioned first (unticked options, and what
+    it says did not happen, left out)."""
     _, _, kept = _options(text)
-    return _types_in(kept)
+    return _types_in(_without_negations(kept))

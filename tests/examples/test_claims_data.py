@@ -462,3 +462,10 @@ def test_a_claim_document_without_values_reads_as_empty() -> None:
     assert claim.claimant == "Unknown Person"  # and every check says what is missing
     reasons = [call(c, claim=claim, doc=ClaimDoc(text="Hello")) for c in checks.GROUNDING_CHECKS]
     assert all(r is not True for r in reasons[:3])
+
+
+def test_what_the_document_says_did_not_happen_describes_nothing() -> None:
+    assert described_types("Injuries: none. The van hit my car.") == ["collision"]
+    assert described_types("Nobody was hurt but the car crashed") == ["collision"]
+    assert described_types("The pipe burst and soaked the floor; no fire.") == ["water_damage"]
+    assert described_types("I was injured in the collision") == ["medical", "collision"]
