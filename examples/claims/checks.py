@@ -40,6 +40,7 @@ _ROLE_NAMES = {
     "other_party": "the other party's",
     "converted_from": "the amount before conversion",
     "paid_already": "an amount already paid",
+    "extra": "an expense beside the loss",
     "line_item": "one line item, not the total",
     "reported": "the day it was reported or written",
     "signature": "the signature date",

@@ -66,6 +66,8 @@ _ROLE_HINTS = {
     "line_item": "one line item",
     "other_party": "the other party's",
     "converted_from": "before conversion",
+    "paid_already": "already paid",
+    "extra": "an expense beside the loss",
     "claimed": "called the total or the claim",
     "reported": "when it was reported or written",
     "signature": "a signature date",

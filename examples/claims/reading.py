@@ -183,6 +183,10 @@ def _merged(
         roles = [r for r, _, _ in mentions]
         union = frozenset().union(*roles)
         decoys = frozenset.intersection(*roles) if every else union
+        if every and "superseded" in union:
+            # A figure the document corrects is wrong wherever it is written, even where
+            # an earlier message (quoted below) still calls it the invoice.
+            decoys |= {"superseded"}
         labels = union - (AMOUNT_DECOYS | DATE_DECOYS | NAME_DECOYS | ID_DECOYS)
         out.append(
             Seen(

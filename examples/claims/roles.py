@@ -45,11 +45,16 @@ _AMOUNT_BEFORE = _vocabulary(
         r"first (?:quote|estimate)|\bold (?:quote|estimate|figure)|\bnot\s*$|instead of\s*$|"
         r"rather than\s*$|replac\w+\s*$|down from\s*$|up from\s*$",
         "claimed": r"\btotal\b|\bclaim(?:ed|ing)?\b|revised|\bfinal\b|corrected|updated|"
-        r"comes? to|all up|amount claimed|\bactual(?:ly)?\b|montant|importe|betrag",
+        r"comes? to|all up|amount claimed|\bactual(?:ly)?\b|\bestimate[ds]?\b|"
+        r"\bquot(?:e|ed|ation)\b|\binvoice\b|\bbill\b|repair costs?|valued at|montant|"
+        r"importe|betrag",
         "other_party": r"party b|other (?:driver|party|vehicle)|third[- ]party's|"
         r"their (?:estimate|quote|costs?)|for reference only|not claimed",
         "converted_from": r"converted (?:[\w ]{0,30})?from\s*$|original currency|local currency",
         "paid_already": r"already (?:paid|reimbursed|refunded)|advance paid|deposit",
+        # an expense beside the loss: "I also paid 30 USD for a taxi"
+        "extra": r"\balso (?:paid|spent|had to pay|incurred)\b[^.\n]{0,12}$|\bplus\s*$|"
+        r"in addition\b[^.\n]{0,12}$",
     }
 )
 _AMOUNT_AFTER = _vocabulary(
@@ -149,6 +154,7 @@ AMOUNT_DECOYS = frozenset(
         "other_party",
         "converted_from",
         "paid_already",
+        "extra",
         "line_item",
     }
 )
@@ -309,9 +315,20 @@ def id_roles(text: str, start: int, end: int, value: str) -> set[str]:
         roles = _roles(text, start, end, _ID_BEFORE, {})
     if re.fullmatch(r"\(?\d{3}\)?[- .]\d{3}[- .]\d{4}|0\d{2,3}[- ]\d{3}[- ]\d{3,4}", value):
         roles.add("phone")
+    if _postcode(text, start, end, value):
+        roles.add("address")
     if _in_other_party_section(text, start):
         roles.add("other_party")
     return roles
+
+
+def _postcode(text: str, start: int, end: int, value: str) -> bool:
+    """A postal code: digits before a town ("67000 Strasbourg") or after a state ("IL 60606")."""
+    if re.fullmatch(r"\d{4,6}", value):
+        return bool(re.match(r"[ \t]+[A-ZÀ-Þ][^\W\d_]+", text[end : end + 30]))
+    if re.fullmatch(r"[A-Z]{2} \d{5}(?:-\d{4})?", value):
+        return text[max(0, start - 2) : start] == ", "
+    return False
 
 
 def _in_other_party_section(text: str, start: int) -> bool:

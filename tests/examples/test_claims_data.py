@@ -469,3 +469,17 @@ def test_what_the_document_says_did_not_happen_describes_nothing() -> None:
     assert described_types("Nobody was hurt but the car crashed") == ["collision"]
     assert described_types("The pipe burst and soaked the floor; no fire.") == ["water_damage"]
     assert described_types("I was injured in the collision") == ["medical", "collision"]
+
+
+def test_an_extra_expense_a_quoted_old_figure_and_a_postcode_are_decoys() -> None:
+    r = read(
+        "The estimate is $13,210.00. I also paid 30 USD for a taxi.\n"
+        "Correction: the final invoice is £1,875, not £1,590 as I wrote.\n"
+        "> The plumber's invoice is £1,590.\n"
+        "14 rue des Tanneurs\n67000 Strasbourg\nPolicy: 7734-118-09"
+    )
+    roles = {s.value[0]: s.roles for s in r.amount_values()}  # type: ignore[index]
+    assert "extra" in roles[Decimal("30.00")] and "claimed" in roles[Decimal("13210.00")]
+    assert "superseded" in roles[Decimal("1590.00")]  # even where the old message quotes it
+    assert [s.value for s in r.id_candidates()] == ["7734-118-09"]
+    assert "address" in {s.value: s.roles for s in r.id_values()}["67000"]
