@@ -143,8 +143,29 @@ def _without_negations(text: str) -> str:
     return "".join(out)
 
 
+# Words that start a sentence (or a subject line) capitalised without starting a name.
+_OPENER_WORDS = """the a an during on in at after before since when while last this that our my
+your his her their its from to for of by with and or but re fw fwd subject"""
+_OPENERS = frozenset(_OPENER_WORDS.split())
+_CAPITALISED = re.compile(r"[A-ZÀ-Þ][\w'’&-]*(?:[ \t]+[A-ZÀ-Þ][\w'’&-]*)+")
+
+
+def _without_names(text: str) -> str:
+    """The text without the inner words of names: "Global Travel Medical" (an insurer) and
+    "Dent Doctors" (a garage) describe no incident; "Storm Isha" still describes a storm, and
+    "FIRE CLAIM" a fire (the first word of a name is kept)."""
+
+    def blank(m: re.Match[str]) -> str:
+        words = m.group(0).split(" ")
+        keep = 2 if words[0].lower() in _OPENERS else 1  # "During Storm Isha": keep "Storm"
+        kept = " ".join(words[:keep])
+        return kept + " " * (len(m.group(0)) - len(kept))
+
+    return _CAPITALISED.sub(blank, text)
+
+
 def described_types(text: str) -> list[IncidentType]:
-    """Types the document has a word for, first mentioned first (unticked options, and what
-    it says did not happen, left out)."""
+    """Types the document has a word for, first mentioned first (unticked options, what it
+    says did not happen, and words inside names left out)."""
     _, _, kept = _options(text)
-    return _types_in(_without_negations(kept))
+    return _types_in(_without_names(_without_negations(kept)))

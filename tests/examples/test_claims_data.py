@@ -483,3 +483,11 @@ def test_an_extra_expense_a_quoted_old_figure_and_a_postcode_are_decoys() -> Non
     assert "superseded" in roles[Decimal("1590.00")]  # even where the old message quotes it
     assert [s.value for s in r.id_candidates()] == ["7734-118-09"]
     assert "address" in {s.value: s.roles for s in r.id_values()}["67000"]
+
+
+def test_words_inside_names_describe_no_incident() -> None:
+    assert described_types("Submitted via Global Travel Medical: my phone was pickpocketed") == [
+        "theft"
+    ]
+    assert described_types("During Storm Isha the chimney collapsed") == ["storm"]
+    assert described_types("DÉCLARATION DE SINISTRE / FIRE CLAIM") == ["fire"]
