@@ -310,3 +310,44 @@ def test_demo_reports_correctness_on_the_claims_it_ran(
     data = json.loads(out)
     assert data["modes"]["on"]["end_to_end"]["right"] == 3
     assert data["reviewer"] == {"name": "simulated: expected", "kind": "simulated"}
+
+
+def test_eval_compares_fields_with_the_comparators_a_file_names(workdir: Path) -> None:
+    (workdir / "compare.py").write_text(
+        "COMPARE = {'summary.text': lambda actual, expected: actual.lower() == expected.lower()}\n"
+        "NOT_A_MAPPING = 3\n"
+    )
+    task = {
+        "doc": {"text": "the quick brown fox"},
+        "expected": {"summary": {"text": "THE QUICK BROWN FOX"}},
+    }
+    (workdir / "expected.jsonl").write_text(json.dumps(task) + "\n")
+
+    def escaped(*extra: str) -> int:
+        code, out = cli(
+            "eval",
+            "pipeline.py:pipe",
+            "--dataset",
+            "expected.jsonl",
+            "--expected",
+            "expected",
+            "--gates",
+            "on",
+            "--json",
+            *extra,
+        )
+        assert code == 0, out
+        (seam,) = [s for s in json.loads(out)["modes"]["on"]["seams"] if s["step"] == "summary"]
+        return int(seam["escaped_defects"])
+
+    assert escaped("--name", "exact") == 1  # upper case differs, exactly
+    assert escaped("--name", "cased", "--comparators", "compare.py:COMPARE") == 0
+    code, out = cli(
+        "eval",
+        "pipeline.py:pipe",
+        "--dataset",
+        "expected.jsonl",
+        "--comparators",
+        "compare.py:NOT_A_MAPPING",
+    )
+    assert code != 0 and "not a mapping of field comparators" in out

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import signal
 import subprocess
@@ -60,9 +61,23 @@ def test_sigkill_mid_step_then_resume_in_another_process(
             child.kill()
     assert child.returncode == -signal.SIGKILL
 
-    # A new process resumes it through the CLI, finding the pipeline from the run's log.
+    # Its process is gone: it is listed as interrupted, not as running forever.
+    listed = subprocess.run(
+        [sys.executable, "-m", "seamline", "runs", "--json", "--store", durable_store],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert [(r["run_id"], r["status"]) for r in json.loads(listed.stdout)] == [
+        (run_id, "interrupted")
+    ], listed.stderr
+
+    # A new process resumes every interrupted run through the CLI, finding the pipeline
+    # from the run's log.
     resumed = subprocess.run(
-        [sys.executable, "-m", "seamline", "resume", run_id, "--store", durable_store],
+        [sys.executable, "-m", "seamline", "resume", "--interrupted", "--store", durable_store],
         env=env,
         cwd=tmp_path,
         capture_output=True,

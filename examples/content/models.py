@@ -22,6 +22,9 @@ IssueCode = Literal[
     "sentence_too_long",
     "missing_disclosure",
     "too_long",  # more words than the brief allows
+    "empty_article",  # nothing but the disclosure
+    "outdated_figure",  # a figure a newer note replaced, or one the notes discredit
+    "off_topic_source",  # cites a note that has nothing to do with the brief
 ]
 
 
@@ -29,6 +32,9 @@ class SourceNote(BaseModel):
     id: str = Field(description="e.g. n1")
     title: str
     text: str
+    date: str | None = Field(
+        default=None, description="When the note was written, ISO (2024-05 or 2024-05-17)"
+    )
 
 
 class SourceNotes(BaseModel):
@@ -90,6 +96,10 @@ class VerificationReport(BaseModel):
     passed: bool
     issues: list[VerificationIssue] = Field(default_factory=list)
     word_count: int
+    unsupported_wording: list[str] = Field(
+        default_factory=list,
+        description="Paragraphs that say more than their claims: measured, not gated",
+    )
 
 
 class Publication(BaseModel):
@@ -99,6 +109,7 @@ class Publication(BaseModel):
     markdown: str
     word_count: int
     sources: list[str] = Field(description="Titles of the notes the article draws on")
+    figures: list[str] = Field(default_factory=list, description="The numbers the article uses")
 
 
 class StyleGuide(BaseModel):
@@ -107,6 +118,51 @@ class StyleGuide(BaseModel):
     banned_words: list[str]
     max_sentence_words: int
     disclosure: str
+
+
+# ------------------------------------------------------------------ the notes, read (Python)
+
+FactStatus = Literal["current", "outdated", "discredited", "off_topic", "disputed"]
+
+
+class Fact(BaseModel):
+    """One sentence of one note, and whether an article may use it."""
+
+    id: str = Field(description="note id and sentence number, e.g. n2.1")
+    note_id: str
+    note_title: str
+    date: str | None
+    text: str
+    numbers: list[str]
+    status: FactStatus
+    why: str = Field(default="", description="What makes it unusable, for the gate's reason")
+
+
+class FactSheet(BaseModel):
+    """Every fact in the notes, which must be used, and the article's shape."""
+
+    facts: list[Fact]
+    must_use: list[str] = Field(description="Ids of current facts that correct an older figure")
+    paragraphs: int = Field(ge=1, description="How many fact paragraphs the word limit allows")
+    paragraph_words: int = Field(ge=1)
+    bad_figures: list[str] = Field(description="Figures the notes replaced or discredited")
+
+
+class Selection(BaseModel):
+    """The model's call on one fact: use it in the article, or not."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    use: bool
+
+
+class FactParagraph(BaseModel):
+    """One paragraph, written by the model from one fact."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fact_id: str
+    text: str
 
 
 class ContentExpected(BaseModel):

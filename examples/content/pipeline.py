@@ -1,12 +1,14 @@
-"""The content pipeline: research and draft by the model, verification in Python, approval.
+"""The content pipeline: one fact at a time, then one paragraph per fact, then verification.
 
-    brief, notes ─▶ research ─▶ draft ─▶ verification ─▶ publication ─▶ (publish approval)
-                    model        model    grounding+style   markdown
+    brief, notes ─▶ facts ─▶ candidates ─▶ selection (map: use this fact?) ─▶ chosen
+                    Python                  model, one call per fact          Python
+    ─▶ paragraphs (map: one per fact) ─▶ research ─▶ draft ─▶ verification ─▶ publication
+       model                              claims     + disclosure  grounding, style, currency
 
 Run one brief (offline, with the embedded local model):
 
-    python -m examples.content.pipeline               # the first brief of briefs.jsonl
-    python -m examples.content.pipeline street-trees
+    python -m examples.content.pipeline               # the first brief of dev_briefs.jsonl
+    python -m examples.content.pipeline ferry-fares
 """
 
 from __future__ import annotations
@@ -16,45 +18,121 @@ import sys
 import seamline as sl
 
 from . import checks, rules
+from .choices import paragraph_type, selection_type
+from .facts import read_notes
 from .models import (
     ContentBrief,
-    ContentTask,
     Draft,
+    Fact,
+    FactParagraph,
+    FactSheet,
+    Paragraph,
     Publication,
+    ResearchClaim,
     ResearchSummary,
+    Selection,
     SourceNotes,
     VerificationReport,
 )
-from .prompts import DRAFT_SYSTEM, RESEARCH_SYSTEM, draft_prompt, example_pairs, research_prompt
+from .prompts import (
+    PARAGRAPH_EXAMPLES,
+    PARAGRAPH_SYSTEM,
+    SELECT_EXAMPLES,
+    SELECT_SYSTEM,
+    paragraph_prompt,
+    select_prompt,
+)
 
 GUIDE = rules.style_guide()
-RESEARCH_EXAMPLES, DRAFT_EXAMPLES = example_pairs(GUIDE)
 
 pipe = sl.Pipeline("content", inputs={"brief": ContentBrief, "notes": SourceNotes})
 
 
 @pipe.step
-async def research(brief: ContentBrief, notes: SourceNotes, ctx: sl.StepContext) -> ResearchSummary:
-    return await ctx.generate(
-        ResearchSummary,
-        research_prompt(brief, notes),
-        system=RESEARCH_SYSTEM,
-        examples=RESEARCH_EXAMPLES,
+def facts(brief: ContentBrief, notes: SourceNotes) -> FactSheet:
+    """Every sentence of the notes, with what makes it unusable (no model)."""
+    return read_notes(notes, brief, GUIDE)
+
+
+@pipe.step
+def candidates(facts: FactSheet) -> list[Fact]:
+    return facts.facts
+
+
+@pipe.step(map="candidates", concurrency=2)
+async def selection(
+    candidates: Fact, facts: FactSheet, brief: ContentBrief, notes: SourceNotes, ctx: sl.StepContext
+) -> Selection:
+    answer = selection_type(candidates, facts, level=len(ctx.feedback))
+    choice = await ctx.generate(
+        answer,
+        select_prompt(candidates, brief, notes),
+        system=SELECT_SYSTEM,
+        examples=SELECT_EXAMPLES,
+        max_tokens=sl.max_tokens_for(answer),
+    )
+    return Selection.model_validate(choice.model_dump())
+
+
+@pipe.step
+def chosen(candidates: list[Fact], selection: list[Selection], facts: FactSheet) -> list[Fact]:
+    """The facts the model chose, corrections first, as many as the word limit allows."""
+    if len(selection) != len(candidates):
+        raise sl.Retry(f"{len(selection)} selections for {len(candidates)} facts")
+    picked = [f for f, s in zip(candidates, selection, strict=True) if s.use]
+    first = [f for f in picked if f.id in facts.must_use]
+    return (first + [f for f in picked if f not in first])[: facts.paragraphs]
+
+
+@pipe.step(map="chosen", concurrency=2)
+async def paragraphs(
+    chosen: Fact, facts: FactSheet, brief: ContentBrief, ctx: sl.StepContext
+) -> FactParagraph:
+    answer = paragraph_type(chosen, facts, level=len(ctx.feedback))
+    choice = await ctx.generate(
+        answer,
+        paragraph_prompt(chosen, brief, facts.paragraph_words, GUIDE),
+        system=PARAGRAPH_SYSTEM,
+        examples=PARAGRAPH_EXAMPLES,
+        max_tokens=sl.max_tokens_for(answer),
+    )
+    return FactParagraph(fact_id=chosen.id, text=" ".join(str(choice.model_dump()["text"]).split()))
+
+
+@pipe.step
+def research(chosen: list[Fact]) -> ResearchSummary:
+    """One claim per chosen fact, quoting its note (no model)."""
+    return ResearchSummary(
+        claims=[
+            ResearchClaim(id=f"c{i}", statement=f.text, source_id=f.note_id, quote=f.text)
+            for i, f in enumerate(chosen, start=1)
+        ]
     )
 
 
 @pipe.step
-async def draft(brief: ContentBrief, research: ResearchSummary, ctx: sl.StepContext) -> Draft:
-    return await ctx.generate(
-        Draft, draft_prompt(brief, research, GUIDE), system=DRAFT_SYSTEM, examples=DRAFT_EXAMPLES
+def draft(brief: ContentBrief, paragraphs: list[FactParagraph], research: ResearchSummary) -> Draft:
+    """The paragraphs in order, each citing its claim, and the disclosure line."""
+    if len(paragraphs) != len(research.claims):
+        raise sl.Retry(f"{len(paragraphs)} paragraphs for {len(research.claims)} claims")
+    body = [
+        Paragraph(text=p.text, claim_ids=[claim.id])
+        for p, claim in zip(paragraphs, research.claims, strict=True)
+    ]
+    return Draft(
+        title=brief.topic, paragraphs=[*body, Paragraph(text=GUIDE.disclosure, claim_ids=[])]
     )
 
 
 @pipe.step
 def verification(
-    draft: Draft, research: ResearchSummary, notes: SourceNotes, brief: ContentBrief
+    draft: Draft,
+    research: ResearchSummary,
+    notes: SourceNotes,
+    brief: ContentBrief,
+    facts: FactSheet,
 ) -> VerificationReport:
-    return rules.verify(draft, research, notes, brief)
+    return rules.verify(draft, research, notes, brief, facts)
 
 
 @pipe.step
@@ -64,37 +142,57 @@ def publication(
     return rules.publish(draft, research, notes)
 
 
+def _checks(*fns: object) -> list[sl.Check]:
+    return [sl.check(fn.__name__.replace("_", " "), fn) for fn in fns]  # type: ignore[attr-defined,arg-type]
+
+
+# Per fact and per paragraph (the gate of a map= step runs per item): a wrong call is
+# retried for that item alone, with the reason and a narrower question.
 pipe.gate(
-    "research",
-    *(sl.check(fn.__name__.replace("_", " "), fn) for fn in checks.RESEARCH_CHECKS),
+    "selection",
+    *_checks(*checks.SELECTION_CHECKS),
+    on_fail=sl.retry(2, feedback=True).then(sl.escalate_to_human()),
+)
+# No fact chosen at all: only a person can say which (a retry of one item cannot).
+pipe.gate("chosen", *_checks(checks.article_has_facts), on_fail=sl.escalate_to_human())
+pipe.gate(
+    "paragraphs",
+    *_checks(*checks.PARAGRAPH_CHECKS),
     on_fail=sl.retry(2, feedback=True).then(sl.escalate_to_human()),
 )
 
+# The whole article, at full strength: every claim quotes its note verbatim, every
+# paragraph cites claims and adds no number, the brand rules, the word limit, and no
+# replaced or discredited figure. The research and draft are put together by code, so a
+# failure here means a step upstream let something through: a person should look.
+pipe.gate("research", *_checks(*checks.RESEARCH_CHECKS), on_fail=sl.escalate_to_human())
 pipe.gate(
     "draft",
-    *(sl.check(fn.__name__.replace("_", " "), fn) for fn in checks.DRAFT_CHECKS),
-    on_fail=sl.retry(2, feedback=True).then(sl.escalate_to_human()),
+    *_checks(*checks.DRAFT_CHECKS, checks.figures_are_current),
+    on_fail=sl.escalate_to_human(),
 )
-
-# The report is recomputed from the final artifacts; anything in it now means a person
-# should look (e.g. after an edit at an escalation).
 pipe.gate(
     "verification",
     sl.check("verification passed", checks.verification_passed),
     on_fail=sl.escalate_to_human(),
 )
 
-# An editor signs off before publishing; a rejection goes back to the draft with the note.
-pipe.approval("publication", route_to="draft")
+# An editor signs off before publishing; a rejection rewrites the paragraphs with the note.
+pipe.approval("publication", route_to="paragraphs")
 
 
 def main(argv: list[str]) -> None:
+    import json
     from pathlib import Path
 
-    path = Path(__file__).with_name("briefs.jsonl")
-    tasks = [ContentTask.model_validate_json(line) for line in path.read_text().splitlines()]
-    task = next(t for t in tasks if not argv or t.id == argv[0])
-    result = pipe.run_sync({"brief": task.brief, "notes": task.notes}, model="local")
+    path = Path(__file__).with_name("dev_briefs.jsonl")
+    tasks = [json.loads(line) for line in path.read_text().splitlines()]
+    task = next(t for t in tasks if not argv or t["id"] == argv[0])
+    inputs = {
+        "brief": ContentBrief.model_validate(task["brief"]),
+        "notes": SourceNotes.model_validate(task["notes"]),
+    }
+    result = pipe.run_sync(inputs, model="local")
     print(result.status)
     print(result.artifacts.get("verification"))
     publication = result.artifacts.get("publication")

@@ -1,109 +1,80 @@
-"""Prompts and few-shot examples for the two model steps (research, draft).
+"""Prompts for the two model steps: one fact at a time (use it?), one paragraph per fact.
 
-The examples are on topics no brief uses, with numbers no note contains (a test
-pins that), so a copied example value is always caught by the grounding checks.
+Each call sees one fact. The answers' schemas (`choices.py`) bound every field, so the
+token limit follows from them. The few-shot examples are on a topic no brief uses,
+with numbers no note contains (a test pins that), and `checks.no_example_leak` fails
+a paragraph that copies their words.
 """
 
 from __future__ import annotations
 
-from .models import (
-    ContentBrief,
-    Draft,
-    Paragraph,
-    ResearchClaim,
-    ResearchSummary,
-    SourceNote,
-    SourceNotes,
-    StyleGuide,
+from .models import ContentBrief, Fact, SourceNotes, StyleGuide
+
+SELECT_SYSTEM = (
+    "You help an editor choose facts for a short article. Say whether the article should "
+    "use the fact: only facts about the topic, and never a figure that a newer note "
+    "replaced or that a note says is wrong."
 )
 
-RESEARCH_SYSTEM = (
-    "You pick the facts an article needs from source notes. Each claim cites the id of "
-    "the note it comes from and copies the supporting words from that note exactly. "
-    "Do not add facts or numbers that are not in the notes."
+PARAGRAPH_SYSTEM = (
+    "You write one short paragraph of an article from one fact, for the readers named. "
+    "Keep the fact's numbers exactly as written and add no other number. Plain, calm words, "
+    "no praise and no hype."
 )
 
-DRAFT_SYSTEM = (
-    "You write a short article from research claims only. Every paragraph lists the ids of "
-    "the claims it uses. Use no number that is not in those claims. Short sentences."
-)
+# Words of the examples below that no brief's notes use; a paragraph with them copied
+# the example instead of its fact.
+EXAMPLE_WORDS = frozenset({"late", "fees", "lapsed", "renewed", "borrowers", "overdue"})
 
 
-def research_prompt(brief: ContentBrief, notes: SourceNotes) -> str:
-    listed = "\n".join(f"[{n.id}] {n.title}: {n.text}" for n in notes.notes)
+def _notes(notes: SourceNotes) -> str:
+    return "\n".join(
+        f"[{n.id}{', ' + n.date if n.date else ''}] {n.title}: {n.text}" for n in notes.notes
+    )
+
+
+def select_prompt(fact: Fact, brief: ContentBrief, notes: SourceNotes) -> str:
     return (
-        f"Topic: {brief.topic}\nAngle: {brief.angle}\n\nNotes:\n{listed}\n\n"
-        "List the 3 to 5 claims the article needs."
+        f"Topic: {brief.topic}\nAngle: {brief.angle}\n\nNotes:\n{_notes(notes)}\n\n"
+        f"Fact from {fact.note_id}: {fact.text}\nShould the article use this fact?"
     )
 
 
-def draft_prompt(brief: ContentBrief, research: ResearchSummary, guide: StyleGuide) -> str:
-    claims = "\n".join(f"[{c.id}] {c.statement}" for c in research.claims)
+def paragraph_prompt(fact: Fact, brief: ContentBrief, words: int, guide: StyleGuide) -> str:
+    # The banned words are not listed: named in the prompt, a 135M model uses them (every
+    # first draft said "game-changer"). The gate holds the paragraph to the guide.
+    del guide
     return (
-        f"Topic: {brief.topic}\nAudience: {brief.audience}\nAngle: {brief.angle}\n"
-        f"At most {brief.max_words} words.\n\nClaims:\n{claims}\n\n"
-        f"Rules: sentences of at most {guide.max_sentence_words} words; never use: "
-        f"{', '.join(guide.banned_words)}. The last paragraph is exactly: {guide.disclosure}"
+        f"Readers: {brief.audience}\nTopic: {brief.topic}\nFact: {fact.text}\n\n"
+        f"Write one paragraph of at most {words} words that states this fact."
     )
 
 
-_BRIEF = ContentBrief(
-    id="example",
-    topic="Library late fees",
-    audience="local readers",
-    angle="Dropping fees brought borrowers back.",
-    max_words=120,
+_EXAMPLE_NOTES = (
+    "Notes:\n[n1, 2023-01] Town library report: After late fees ended, 310 lapsed members "
+    "renewed their cards.\n[n2, 2019-01] Old leaflet: Late fees brought in $2,150 a year.\n"
+    "[n3, 2023-02] Budget line: Late fees now bring in $0 a year."
 )
-_NOTES = SourceNotes(
-    notes=[
-        SourceNote(
-            id="n1",
-            title="Town library report (example)",
-            text="After late fees ended, 310 lapsed members renewed their cards within "
-            "a year. Overdue returns did not rise.",
-        ),
-        SourceNote(
-            id="n2",
-            title="Budget line (example)",
-            text="Late fees had brought in $2,150 a year, under 1 percent of the budget.",
-        ),
-    ]
-)
-_RESEARCH = ResearchSummary(
-    claims=[
-        ResearchClaim(
-            id="c1",
-            statement="310 lapsed members renewed within a year.",
-            source_id="n1",
-            quote="310 lapsed members renewed their cards within a year",
-        ),
-        ResearchClaim(
-            id="c2",
-            statement="Fees raised $2,150 a year, under 1 percent of the budget.",
-            source_id="n2",
-            quote="Late fees had brought in $2,150 a year, under 1 percent of the budget.",
-        ),
-    ]
-)
-
-
-def example_pairs(guide: StyleGuide) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(research examples, draft examples) as `ctx.generate(examples=...)` takes them."""
-    draft = Draft(
-        title="Ending late fees brought readers back",
-        paragraphs=[
-            Paragraph(
-                text="After the library ended late fees, 310 lapsed members renewed "
-                "their cards within a year.",
-                claim_ids=["c1"],
-            ),
-            Paragraph(
-                text="The fees had raised $2,150 a year, under 1 percent of the budget.",
-                claim_ids=["c2"],
-            ),
-            Paragraph(text=guide.disclosure, claim_ids=[]),
-        ],
+SELECT_EXAMPLES: list[tuple[str, str]] = [
+    (
+        f"Topic: Library late fees\nAngle: Dropping fees brought borrowers back.\n\n"
+        f"{_EXAMPLE_NOTES}\n\nFact from n2: Late fees brought in $2,150 a year.\n"
+        "Should the article use this fact?",
+        '{"use":false}',
+    ),
+    (
+        f"Topic: Library late fees\nAngle: Dropping fees brought borrowers back.\n\n"
+        f"{_EXAMPLE_NOTES}\n\nFact from n1: After late fees ended, 310 lapsed members "
+        "renewed their cards.\nShould the article use this fact?",
+        '{"use":true}',
+    ),
+]
+PARAGRAPH_EXAMPLES: list[tuple[str, str]] = [
+    (
+        "Readers: local readers\nTopic: Library late fees\nFact: After late fees ended, 310 "
+        "lapsed members renewed their cards.\n\nWrite one paragraph of at most 30 words "
+        "that states this fact.",
+        '{"text":"When the library stopped charging late fees, 310 lapsed members came '
+        'back and renewed their cards."}',
     )
-    research = [(research_prompt(_BRIEF, _NOTES), _RESEARCH.model_dump_json())]
-    drafts = [(draft_prompt(_BRIEF, _RESEARCH, guide), draft.model_dump_json())]
-    return research, drafts
+]

@@ -15,6 +15,7 @@ from pathlib import Path
 from .models import (
     ContentBrief,
     Draft,
+    FactSheet,
     Publication,
     ResearchSummary,
     SourceNotes,
@@ -74,6 +75,37 @@ def sentences(text: str) -> list[str]:
 
 def _squash(text: str) -> str:
     return " ".join(text.lower().split())
+
+
+_STOP = frozenset(
+    """a an the and or but of to in on at by for from with as is are was were be been has
+    have had it its this that these those their there they we our you your he she his her
+    than then so not no up down out over after before about more less most least now new
+    per each every all some any one two three four five six seven eight nine ten only also
+    says said say according just very around which who what when where while can could
+    will would may might should must do does did get gets got make makes made use used
+    uses using""".split()  # noqa: SIM905 - a word list reads best as words
+)
+MAX_NEW_WORDS = 2  # words a paragraph may add to its facts ("now", a synonym), no more
+
+
+def stems(text: str) -> set[str]:
+    """Content words, crudely stemmed: "families" and "family" are one word."""
+    out = set()
+    for word in re.findall(r"[a-z]+", text.lower()):
+        if word in _STOP or len(word) < 3:
+            continue
+        for suffix in ("ies", "es", "s", "ing", "ed", "er", "ly"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+                word = word[: -len(suffix)]
+                break
+        out.add(word)
+    return out
+
+
+def new_words(text: str, sources: str) -> list[str]:
+    """Content words of `text` that `sources` does not have."""
+    return sorted(stems(text) - stems(sources))
 
 
 def word_count(draft: Draft) -> int:
@@ -166,6 +198,9 @@ def style_issues(draft: Draft, brief: ContentBrief) -> list[VerificationIssue]:
     for word in guide.banned_words:
         if re.search(rf"\b{re.escape(word)}", draft.title, re.I):
             issues.append(VerificationIssue(code="banned_word", detail=f"title uses {word!r}"))
+    disclosure = _squash(guide.disclosure)
+    if all(_squash(p.text) == disclosure for p in draft.paragraphs):
+        issues.append(VerificationIssue(code="empty_article", detail="the article states no fact"))
     last = draft.paragraphs[-1].text if draft.paragraphs else ""
     if _squash(last) != _squash(guide.disclosure):
         issues.append(
@@ -180,13 +215,68 @@ def style_issues(draft: Draft, brief: ContentBrief) -> list[VerificationIssue]:
     return issues
 
 
+def currency_issues(
+    draft: Draft, research: ResearchSummary, facts: FactSheet
+) -> list[VerificationIssue]:
+    """Figures the notes replaced or discredited, and claims from off-topic notes."""
+    issues = []
+    bad = set(facts.bad_figures)
+    for i, paragraph in enumerate(draft.paragraphs, start=1):
+        if stale := sorted(numbers(paragraph.text) & bad):
+            issues.append(
+                VerificationIssue(
+                    code="outdated_figure",
+                    paragraph=i,
+                    detail=f"{', '.join(stale)}: the notes replace or discredit it",
+                )
+            )
+    off_topic = {f.note_id for f in facts.facts if f.status == "off_topic"}
+    for claim in research.claims:
+        if claim.source_id in off_topic:
+            issues.append(
+                VerificationIssue(
+                    code="off_topic_source",
+                    detail=f"{claim.id} comes from {claim.source_id}, which is off the topic",
+                )
+            )
+    return issues
+
+
+def wording_drift(draft: Draft, research: ResearchSummary, topic: str = "") -> list[str]:
+    """Paragraphs that say more than the claims they cite (new content words).
+
+    Words of the brief's topic are allowed. A measurement, not a gate: a human editor's
+    paraphrase adds words too. The eval holds a generated article to it
+    (`verification.unsupported_wording == []`)."""
+    claims = {c.id: c for c in research.claims}
+    drift = []
+    for i, paragraph in enumerate(draft.paragraphs, start=1):
+        cited = [claims[cid] for cid in paragraph.claim_ids if cid in claims]
+        said = " ".join(f"{c.statement} {c.quote}" for c in cited) + f" {topic}"
+        if cited and len(added := new_words(paragraph.text, said)) > MAX_NEW_WORDS:
+            drift.append(f"paragraph {i} says what its claims do not: {', '.join(added[:5])}")
+    return drift
+
+
 def verify(
-    draft: Draft, research: ResearchSummary, notes: SourceNotes, brief: ContentBrief
+    draft: Draft,
+    research: ResearchSummary,
+    notes: SourceNotes,
+    brief: ContentBrief,
+    facts: FactSheet | None = None,
 ) -> VerificationReport:
-    """The verification step: every issue, research and draft, grounding and style."""
+    """The verification step: every issue, research and draft, grounding and style, and
+    (with the fact sheet) currency: no replaced or discredited figure, no off-topic note."""
     issues = research_issues(research, notes) + grounding_issues(draft, research)
     issues += style_issues(draft, brief)
-    return VerificationReport(passed=not issues, issues=issues, word_count=word_count(draft))
+    if facts is not None:
+        issues += currency_issues(draft, research, facts)
+    return VerificationReport(
+        passed=not issues,
+        issues=issues,
+        word_count=word_count(draft),
+        unsupported_wording=wording_drift(draft, research, brief.topic),
+    )
 
 
 def publish(draft: Draft, research: ResearchSummary, notes: SourceNotes) -> Publication:
@@ -195,6 +285,11 @@ def publish(draft: Draft, research: ResearchSummary, notes: SourceNotes) -> Publ
     source_ids = {c.source_id for c in research.claims if c.id in cited}
     titles = [n.title for n in notes.notes if n.id in source_ids]
     markdown = f"# {draft.title}\n\n" + "\n\n".join(p.text for p in draft.paragraphs) + "\n"
+    figures = sorted(set().union(*(numbers(p.text) for p in draft.paragraphs)))
     return Publication(
-        title=draft.title, markdown=markdown, word_count=word_count(draft), sources=titles
+        title=draft.title,
+        markdown=markdown,
+        word_count=word_count(draft),
+        sources=titles,
+        figures=figures,
     )

@@ -3,6 +3,10 @@
 Each check takes artifacts by parameter name (`brief`, `scene_graph`, `frames`,
 `continuity`, `assembly`) and returns True or a short reason for the retry.
 
+- reading seam: the reader could split the brief into its scenes and find its cast.
+- looks seam, per character: each look is the one the brief gives *this* character.
+- staging seam, per scene: the setting the scene opens in, its time of day as written
+  or carried over, exactly the characters it names, the props first seen in it.
 - scene_graph seam: the graph is grounded in the brief (every name and attribute
   is one the director wrote) and internally consistent.
 - frames seam: the continuity critic's rules, one check per family of issue, so
@@ -17,14 +21,20 @@ from collections.abc import Iterable
 
 from .continuity import frame_issues, graph_issues, review, words
 from .models import (
+    BeatCard,
+    BriefReading,
     ContinuityIssue,
     ContinuityReport,
     CutList,
     FilmBrief,
     Frame,
+    Look,
+    Person,
     SceneCard,
     SceneGraph,
+    Staging,
 )
+from .prompts import EXAMPLE_WORDS
 
 _MAX_LISTED = 3
 
@@ -42,6 +52,100 @@ def _brief_words(brief: FilmBrief) -> set[str]:
 
 def _missing_words(value: str, brief: FilmBrief) -> set[str]:
     return words(value) - _brief_words(brief)
+
+
+# ------------------------------------------------------------------ reading seam
+
+
+def brief_was_read(reading: BriefReading) -> bool | str:
+    """The reader split the brief into its scenes, found a cast and a place per scene."""
+    return _reason(reading.problems)
+
+
+# ------------------------------------------------------------------ looks seam, per character
+#
+# `looks` is a map= step over `people`: a check's `looks` is one Look, `people` its Person.
+
+
+def _listed(values: list[str]) -> str:
+    return ", ".join(repr(v) for v in values) or "nothing"
+
+
+def look_is_theirs(looks: Look, people: Person) -> bool | str:
+    """Each attribute is a phrase the brief attaches to this character, not to another."""
+    problems = []
+    for attribute, what in (("eye_color", "eyes"), ("hair", "hair"), ("wardrobe", "clothes")):
+        theirs = people.looks.get(attribute, [])
+        value = getattr(looks, attribute)
+        if not theirs:
+            problems.append(f"the brief does not describe {people.name}'s {what}")
+        elif value not in theirs:
+            problems.append(
+                f"{people.name}'s {what}: {value!r} is not how the brief describes them "
+                f"(it says {_listed(theirs)})"
+            )
+    return _reason(problems)
+
+
+# ------------------------------------------------------------------ staging seam, per scene
+#
+# `staging` is a map= step over `beats`: a check's `staging` is one Staging, `beats` its
+# BeatCard.
+
+
+def scene_opens_in_its_setting(staging: Staging, beats: BeatCard) -> bool | str:
+    """The setting is the first place the scene's words name (its slugline, if any)."""
+    if not beats.places:
+        return f"scene {beats.index} names no place"
+    if staging.setting == beats.places[0]:
+        return True
+    return (
+        f"scene {beats.index} happens in {beats.places[0]!r}, not {staging.setting!r} "
+        f"(the scene names {_listed(beats.places)})"
+    )
+
+
+def scene_time_as_written(staging: Staging, beats: BeatCard) -> bool | str:
+    """The time of day the scene states, or the one it carries over from the scene before."""
+    if beats.time_of_day is None:
+        return f"the brief does not say when scene {beats.index} happens"
+    if staging.time_of_day == beats.time_of_day:
+        return True
+    return f"scene {beats.index} happens at {beats.time_of_day}, not {staging.time_of_day}"
+
+
+def scene_cast_as_named(staging: Staging, beats: BeatCard) -> bool | str:
+    """Exactly the characters the scene's words name (by name or nickname)."""
+    chosen, named = set(staging.characters), set(beats.cast)
+    problems = [f"{n} is not in scene {beats.index}" for n in sorted(chosen - named)]
+    problems += [f"{n} is in scene {beats.index} but missing" for n in sorted(named - chosen)]
+    return _reason(problems)
+
+
+def scene_props_as_introduced(staging: Staging, beats: BeatCard) -> bool | str:
+    """The props first seen in this scene, each with the character who keeps it."""
+    chosen = {p.prop: p.holder for p in staging.new_props}
+    wanted = {p.prop: p.holder for p in beats.new_props}
+    problems = []
+    for prop, holder in sorted(chosen.items()):
+        if prop not in wanted:
+            problems.append(f"the {prop} is not first seen in scene {beats.index}")
+        elif holder != wanted[prop]:
+            problems.append(f"the {prop} is held by {wanted[prop]}, not {holder}")
+    problems += [
+        f"the {prop} is first seen in scene {beats.index}, held by {holder}"
+        for prop, holder in sorted(wanted.items())
+        if prop not in chosen
+    ]
+    return _reason(problems)
+
+
+STAGING_CHECKS = (
+    scene_opens_in_its_setting,
+    scene_time_as_written,
+    scene_cast_as_named,
+    scene_props_as_introduced,
+)
 
 
 # ------------------------------------------------------------------ scene_graph seam
@@ -157,12 +261,21 @@ def frame_duration_in_range(
     return _frame(frames, scenes, scene_graph, frozenset({"duration_out_of_range"}))
 
 
+def no_example_leak(frames: Frame, brief: FilmBrief) -> bool | str:
+    """The description copies no name, place or object from the few-shot example."""
+    leaked = (words(frames.description) & EXAMPLE_WORDS) - _brief_words(brief)
+    if not leaked:
+        return True
+    return f"the description copies the example ({', '.join(sorted(leaked))}), not the brief"
+
+
 FRAME_ITEM_CHECKS = (
     frame_cast_and_setting,
     frame_characters_match_sheet,
     frame_lighting_fits,
     frame_props_carried,
     frame_duration_in_range,
+    no_example_leak,
 )
 
 

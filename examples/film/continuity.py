@@ -73,11 +73,9 @@ def frame_issues(
             "unknown_setting" if unknown else "setting_mismatch",
             f"frame is in {frame.setting!r}, scene {index} is in {card.setting.name!r}",
         )
-    if frame.lighting not in LIGHTING_FOR[card.setting.time_of_day]:
-        issue(
-            "lighting_mismatch",
-            f"{frame.lighting} lighting in a {card.setting.time_of_day} setting",
-        )
+    when = card.scene.time_of_day or card.setting.time_of_day
+    if frame.lighting not in LIGHTING_FOR[when]:
+        issue("lighting_mismatch", f"{frame.lighting} lighting in a {when} scene")
     if not card.min_shot_sec <= frame.duration_sec <= card.max_shot_sec:
         issue(
             "duration_out_of_range",
@@ -119,7 +117,15 @@ def frame_issues(
 
 
 def scene_cards(scene_graph: SceneGraph, brief: FilmBrief) -> list[SceneCard]:
-    """One self-contained card per scene: the map step's items."""
+    """One self-contained card per scene: the map step's items.
+
+    Raises:
+        ValueError: a scene names a setting or character the graph does not have (the
+            message lists them), so a bad graph is a failed attempt, not a KeyError.
+    """
+    if problems := graph_issues(scene_graph):
+        raise ValueError("; ".join(problems))
+    share = brief.max_total_sec / max(len(scene_graph.scenes), 1)
     settings = {_key(s.name): s for s in scene_graph.settings}
     characters = {_key(c.name): c for c in scene_graph.characters}
     cards = []
@@ -136,6 +142,7 @@ def scene_cards(scene_graph: SceneGraph, brief: FilmBrief) -> list[SceneCard]:
                 props=props,
                 min_shot_sec=brief.min_shot_sec,
                 max_shot_sec=brief.max_shot_sec,
+                share_sec=share,
             )
         )
     return cards
@@ -165,7 +172,11 @@ def graph_issues(scene_graph: SceneGraph) -> list[str]:
 
 def review(frames: list[Frame], scene_graph: SceneGraph, brief: FilmBrief) -> ContinuityReport:
     """The critic step: every issue across the storyboard."""
-    cards = {card.scene.index: card for card in scene_cards(scene_graph, brief)}
+    try:
+        cards = {card.scene.index: card for card in scene_cards(scene_graph, brief)}
+    except ValueError as e:
+        issue = ContinuityIssue(code="unknown_scene", detail=f"the scene graph is unusable: {e}")
+        return ContinuityReport(passed=False, issues=[issue])
     known = {_key(c.name) for c in scene_graph.characters}
     known_settings = {_key(s.name) for s in scene_graph.settings}
     issues: list[ContinuityIssue] = []

@@ -74,6 +74,9 @@ class Scene(BaseModel):
     setting: str = Field(description="The name of one of the settings")
     characters: list[str] = Field(description="Names of the characters in the scene")
     action: str = Field(description="What happens, one sentence")
+    time_of_day: TimeOfDay | None = Field(
+        default=None, description="When the scene happens, if not its setting's usual time"
+    )
 
 
 class PropConstraint(BaseModel):
@@ -96,6 +99,97 @@ class SceneGraph(BaseModel):
     props: list[PropConstraint] = Field(default_factory=list)
 
 
+# ------------------------------------------------------------------ the brief, read (Python)
+
+
+class Person(BaseModel):
+    """A character the brief describes, with the phrases it uses for their looks."""
+
+    name: str
+    aliases: list[str] = Field(default_factory=list, description="Nicknames, first names")
+    looks: dict[str, list[str]] = Field(
+        default_factory=dict, description="attribute -> phrases the brief gives this person"
+    )
+    nearby: dict[str, list[str]] = Field(
+        default_factory=dict, description="attribute -> phrases in sentences naming them"
+    )
+
+
+class PropReading(BaseModel):
+    """An object the brief brings back in later scenes, held by someone."""
+
+    prop: str
+    head: str
+    holder: str | None
+    from_scene: int
+
+
+class BeatCard(BaseModel):
+    """One scene's words in the brief, and what the reader found in them."""
+
+    index: int
+    text: str
+    places: list[str] = Field(description="Settings the beat names, in order")
+    time_of_day: TimeOfDay | None = Field(description="Stated in the beat or carried over")
+    cast: list[str] = Field(description="Characters the beat names")
+    props: list[str] = Field(description="Continuity props the beat mentions")
+    new_props: list[PropConstraint] = Field(description="Props first seen in this scene")
+
+
+class BriefReading(BaseModel):
+    """What the deterministic reader made of the brief: the model's choices come from here."""
+
+    preamble: str
+    beats: list[BeatCard]
+    people: list[Person]
+    places: list[str]
+    props: list[PropReading]
+    looks: dict[str, list[str]] = Field(description="attribute -> every such phrase in the brief")
+    problems: list[str] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------------ the model's choices
+
+
+class PropHold(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    prop: str
+    holder: str
+
+
+class Staging(BaseModel):
+    """One scene as the model stages it: where, when, who, and which props appear."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    setting: str
+    time_of_day: TimeOfDay
+    characters: list[str]
+    new_props: list[PropHold] = Field(default_factory=list)
+
+
+class Look(BaseModel):
+    """One character's look as the model reads it from the brief."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    eye_color: str
+    hair: str
+    wardrobe: str
+
+
+class FrameSketch(BaseModel):
+    """What the frame model decides; cast, looks and props come from the scene card."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shot_type: ShotType
+    lighting: Lighting
+    description: str
+    duration_sec: int
+
+
 # ------------------------------------------------------------------ storyboard (model, per scene)
 
 
@@ -108,6 +202,9 @@ class SceneCard(BaseModel):
     props: list[PropConstraint]
     min_shot_sec: float
     max_shot_sec: float
+    share_sec: float | None = Field(
+        default=None, description="The running time per scene the brief allows"
+    )
 
 
 class VisibleCharacter(BaseModel):

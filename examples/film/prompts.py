@@ -1,150 +1,98 @@
-"""Prompts and few-shot examples for the two model steps (scene graph, frame).
+"""Prompts for the three model steps: one character's look, one scene's staging, one frame.
 
-The examples are tiny (one or two scenes) to stay inside the small model's
-~2,000-token budget with the JSON schema, and use names that no brief uses.
+Each call is small: the brief and one question. The answers' schemas (`choices.py`)
+hold the brief's own phrases, so only the frame's description is free text. Its one
+few-shot example uses names, places and objects no brief uses (a test pins that), and
+the frame gate's `no_example_leak` check fails a description that copies them.
 """
 
 from __future__ import annotations
 
-from .models import (
-    Character,
-    FilmBrief,
-    Frame,
-    PropConstraint,
-    Scene,
-    SceneCard,
-    SceneGraph,
-    Setting,
-    VisibleCharacter,
+from .models import BeatCard, FilmBrief, FrameSketch, Person, SceneCard
+
+LOOK_SYSTEM = (
+    "You read a film brief and say how it describes one character: their eye colour, "
+    "their hair and what they wear. Choose the phrases the brief uses for that character."
 )
 
-SCENE_GRAPH_SYSTEM = (
-    "You turn a film brief into a scene graph. Copy each character's eye colour, hair and "
-    "wardrobe exactly as the brief writes them. Use only characters and settings named in "
-    "the brief. Number scenes from 1."
+STAGING_SYSTEM = (
+    "You read a film brief and stage one scene of it: the place it happens in, the time "
+    "of day, the characters in it, and any object first seen in it that someone keeps "
+    "holding in later scenes. Use the scene's own words."
 )
 
 FRAME_SYSTEM = (
-    "You draw one storyboard frame for one scene. Show exactly the scene's characters, with "
-    "the eye colour, hair and wardrobe on their card, carrying their props. Use the scene's "
-    "setting name. Pick lighting that fits its time of day. Keep the duration within limits."
+    "You sketch one storyboard frame for one scene: a shot type, lighting that fits the "
+    "time of day, one plain sentence of what we see, and a duration in seconds. Name only "
+    "the scene's own characters."
 )
 
-_OWL = Character(name="Odile", eye_color="amber", hair="grey bun", wardrobe="tweed cape")
-_BOY = Character(name="Rafe", eye_color="black", hair="shaggy blond hair", wardrobe="green parka")
-_TOWER = Setting(name="bell tower", time_of_day="dusk")
-_FIELD = Setting(name="wheat field", time_of_day="day")
+# One tiny example per call, for the answer's shape (compact JSON, one key per
+# character). Its words must never reach a real answer: the enums keep them out of
+# looks and staging, and `checks.no_example_leak` fails a frame description with them.
+EXAMPLE_WORDS = frozenset({"odile", "bram", "bell", "tower", "rope", "hauls", "parka", "tweed"})
 
-SCENE_GRAPH_EXAMPLES: list[tuple[FilmBrief, SceneGraph]] = [
+_EXAMPLE_BRIEF = (
+    "ODILE (amber eyes, grey bun, tweed cape) rings the bells. Her cousin Bram has black "
+    "eyes and red hair and wears a green parka.\n"
+    "1. In the bell tower at dusk Bram gives Odile a lantern.\n"
+    "2. On the roof at night Odile lifts the lantern."
+)
+LOOK_EXAMPLES: list[tuple[str, str]] = [
     (
-        FilmBrief(
-            id="example-1",
-            title="The Bell",
-            text=(
-                "ODILE (amber eyes, grey bun, tweed cape) rings the bell tower at dusk. "
-                "Scenes: 1. In the bell tower Odile pulls the rope."
-            ),
-            scene_count=1,
-            max_total_sec=10,
-        ),
-        SceneGraph(
-            title="The Bell",
-            characters=[_OWL],
-            settings=[_TOWER],
-            scenes=[
-                Scene(
-                    index=1,
-                    setting="bell tower",
-                    characters=["Odile"],
-                    action="Odile pulls the rope.",
-                )
-            ],
-        ),
-    ),
+        f"Brief:\n{_EXAMPLE_BRIEF}\n\nHow does the brief describe Bram? Give Bram's eye "
+        "colour, hair and clothes.",
+        '{"eye_color":"black","hair":"red hair","wardrobe":"green parka"}',
+    )
+]
+STAGING_EXAMPLES: list[tuple[str, str]] = [
     (
-        FilmBrief(
-            id="example-2",
-            title="Kite",
-            text=(
-                "RAFE (black eyes, shaggy blond hair, green parka) in a wheat field by day. "
-                "Scenes: 1. Rafe finds a red kite. 2. Rafe flies the red kite. "
-                "Continuity: from scene 1 on, Rafe holds the red kite."
-            ),
-            scene_count=2,
-            max_total_sec=20,
-        ),
-        SceneGraph(
-            title="Kite",
-            characters=[_BOY],
-            settings=[_FIELD],
-            scenes=[
-                Scene(
-                    index=1,
-                    setting="wheat field",
-                    characters=["Rafe"],
-                    action="Rafe finds a red kite.",
-                ),
-                Scene(
-                    index=2,
-                    setting="wheat field",
-                    characters=["Rafe"],
-                    action="Rafe flies the red kite.",
-                ),
-            ],
-            props=[PropConstraint(prop="red kite", holder="Rafe", from_scene=1)],
-        ),
-    ),
+        f"Brief:\n{_EXAMPLE_BRIEF}\n\nScene 2 of 2: On the roof at night Odile lifts the "
+        "lantern.\n\nWhere and when does scene 2 happen, who is in it, and which objects "
+        "are first seen in it (and who holds each)?",
+        '{"setting":"roof","time_of_day":"night","cast":{"Odile":true,"Bram":false},'
+        '"new_props":{"lantern":"not first seen here"}}',
+    )
 ]
 
-
-def _card(
-    scene: Scene, setting: Setting, cast: list[Character], props: list[PropConstraint]
-) -> SceneCard:
-    return SceneCard(
-        scene=scene, setting=setting, characters=cast, props=props, min_shot_sec=2, max_shot_sec=15
-    )
-
-
-def _visible(c: Character, props: list[str] | None = None) -> VisibleCharacter:
-    return VisibleCharacter(
-        name=c.name, eye_color=c.eye_color, hair=c.hair, wardrobe=c.wardrobe, props=props or []
-    )
-
-
-FRAME_EXAMPLES: list[tuple[SceneCard, Frame]] = [
+_EXAMPLE_CARD_PROMPT = (
+    "Scene 1: Odile pulls the rope.\n"
+    "Setting: bell tower (dusk)\n"
+    "Characters:\n- Odile: amber eyes, grey bun, tweed cape\n"
+    "Duration: 2 to 12 seconds."
+)
+FRAME_EXAMPLES: list[tuple[str, str]] = [
     (
-        _card(SCENE_GRAPH_EXAMPLES[0][1].scenes[0], _TOWER, [_OWL], []),
-        Frame(
-            scene_index=1,
-            setting="bell tower",
+        _EXAMPLE_CARD_PROMPT,
+        FrameSketch(
             shot_type="medium",
             lighting="golden_hour",
             description="Odile hauls on the bell rope in low orange light.",
-            characters=[_visible(_OWL)],
             duration_sec=8,
-        ),
-    ),
-    (
-        _card(
-            SCENE_GRAPH_EXAMPLES[1][1].scenes[1], _FIELD, [_BOY], SCENE_GRAPH_EXAMPLES[1][1].props
-        ),
-        Frame(
-            scene_index=2,
-            setting="wheat field",
-            shot_type="wide",
-            lighting="daylight",
-            description="Rafe runs through the wheat, the red kite high above him.",
-            characters=[_visible(_BOY, ["red kite"])],
-            duration_sec=10,
-        ),
-    ),
+        ).model_dump_json(),
+    )
 ]
 
 
-def scene_graph_prompt(brief: FilmBrief) -> str:
+def _called(person: Person) -> str:
+    others = [a for a in person.aliases if a not in person.name.split()]
+    return f"{person.name} (also called {', '.join(others)})" if others else person.name
+
+
+def look_prompt(person: Person, brief: FilmBrief) -> str:
     return (
-        f"Brief: {brief.title} ({brief.scene_count} scenes)\n{brief.text}\n\n"
-        f"Write the scene graph with exactly {brief.scene_count} scenes."
+        f"Brief:\n{brief.text}\n\n"
+        f"How does the brief describe {_called(person)}? Give {person.name}'s eye colour, "
+        "hair and clothes."
+    )
+
+
+def staging_prompt(card: BeatCard, brief: FilmBrief) -> str:
+    return (
+        f"Brief:\n{brief.text}\n\n"
+        f"Scene {card.index} of {brief.scene_count}: {card.text}\n\n"
+        f"Where and when does scene {card.index} happen, who is in it, and which objects "
+        "are first seen in it (and who holds each)?"
     )
 
 
@@ -155,10 +103,12 @@ def frame_prompt(card: SceneCard) -> str:
     props = "\n".join(
         f"- {p.holder} carries the {p.prop}" for p in card.props if p.from_scene <= card.scene.index
     )
+    high = min(card.max_shot_sec, card.share_sec or card.max_shot_sec)
+    when = card.scene.time_of_day or card.setting.time_of_day
     return (
         f"Scene {card.scene.index}: {card.scene.action}\n"
-        f"Setting: {card.setting.name} ({card.setting.time_of_day})\n"
+        f"Setting: {card.setting.name} ({when})\n"
         f"Characters:\n{cast}\n"
         + (f"Props:\n{props}\n" if props else "")
-        + f"Duration: {card.min_shot_sec:g} to {card.max_shot_sec:g} seconds."
+        + f"Duration: {card.min_shot_sec:g} to {high:g} seconds."
     )

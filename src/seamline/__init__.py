@@ -8,24 +8,32 @@ import seamline as sl
 ```
 """
 
+from typing import TYPE_CHECKING, Any
+
 from seamline.events import RunStatus
 from seamline.exceptions import (
     ApprovalError,
     BudgetExceeded,
     ConfigError,
     GateRejected,
+    IncompatibleRun,
     InvalidOutput,
     ModelCallFailed,
     PipelineError,
     ReplayDivergence,
     Retry,
+    RunBusy,
     RunFailed,
     SchemaMismatch,
     SeamlineError,
     StepFailed,
     StoreError,
+    ToolApprovalRequired,
+    ToolError,
 )
 from seamline.gates import Check, Gate, Judge, JudgeScore, check, judge
+from seamline.mcp.servers import MCPServer
+from seamline.models.bounds import max_tokens_for
 from seamline.pipeline import Pipeline
 from seamline.policies import (
     Budget,
@@ -39,7 +47,51 @@ from seamline.policies import (
 from seamline.runtime.result import RunResult
 from seamline.steps import StepContext, StepPolicy
 from seamline.store import RunStore, open_store
+from seamline.tools.approval import fingerprint as tool_call_fingerprint
+from seamline.tools.specs import Tool, tool
+from seamline.tools.trace import ToolCallRecord, ToolTrace
 from seamline.verdict import CheckResult, Outcome, Verdict
+
+if TYPE_CHECKING:
+    from seamline.context import (
+        ContextStore,
+        Document,
+        Embedder,
+        Example,
+        Passage,
+        VectorIndex,
+        load_paths,
+        make_document,
+        open_context,
+    )
+    from seamline.context.provenance import Reads
+
+# The context layer is imported on first use: a pipeline that never searches a context
+# store never loads it (sl.open_context, sl.Passage, ... work as if imported here).
+_CONTEXT = {
+    "ContextStore": "seamline.context",
+    "Document": "seamline.context",
+    "Embedder": "seamline.context",
+    "Example": "seamline.context",
+    "Passage": "seamline.context",
+    "Reads": "seamline.context.provenance",
+    "VectorIndex": "seamline.context",
+    "load_paths": "seamline.context",
+    "make_document": "seamline.context",
+    "open_context": "seamline.context",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _CONTEXT.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seamline' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 
@@ -50,18 +102,27 @@ __all__ = [
     "Check",
     "CheckResult",
     "ConfigError",
+    "ContextStore",
+    "Document",
+    "Embedder",
+    "Example",
     "Gate",
     "GateRejected",
+    "IncompatibleRun",
     "InvalidOutput",
     "Judge",
     "JudgeScore",
+    "MCPServer",
     "ModelCallFailed",
     "Outcome",
+    "Passage",
     "Pipeline",
     "PipelineError",
     "Policy",
+    "Reads",
     "ReplayDivergence",
     "Retry",
+    "RunBusy",
     "RunFailed",
     "RunResult",
     "RunStatus",
@@ -72,6 +133,12 @@ __all__ = [
     "StepFailed",
     "StepPolicy",
     "StoreError",
+    "Tool",
+    "ToolApprovalRequired",
+    "ToolCallRecord",
+    "ToolError",
+    "ToolTrace",
+    "VectorIndex",
     "Verdict",
     "__version__",
     "check",
@@ -79,7 +146,13 @@ __all__ = [
     "fail",
     "fallback_model",
     "judge",
+    "load_paths",
+    "make_document",
+    "max_tokens_for",
+    "open_context",
     "open_store",
     "reroute",
     "retry",
+    "tool",
+    "tool_call_fingerprint",
 ]

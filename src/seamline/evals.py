@@ -37,12 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic_core import to_jsonable_python
 
-from seamline.events import (
-    Event,
-    RunFinished,
-    RunResumed,
-    RunStatus,
-)
+from seamline.events import Event, RunStatus
 from seamline.exceptions import ConfigError, StoreError
 from seamline.feedback import agreement, feedback_rows
 from seamline.reliability import (
@@ -61,7 +56,8 @@ from seamline.reliability.compare import (
     ignore,
     same_text,
 )
-from seamline.reviewers import Reviewer, pending_requests, review_run, reviewer_for
+from seamline.reviewers import Reviewer, review_run, reviewer_for
+from seamline.runtime.state import fold
 from seamline.store import RunStore, open_store
 from seamline.store.memory import MemoryStore
 
@@ -325,15 +321,14 @@ def _state(events: Sequence[Event]) -> Literal["new", "done", "resume", "waiting
     waiting for a person (reuse it, or let a reviewer decide)."""
     if not events:
         return "new"
-    last = next((e for e in reversed(events) if isinstance(e, RunFinished | RunResumed)), None)
-    if not isinstance(last, RunFinished):
-        return "resume"  # interrupted mid-run
-    if last.status.is_final:
+    state = fold("", events)
+    if state.status.is_final:
         return "done"
+    if state.status is RunStatus.RUNNING:
+        return "resume"  # interrupted mid-run
     # waiting / needs_review: resume once every approval has been decided
-    return "waiting" if pending_requests(events) else "resume"
+    return "waiting" if state.pending_approvals else "resume"
 
 
 def _status(events: Sequence[Event]) -> str:
-    last = next((e for e in reversed(events) if isinstance(e, RunFinished)), None)
-    return str(last.status) if last is not None else str(RunStatus.RUNNING)
+    return str(fold("", events).status)

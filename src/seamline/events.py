@@ -104,6 +104,13 @@ class ModelCalled(Event):
 
 @dataclass(slots=True, kw_only=True)
 class ToolCalled(Event):
+    """One tool call: from `ctx.call_tool`, or made by an agent step's model.
+
+    `tool` is seamline's name for it (`"lookup"` for a Python function, `"fs.read_file"`
+    for tool `read_file` of the MCP server declared as `fs`). An error the model was told
+    about (and could correct) and one that failed the attempt both set `error`.
+    """
+
     step: str
     attempt: int
     tool: str
@@ -111,6 +118,31 @@ class ToolCalled(Event):
     response: Any
     seconds: float = 0.0
     error: str | None = None
+    index: int | None = None
+    server: str | None = None  # the MCP server's declared name; None for a Python tool
+    call_id: str | None = None  # the id the model gave the call, in an agent step
+    # "ok"; "retry": the error went back to the model, which may try again; "failed": the
+    # error failed the attempt; "refused": not made (not allowed, or a person rejected it).
+    outcome: str = "ok"
+
+
+@dataclass(slots=True, kw_only=True)
+class ContextRead(Event):
+    """A step read the context store (`ctx.search` / `ctx.examples`): what it asked, the
+    collection's revision it read (the one current when the run started), and every
+    passage returned, text included, so a replay needs neither the store nor the embedder."""
+
+    step: str
+    attempt: int
+    collection: str
+    query: str
+    revision: int
+    passages: list[dict[str, Any]]  # `seamline.context.Passage` fields
+    k: int = 5
+    where: dict[str, Any] | None = None
+    mode: str = "hybrid"
+    kind: str = "search"  # "search", or "examples" (approved examples of a step)
+    seconds: float = 0.0
     index: int | None = None
 
 
@@ -204,6 +236,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         StepSkipped,
         ModelCalled,
         ToolCalled,
+        ContextRead,
         GateEvaluated,
         ApprovalRequested,
         ApprovalDecided,

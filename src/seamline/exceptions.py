@@ -12,12 +12,14 @@ SeamlineError
 ├── RunFailed              a run ended without producing its artifacts
 │   ├── StepFailed         a step raised or returned the wrong type, attempts exhausted
 │   ├── GateRejected       a gate's policy ended with fail()
-│   └── BudgetExceeded     a per-gate or per-run budget ran out
+│   ├── BudgetExceeded     a per-gate or per-run budget ran out
+│   └── ToolApprovalRequired  an agent's tool call needs a person's approval
 ├── ApprovalError          an approval cannot be decided (unknown id, already decided, bad edit)
 └── ReplayDivergence       a replayed run asked for something its recording does not hold
 
 Retry                      a signal, not an error: step code raises it to fail the attempt
-└── InvalidOutput          with a reason that the seam's policy handles like a failed gate
+├── InvalidOutput          with a reason that the seam's policy handles like a failed gate
+└── ToolError              a tool failed in a way the model cannot fix (its server died, ...)
 ```
 
 Messages name the step, what was wrong and how to fix it.
@@ -176,3 +178,34 @@ class Retry(Exception):
 
 class InvalidOutput(Retry):
     """A model's output did not validate against the artifact type."""
+
+
+class ToolError(Retry):
+    """A tool failed in a way the model cannot fix: its MCP server died or timed out, its
+    result broke its output schema, or it raised with `on_tool_error="fail"`. The attempt
+    fails with the reason, and the seam's policy decides what happens next."""
+
+    def __init__(self, tool: str, reason: str):
+        self.tool = tool
+        super().__init__(f"tool {tool!r}: {reason}")
+
+
+class ToolApprovalRequired(RunFailed):
+    """An agent step's model called a tool marked `requires_approval`, and no person has
+    approved that exact call yet. Carries what the approval shows: the tool, its exact
+    arguments, and their fingerprint."""
+
+    def __init__(
+        self, step: str, tool: str, arguments: dict[str, object], fingerprint: str
+    ) -> None:
+        self.tool = tool
+        self.arguments = arguments
+        self.fingerprint = fingerprint
+        super().__init__(
+            f"step {step!r}: tool {tool!r} needs a person's approval for the call with "
+            f"arguments {arguments} (fingerprint {fingerprint[:12]}). Suspending the run "
+            "until it is approved needs the durable tool-approval support of the executor, "
+            "which is not there yet: until then, do not mark tools the run must call as "
+            "requires_approval",
+            step=step,
+        )

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 from pydantic import TypeAdapter, ValidationError
 
 from seamline.events import Event, RunStarted
-from seamline.exceptions import PipelineError, StoreError
+from seamline.exceptions import PipelineError, RunFailed, StoreError
 from seamline.gates import Check, Gate, Judge, make_gate
 from seamline.models.base import Model
 from seamline.policies import Budget, Policy
@@ -24,8 +24,10 @@ from seamline.runtime.writer import EventHook
 from seamline.steps import Step, StepPolicy, make_step
 from seamline.store import RunStore, open_store
 from seamline.store.base import ApprovalRecord, PendingApproval, RunSummary
+from seamline.tools.specs import ToolSpec
 
 if TYPE_CHECKING:
+    from seamline.mcp.servers import MCPServer
     from seamline.runtime.replay import Recording
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -60,6 +62,8 @@ class Pipeline:
         model: str | Model | None = None,
         budget: Budget | None = None,
         models: Mapping[str, Model] | None = None,
+        context: Any = None,
+        learn_from_approvals: bool = True,
     ) -> None:
         """
         Args:
@@ -71,8 +75,15 @@ class Pipeline:
                 hold (a `pipe.run(model=obj)` override, say), by their `.name`, so a run
                 resumed in another process finds them again. Models the pipeline, its
                 steps, judges and ladders name are registered by themselves.
+            context: the context store steps search (`ctx.search`): a URL or a
+                `ContextStore`. Default: the run store's own file (SQLite / PostgreSQL).
+            learn_from_approvals: write every approved or edited artifact, with the
+                inputs it was made from, to the step's examples collection, where
+                `ctx.examples()` finds it for later runs.
         """
         self.name = name
+        self.context = context
+        self.learn_from_approvals = learn_from_approvals
         self.inputs: dict[str, Any] = dict(inputs or {})
         self.model = model
         self.budget = budget or Budget()
@@ -81,6 +92,7 @@ class Pipeline:
         self._steps: dict[str, Step] = {}
         self._gates: dict[str, Gate] = {}
         self._approvals: dict[str, ApprovalSpec] = {}
+        self._servers: dict[str, MCPServer] = {}
         self._plan: Plan | None = None
         self._input_adapters = {k: TypeAdapter(v) for k, v in self.inputs.items()}
         self.source: str | None = sys._getframe(1).f_globals.get("__file__")
@@ -103,6 +115,7 @@ class Pipeline:
         backoff: float = 0.1,
         timeout: float | None = None,
         model: str | Model | None = None,
+        tools: Sequence[ToolSpec] = (),
     ) -> Callable[[F], F]: ...
 
     def step(  # the implementation is untyped where the overloads say it all
@@ -117,6 +130,7 @@ class Pipeline:
         backoff: float = 0.1,
         timeout: float | None = None,
         model: str | Model | None = None,
+        tools: Sequence[ToolSpec] = (),
     ) -> Any:
         """Declare a step. Its parameters name what it reads; its return annotation is its artifact.
 
@@ -128,7 +142,10 @@ class Pipeline:
             when: a condition over inputs/artifacts (by parameter name); the step is
                 skipped when it returns false, and its readers receive None.
             attempts, backoff, timeout: what to do when the step's code raises or hangs.
-            model: the default model for `ctx.generate` in this step.
+            model: the default model for `ctx.generate` and `ctx.agent` in this step.
+            tools: what `ctx.agent` may call: Python functions (or `sl.tool(...)`) and MCP
+                tools as `"server.tool"` / `"server.*"`, of servers declared with
+                `pipe.mcp_server`. The list is the step's allowlist.
         """
         policy = StepPolicy(attempts=attempts, backoff=backoff, timeout=timeout)
 
@@ -141,6 +158,8 @@ class Pipeline:
                 concurrency=concurrency,
                 when=when,
                 model=model,
+                tools=tools,
+                tool_servers=self._servers,
             )
             if step.name in self._steps:
                 raise PipelineError(
@@ -200,6 +219,84 @@ class Pipeline:
         self._approvals[step] = ApprovalSpec(step, route_to, timeout, on_timeout, per_item)
         self._plan = None
 
+    def mcp_server(
+        self,
+        name: str,
+        *,
+        command: str | Sequence[str] | None = None,
+        url: str | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        token_env: str | None = None,
+        tools: Sequence[str] | None = None,
+        requires_approval: Sequence[str] = (),
+        timeout: float = 60.0,
+        startup_timeout: float = 30.0,
+    ) -> MCPServer:
+        """Declare an MCP server whose tools steps can list as `"<name>.<tool>"`.
+
+        Started (stdio `command`) or reached (streamable-HTTP `url`) once per process, on
+        first use, and shared by every run; see `seamline.mcp`.
+
+        Args:
+            command: the stdio server to start, e.g. `["mcp-server-time"]`.
+            url: a streamable-HTTP endpoint instead, e.g. `"http://127.0.0.1:8931/mcp"`.
+            env, cwd: the command's extra environment and working directory.
+            headers, token_env: HTTP headers, and an environment variable holding a bearer
+                token (secrets are never printed or recorded).
+            tools: the tools the server must have; lets allowlists be checked at build time.
+            requires_approval: tool names or globs whose every call a person must approve.
+            timeout: seconds one call may take before it fails the attempt.
+            startup_timeout: seconds to start the server and list its tools.
+        """
+        from seamline.mcp.servers import make_server
+
+        if name in self._servers:
+            raise PipelineError(f"MCP server {name!r} is declared twice; declare it once")
+        server = make_server(
+            name,
+            command=command,
+            url=url,
+            env=env,
+            cwd=cwd,
+            headers=headers,
+            token_env=token_env,
+            tools=tools,
+            requires_approval=requires_approval,
+            timeout=timeout,
+            startup_timeout=startup_timeout,
+        )
+        self._servers[name] = server
+        self._plan = None
+        return server
+
+    @property
+    def mcp_servers(self) -> Mapping[str, MCPServer]:
+        """The MCP servers declared on this pipeline, by name."""
+        return self._servers
+
+    async def connect(self) -> None:
+        """Start (or reach) the MCP servers the steps use, and check every step's
+        allowlist against the tools they list. `run` and `resume` do this before a run's
+        first step; call it to find a mistake at startup instead.
+
+        Raises:
+            PipelineError: an allowlist names a tool the server does not have.
+            ConfigError: a server could not be started or reached.
+        """
+        from seamline.mcp.check import check_connected
+        from seamline.mcp.pool import connect
+
+        for step in self.validate().steps.values():
+            for server_name in step.tools.server_names:
+                server = self._servers[server_name]
+                connection = await connect(server)
+                check_connected(server, connection, step.name, step.tools)
+
+    def _uses_servers(self) -> bool:
+        return any(step.tools.servers for step in self._steps.values())
+
     def on_event(self, hook: EventHook) -> EventHook:
         """Call `hook(run_id, event)` for every event of this pipeline's runs, once it is
         in the run's store (a hook may be async; one that raises is logged, never breaks
@@ -214,7 +311,7 @@ class Pipeline:
         if self._plan is None:
             if not self._steps:
                 raise PipelineError(f"pipeline {self.name!r} has no steps; add one with @pipe.step")
-            self._plan = compile_plan(
+            plan = compile_plan(
                 self.name,
                 self.inputs,
                 self._steps,
@@ -223,6 +320,13 @@ class Pipeline:
                 self.models,
                 self.model,
             )
+            _check_reads_params(plan)
+            if self._servers or self._uses_servers():
+                from seamline.mcp.check import check_declared
+
+                for step in self._steps.values():
+                    check_declared(step.name, step.tools, self._servers)
+            self._plan = plan
         return self._plan
 
     @property
@@ -272,6 +376,7 @@ class Pipeline:
         budget: Budget | None = None,
         deps: Any = None,
         raise_on_failure: bool = True,
+        context: Any = None,
     ) -> Coroutine[Any, Any, RunResult]:
         """Run the pipeline once: `result = await pipe.run(inputs)`.
 
@@ -289,6 +394,8 @@ class Pipeline:
             deps: any object, available to steps as `ctx.deps`.
             raise_on_failure: when False, a failed run returns its result (status
                 failed, `error` set) instead of raising.
+            context: the context store for `ctx.search` in this run (default: the
+                pipeline's, else the run store's file).
 
         Returns:
             The result, with status succeeded, waiting (an approval) or needs_review.
@@ -312,9 +419,19 @@ class Pipeline:
             deps=deps,
             hooks=self._hooks,
         )
+        if context is not None or self.context is not None:
+            execution.context = context if context is not None else self.context
         options = self._options(plan, gates, execution.model, run_budget)
         ready = execution.start(values, options)
+        if self._uses_servers():
+            return self._connected_run(execution, ready, raise_on_failure)
         return execution.execute(ready, raise_on_failure=raise_on_failure)
+
+    async def _connected_run(
+        self, execution: Execution, ready: Sequence[str], raise_on_failure: bool
+    ) -> RunResult:
+        await self.connect()  # before the first step: an allowlist mistake costs no model call
+        return await execution.execute(ready, raise_on_failure=raise_on_failure)
 
     def _options(
         self, plan: Plan, gates: str, model: str | Model | None, budget: Budget
@@ -345,6 +462,7 @@ class Pipeline:
         model: str | Model | None = None,
         deps: Any = None,
         raise_on_failure: bool = True,
+        context: Any = None,
     ) -> RunResult:
         """Continue a run from its log: after a crash, or once its approvals are decided.
 
@@ -360,7 +478,7 @@ class Pipeline:
             RunBusy: another process drives the run.
             IncompatibleRun: the pipeline changed in a way this run cannot survive.
         """
-        return await self._resume(run_id, store, model, deps, raise_on_failure, None)
+        return await self._resume(run_id, store, model, deps, raise_on_failure, None, context)
 
     async def _resume(
         self,
@@ -370,9 +488,12 @@ class Pipeline:
         deps: Any,
         raise_on_failure: bool,
         recording: Recording | None,
+        context: Any = None,
     ) -> RunResult:
         from seamline.runtime.resume import prepare_resume
 
+        if self._uses_servers() and recording is None:
+            await self.connect()  # before the run is taken: a mistake leaves it as it was
         opened = await open_store(store)
         try:
             execution, ready = await prepare_resume(
@@ -384,8 +505,12 @@ class Pipeline:
                 recording=recording,
                 hooks=self._hooks,
             )
+            if context is not None or self.context is not None:
+                execution.context = context if context is not None else self.context
             if ready is None:  # already final: nothing to do
                 return run_result(execution)
+            if isinstance(ready, RunFailed):  # its log holds what ended it
+                return await execution.conclude(ready, raise_on_failure=raise_on_failure)
             return await execution.execute(ready, raise_on_failure=raise_on_failure)
         finally:
             if isinstance(store, str):
@@ -496,6 +621,22 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"Pipeline({self.name!r}, steps={list(self._steps)})"
+
+
+def _check_reads_params(plan: Plan) -> None:
+    """A check's `sl.Reads` parameter must not shadow an input or a step of that name."""
+    for gate in plan.gates.values():
+        if not gate.check_reads:
+            continue
+        for check, name in zip(gate.checks, gate.check_reads, strict=True):
+            if name is not None and (name in plan.steps or name in plan.inputs):
+                raise PipelineError(
+                    f"check {check.name!r} takes what the step read as {name!r}, which is also "
+                    f"the name of {'a step' if name in plan.steps else 'an input'}; rename the "
+                    "parameter (and annotate it `sl.Reads`)",
+                    step=gate.step,
+                    param=name,
+                )
 
 
 class _ResultOnlyLog:

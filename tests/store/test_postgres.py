@@ -41,7 +41,13 @@ async def test_open_store_dispatches(postgres_url: str) -> None:
         assert isinstance(store, PostgresStore)
     finally:
         await store.close()
-    assert set(tables(postgres_url)) == {"seamline_meta", "runs", "events", "approvals", "processes"}
+    assert set(tables(postgres_url)) == {
+        "seamline_meta",
+        "runs",
+        "events",
+        "approvals",
+        "processes",
+    }
 
 
 async def test_concurrent_first_opens_migrate_once(postgres_url: str) -> None:

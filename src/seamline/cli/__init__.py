@@ -10,8 +10,11 @@ from seamline.cli.approvals import (
     feedback_app,
     reject_command,
 )
+from seamline.cli.calibrate import calibrate_command
+from seamline.cli.context import context_app
 from seamline.cli.demo import demo_command
 from seamline.cli.eval import eval_command
+from seamline.cli.mcp import mcp_app
 from seamline.cli.run import run_command
 from seamline.cli.runs import replay_command, resume_command, runs_command, show_command
 
@@ -34,7 +37,10 @@ app.command("replay")(replay_command)
 app.command("approvals")(approvals_command)
 app.command("approve")(approve_command)
 app.command("reject")(reject_command)
+app.command("calibrate")(calibrate_command)
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(context_app, name="context")
+app.add_typer(mcp_app, name="mcp")
 
 
 def main() -> None:

@@ -58,22 +58,29 @@ def _check_local_model() -> None:
 
 
 def demo_command(
-    limit: Annotated[
-        int,
-        typer.Option(help="How many claims to run (the dev set has 46, the synthetic set 48)."),
-    ] = 20,
-    documents: Annotated[
+    example: Annotated[
+        str,
+        typer.Argument(help="Which example: claims (the default), film or content."),
+    ] = "claims",
+    dataset: Annotated[
         str,
         typer.Option(
-            help="dev: claim documents written by hand, in formats the generator never "
-            "produced; synthetic: the generator's own."
+            help="claims: dev (documents written by hand, in formats the generator never "
+            "produced) or synthetic (the generator's own); film/content: dev, generated, or "
+            "a JSONL path."
         ),
     ] = "dev",
+    limit: Annotated[
+        int,
+        typer.Option(
+            help="How many tasks to run (claims: the dev set has 46, the synthetic set 48)."
+        ),
+    ] = 20,
     reviewer: Annotated[
         str,
         typer.Option(
-            help="Who decides approvals: expected (simulated: approves what matches the "
-            "expected artifacts, corrects the rest), approve (simulated: approves "
+            help="claims: who decides approvals: expected (simulated: approves what matches "
+            "the expected artifacts, corrects the rest), approve (simulated: approves "
             "everything), or none (left for you: seamline approvals)."
         ),
     ] = "expected",
@@ -84,22 +91,29 @@ def demo_command(
     out: Annotated[Path, typer.Option(help="Where runs and the report go.")] = Path(".seamline"),
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Run the claims example on the embedded local model, shadow vs gated, and report.
+    """Run an example (claims by default) on the embedded local model, shadow vs gated.
 
     Everything runs offline. The report counts a task as passed only when its final
     artifacts match the expected ones, next to the share that passed every gate.
-    Approvals are decided by a simulated reviewer (labelled so everywhere), or by you.
+    Claims approvals are decided by a simulated reviewer (labelled so everywhere), or by
+    you. `seamline demo film` and `seamline demo content` run those examples on their
+    hand-written development sets (or `--dataset generated`).
 
     Example:
 
-        seamline demo --limit 46 --documents dev --reviewer expected
+        seamline demo --limit 46 --dataset dev --reviewer expected
+
+        seamline demo film --dataset dev --json
     """
-    claims_demo(limit, documents, reviewer, concurrency, model, out, as_json)
+    if example != "claims":
+        _demo_other(example, dataset, limit, model, concurrency, out, as_json)
+        return
+    claims_demo(limit, dataset, reviewer, concurrency, model, out, as_json)
 
 
 def claims_demo(
     limit: int,
-    documents: str,
+    dataset: str,
     reviewer: str,
     concurrency: int,
     model: str,
@@ -110,12 +124,12 @@ def claims_demo(
     try:
         if model == "local":
             _check_local_model()
-        if documents not in CLAIM_SETS:
-            raise ConfigError(f"--documents {documents!r}: use {' or '.join(CLAIM_SETS)}")
+        if dataset not in CLAIM_SETS:
+            raise ConfigError(f"--dataset {dataset!r}: use {' or '.join(CLAIM_SETS)} for claims")
         decider = reviewer_for(reviewer)
         folder = examples_dir()
         pipe = _claims_pipeline(folder)
-        tasks = load_tasks(folder / CLAIM_SETS[documents])[:limit]
+        tasks = load_tasks(folder / CLAIM_SETS[dataset])[:limit]
     except SeamlineError as e:
         raise fail(str(e)) from None
     out.mkdir(parents=True, exist_ok=True)
@@ -127,7 +141,7 @@ def claims_demo(
     who = f"{decider.name!r}, a simulated reviewer" if decider else "nobody: they wait for you"
     if not as_json:
         console.print(
-            f"[bold]seamline demo[/]: {len(tasks)} insurance claims ({documents} set) through the "
+            f"[bold]seamline demo[/]: {len(tasks)} insurance claims ({dataset} set) through the "
             f"[bold]claims[/] pipeline on [bold]{model}[/], shadow (gates only watch) and gated.\n"
             f"Approvals are decided by {who}."
         )
@@ -152,10 +166,41 @@ def claims_demo(
             f"  seamline approvals --store {store_url}      ({len(report.waiting)} claims wait for you)"
         )
     console.print(
-        f"  seamline eval examples/claims/pipeline.py:pipe --dataset examples/{CLAIM_SETS[documents]} "
+        f"  seamline eval examples/claims/pipeline.py:pipe --dataset examples/{CLAIM_SETS[dataset]} "
         "--expected expected --match claim.description=ignore --reviewer expected "
         "--model openai:gpt-4o-mini   (with OPENAI_API_KEY set)"
     )
+
+
+def _demo_other(
+    example: str,
+    dataset: str,
+    limit: int,
+    model: str,
+    concurrency: int,
+    out: Path,
+    as_json: bool,
+) -> None:
+    from seamline.cli.demo_examples import DEMOS, demo_example
+
+    if example not in DEMOS:
+        raise fail(f"no example {example!r}: use claims, {', '.join(DEMOS)}")
+    try:
+        if model == "local":
+            _check_local_model()
+        summary = demo_example(
+            examples_dir(),
+            example,
+            dataset=dataset,
+            limit=limit,
+            model=model,
+            concurrency=concurrency,
+            out=out,
+        )
+    except SeamlineError as e:
+        raise fail(str(e)) from None
+    if as_json:
+        print_json(summary)
 
 
 def _claims_pipeline(folder: Path) -> Pipeline:

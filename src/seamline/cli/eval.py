@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,6 +15,7 @@ from seamline.cli._common import (
     STORE_HELP,
     console,
     fail,
+    import_file,
     load_pipeline,
     print_agreement,
     print_json,
@@ -74,6 +76,13 @@ def eval_command(
             "exact, approx, text, ignore (repeatable), e.g. claim.description=ignore."
         ),
     ] = None,
+    comparators: Annotated[
+        str | None,
+        typer.Option(
+            help="Field comparators for --expected: path/to/compare.py:COMPARE, a mapping "
+            "of 'step.field' to a function (actual, expected) -> bool or 'exact'/'approx'/'text'."
+        ),
+    ] = None,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -88,7 +97,9 @@ def eval_command(
 
     Example:
 
-        seamline eval examples/claims/pipeline.py:pipe --dataset examples/claims/dev/claims.jsonl --expected expected --reviewer expected --model local --html claims.html --min-pass-rate 0.4
+        seamline eval examples/claims/pipeline.py:pipe --dataset examples/claims/dev/claims.jsonl --expected expected --match claim.description=ignore --reviewer expected --model local --html claims.html --min-pass-rate 0.4
+
+        seamline eval examples/film/pipeline.py:pipe --dataset examples/film/dev_briefs.jsonl --expected expected --comparators examples/film/compare.py:COMPARE --model local
     """
     if compare is not None:
         _compare(compare, store, as_json)
@@ -98,7 +109,8 @@ def eval_command(
     try:
         pipe = load_pipeline(target)
         tasks = load_tasks(dataset)
-        rules = _match_rules(match or [])
+        rules: dict[str, Any] = dict(load_comparators(comparators)) if comparators else {}
+        rules.update(_match_rules(match or []))
         field_matcher(rules)  # a bad rule fails here, before any task runs
         if reviewer not in ("none", "approve", "expected"):
             raise ConfigError(
@@ -154,6 +166,21 @@ def eval_command(
         if not as_json:
             console.print(f"HTML report: {html}")
     _enforce(report, min_pass_rate)
+
+
+def load_comparators(target: str) -> Mapping[str, Any]:
+    """`path/to/file.py:NAME` -> the mapping of field comparators it names."""
+    location, _, attr = target.partition(":")
+    path = Path(location)
+    if not path.exists():
+        raise ConfigError(f"no file {location!r}; give path/to/compare.py:COMPARE")
+    found = getattr(import_file(path), attr or "COMPARE", None)
+    if not isinstance(found, Mapping):
+        raise ConfigError(
+            f"{target} is not a mapping of field comparators: define {attr or 'COMPARE'} = "
+            "{'step.field': function_or_name, ...} in that file"
+        )
+    return found
 
 
 def _enforce(report: EvalReport, min_pass_rate: float | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +15,7 @@ from seamline.cli._common import STORE_HELP, console, fail, pipeline_for_run, pr
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
@@ -24,6 +26,7 @@ from seamline.events import (
     StepFinished,
     StepSkipped,
     StepStarted,
+    ToolCalled,
 )
 from seamline.exceptions import SeamlineError
 from seamline.store import open_store
@@ -39,7 +42,7 @@ def runs_command(
     status: Annotated[
         str | None,
         typer.Option(
-            help="Only runs with this status (running, waiting, needs_review, succeeded, failed, cancelled)."
+            help="Only runs with this status (running, interrupted, waiting, needs_review, succeeded, failed, cancelled)."
         ),
     ] = None,
     pipeline: Annotated[str | None, typer.Option(help="Only runs of this pipeline.")] = None,
@@ -106,6 +109,10 @@ def show_command(
     )
     for line in _timeline(events):
         console.print(line)
+    reads = [e for e in events if isinstance(e, ContextRead)]
+    if reads:
+        for line in _outdated(store, reads):
+            console.print(line)
 
 
 def _timeline(events: list[Event]) -> list[str]:
@@ -129,6 +136,24 @@ def _timeline(events: list[Event]) -> list[str]:
                 f"    model {e.model} ({e.purpose}): {e.input_tokens}+{e.output_tokens} tokens, {e.seconds:.2f} s"
                 + (f", [red]{e.error[:80]}[/]" if e.error else "")
             )
+        elif isinstance(e, ToolCalled):
+            color = "green" if e.outcome == "ok" else "red" if e.outcome == "failed" else "yellow"
+            args = json.dumps(e.request, ensure_ascii=False)[:60]
+            lines.append(
+                f"    tool {e.tool}({args}): [{color}]{e.outcome}[/], {e.seconds:.2f} s"
+                + (f", {e.error[:80]}" if e.error else "")
+            )
+        elif isinstance(e, ContextRead):
+            found = ", ".join(
+                f"{p['document']}#{p['chunk']}@{p['version'][:8]} ({p['score']:.3f})"
+                for p in e.passages[:5]
+            )
+            more = f" +{len(e.passages) - 5}" if len(e.passages) > 5 else ""
+            what = "examples" if e.kind == "examples" else "read"
+            lines.append(
+                f"    [cyan]{what}[/] {e.collection}@r{e.revision} {e.query[:60]!r}: "
+                f"{found or 'nothing'}{more}"
+            )
         elif isinstance(e, GateEvaluated):
             mark = "[green]passed[/]" if e.verdict.passed else f"[magenta]failed → {e.action}[/]"
             reasons = "" if e.verdict.passed else ": " + "; ".join(e.verdict.reasons)[:120]
@@ -148,8 +173,31 @@ def _timeline(events: list[Event]) -> list[str]:
     return lines
 
 
+def _outdated(store: str | None, reads: list[ContextRead]) -> list[str]:
+    """Lines naming the documents this run read that have changed since."""
+    from seamline.context.provenance import outdated
+
+    try:
+        changed = _run(outdated(store_url(store), reads))
+    except typer.Exit:
+        return ["  [dim](the context store could not be opened to compare versions)[/]"]
+    return [
+        f"  [yellow]outdated[/]: {c.collection}/{c.document} was read at version {c.read[:8]}, "
+        + (f"now {c.current[:8]}" if c.current else "since removed")
+        for c in changed
+    ]
+
+
 def resume_command(
-    run_id: Annotated[str, typer.Argument(help="The run to continue.")],
+    run_id: Annotated[
+        str | None, typer.Argument(help="The run to continue (or --interrupted for all).")
+    ] = None,
+    interrupted: Annotated[
+        bool,
+        typer.Option(
+            "--interrupted", help="Resume every run whose process died (listed as interrupted)."
+        ),
+    ] = False,
     pipeline: Annotated[str | None, typer.Option(help=PIPELINE_HELP)] = None,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
     model: Annotated[
@@ -159,27 +207,50 @@ def resume_command(
     """Continue a run from its log: after a crash, or once its approvals are decided.
 
     Completed attempts are never run again; an attempt that was in flight runs again
-    with the same idempotency key.
+    with the same idempotency key. A run another process drives is left alone (exit 1).
 
     Example:
 
         seamline resume 18a2f0c3b1-4c2d1e0001 --store sqlite:///runs.db
+        seamline resume --interrupted
     """
+    if (run_id is None) == (not interrupted):
+        raise fail("give a RUN_ID, or --interrupted to resume every interrupted run", code=2)
 
-    async def go() -> Any:
+    async def one(opened: Any, rid: str) -> Any:
+        pipe = pipeline_for_run(await opened.load(rid), pipeline)
+        return await pipe.resume(rid, store=opened, model=model, raise_on_failure=False)
+
+    async def go() -> list[tuple[str, Any]]:
         opened = await open_store(store_url(store))
         try:
-            pipe = pipeline_for_run(await opened.load(run_id), pipeline)
-            return await pipe.resume(run_id, store=opened, model=model, raise_on_failure=False)
+            if run_id is not None:
+                return [(run_id, await one(opened, run_id))]
+            done: list[tuple[str, Any]] = []
+            for summary in await opened.runs(status=RunStatus.INTERRUPTED):
+                try:
+                    done.append((summary.run_id, await one(opened, summary.run_id)))
+                except SeamlineError as e:  # one run that cannot go on must not stop the rest
+                    done.append((summary.run_id, e))
+            return done
         finally:
             await opened.close()
 
-    result = _run(go())
-    console.print(
-        f"run [bold]{run_id}[/] {result.status.value}"
-        + (f": {result.error}" if result.error else "")
-    )
-    raise typer.Exit(1 if result.status is RunStatus.FAILED else 0)
+    results = _run(go())
+    if not results:
+        console.print("no interrupted runs")
+    failed = False
+    for rid, result in results:
+        if isinstance(result, SeamlineError):
+            failed = True
+            console.print(f"run [bold]{rid}[/] [red]not resumed[/]: {result}")
+            continue
+        failed |= result.status is RunStatus.FAILED
+        console.print(
+            f"run [bold]{rid}[/] {result.status.value}"
+            + (f": {result.error}" if result.error else "")
+        )
+    raise typer.Exit(1 if failed else 0)
 
 
 def replay_command(

@@ -22,6 +22,7 @@ from seamline.models.base import (
     get_model,
     validate_output,
 )
+from seamline.models.bounds import max_tokens_for
 from seamline.models.config import (
     LocalModelConfig,
     ModelConfig,
@@ -47,5 +48,6 @@ __all__ = [
     "get_config",
     "get_model",
     "load_config",
+    "max_tokens_for",
     "validate_output",
 ]

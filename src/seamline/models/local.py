@@ -231,6 +231,7 @@ def local_model(spec: str, path: str | None, config: ModelConfig) -> ProviderMod
         output_mode="native",  # llama.cpp constrains decoding to the JSON schema
         config=config,
         error_hint=_local_hint,
+        tool_calling="json",  # SmolLM2's chat template knows no tool calls
     )
 
 

@@ -24,7 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 from weakref import WeakKeyDictionary
 
 import httpx2
@@ -53,6 +53,8 @@ from seamline.models.config import PROVIDERS, ModelConfig, ProviderConfig
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model as PaiModel
+
+    from seamline.models.agent import AgentModel
 
 __all__ = ["ProviderModel", "build_model", "parse_model_string", "retrying_client"]
 
@@ -288,8 +290,10 @@ class ProviderModel:
         output_mode: Literal["auto", "native", "tool", "prompted"],
         config: ModelConfig,
         error_hint: Callable[[ModelAPIError], str] | None = None,
+        tool_calling: Literal["native", "json"] = "native",
     ) -> None:
         self.name = name
+        self.tool_calling = tool_calling
         self.provider = provider
         self._models = _PerLoop(factory)
         self._settings = settings
@@ -301,6 +305,32 @@ class ProviderModel:
 
     def __repr__(self) -> str:
         return f"ProviderModel({self.name!r})"
+
+    def agent_model(
+        self, *, max_tokens: int | None = None, output_type: type[Any] | None = None
+    ) -> AgentModel:
+        """The pydantic-ai model an agent step runs on, for this event loop.
+
+        With `tool_calling="json"` (the local model, whose chat template has no tool
+        calls), each turn's tools become one JSON schema the output is constrained to.
+        """
+        from seamline.models.agent import AgentModel
+
+        model: PaiModel = self._models.get()
+        if self.tool_calling == "json":
+            from seamline.models.json_tools import JsonToolCalling
+
+            model = JsonToolCalling(model)
+        settings = self._settings.copy()
+        if tokens := max_tokens or self._max_tokens:
+            settings["max_tokens"] = tokens
+        return AgentModel(
+            self.name,
+            model,
+            settings,
+            limiter=self._limiter.get(),
+            price=lambda i, o: self._prices.cost(self.name, i, o),
+        )
 
     async def generate(self, output_type: type[T], request: ModelRequest) -> ModelReply[T]:
         """Ask for one `output_type` artifact. Malformed output comes back as `reply.error`.

@@ -147,4 +147,18 @@ def _example(
         mismatches=tuple(mismatches),
         artifacts=tuple(unit.diff() for unit in shown),
         pending=len(log.pending),
+        reads=tuple(
+            {
+                "step": r.step,
+                "index": r.index,
+                "attempt": r.attempt,
+                "collection": r.collection,
+                "revision": r.revision,
+                "query": r.query,
+                "passages": [
+                    [p["document"], p["chunk"], p["version"], p["score"]] for p in r.passages
+                ],
+            }
+            for r in log.reads
+        ),
     )

@@ -3,7 +3,9 @@
 A *unit* is one (step, index) of a run: index is the item number of a `map=` step and
 None otherwise. Each unit has numbered attempts; an attempt *passed its seam* when it
 finished with an artifact and every gate verdict written for it passed (a step without
-a gate passes by finishing). Nothing here interprets policy: it only reads the log.
+a gate passes by finishing). Nothing here interprets policy: it only reads the log. The
+run's status and error come from the run-state reducer (`seamline.runtime.state`), which
+every reader of a run shares.
 
 Time is split in two: *active* seconds, while a process drove the run (from `RunStarted`
 or `RunResumed` to the `RunFinished` that follows), and seconds *waiting for a person*
@@ -19,6 +21,7 @@ from typing import Any
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
@@ -30,6 +33,7 @@ from seamline.events import (
     StepFinished,
     StepStarted,
 )
+from seamline.runtime.state import fold as fold_state
 
 Unit = tuple[str, int | None]
 
@@ -94,6 +98,7 @@ class RunLog:
     step_order: list[str] = field(default_factory=list)
     active_seconds: float = 0.0
     last_at: float | None = None
+    reads: list[ContextRead] = field(default_factory=list)  # what steps read (provenance)
 
     def attempt(self, step: str, index: int | None, number: int) -> Attempt | None:
         for attempt in self.units.get((step, index), ()):
@@ -162,6 +167,8 @@ def fold(events: Sequence[Event], run_id: str | None = None) -> RunLog:
         elif isinstance(event, GateEvaluated):
             attempt_for(event.step, event.index, event.attempt, event.seq).verdicts.append(event)
             log.gates.append(event)
+        elif isinstance(event, ContextRead):
+            log.reads.append(event)
         elif isinstance(event, ModelCalled):
             log.calls.append(event)
         elif isinstance(event, ApprovalRequested):
@@ -187,6 +194,9 @@ def fold(events: Sequence[Event], run_id: str | None = None) -> RunLog:
         elif isinstance(event, RunResumed):
             log.status = "running"
             driving_since = event.at
+    if events:
+        state = fold_state(run_id or "", events)
+        log.status, log.error = str(state.status), state.error
     return log
 
 

@@ -82,6 +82,9 @@ class TaskExample:
     mismatches: tuple[str, ...]  # differences from the expected artifacts
     artifacts: tuple[ArtifactDiff, ...] = ()
     pending: int = 0  # approvals waiting for a person
+    # What the run's steps read from the context store: step, attempt, collection,
+    # revision, query, and (document, chunk, version, score) of each passage.
+    reads: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {

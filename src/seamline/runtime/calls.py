@@ -8,6 +8,7 @@ and a `ModelCalled` / `ToolCalled` event with the full request goes into the run
 from __future__ import annotations
 
 import inspect
+import itertools
 import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,14 +19,15 @@ from pydantic_core import to_jsonable_python
 from seamline.events import ModelCalled, ToolCalled
 from seamline.exceptions import (
     BudgetExceeded,
+    ConfigError,
     InvalidOutput,
     ModelCallFailed,
     ReplayDivergence,
     RunFailed,
-    SeamlineError,
 )
 from seamline.gates import Judge, JudgeScore
 from seamline.runtime.feedback import with_feedback
+from seamline.tools.trace import ToolTrace, trace_of
 from seamline.verdict import CheckResult
 
 if TYPE_CHECKING:
@@ -40,9 +42,12 @@ T = TypeVar("T", bound=BaseModel)
 def judge_runner(
     execution: Execution, step: Step, unit: Unit, index: int | None, attempt: int
 ) -> Any:
-    """Runs a gate's judges through `call_model`, so they are recorded and budgeted."""
+    """Runs a gate's judges through `call_model`, so they are recorded and budgeted.
+
+    Its `tool_trace()` gives the gated attempt's tool calls, for checks that read them."""
 
     async def run_judge(judge: Judge, values: Mapping[str, Any]) -> CheckResult:
+        passages = reads() if judge.with_reads else ()
         state = execution.state
         trouble = state.trouble.get(unit) if state.trouble else None
         switched = execution.plan.model_for(trouble.model) if trouble and trouble.model else None
@@ -55,10 +60,10 @@ def judge_runner(
                 JudgeScore,
                 model,
                 "judge",
-                prompt=judge.prompt(step.name, values),
+                prompt=judge.prompt(step.name, values, passages),
                 system="You are a strict reviewer. Answer only with the JSON asked for.",
             )
-        except (RunFailed, ReplayDivergence):
+        except (RunFailed, ReplayDivergence, ConfigError):
             raise
         except Exception as e:  # a judge that cannot answer is a gate error, not a crash
             return judge.result(
@@ -66,6 +71,21 @@ def judge_runner(
             )
         return judge.result(score, error, cost, time.perf_counter() - started)
 
+    def tool_trace() -> ToolTrace:
+        log = execution.log
+        buffer = execution._buffer
+        events = log if buffer is log else itertools.chain(log, buffer)
+        return trace_of(events, step.name, index, attempt)
+
+    run_judge.tool_trace = tool_trace  # type: ignore[attr-defined]
+
+    def reads() -> Any:
+        """The passages this attempt read with ctx.search, for checks and judges."""
+        from seamline.context.reads import attempt_reads
+
+        return attempt_reads(execution, step.name, index, attempt)
+
+    run_judge.reads = reads  # type: ignore[attr-defined]
     return run_judge
 
 
@@ -105,10 +125,7 @@ async def call_tool(
 ) -> Any:
     request = to_jsonable_python(arguments)
     started = time.perf_counter()
-    budget = execution.budget
-    used = execution.state.tool_calls
-    if budget.tool_calls is not None and used >= budget.tool_calls:
-        raise BudgetExceeded("tool_calls", budget.tool_calls, used, step=ctx.step, more=True)
+    charge_tool_call(execution, ctx.step)
     if execution.recording is not None:
         recorded = execution.recording.tool(ctx.step, ctx.index, ctx.attempt, name, request)
         if recorded.error is not None:
@@ -135,6 +152,7 @@ async def call_tool(
                 response=to_jsonable_python(response),
                 seconds=time.perf_counter() - started,
                 error=error,
+                outcome="ok" if error is None else "failed",
             )
         )
     return response
@@ -158,7 +176,7 @@ async def call_model(
     step, attempt, index = where
 
     if model_spec is None:
-        raise SeamlineError(
+        raise ConfigError(
             f"step {step!r} called a model but none is configured: pass model= to "
             "ctx.generate, @pipe.step(model=...), or pipe.run(..., model='local')"
         )
@@ -167,6 +185,7 @@ async def call_model(
     # Counted from the log, plus the calls made but not yet recorded (concurrent items).
     used = state.model_calls + execution.calls_out
     if budget.model_calls is not None and used >= budget.model_calls:
+        execution.stopping = True
         raise BudgetExceeded("model_calls", budget.model_calls, used, step=step, more=True)
     schema = output_type.model_json_schema()
     name = model_spec if isinstance(model_spec, str) else model_spec.name
@@ -216,8 +235,10 @@ async def call_model(
         )
     )
     if budget.tokens is not None and state.tokens > budget.tokens:
+        execution.stopping = True
         raise BudgetExceeded("tokens", budget.tokens, state.tokens, step=step)
     if budget.cost_usd is not None and state.cost_usd > budget.cost_usd:
+        execution.stopping = True
         raise BudgetExceeded("cost_usd", budget.cost_usd, state.cost_usd, step=step)
     return reply.output, reply.error, reply.cost_usd
 
@@ -225,7 +246,6 @@ async def call_model(
 def _resolve(spec: str | Model, step: str) -> Model:
     """The model to call; a bare name that no provider knows is most often a model
     object's name recorded by a run that is now resumed without the object."""
-    from seamline.exceptions import ConfigError
     from seamline.models import get_model
 
     try:
@@ -239,3 +259,40 @@ def _resolve(spec: str | Model, step: str) -> Model:
                 f"resume/decide. ({e})"
             ) from None
         raise
+
+
+# Budget checks for agent turns and tool calls (`seamline.tools`). What was used is the
+# run state's, counted from the log by the reducer; a call in flight is counted by
+# `calls_out` (model calls) until its event is recorded.
+
+
+def charge_model_call(execution: Execution, step: str) -> None:
+    """Before an agent turn: refuse it past `Budget.model_calls`. The caller holds
+    `execution.calls_out` up while the turn is out, and records its `ModelCalled`."""
+    budget = execution.budget
+    used = execution.state.model_calls + execution.calls_out
+    if budget.model_calls is not None and used >= budget.model_calls:
+        execution.stopping = True
+        raise BudgetExceeded("model_calls", budget.model_calls, used, step=step, more=True)
+
+
+def check_usage(execution: Execution, step: str) -> None:
+    """After a turn's `ModelCalled` is recorded: past `Budget.tokens` or `cost_usd`, the
+    run ends."""
+    budget = execution.budget
+    state = execution.state
+    if budget.tokens is not None and state.tokens > budget.tokens:
+        execution.stopping = True
+        raise BudgetExceeded("tokens", budget.tokens, state.tokens, step=step)
+    if budget.cost_usd is not None and state.cost_usd > budget.cost_usd:
+        execution.stopping = True
+        raise BudgetExceeded("cost_usd", budget.cost_usd, state.cost_usd, step=step)
+
+
+def charge_tool_call(execution: Execution, step: str) -> None:
+    """Before a tool call: refuse it past `Budget.tool_calls` (calls recorded so far)."""
+    limit = execution.budget.tool_calls
+    used = execution.state.tool_calls
+    if limit is not None and used >= limit:
+        execution.stopping = True
+        raise BudgetExceeded("tool_calls", limit, used, step=step, more=True)

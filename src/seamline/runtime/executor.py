@@ -19,6 +19,7 @@ run's `RunStarted` is durable before its first step starts, so a run is never lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -33,7 +34,7 @@ from seamline.events import (
     StepErrored,
     StepSkipped,
 )
-from seamline.exceptions import BudgetExceeded, ReplayDivergence, RunFailed
+from seamline.exceptions import BudgetExceeded, ConfigError, ReplayDivergence, RunFailed
 from seamline.runtime import unit as units
 from seamline.runtime.log import FINISHED, STARTED
 from seamline.runtime.result import RunResult, run_result
@@ -63,6 +64,7 @@ class Execution(LogWriter):
         "_track_tasks",
         "budget",
         "calls_out",
+        "context",
         "deps",
         "gates",
         "gates_mode",
@@ -70,6 +72,7 @@ class Execution(LogWriter):
         "plan",
         "recording",
         "remaining",
+        "stopping",
     )
 
     def __init__(
@@ -90,7 +93,12 @@ class Execution(LogWriter):
         (`runtime/resume.py`) before it is driven; without it, this is a new run."""
         fresh = coerce is None
         super().__init__(
-            run_id, store, hooks, coerce=coerce, shape=plan.shapes[gates] if fresh else None
+            run_id,
+            store,
+            hooks,
+            coerce=coerce,
+            shape=plan.shapes[gates] if fresh else None,
+            concurrent=plan.concurrent,
         )
         self.plan = plan
         self.gates_mode = gates
@@ -100,9 +108,13 @@ class Execution(LogWriter):
         self.deps = deps
         self.recording = recording
         self.calls_out = 0  # model calls made and not yet recorded (see runtime/calls.py)
+        self.stopping = False  # the run decided to end: no further attempt starts
         # A new run has nothing done before it: its steps' first attempts can be made
         # inline (see `_drive`). A resumed one must look at what its log holds first.
         self._fresh = fresh
+        # The context store ctx.search reads (a URL, a store, or None: the run store's
+        # file), replaced on first use by the run's reading state (context/reads.py).
+        self.context: Any = None
         self.remaining = dict(plan.initial_remaining)
         # Only a reroute needs to find and cancel the task running a step.
         self._track_tasks = plan.reroutes
@@ -161,19 +173,22 @@ class Execution(LogWriter):
         except Exception as e:
             error = e
         try:
-            if self.broken is not None:
-                # The store failed: write nothing more, and leave the run to be resumed.
-                await self.release()
-                broken = self.broken
-                if error is not None and error is not broken:
-                    raise error
-                raise broken
-            if error is None:
-                self._end(self._final_status(), None, None)
-            else:
-                self._end(RunStatus.FAILED, str(error), type(error).__name__)
-            if self._flushes:
-                await self.flush()
+            # A setting that is missing or wrong (a model, a key) failed nothing about the
+            # run itself: it stops where it is, to be resumed once that is fixed. A store
+            # that failed gets nothing more written: the run is left to be resumed.
+            stopped = isinstance(error, ConfigError)
+            if self.broken is None and not stopped:
+                if error is None:
+                    self._end(self._final_status(), None, None)
+                else:
+                    self._end(RunStatus.FAILED, str(error), type(error).__name__)
+            if self._flushes and self.broken is None:
+                with contextlib.suppress(Exception):
+                    await self.flush()  # what fails here is self.broken, raised below
+            if self.broken is not None or stopped:
+                if self._persist:
+                    await self.release()
+                raise error if error is not None else self.broken  # type: ignore[misc]
             if error is None:
                 return run_result(self)
             if isinstance(error, RunFailed):
@@ -198,6 +213,16 @@ class Execution(LogWriter):
             return RunStatus.NEEDS_REVIEW
         return RunStatus.WAITING
 
+    async def conclude(self, error: RunFailed, *, raise_on_failure: bool) -> RunResult:
+        """End a resumed run whose log already holds the decision that ends it."""
+        await self.open()
+        try:
+            self._end(RunStatus.FAILED, str(error), type(error).__name__)
+            await self.flush()
+            return run_result(self, error, raise_on_failure)
+        finally:
+            await self.close()
+
     def _end(self, status: RunStatus, error: str | None, error_type: str | None) -> None:
         """Record the end of the run; the caller flushes it."""
         seq = self.seq
@@ -219,6 +244,8 @@ class Execution(LogWriter):
         done = state.done
         running = self._running if self._track_tasks else None
         while True:
+            if self.stopping:
+                return  # another branch ended the run
             if running is not None:
                 running[name] = asyncio.current_task()  # type: ignore[assignment]
             step = plan.steps[name]
@@ -247,7 +274,7 @@ class Execution(LogWriter):
                             artifact = await step.fn(artifacts[args[0]])
                         else:
                             artifact = await step.fn(*map(artifacts.__getitem__, args))
-                    except (RunFailed, ReplayDivergence):
+                    except (RunFailed, ReplayDivergence, ConfigError):
                         raise
                     except asyncio.CancelledError:
                         self.record_cancelled(name, None, attempt)

@@ -15,7 +15,7 @@ from seamline._typing import Shape, describe, shape_of
 from seamline.exceptions import PipelineError
 from seamline.gates import Gate
 from seamline.models.base import Model
-from seamline.runtime.state import RunShape, StepShape
+from seamline.runtime.shape import RunShape, StepShape
 from seamline.steps import Param, Step
 
 
@@ -47,6 +47,9 @@ class Plan:
     reroutes: bool  # some gate can send work back to an earlier step
     # One root, and no step with several dependents: the steps run one after another.
     chain: bool
+    # Some of a run's work can be in flight at once (branches, or the items of a map=
+    # step), so two of its flushes can be too.
+    concurrent: bool
     # A chain's last step (not a map=): once it completes, the run's next event is its
     # end, so its events can reach the store in the same batch as RunFinished.
     last: str | None
@@ -144,6 +147,7 @@ def compile_plan(
         branches=branches,
         reroutes=any(g.policy.reroute_targets for g in gates.values()),
         chain=chain,
+        concurrent=branches or len(roots) > 1 or any(s.map is not None for s in steps.values()),
         last=order[-1] if chain and steps[order[-1]].map is None else None,
         direct=frozenset(
             name

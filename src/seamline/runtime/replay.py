@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     ModelCalled,
     Rewound,
@@ -48,6 +49,7 @@ class Recording:
     def __init__(self, events: list[Event]) -> None:
         self._models: dict[CallKey, list[ModelCalled]] = defaultdict(list)
         self._tools: dict[CallKey, list[ToolCalled]] = defaultdict(list)
+        self._reads: dict[CallKey, list[ContextRead]] = defaultdict(list)
         requests: list[ApprovalRequested] = []
         decided: dict[str, ApprovalDecided] = {}
         superseded: set[str] = set()
@@ -56,6 +58,8 @@ class Recording:
                 self._models[(e.step, e.index, e.attempt)].append(e)
             elif isinstance(e, ToolCalled):
                 self._tools[(e.step, e.index, e.attempt)].append(e)
+            elif isinstance(e, ContextRead):
+                self._reads[(e.step, e.index, e.attempt)].append(e)
             elif isinstance(e, ApprovalRequested):
                 requests.append(e)
             elif isinstance(e, ApprovalDecided):
@@ -63,6 +67,7 @@ class Recording:
             elif isinstance(e, Rewound):
                 superseded.update(e.closes)
         self._used: dict[tuple[str, CallKey], int] = defaultdict(int)
+        self._used_ids: dict[CallKey, set[int]] = {}
         # Per (step, item, why): the decisions on the approvals asked there, in order
         # (None: still waiting when the run was recorded). Superseded ones were never
         # decided, and a faithful replay supersedes them too.
@@ -144,6 +149,65 @@ class Recording:
             seconds=0.0,
         )
 
+    def turn(
+        self, step: str, index: int | None, attempt: int, request: dict[str, Any]
+    ) -> ModelCalled:
+        """The recorded answer to an agent step's next model turn (`ctx.agent`)."""
+        recorded: ModelCalled = self._next("model", self._models, (step, index, attempt))
+        if recorded.purpose != "agent":
+            raise ReplayDivergence(
+                step,
+                f"attempt {attempt} asked for agent turn {request.get('turn')}, but the "
+                f"recording has a {recorded.purpose} call there",
+            )
+        if recorded.request != request:
+            raise ReplayDivergence(step, _first_difference(recorded.request, request))
+        if recorded.response is None:  # the turn failed: it fails the same way again
+            from seamline.exceptions import ModelCallFailed
+
+            raise ModelCallFailed(recorded.model, recorded.error or "failed (recorded)")
+        return recorded
+
+    def agent_tools(self, step: str, index: int | None, attempt: int) -> list[dict[str, Any]]:
+        """The tool definitions the agent turns of one attempt were offered, as recorded."""
+        found: dict[str, dict[str, Any]] = {}
+        for call in self._models.get((step, index, attempt), []):
+            for definition in (call.request or {}).get("tool_definitions", ()):
+                found.setdefault(definition["name"], definition)
+        return list(found.values())
+
+    def tool_call(
+        self,
+        step: str,
+        index: int | None,
+        attempt: int,
+        call_id: str,
+        name: str,
+        request: dict[str, Any],
+    ) -> ToolCalled:
+        """The recorded result of an agent's tool call, found by the id the model gave it
+        (calls of one turn may finish in any order)."""
+        key = (step, index, attempt)
+        used = self._used_ids.setdefault(key, set())
+        for position, recorded in enumerate(self._tools.get(key, [])):
+            if recorded.call_id == call_id and position not in used:
+                if recorded.tool != name or recorded.request != request:
+                    raise ReplayDivergence(
+                        step,
+                        _first_difference(
+                            {"tool": recorded.tool, **recorded.request},
+                            {"tool": name, **request},
+                        ),
+                    )
+                used.add(position)
+                self._used[("tool", key)] += 1
+                return recorded
+        raise ReplayDivergence(
+            step,
+            f"attempt {attempt} called tool {name!r} (call {call_id!r}), which the recording "
+            "does not have",
+        )
+
     def tool(
         self, step: str, index: int | None, attempt: int, name: str, request: dict[str, Any]
     ) -> ToolCalled:
@@ -157,10 +221,32 @@ class Recording:
             )
         return recorded
 
+    def context(
+        self, step: str, index: int | None, attempt: int, request: dict[str, Any]
+    ) -> ContextRead:
+        """The recorded answer to a context read (`ctx.search` / `ctx.examples`)."""
+        recorded: ContextRead = self._next("context read", self._reads, (step, index, attempt))
+        was = {
+            "collection": recorded.collection,
+            "query": recorded.query,
+            "k": recorded.k,
+            "where": recorded.where,
+            "mode": recorded.mode,
+            "kind": recorded.kind,
+        }
+        if was != request:
+            raise ReplayDivergence(step, _first_difference(was, request))
+        return recorded
+
     def unused(self) -> list[str]:
         """Recorded calls the replay never made: a step now calls less than it did."""
         left = []
-        for kind, calls in (("model", self._models), ("tool", self._tools)):
+        kinds: tuple[tuple[str, dict[CallKey, list[Any]]], ...] = (
+            ("model", self._models),
+            ("tool", self._tools),
+            ("context read", self._reads),
+        )
+        for kind, calls in kinds:
             for key, recorded in calls.items():
                 if self._used[(kind, key)] < len(recorded):
                     left.append(

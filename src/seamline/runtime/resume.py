@@ -23,7 +23,14 @@ from typing import TYPE_CHECKING, Any
 from pydantic import TypeAdapter, ValidationError
 
 from seamline.events import ApprovalDecided, Event, RunStarted
-from seamline.exceptions import IncompatibleRun, StoreError
+from seamline.exceptions import (
+    BudgetExceeded,
+    GateRejected,
+    IncompatibleRun,
+    RunFailed,
+    StepFailed,
+    StoreError,
+)
 from seamline.policies import Budget
 from seamline.runtime import decide
 from seamline.runtime.executor import Execution
@@ -57,8 +64,9 @@ def coercer(pipe: Pipeline, run_id: str) -> Coerce:
             else:
                 raise IncompatibleRun(
                     run_id,
-                    f"its log holds {name!r}, which is neither an input nor a step of pipeline "
-                    f"{pipe.name!r} (inputs: {sorted(pipe.inputs)}; steps: {sorted(plan.steps)})",
+                    f"its log has step(s) [{name!r}], which the pipeline no longer has (renamed "
+                    f"or removed?); the pipeline's inputs are {sorted(pipe.inputs)} and its steps "
+                    f"{sorted(plan.steps)}",
                 )
             adapter = adapters[(name, whole)] = TypeAdapter(annotation)
             adapter.what = what  # type: ignore[attr-defined]
@@ -139,42 +147,77 @@ async def prepare_resume(
     deps: Any,
     recording: Recording | None = None,
     hooks: Sequence[EventHook] = (),
-) -> tuple[Execution, list[str] | None]:
+) -> tuple[Execution, list[str] | RunFailed | None]:
     """Rebuild the run and take its lease; return it and the steps ready to run (None:
-    it is finished, nothing to do)."""
-    events = await _load(pipe, store, run_id)
-    plan = pipe.validate()
-    options = events[0].options  # type: ignore[attr-defined]
-    recorded_model = options.get("model")
-    execution = Execution(
-        plan,
-        store,
-        run_id,
-        gates=options.get("gates", "on"),
-        budget=Budget(**options.get("budget", {})),
-        model=model
-        if model is not None
-        else plan.model_for(recorded_model)
-        if recorded_model
-        else None,
-        deps=deps,
-        recording=recording,
-        hooks=hooks,
-        coerce=coercer(pipe, run_id),
-    )
-    state = execution.state
-    for event in events:  # the same reducer, into the execution that continues the run
-        apply(state, event)
-    _check(plan, state)
-    execution.adopt(events)
-    if state.status.is_final:
-        return execution, None
+    it is finished, nothing to do; an error: its log holds what ends it, and it is to be
+    concluded with that error)."""
+    # The lease first: what is read after it cannot change under this driver's feet.
     acquire = getattr(store, "acquire", None)
     if acquire is not None:
         await acquire(run_id)
+    try:
+        events = await _load(pipe, store, run_id)
+        plan = pipe.validate()
+        options = events[0].options  # type: ignore[attr-defined]
+        recorded_model = options.get("model")
+        execution = Execution(
+            plan,
+            store,
+            run_id,
+            gates=options.get("gates", "on"),
+            budget=Budget(**options.get("budget", {})),
+            model=model
+            if model is not None
+            else plan.model_for(recorded_model)
+            if recorded_model
+            else None,
+            deps=deps,
+            recording=recording,
+            hooks=hooks,
+            coerce=coercer(pipe, run_id),
+        )
+        state = execution.state
+        for event in events:  # the same reducer, into the execution that continues the run
+            apply(state, event)
+        _check(plan, state)
+    except BaseException:
+        if acquire is not None:
+            await store.release(run_id)
+        raise
+    execution.adopt(events)
+    if state.status.is_final:
+        if acquire is not None:
+            await store.release(run_id)
+        return execution, None
     execution.resumed()
+    ended = _ended(plan, state)
+    if ended is not None:
+        return execution, ended
     _apply_decisions(execution)
     return execution, _ready(plan, state, execution.remaining)
+
+
+def _ended(plan: Plan, state: RunState) -> RunFailed | None:
+    """The error that a decision or a step already in the log ended the run with (the
+    process died before it wrote the run's end)."""
+    decision = state.ending()
+    if decision is not None:
+        if decision.action == "budget":
+            gate = plan.gates.get(decision.step)
+            limit = gate.max_attempts if gate is not None and gate.max_attempts else 0
+            return BudgetExceeded(
+                f"attempts at the gate on {decision.step!r}",
+                limit,
+                decision.attempt,
+                step=decision.step,
+            )
+        return GateRejected(decision.step, decision.verdict.reasons)
+    for unit, trouble in state.trouble.items() if state.trouble else ():
+        step = plan.steps.get(step_of(unit))
+        if step is not None and trouble.crashes >= step.policy.attempts:
+            index = None if isinstance(unit, str) else unit[1]
+            return StepFailed(step.name, trouble.ended, trouble.error or "it raised", index=index)
+    return None
 
 
 def _apply_decisions(execution: Execution) -> None:
@@ -207,6 +250,7 @@ def _ready(plan: Plan, state: RunState, remaining: dict[str, int]) -> list[str]:
     waiting = state.waiting
     for step in plan.order:
         if step in done:
+            remaining[step] = -1  # counted down by its upstream steps, it never reaches 0
             continue
         left = sum(1 for up in plan.upstream[step] if up not in done)
         remaining[step] = left

@@ -31,6 +31,7 @@ from typing import Any
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
@@ -45,6 +46,7 @@ from seamline.events import (
     StepStarted,
     ToolCalled,
 )
+from seamline.runtime.shape import UNKNOWN, RunShape
 
 Unit = str | tuple[str, int]
 # Turns an artifact as the log holds it (raw JSON, read back from a store) into the
@@ -64,76 +66,6 @@ def step_of(unit: Unit) -> str:
     return unit if isinstance(unit, str) else unit[0]
 
 
-# -- the run's shape ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StepShape:
-    """What the reducer must know about a step, as the run recorded it at its start."""
-
-    map: str | None = None  # the list it fans out over
-    gate: bool = False  # a gate is declared on it
-    approval: str | None = None  # "step" or "item": a person must approve it
-    route_to: str | None = None  # where a rejection sends the work (default: the step)
-    on_timeout: str = "reject"
-    reads: tuple[str, ...] = ()
-    returns: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"reads": list(self.reads), "returns": self.returns}
-        for name in ("map", "approval", "route_to"):
-            if getattr(self, name) is not None:
-                data[name] = getattr(self, name)
-        if self.gate:
-            data["gate"] = True
-        if self.approval is not None:
-            data["on_timeout"] = self.on_timeout
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> StepShape:
-        return cls(
-            map=data.get("map"),
-            gate=bool(data.get("gate", False)),
-            approval=data.get("approval"),
-            route_to=data.get("route_to"),
-            on_timeout=data.get("on_timeout", "reject"),
-            reads=tuple(data.get("reads", ())),
-            returns=data.get("returns", ""),
-        )
-
-
-_PLAIN = StepShape()
-
-
-class RunShape:
-    """The graph a run was started with, and the gate mode it runs in."""
-
-    __slots__ = ("acting", "judged", "known", "steps")
-
-    def __init__(self, steps: Mapping[str, StepShape], gates: str, known: bool = True) -> None:
-        self.steps = steps
-        self.known = known  # False for logs older than recorded graphs
-        # Steps whose artifacts wait for a verdict before they are accepted, and those
-        # whose verdicts act (a failed one is a decision, not a note).
-        self.judged = frozenset(n for n, s in steps.items() if s.gate) if gates != "off" else ()
-        self.acting = self.judged if gates == "on" else frozenset()
-
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> RunShape:
-        graph = options.get("graph")
-        gates = str(options.get("gates", "on"))
-        if not isinstance(graph, Mapping):
-            return cls({}, gates, known=False)
-        return cls({n: StepShape.from_json(s) for n, s in graph.items()}, gates)
-
-    def step(self, name: str) -> StepShape:
-        return self.steps.get(name, _PLAIN)
-
-
-_UNKNOWN = RunShape({}, "on", known=False)  # until a RunStarted says what the run is
-
-
 # -- per unit and per approval ---------------------------------------------------------------
 
 
@@ -146,6 +78,8 @@ class UnitTrouble:
     feedback: list[str] = field(default_factory=list)
     model: str | None = None  # the model (by name) its next attempts use; None: the default
     ended: int = 0  # the last attempt that ended without its artifact being accepted
+    ending: GateEvaluated | None = None  # a decision that ends the run (fail, budget)
+    error: str | None = None  # why its last attempt that raised did
 
 
 @dataclass(slots=True)
@@ -168,7 +102,12 @@ class ApprovalState:
 
 
 class RunState:
-    """One run's state: what its log says so far. Change it only through `apply`.
+    """One run's state: what its log says so far.
+
+    Change it only through `apply`. (The executor writes the notes of step attempts
+    straight into its log, `runtime/log.py`, and makes the changes `apply` would make for
+    them with the same methods, `accept` and `await_verdict`, or inline on its hottest
+    line; tests/runtime/test_state_property.py holds the two equal.)
 
     Attributes:
         attempts: unit -> the number of its last attempt started.
@@ -195,6 +134,7 @@ class RunState:
         "awaiting",
         "busy_seconds",
         "coerce",
+        "context_pins",
         "cost_usd",
         "done",
         "error",
@@ -205,6 +145,7 @@ class RunState:
         "model_calls",
         "options",
         "pipeline",
+        "reads",
         "run_id",
         "seq",
         "shape",
@@ -217,42 +158,62 @@ class RunState:
         "waiting",
     )
 
+    run_id: str
+    coerce: Coerce | None
+    shape: RunShape
+    seq: int
+    status: RunStatus
+    attempts: dict[Unit, int]
+    artifacts: dict[str, Any]
+    done: dict[str, None]
+    pipeline: str | None
+    started_at: float | None
+    finished_at: float | None
+    error: str | None
+    error_type: str | None
+    _since: float | None
+    inputs: Mapping[str, Any]
+    options: Mapping[str, Any]
+    items: dict[tuple[str, int], Any]
+    awaiting: dict[Unit, tuple[int, Any]]
+    trouble: dict[Unit, UnitTrouble]
+    approvals: dict[str, ApprovalState]
+    waiting: dict[Unit, str]
+    approved: dict[Unit, None]
+    skipped: dict[str, None]
+    _counts: dict[str, int]  # per map= step: its items accepted
+    context_pins: dict[str, int]  # collection -> the revision the run reads (its first read's)
+    reads: dict[tuple[str, int | None, int], list[Any]]  # (step, index, attempt) -> passages
+    model_calls: int
+    tokens: int
+    tool_calls: int
+    cost_usd: float
+    busy_seconds: float
+
     def __init__(
         self, run_id: str, coerce: Coerce | None = None, shape: RunShape | None = None
     ) -> None:
         """`shape`: the run's shape when the caller has it already (the executor, from its
         plan); otherwise it is read from the log's RunStarted."""
+        # Chained assignments, shared empty containers: made per run, this shows at
+        # thousands of runs (see benchmarks/bench_core.py).
         self.run_id = run_id
         self.coerce = coerce  # None: artifacts stay as the log holds them
-        self.pipeline: str | None = None
-        self.inputs: dict[str, Any] = {}
-        self.options: Mapping[str, Any] = _NONE
-        self.shape = shape if shape is not None else _UNKNOWN
-        self.started_at: float | None = None
-        self.finished_at: float | None = None
+        self.shape = shape if shape is not None else UNKNOWN
         self.seq = 0  # the seq of the next event
         self.status = RunStatus.RUNNING
-        self.error: str | None = None
-        self.error_type: str | None = None
-        self.attempts: dict[Unit, int] = {}
-        self.artifacts: dict[str, Any] = {}
-        self.done: dict[str, None] = {}  # a dict of names: one the garbage collector ignores
+        self.attempts = {}
+        self.artifacts = {}
+        self.done = {}  # a dict of names: one the garbage collector ignores (a set it tracks)
+        self.pipeline = self.started_at = self.finished_at = None
+        self.error = self.error_type = self._since = None
         # What only some runs need is created on first use: at thousands of concurrent
         # runs, every container allocated per run shows up as garbage-collector time.
-        self.items: dict[tuple[str, int], Any] = _NONE
-        self.awaiting: dict[Unit, tuple[int, Any]] = _NONE
-        self.trouble: dict[Unit, UnitTrouble] = _NONE
-        self.approvals: dict[str, ApprovalState] = _NONE
-        self.waiting: dict[Unit, str] = _NONE
-        self.approved: dict[Unit, None] = _NONE
-        self.skipped: dict[str, None] = _NONE
-        self._counts: dict[str, int] = _NONE  # per map= step: its items accepted
-        self.model_calls = 0
-        self.tokens = 0
-        self.cost_usd = 0.0
-        self.tool_calls = 0
-        self.busy_seconds = 0.0
-        self._since: float | None = None
+        self.inputs = self.options = self.items = self.awaiting = self.trouble = _NONE
+        self.approvals = self.waiting = self.approved = self.skipped = self._counts = _NONE
+        self.context_pins = self.reads = _NONE
+        self.model_calls = self.tokens = self.tool_calls = 0
+        self.cost_usd = self.busy_seconds = 0.0
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -304,6 +265,14 @@ class RunState:
         died runs again under its own number (hence its own `ctx.idempotency_key`)."""
         attempt = self.attempts.get(unit, 0)
         return attempt if self.in_flight(unit) else attempt + 1
+
+    def ending(self) -> GateEvaluated | None:
+        """The decision that ended the run, if one was taken (the log may stop before the
+        run's RunFinished)."""
+        for trouble in self.trouble.values() if self.trouble else ():
+            if trouble.ending is not None:
+                return trouble.ending
+        return None
 
     @property
     def pending_approvals(self) -> list[ApprovalRequested]:
@@ -439,6 +408,9 @@ class RunState:
         elif unit is not None:
             self.artifacts.pop(unit, None)
             self.done.pop(unit, None)
+        # Their last attempts are over: the next ones take new numbers (and keys).
+        for u, attempt in [(u, n) for u, n in self.attempts.items() if hit(u)]:
+            self.unit_trouble(u).ended = attempt
         tables: tuple[dict[Any, Any], ...] = (
             self.items,
             self.awaiting,
@@ -477,16 +449,14 @@ def fold(run_id: str, events: Iterable[Event], coerce: Coerce | None = None) -> 
 def on_run_started(state: RunState, e: RunStarted) -> None:
     state.pipeline = e.pipeline
     state.options = e.options
-    if state.shape is _UNKNOWN:
+    if state.shape is UNKNOWN:
         state.shape = RunShape.from_options(e.options)
     inputs = e.inputs
     if state.coerce is not None:
         inputs = {k: state.coerce(k, v, True) for k, v in inputs.items()}
     state.inputs = inputs
     state.artifacts.update(inputs)
-    state.started_at = e.at
-    state.status = RunStatus.RUNNING
-    state._since = e.at
+    state.started_at = state._since = e.at
 
 
 def _run_resumed(state: RunState, e: RunResumed) -> None:
@@ -511,11 +481,12 @@ def _step_started(state: RunState, e: StepStarted) -> None:
 def _step_finished(state: RunState, e: StepFinished) -> None:
     unit = unit_of(e.step, e.index)
     artifact = e.artifact
+    # With index None on a map= step: its whole list, made by no code (a map over no
+    # items), which no gate judges (gates judge items).
+    whole = e.index is None and state.shape.step(e.step).map is not None
     if state.coerce is not None:
-        # With index None on a map= step: the whole list (a map over no items).
-        whole = e.index is None and state.shape.step(e.step).map is not None
         artifact = state.coerce(e.step, artifact, whole)
-    if e.step in state.shape.judged:
+    if e.step in state.shape.judged and not whole:
         state.await_verdict(unit, e.attempt, artifact)
     else:
         state.accept(unit, artifact)
@@ -524,6 +495,7 @@ def _step_finished(state: RunState, e: StepFinished) -> None:
 def _step_errored(state: RunState, e: StepErrored) -> None:
     trouble = state.unit_trouble(unit_of(e.step, e.index))
     trouble.ended = e.attempt
+    trouble.error = e.error
     # A Retry the step raised is a failed verdict where a gate acts on it (its
     # GateEvaluated follows), and a crash where none does.
     if e.kind in _CRASHES or (e.kind == "retry" and e.step not in state.shape.acting):
@@ -555,8 +527,10 @@ def _gate_evaluated(state: RunState, e: GateEvaluated) -> None:
         trouble.feedback.extend(feedback)
         if model is not None:
             trouble.model = model
+    elif effect in ("fail", "budget"):
+        trouble.ending = e  # the run ends here, whatever else was still running
     # "rewind": its `Rewound` follows and carries the feedback; "escalate": its
-    # `ApprovalRequested` follows; "fail": the run ends.
+    # `ApprovalRequested` follows.
 
 
 def _decision(e: GateEvaluated) -> tuple[str, list[str], str | None]:
@@ -623,8 +597,19 @@ def _model_called(state: RunState, e: ModelCalled) -> None:
     state.cost_usd += e.cost_usd
 
 
+def _context_read(state: RunState, e: ContextRead) -> None:
+    # A run reads each collection at one revision: its first read's, kept on resume.
+    if state.context_pins is _NONE:
+        state.context_pins = {}
+    state.context_pins.setdefault(e.collection, e.revision)
+    if state.reads is _NONE:
+        state.reads = {}
+    state.reads.setdefault((e.step, e.index, e.attempt), []).extend(e.passages)
+
+
 def _tool_called(state: RunState, e: ToolCalled) -> None:
-    state.tool_calls += 1
+    if e.outcome != "refused":  # a call refused before it was made costs nothing
+        state.tool_calls += 1
 
 
 _HANDLERS: dict[type[Event], Callable[[RunState, Any], None]] = {
@@ -641,4 +626,5 @@ _HANDLERS: dict[type[Event], Callable[[RunState, Any], None]] = {
     Rewound: _rewound,
     ModelCalled: _model_called,
     ToolCalled: _tool_called,
+    ContextRead: _context_read,
 }

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from seamline.events import ApprovalRequested, GateEvaluated, StepErrored
 from seamline.exceptions import (
     BudgetExceeded,
+    ConfigError,
     GateRejected,
     InvalidOutput,
     ReplayDivergence,
@@ -56,6 +57,11 @@ class _Pending:
 PENDING: Any = _Pending()  # the unit waits for a person
 
 
+class Stopped(Exception):
+    """Control flow inside the executor: the run decided to end (a failed gate, a spent
+    budget, a step out of attempts); no further attempt starts. Never escapes a run."""
+
+
 class Reroute(Exception):
     """Control flow inside the executor: the work went back to `target` (its `Rewound` is
     recorded). Never escapes a run."""
@@ -74,18 +80,29 @@ async def run_map(x: Execution, step: Step) -> Any:
         unit_finished(x, step.name, None, 1, [])
         return []
     limit = asyncio.Semaphore(step.concurrency)
+    artifacts = x.state.artifacts
 
     async def one(index: int, item: Any) -> Any:
         async with limit:
+            if artifacts.get(step.map) is not items:  # type: ignore[arg-type]
+                raise Stopped  # an item sent the work back meanwhile: this one is void
             return await run_unit(x, step, index, item)
 
     try:
         async with asyncio.TaskGroup() as tg:
             tasks = [tg.create_task(one(i, item)) for i, item in enumerate(items)]
-    except* Reroute as group:
-        raise group.exceptions[0] from None
+    except BaseExceptionGroup as group:
+        rerouted = group.subgroup(Reroute)
+        if rerouted is not None:  # an item's gate sent the work back: the map is redone
+            raise _leaf(rerouted) from None
+        raise
     results = [t.result() for t in tasks]
     return PENDING if any(r is PENDING for r in results) else results
+
+
+def _leaf(group: BaseExceptionGroup[Any]) -> BaseException:
+    first = group.exceptions[0]
+    return _leaf(first) if isinstance(first, BaseExceptionGroup) else first
 
 
 async def run_unit(
@@ -120,6 +137,8 @@ async def run_unit(
                 attempt, result, error = first
                 first = None
             else:
+                if x.stopping:
+                    raise Stopped
                 attempt = state.next_attempt(unit)
                 state.attempts[unit] = attempt
                 trouble = state.trouble.get(unit) if state.trouble else None
@@ -138,8 +157,8 @@ async def run_unit(
                             result = await call if step.is_async else call
                     else:
                         result = await call if step.is_async else call
-                except (RunFailed, ReplayDivergence):
-                    raise  # ends the run; never a retry
+                except (RunFailed, ReplayDivergence, ConfigError):
+                    raise  # ends the run, or stops it until a setting is fixed; never a retry
                 except asyncio.CancelledError:
                     x.record_cancelled(name, index, attempt)
                     raise
@@ -292,6 +311,7 @@ async def _crashed(
     trouble = x.state.unit_trouble(unit)
     policy = step.policy
     if trouble.crashes >= policy.attempts:
+        x.stopping = True
         raise StepFailed(step.name, attempt, cause, index=index) from (
             cause if isinstance(cause, BaseException) else None
         )
@@ -337,6 +357,7 @@ async def _on_failed_verdict(
     if effect == "escalate":
         await request_approval(x, step, artifact, index, "escalation")
         return PENDING
+    x.stopping = True
     await x.flush()
     if decision.action == "budget":
         raise BudgetExceeded(
@@ -386,13 +407,8 @@ async def request_approval(
 
 
 def unit_finished(x: Execution, step: str, index: int | None, attempt: int, artifact: Any) -> None:
-    """Record an attempt that finished without running any code (a map over no items)."""
-    state = x.state
-    state.attempts[step if index is None else (step, index)] = attempt
-    seq = state.seq
-    state.seq = seq + 1
-    x._buffer.extend((STARTED, seq, time.time(), step, attempt, index, None))
-    seq = state.seq
-    state.seq = seq + 1
+    """Record an artifact no code had to make (a map over no items): a StepFinished alone."""
+    seq = x.seq
+    x.seq = seq + 1
     x._buffer.extend((FINISHED, seq, time.time(), step, attempt, artifact, index))
-    state.accept(step if index is None else (step, index), artifact)
+    x.accept(step if index is None else (step, index), artifact)

@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from seamline.runtime.log import as_events
-from seamline.runtime.state import Coerce, RunShape, RunState, apply
+from seamline.runtime.shape import RunShape
+from seamline.runtime.state import Coerce, RunState, apply
 from seamline.store import open_store
 
 if TYPE_CHECKING:
@@ -60,13 +61,16 @@ class LogWriter(RunState):
         *,
         coerce: Coerce | None = None,
         shape: RunShape | None = None,
+        concurrent: bool = True,
     ) -> None:
+        """`concurrent`: whether two of the run's flushes can be in flight at once."""
         super().__init__(run_id, coerce, shape)
+        self._lock: asyncio.Lock | None = asyncio.Lock() if concurrent else None
         # The log so far, and what is yet to reach the store: events, and notes of
         # step attempts (runtime/log.py).
         self.log: list[Any] = []
         self._buffer: list[Any] = []  # one list for the whole run: callers may hold it
-        self._hooks = tuple(hooks)
+        self._hooks = hooks
         self._delivered = 0  # events of `log` handed to the hooks, for a run without a store
         self.broken: BaseException | None = None  # the store error that stopped the run
         # A URL is opened by `open()`, in the run's own event loop.
@@ -83,7 +87,8 @@ class LogWriter(RunState):
             self.log[:0] = self._buffer
             self._buffer = self.log
         self._flushes = self._persist or bool(self._hooks)
-        self._lock = None if getattr(store, "append_never_yields", False) else asyncio.Lock()
+        if getattr(store, "append_never_yields", False):
+            self._lock = None
 
     async def open(self) -> None:
         """Open the store given as a URL (once, in the run's event loop)."""
@@ -94,6 +99,12 @@ class LogWriter(RunState):
         """Close the store this writer opened itself."""
         if self._store_url is not None:
             await self.store.close()
+
+    @property
+    def opened_with(self) -> str | None:
+        """The URL this run's store was opened from, if it was given as one (in full: a
+        PostgreSQL store's own `url` hides the password). Never print it."""
+        return self._store_url
 
     @property
     def state(self) -> RunState:
@@ -127,14 +138,16 @@ class LogWriter(RunState):
             return
         if not buffer:
             return
-        if self._lock is None:  # the store's append never suspends: no one can overtake
+        if self._lock is None:  # no other flush can be in flight: none can overtake this one
             events = as_events(buffer)
             await self._append(events)
             self.log.extend(events)
+            if self._hooks:
+                events = events[:]  # the buffer is cleared next
             buffer.clear()
         else:
-            # An append that suspends could let a later batch overtake an earlier one;
-            # events recorded meanwhile stay in the buffer for the next flush.
+            # An append that suspends could let a later batch of the run overtake an
+            # earlier one; events recorded meanwhile stay in the buffer for the next flush.
             async with self._lock:
                 n = len(buffer)
                 if not n:

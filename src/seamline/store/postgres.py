@@ -138,12 +138,11 @@ _BEAT = """
     INSERT INTO processes (token, host, pid, beat_at) VALUES (%s, %s, %s, %s)
     ON CONFLICT (token) DO UPDATE SET beat_at = excluded.beat_at
 """
-_OWNER = """
-    SELECT r.id, r.owner, p.host, p.pid, p.beat_at
-    FROM runs AS r LEFT JOIN processes AS p ON p.token = r.owner
-    WHERE r.run_id = %s
-    FOR UPDATE OF r
-"""
+# Two statements, not a join: after waiting for the row lock, a READ COMMITTED statement
+# sees the locked row as committed meanwhile but a joined row as it was when the statement
+# began, so a join could read a new owner with its heartbeat still missing.
+_OWNER = "SELECT id, owner FROM runs WHERE run_id = %s FOR UPDATE"
+_PROCESS = "SELECT host, pid, beat_at FROM processes WHERE token = %s"
 _TAKE = "UPDATE runs SET owner = %s WHERE id = %s"
 _RELEASE = "UPDATE runs SET owner = NULL WHERE run_id = %s AND owner = %s"
 _TABLES = """
@@ -392,7 +391,13 @@ class PostgresStore:
                 row = await cur.fetchone()
                 if row is None:
                     raise StoreError(f"no run {run_id!r} in {self.url}")
-                key, owner, host, pid, beat_at = row
+                key, owner = row
+                host = pid = beat_at = None
+                if owner is not None:
+                    cur = await conn.execute(_PROCESS, (owner,))
+                    found = await cur.fetchone()
+                    if found is not None:
+                        host, pid, beat_at = found
                 now = time.time()
                 if (
                     owner is not None

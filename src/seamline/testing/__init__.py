@@ -10,13 +10,15 @@ pytest_plugins = ["seamline.testing.pytest_plugin"]
 from seamline.testing.faults import MARK, FaultInjector, mark_corrupted
 from seamline.testing.guard import allow_real_models
 from seamline.testing.regression import assert_replays
-from seamline.testing.scripted import Answer, ScriptedModel
+from seamline.testing.scripted import AgentTurn, Answer, ScriptedModel, ToolCall
 
 __all__ = [
     "MARK",
+    "AgentTurn",
     "Answer",
     "FaultInjector",
     "ScriptedModel",
+    "ToolCall",
     "allow_real_models",
     "assert_replays",
     "mark_corrupted",

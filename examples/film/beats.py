@@ -1,0 +1,91 @@
+"""Where each scene of a brief begins: the conventions directors use.
+
+Tried in this order until one gives the brief's scene count: numbered beats ("1."),
+"Scene one:", sluglines ("INT. SIGNAL BOX - NIGHT"), "CUT TO", one paragraph per
+scene, transition words at the start of a sentence ("First", "Then", "Finally"), one
+line per scene. A labelled note after the last scene ("Continuity: ...") is not part
+of it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .phrases import NUMBER_WORDS, SLUGLINE, Span
+
+
+def _marked(text: str, pattern: str, flags: int = re.M) -> list[int]:
+    return [m.start() for m in re.finditer(pattern, text, flags)]
+
+
+def _numbered(text: str, n: int) -> list[int]:
+    """ "1. ... 2. ..." in order, each at a line start or after a colon or full stop."""
+    starts: list[int] = []
+    for k in range(1, n + 1):
+        after = starts[-1] + 1 if starts else 0
+        found = re.compile(rf"(?:^|(?<=[:.;!?]\s)|(?<=[:.;!?]))[ \t]*{k}[.)][ \t]+", re.M).search(
+            text, after
+        )
+        if found is None:
+            return []
+        starts.append(found.start() + len(found.group(0)) - len(found.group(0).lstrip()))
+    return starts
+
+
+def _scene_words(text: str, n: int) -> list[int]:
+    words = "|".join(NUMBER_WORDS)
+    return _marked(text, rf"^[ \t]*scene[ \t]+(?:\d+|{words})\b", re.M | re.I)
+
+
+def _sluglines(text: str, n: int) -> list[int]:
+    return [m.start() for m in SLUGLINE.finditer(text)]
+
+
+def _cut_to(text: str, n: int) -> list[int]:
+    cuts = [m.end() for m in re.finditer(r"\bCUT TO\b[:.]?", text)]
+    return [0, *cuts] if cuts else []
+
+
+def _paragraphs(text: str, n: int) -> list[int]:
+    return [0, *(m.end() for m in re.finditer(r"\n[ \t]*\n\s*", text))]
+
+
+def _transitions(text: str, n: int) -> list[int]:
+    words = r"(?:First|Then|Next|Later|After that|Afterwards|Finally|Meanwhile|Lastly)\b"
+    found = re.finditer(rf"(?:^|[.!?][ \t]+|\n)[ \t]*({words})", text, re.M)
+    return [m.start(1) for m in found]
+
+
+def _lines(text: str, n: int) -> list[int]:
+    return [m.start() for m in re.finditer(r"^[ \t]*\S", text, re.M)]
+
+
+_SPLITTERS: tuple[Callable[[str, int], list[int]], ...] = (
+    _numbered,
+    _scene_words,
+    _sluglines,
+    _cut_to,
+    _paragraphs,
+    _transitions,
+    _lines,
+)
+
+
+def split_beats(text: str, n: int) -> tuple[Span, list[Span]] | None:
+    """(preamble, one span per scene), or None when no convention gives `n` scenes."""
+    for splitter in _SPLITTERS:
+        starts = sorted(set(splitter(text, n)))
+        if len(starts) == n + 1 and splitter in (_paragraphs, _lines):
+            preamble_end, starts = starts[1], starts[1:]
+        elif len(starts) == n:
+            preamble_end = starts[0]
+        else:
+            continue
+        # A labelled note after the last scene ("Continuity: ...") is not part of it.
+        note = re.compile(r"\n[ \t]*[A-Z][a-z]+:").search(text, starts[-1])
+        ends = [*starts[1:], note.start() if note else len(text)]
+        beats = [Span(text[s:e].strip(), s, e) for s, e in zip(starts, ends, strict=True)]
+        if all(b.text for b in beats):
+            return Span(text[:preamble_end].strip(), 0, preamble_end), beats
+    return None

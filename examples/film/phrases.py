@@ -1,0 +1,209 @@
+"""Phrases in a brief: tokens, sentences, and the words for looks, places and times.
+
+Each finder returns where a phrase stands (`Span`), so the reader can tell whose eyes a
+colour describes (the nearest name before it in the sentence) and which place a scene
+opens in. The word lists are in `lexicon.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
+
+from . import lexicon as lx
+from .models import TimeOfDay
+
+_WORD = re.compile(r"[^\W\d_][\w'’-]*|\d+|[^\w\s]", re.UNICODE)
+SLUGLINE = re.compile(
+    r"^[ \t]*(?:INT|EXT|INT\.?/EXT|I/E)\.?[ \t]+(.+?)(?:[ \t]+[-–—][ \t]+([A-Z][A-Z ]*))?[ \t]*$",
+    re.M,
+)
+NUMBER_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+BREAK_WORDS = lx.FUNCTION_WORDS | {
+    "has",
+    "have",
+    "had",
+    "is",
+    "are",
+    "was",
+    "were",
+    "wears",
+    "wearing",
+}
+BREAK_WORDS |= {"against", "above", "below", "beside", "behind", "inside", "across", "along"}
+BREAK_WORDS |= {"himself", "herself", "themselves", "itself", "alone", "together", "now"}
+BREAK_WORDS |= {"just", "very", "who", "which", "toward", "towards", "near", "around", "through"}
+DETERMINERS = frozenset(
+    ["a", "an", "the", "his", "her", "their", "its", "my", "your", "our", "this", "that"]
+)
+CLAUSE_WORDS = frozenset({"while", "as", "when", "but", "because", "then", "until", "whilst"})
+_BARE_HAIR = frozenset({"hair", "beard", "moustache", "mustache", "stubble"})
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    start: int
+
+    @property
+    def low(self) -> str:
+        return self.text.lower()
+
+    @property
+    def is_word(self) -> bool:
+        return self.text[0].isalpha()
+
+
+@dataclass(slots=True)
+class Span:
+    text: str
+    start: int
+    end: int
+
+
+def tokens(text: str) -> list[Token]:
+    return [Token(m.group(0), m.start()) for m in _WORD.finditer(text)]
+
+
+def norm(phrase: str) -> str:
+    return " ".join(w.lower() for w in re.findall(r"[^\W_][\w'’-]*", phrase))
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans: ends at . ! ? (outside parentheses) or a line break."""
+    spans, start, depth = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += ch == "("
+        depth -= ch == ")" and depth > 0
+        end = ch == "\n" or (
+            ch in ".!?" and depth == 0 and (i + 1 == len(text) or text[i + 1].isspace())
+        )
+        if end:
+            if text[start:i].strip():
+                spans.append((start, i + 1))
+            start = i + 1
+    if text[start:].strip():
+        spans.append((start, len(text)))
+    return spans
+
+
+def phrase_start(toks: list[Token], head: int, limit: int, allow_of: bool = True) -> int:
+    """Index of the first token of the modifier run that ends at `head`."""
+    first = head
+    used_of = False
+    while first > 0 and head - first < limit + (2 if used_of else 0):
+        prev = toks[first - 1]
+        if prev.low == "of" and allow_of and not used_of and first >= 2 and toks[first - 2].is_word:
+            if toks[first - 2].low in BREAK_WORDS:
+                break
+            used_of, first = True, first - 2
+            continue
+        if (
+            not prev.is_word
+            or prev.low in BREAK_WORDS
+            or (prev.text[0].isupper() and prev.low in lx.NOT_NAMES)
+        ):
+            break
+        first -= 1
+    return first
+
+
+def ends_phrase(toks: list[Token], i: int) -> bool:
+    nxt = toks[i + 1] if i + 1 < len(toks) else None
+    if nxt is None or not nxt.is_word or nxt.text[0].isupper():
+        return True
+    return nxt.low in BREAK_WORDS or nxt.low in {"and", "or"}
+
+
+def _participle(toks: list[Token], i: int) -> bool:
+    """ "an apron dusted with flour": the garment's phrase ends before the participle."""
+    return i < len(toks) and toks[i].is_word and toks[i].low.endswith(("ed", "ing"))
+
+
+def span_of(text: str, toks: list[Token], a: int, b: int) -> Span:
+    start, end = toks[a].start, toks[b].start + len(toks[b].text)
+    return Span(text[start:end], start, end)
+
+
+def look_phrases(text: str) -> dict[str, list[Span]]:
+    """Every phrase the brief uses for eyes, hair and clothes, where it stands."""
+    toks = tokens(text)
+    found: dict[str, list[Span]] = {"eye_color": [], "hair": [], "wardrobe": []}
+    garments: list[tuple[int, int]] = []
+    for i, t in enumerate(toks):
+        low = t.low
+        if low in {"eyes", "eye"} and i > 0:
+            first = i
+            while first > 0 and any(p in lx.COLOURS for p in toks[first - 1].low.split("-")):
+                first -= 1
+            if first < i:
+                found["eye_color"].append(span_of(text, toks, first, i - 1))
+        elif low.endswith("-eyed") and low.split("-")[0] in lx.COLOURS:
+            found["eye_color"].append(
+                Span(t.text[: -len("-eyed")], t.start, t.start + len(t.text) - 5)
+            )
+        elif low in lx.HAIR or (
+            low in lx.HEADS and i > 0 and toks[i - 1].low in {"shaved", "shaven", "bald"}
+        ):
+            first = phrase_start(toks, i, 3)
+            # A bare "a beard" is a look; a bare "cut" or "crop" is not.
+            bare = low in _BARE_HAIR and toks[i - 1].low in DETERMINERS | {"with", ","}
+            if first < i or bare:
+                found["hair"].append(span_of(text, toks, first, i))
+        elif low in lx.BALD and (i + 1 == len(toks) or not toks[i + 1].is_word):
+            found["hair"].append(Span(t.text, t.start, t.start + len(t.text)))
+        elif low in lx.GARMENTS and (ends_phrase(toks, i) or _participle(toks, i + 1)):
+            first = phrase_start(toks, i, 3, allow_of=False)
+            garments.append((first, i))
+            found["wardrobe"].append(span_of(text, toks, first, i))
+    # "a flat cap and a moleskin waistcoat", "scrubs under a denim jacket": one outfit too.
+    joins = {"and", "under", "over", "with"}
+    for (a1, b1), (a2, b2) in pairwise(garments):
+        between = [t.low for t in toks[b1 + 1 : a2]]
+        joined = between and between[0] in joins and len(between) <= 3
+        if joined and all(w in DETERMINERS | joins for w in between):
+            found["wardrobe"].append(span_of(text, toks, a1, b2))
+    return found
+
+
+def place_phrases(text: str) -> list[Span]:
+    """Places the brief names: sluglines, and place nouns after a determiner."""
+    spans = [
+        Span(m.group(1).strip().lower(), m.start(1), m.end(1)) for m in SLUGLINE.finditer(text)
+    ]
+    toks = tokens(text)
+    for i, t in enumerate(toks):
+        if t.low not in lx.PLACES or not t.text.islower() or not ends_phrase(toks, i):
+            continue
+        first = phrase_start(toks, i, 3, allow_of=False)
+        before = toks[first - 1].low if first > 0 else ""
+        at_start = first == 0 or toks[first - 1].text in {":", "\n", "."}
+        if before in DETERMINERS or at_start:
+            span = span_of(text, toks, first, i)
+            if not any(s.start <= span.start < s.end for s in spans):
+                spans.append(Span(span.text.lower(), span.start, span.end))
+    return sorted(spans, key=lambda s: s.start)
+
+
+def canonical_places(spans: Iterable[Span]) -> dict[str, str]:
+    """Each place phrase -> the one name it stands for ("the launderette" -> the full name)."""
+    names = sorted({norm(s.text) for s in spans}, key=lambda p: -len(p.split()))
+    canon: dict[str, str] = {}
+    for name in names:
+        longer = [c for c in dict.fromkeys(canon.values()) if c.endswith(" " + name)]
+        canon[name] = longer[0] if len(longer) == 1 else name
+    return canon
+
+
+def times(text: str, skip: list[Span]) -> list[tuple[int, TimeOfDay]]:
+    """Times of day the text states, outside place names ("the night bus" says no time)."""
+    found = []
+    for words, when in sorted(lx.TIME_WORDS.items(), key=lambda kv: -len(kv[0])):
+        for m in re.finditer(rf"(?<![\w-]){re.escape(words)}(?![\w-])", text, re.I):
+            inside = any(s.start <= m.start() < s.end for s in skip)
+            taken = any(abs(m.start() - at) < len(words) for at, _ in found)
+            if not inside and not taken:
+                found.append((m.start(), when))
+    return sorted(found)
