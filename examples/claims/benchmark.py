@@ -4,6 +4,7 @@
     python -m examples.claims.benchmark --sets dev --limit 10    # a quick look
     python -m examples.claims.benchmark --sets path/to/heldout   # a set written by someone else
     python -m examples.claims.benchmark --json > claims-bench.json
+    python -m examples.claims.benchmark --sets fresh --no-model  # the readers and checks alone, in seconds
 
 For each set: every document runs twice through `pipeline.py` (gates in shadow mode,
 then gated), approvals decided by the simulated `expected` reviewer (it approves what
@@ -21,6 +22,11 @@ is counted, and never as a person's). Reported per set and mode:
 - the bar: on documents it has never seen, gated escapes at most 1 in 15 accepted claims
   and right-and-accepted at least 40% of claims.
 
+`--no-model` measures, in seconds, what bounds the model from outside: the parser's top
+candidates (record accuracy), how often the first call's choices hold the true value of
+every field, and how often the expected claim passes every check (when it does not, a
+right reading will be a false alarm).
+
 Runs go to a SQLite store (`--store`), so an interrupted benchmark resumes where it stopped.
 Wall-clock figures depend on the machine and its load; counts do not.
 """
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import json
 import sys
 from collections.abc import Sequence
@@ -43,8 +50,9 @@ from seamline.reliability import fmt
 from seamline.reliability.stats import lift, wilson_interval
 from seamline.store import open_store
 
+from .checks import CLAIM_CHECKS
 from .datasets import SETS, load_set, task_line
-from .grounded import top_candidates
+from .grounded import candidate_values, top_candidates
 from .models import ClaimTask
 from .pipeline import pipe
 
@@ -80,6 +88,60 @@ async def last_claims(report: EvalReport, store_url: str, mode: str) -> list[dic
         return out
     finally:
         await store.close()
+
+
+def without_a_model(name: str, tasks: list[ClaimTask]) -> dict[str, Any]:
+    """What the readers and the checks do on a set, no model involved."""
+    tops = [top_candidates(t.doc).model_dump(mode="json") for t in tasks]
+    wants = [t.expected.claim.model_dump(mode="json") for t in tasks]
+    offered, rejected = [], []
+    for task, want in zip(tasks, wants, strict=True):
+        choices = candidate_values(task.doc)
+        missing = [
+            f
+            for f, values in choices.items()
+            if f in want and want[f] not in to_jsonable_python(values)
+        ]
+        if missing:
+            offered.append(f"{task.id}: {', '.join(missing)}")
+        failing = []
+        for check in CLAIM_CHECKS:
+            params = inspect.signature(check).parameters
+            given = {"claim": task.expected.claim, "doc": task.doc}
+            if check(**{p: given[p] for p in params}) is not True:
+                failing.append(check.__name__)
+        if failing:
+            rejected.append(f"{task.id}: {', '.join(failing)}")
+    n = len(tasks)
+    return {
+        "set": name,
+        "documents": n,
+        "parser_only": {
+            "record_accuracy": sum(
+                all(c.get(f) == w[f] for f in FIELDS) for c, w in zip(tops, wants, strict=True)
+            )
+            / n,
+            "fields": field_accuracy(tops, tasks),
+        },
+        "truth_offered": (n - len(offered)) / n,
+        "truth_not_offered": offered,
+        "truth_passes_every_check": (n - len(rejected)) / n,
+        "truth_rejected_by": rejected,
+    }
+
+
+def print_without_a_model(results: list[dict[str, Any]]) -> None:
+    for r in results:
+        p = r["parser_only"]
+        fields = ", ".join(f"{k} {fmt.pct(v, 0)}" for k, v in p["fields"].items())
+        print(f"\n== {r['set']}: {r['documents']} documents, no model")
+        print(f"parser's top candidates: record accuracy {fmt.pct(p['record_accuracy'])}; {fields}")
+        print(f"first call's choices hold every true value: {fmt.pct(r['truth_offered'])}")
+        for line in r["truth_not_offered"]:
+            print(f"  not offered  {line}")
+        print(f"expected claim passes every check: {fmt.pct(r['truth_passes_every_check'])}")
+        for line in r["truth_rejected_by"]:
+            print(f"  rejected by  {line}")
 
 
 async def bench_set(
@@ -293,7 +355,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--store", default="sqlite:///.seamline/claims-bench.db")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--no-model",
+        action="store_true",
+        help="only the readers and the checks: parser accuracy, choices, checks on the truth",
+    )
     args = parser.parse_args(argv)
+    if args.no_model:
+        names = args.sets.split(",")
+        found = [(n if n in SETS else Path(n).name, load_set(n)[: args.limit]) for n in names]
+        plain = [without_a_model(label, tasks) for label, tasks in found]
+        if args.json:
+            json.dump(plain, sys.stdout, indent=2)
+            print()
+        else:
+            print_without_a_model(plain)
+        return
     if args.store.startswith("sqlite:///"):
         Path(args.store.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     results = asyncio.run(main_async(args))

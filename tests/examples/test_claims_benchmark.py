@@ -65,3 +65,47 @@ def test_the_benchmark_reports_the_claim_seam_and_the_bar(
     assert "bar: escapes per accepted 0.0% (≤ 6.7%: met)" in out
     assert "| claim seam: right and accepted | 2/3 (67%)" in out  # the shadow column
     assert "| dev (3) shadow | dev (3) gated |" in out
+
+
+def test_without_a_model_the_benchmark_bounds_what_a_model_can_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--no-model: the parser's floor, whether the first call can choose the truth, and
+    whether the checks accept it (a right reading they reject is a false alarm to come)."""
+    folder = tmp_path / "mine"
+    (folder / "docs").mkdir(parents=True)
+    (folder / "docs" / "m-1.txt").write_text(
+        "Policy HX88213. Thomas Whitaker. On 11 March 2024 a pipe burst; the repair is "
+        "£2,340.00, which I claim.\n",
+        encoding="utf-8",
+    )
+    truth = {
+        "claimant": "Thomas Whitaker",
+        "policy_id": "HX88213",
+        "incident_date": "2024-03-11",
+        "incident_type": "water_damage",
+        "amount": 2430.0,  # written by mistake: the document says 2,340.00
+        "currency": "GBP",
+    }
+    decision = {"outcome": "approve", "amount": 2180.0, "reasons": []}
+    line = {
+        "id": "m-1",
+        "kind": "note",
+        "decoys": [],
+        "expected": {"claim": truth, "decision": decision},
+    }
+    (folder / "expected.jsonl").write_text(json.dumps(line) + "\n", encoding="utf-8")
+
+    benchmark.main(["--sets", f"dev,{folder}", "--limit", "3", "--no-model", "--json"])
+    dev, mine = json.loads(capsys.readouterr().out)
+    assert (dev["set"], dev["documents"], mine["set"], mine["documents"]) == ("dev", 3, "mine", 1)
+    assert dev["parser_only"]["record_accuracy"] == 1.0
+    assert dev["truth_offered"] == 1.0 and dev["truth_passes_every_check"] == 1.0
+    assert mine["parser_only"]["fields"]["amount"] == 0.0
+    assert mine["truth_not_offered"] == ["m-1: amount"]
+    assert mine["truth_rejected_by"] == ["m-1: amount_in_document"]
+
+    benchmark.main(["--sets", str(folder), "--no-model"])
+    out = capsys.readouterr().out
+    assert "expected claim passes every check: 0.0%" in out
+    assert "rejected by  m-1: amount_in_document" in out
