@@ -94,6 +94,7 @@ class Pipeline:
         self._approvals: dict[str, ApprovalSpec] = {}
         self._servers: dict[str, MCPServer] = {}
         self._plan: Plan | None = None
+        self._connects = False  # whether a step uses an MCP server; set by validate()
         self._input_adapters = {k: TypeAdapter(v) for k, v in self.inputs.items()}
         self.source: str | None = sys._getframe(1).f_globals.get("__file__")
         self._options_cache: dict[tuple[str, str | None], dict[str, Any]] = {}
@@ -332,6 +333,7 @@ class Pipeline:
                 for step in self._steps.values():
                     check_declared(step.name, step.tools, self._servers)
             self._plan = plan
+            self._connects = self._uses_servers()  # asked by every run: answered once
         return self._plan
 
     @property
@@ -428,7 +430,7 @@ class Pipeline:
             execution.context = context if context is not None else self.context
         options = self._options(plan, gates, execution.model, run_budget)
         ready = execution.start(values, options)
-        if self._uses_servers():
+        if self._connects:
             return self._connected_run(execution, ready, raise_on_failure)
         return execution.execute(ready, raise_on_failure=raise_on_failure)
 
@@ -535,6 +537,7 @@ class Pipeline:
         model: str | Model | None = None,
         deps: Any = None,
         fingerprint: str | None = None,
+        reviewer_kind: Literal["human", "simulated"] = "human",
     ) -> RunResult | None:
         """Decide a pending approval (from any process), then, by default, resume the run.
 
@@ -550,6 +553,7 @@ class Pipeline:
             model, deps: as for `resume`.
             fingerprint: for a tool call, the fingerprint of the call you were shown: the
                 decision is refused if it is not the call waiting.
+            reviewer_kind: "simulated" marks a decision made by code in a person's place.
         """
         from seamline.approvals import decide
 
@@ -565,6 +569,7 @@ class Pipeline:
                 route_to=route_to,
                 pipeline=self,
                 fingerprint=fingerprint,
+                reviewer_kind=reviewer_kind,
             )
             if not resume:
                 return None
