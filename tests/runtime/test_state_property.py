@@ -49,7 +49,9 @@ class Batches(MemoryStore):
 def _timeless(value: Any) -> Any:
     if isinstance(value, dict):
         return {
-            k: _timeless(v) for k, v in value.items() if k not in ("at", "timeout_at", "seconds")
+            k: _timeless(v)
+            for k, v in value.items()
+            if k not in ("at", "timeout_at", "seconds", "timestamp")
         }
     if isinstance(value, list):
         return [_timeless(v) for v in value]

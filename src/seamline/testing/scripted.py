@@ -153,11 +153,13 @@ class ScriptedModel:
         calls = answer if isinstance(answer, list) else [answer]
         if all(isinstance(c, ToolCall) for c in calls):
             parts = []
-            for c in calls:
+            for i, c in enumerate(calls):
                 assert isinstance(c, ToolCall)
                 server, dot, tool_name = c.tool.partition(".")
                 name = model_name(server, tool_name) if dot else c.tool
-                parts.append(ToolCallPart(name, dict(c.arguments)))
+                # Ids of its own, as a model gives them, but the same in every run of a
+                # script (pydantic-ai's own are random): two runs' logs compare equal.
+                parts.append(ToolCallPart(name, dict(c.arguments), f"call-{turn.turn}-{i}"))
             return ModelResponse(parts=parts)
         if isinstance(answer, BaseModel):
             args: Any = answer.model_dump(mode="json")
@@ -166,7 +168,7 @@ class ScriptedModel:
         else:
             args = dict(answer)  # type: ignore[arg-type]
         assert output is not None, "the agent offers no final-answer tool"
-        return ModelResponse(parts=[ToolCallPart(output.name, args)])
+        return ModelResponse(parts=[ToolCallPart(output.name, args, f"call-{turn.turn}-final")])
 
     async def generate(self, output_type: type[T], request: ModelRequest) -> ModelReply[T]:
         started = time.perf_counter()
