@@ -48,7 +48,14 @@ from pydantic_ai.tools import ToolDefinition
 from tenacity import RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
 
 from seamline.exceptions import ConfigError
-from seamline.models.base import ModelCallFailed, ModelReply, ModelRequest, T, validate_output
+from seamline.models.base import (
+    ModelCallFailed,
+    ModelReply,
+    ModelRequest,
+    T,
+    traced_by_seamline,
+    validate_output,
+)
 from seamline.models.config import PROVIDERS, ModelConfig, ProviderConfig
 
 if TYPE_CHECKING:
@@ -353,6 +360,7 @@ class ProviderModel:
                     messages,
                     model_settings=settings,
                     model_request_parameters=params,
+                    instrument=False if traced_by_seamline.get() else None,
                 )
             except UnexpectedModelBehavior as e:
                 # The provider answered, but not with anything readable as a model response.

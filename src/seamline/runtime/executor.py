@@ -44,6 +44,7 @@ from seamline.runtime.writer import EventHook, LogWriter
 if TYPE_CHECKING:
     from seamline.gates import Gate
     from seamline.models.base import Model
+    from seamline.otel.live import LiveTrace
     from seamline.policies import Budget
     from seamline.runtime.plan import Plan
     from seamline.runtime.replay import Recording
@@ -72,6 +73,7 @@ class Execution(LogWriter):
         "recording",
         "remaining",
         "stopping",
+        "trace",
     )
 
     def __init__(
@@ -87,10 +89,15 @@ class Execution(LogWriter):
         recording: Recording | None = None,
         hooks: Sequence[EventHook] = (),
         coerce: Coerce | None = None,
+        trace: LiveTrace | None = None,
     ) -> None:
         """`coerce` is given to resume a run: its log is then folded into this execution
-        (`runtime/resume.py`) before it is driven; without it, this is a new run."""
+        (`runtime/resume.py`) before it is driven; without it, this is a new run. `trace`:
+        the run is traced (`seamline.otel`); its spans are built from the events it writes."""
         fresh = coerce is None
+        if trace is not None:
+            hooks = (*hooks, trace.on_event)
+        self.trace = trace
         super().__init__(
             run_id,
             store,
@@ -129,7 +136,9 @@ class Execution(LogWriter):
         return self.plan.roots
 
     def resumed(self) -> None:
-        self.record(RunResumed(seq=self.next_seq(), pid=os.getpid()))
+        seq = self.next_seq()
+        trace = self.trace.begin_session(self.log) if self.trace is not None else None
+        self.record(RunResumed(seq=seq, pid=os.getpid(), traceparent=trace))
 
     async def execute(self, ready: Sequence[str], *, raise_on_failure: bool = True) -> RunResult:
         """Drive the run until every step is done, or waits, or the run fails.

@@ -38,6 +38,7 @@ from seamline.runtime.state import Coerce, RunState, apply, fold, step_of
 
 if TYPE_CHECKING:
     from seamline.models.base import Model
+    from seamline.otel.live import LiveTrace
     from seamline.pipeline import Pipeline
     from seamline.runtime.plan import Plan
     from seamline.runtime.replay import Recording
@@ -147,6 +148,7 @@ async def prepare_resume(
     deps: Any,
     recording: Recording | None = None,
     hooks: Sequence[EventHook] = (),
+    trace: LiveTrace | None = None,
 ) -> tuple[Execution, list[str] | RunFailed | None]:
     """Rebuild the run and take its lease; return it and the steps ready to run (None:
     it is finished, nothing to do; an error: its log holds what ends it, and it is to be
@@ -175,6 +177,7 @@ async def prepare_resume(
             recording=recording,
             hooks=hooks,
             coerce=coercer(pipe, run_id),
+            trace=trace,
         )
         state = execution.state
         for event in events:  # the same reducer, into the execution that continues the run

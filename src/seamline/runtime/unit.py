@@ -126,6 +126,7 @@ async def run_unit(
             judged = state.awaiting[unit]
     policy = step.policy
     buffer = x._buffer
+    trace = x.trace  # None unless the run is traced (seamline.otel)
     # The completion of a chain's last step is written with the run's end, next.
     flush_each = x._flushes and (name != x.plan.last or index is not None)
     while True:
@@ -147,6 +148,9 @@ async def run_unit(
                 state.seq = seq + 1
                 buffer += (STARTED, seq, time.time(), name, attempt, index, model)
                 error = None
+                entered = None
+                if trace is not None:  # a traced attempt's span is current while its code runs
+                    entered = trace.enter(seq, name, index, attempt, model)
                 try:
                     if step.arg_names is not None:  # the common case, kept cheap: no kwargs dict
                         call = step.fn(*map(state.artifacts.__getitem__, step.arg_names))
@@ -164,6 +168,9 @@ async def run_unit(
                     raise
                 except Exception as e:
                     error = e
+                finally:
+                    if trace is not None:
+                        trace.leave(entered)
             if (
                 error is None
                 and type(result) is not step.returns.model
