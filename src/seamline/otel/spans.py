@@ -39,6 +39,7 @@ from pydantic_core import to_jsonable_python
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
@@ -567,45 +568,34 @@ class RunTrace:
             span.set_status(Status(StatusCode.ERROR, error_type))
         span.end(_ns(e.at))
 
-    def _context_read(self, e: Any) -> None:
-        """A `ContextRead` (the context layer's event): a `retrieval` span with the ids and
-        scores of the passages returned; the query only with content on."""
+    def _context_read(self, e: ContextRead) -> None:
+        """A context read: a `retrieval` span with the ids and scores of the passages
+        returned (`document#chunk`); the query only with content on."""
         if not self.emit:
             return
-        collection = str(getattr(e, "collection", ""))
         documents = [
-            {
-                "id": f"{p.get('document')}#{p.get('chunk')}"
-                if "chunk" in p
-                else str(p.get("document")),
-                "score": float(p.get("score") or 0.0),
-            }
-            for p in (getattr(e, "passages", None) or ())
-            if isinstance(p, Mapping)
+            {"id": f"{p.get('document')}#{p.get('chunk')}", "score": float(p.get("score") or 0.0)}
+            for p in e.passages
         ]
         attributes: dict[str, AttributeValue] = {
             c.OPERATION: c.RETRIEVAL,
-            c.DATA_SOURCE_ID: collection,
+            c.DATA_SOURCE_ID: e.collection,
             c.RETRIEVAL_DOCUMENTS: messages.encode(documents),
+            c.REQUEST_TOP_K: float(e.k),
+            c.CONTEXT_REVISION: e.revision,
+            c.CONTEXT_KIND: e.kind,
             c.CONVERSATION_ID: self.run_id,
             c.STEP: e.step,
             c.ATTEMPT: e.attempt,
         }
-        for name, key in (
-            (c.REQUEST_TOP_K, "k"),
-            (c.CONTEXT_REVISION, "revision"),
-            (c.CONTEXT_KIND, "kind"),
-        ):
-            value = getattr(e, key, None)
-            if value is not None:
-                attributes[name] = float(value) if name == c.REQUEST_TOP_K else value
-        if self.content and getattr(e, "query", None):
-            attributes[c.RETRIEVAL_QUERY] = self.redact(str(e.query))
-        seconds = float(getattr(e, "seconds", 0.0) or 0.0)
+        if e.index is not None:
+            attributes[c.INDEX] = e.index
+        if self.content:
+            attributes[c.RETRIEVAL_QUERY] = self.redact(e.query)
         span = self._start(
-            f"{c.RETRIEVAL} {collection}",
-            self._parent(unit_of(e.step, getattr(e, "index", None)), e.attempt),
-            e.at - seconds,
+            f"{c.RETRIEVAL} {e.collection}",
+            self._parent(unit_of(e.step, e.index), e.attempt),
+            e.at - e.seconds,
             attributes,
             kind=SpanKind.CLIENT,
             key=("context", e.seq),
@@ -752,7 +742,7 @@ _HANDLERS: dict[str, Callable[[RunTrace, Any], None]] = {
     "GateEvaluated": RunTrace._gate_evaluated,
     "ModelCalled": RunTrace._model_called,
     "ToolCalled": RunTrace._tool_called,
-    "ContextRead": RunTrace._context_read,  # the context layer's (issue 15), once it lands
+    "ContextRead": RunTrace._context_read,
     "ApprovalRequested": RunTrace._approval_requested,
     "ApprovalDecided": RunTrace._approval_decided,
     "Rewound": RunTrace._rewound,
