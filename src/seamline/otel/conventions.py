@@ -170,16 +170,20 @@ def _secret_values() -> list[str]:
 class Redactor:
     """Replaces anything in a text that looks like a secret with `[redacted]`: the values of
     environment variables named like secrets (`OPENAI_API_KEY`, `SEAMLINE_MCP_TOKEN`, ...,
-    as they are when the redactor is made), bearer tokens, `key=` / `token=` query
-    parameters, and the usual API-key shapes."""
+    as they are when the redactor first redacts), bearer tokens, `key=` / `token=` query
+    parameters, and the usual API-key shapes. The environment is read on first use: a run
+    that records no text (no content, no check reasons) never pays for it."""
 
     __slots__ = ("_values",)
 
     def __init__(self) -> None:
-        self._values = _secret_values()
+        self._values: list[str] | None = None
 
     def __call__(self, text: str) -> str:
-        for value in self._values:
+        values = self._values
+        if values is None:
+            values = self._values = _secret_values()
+        for value in values:
             if value in text:
                 text = text.replace(value, "[redacted]")
         return _SECRET_SHAPES.sub(_keep_prefix, text)
