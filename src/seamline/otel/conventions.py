@@ -120,6 +120,18 @@ RUNS = "seamline.runs"  # runs that stopped, by RUN_STATUS
 # Evaluation labels (gen_ai.evaluation.score.label): one per check outcome.
 LABELS = {"passed": "pass", "failed": "fail", "error": "error", "skipped": "skipped"}
 
+
+def nanos(at: float) -> int:
+    """A log's time (seconds since the epoch) as a span's (nanoseconds)."""
+    return int(at * 1e9)
+
+
+def error_type(message: str | None, default: str) -> str:
+    """`error.type` from seamline's "ExceptionName: message" strings."""
+    head = (message or "").split(":", 1)[0].strip()
+    return head if head.isidentifier() else default
+
+
 # -- providers ---------------------------------------------------------------------------------
 # seamline's model-string prefixes, as gen_ai.provider.name values (well-known ones where the
 # conventions list one). `local` runs llama.cpp in this process.

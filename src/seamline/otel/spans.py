@@ -27,7 +27,7 @@ to every session before it.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from opentelemetry import trace
@@ -38,11 +38,7 @@ from pydantic_core import to_jsonable_python
 
 from seamline.events import (
     ApprovalDecided,
-    ApprovalRequested,
-    ContextRead,
     Event,
-    GateEvaluated,
-    ModelCalled,
     Rewound,
     RunFinished,
     RunResumed,
@@ -52,35 +48,14 @@ from seamline.events import (
     StepFinished,
     StepSkipped,
     StepStarted,
-    ToolCalled,
 )
+from seamline.otel import calls, verdicts
 from seamline.otel import conventions as c
-from seamline.otel import messages
 from seamline.otel.ids import DerivedIds, parse_traceparent
 from seamline.otel.metrics import Meters
-from seamline.runtime.state import RunState, Unit, apply, decision_effect, step_of, unit_of
+from seamline.runtime.state import RunState, Unit, apply, unit_of
 
 Key = tuple[Unit, int]  # (unit, attempt)
-
-# What happens to an attempt after its verdict, by the decision's effect.
-_OUTCOMES = {
-    "pass": "accepted",
-    "again": "retry",
-    "rewind": "rerouted",
-    "escalate": "escalated",
-    "fail": "rejected",
-    "budget": "rejected",
-}
-
-
-def _ns(at: float) -> int:
-    return int(at * 1e9)
-
-
-def _error_type(message: str | None, default: str) -> str:
-    """`error.type` from seamline's "ExceptionName: message" strings."""
-    head = (message or "").split(":", 1)[0].strip()
-    return head if head.isidentifier() else default
 
 
 class RunTrace:
@@ -154,7 +129,7 @@ class RunTrace:
 
     def emit_late(self) -> None:
         for event in self.late:
-            self._decided(event)
+            verdicts.decided(self, event)
         self.late = []
 
     def finish(
@@ -166,12 +141,12 @@ class RunTrace:
         """End whatever is still open: at the run's `RunFinished`, at the end of an exported
         log, or when a live session stopped without its end reaching the store (`error`:
         why). `status` overrides the run's status on the session's span."""
-        end = _ns(at if at is not None else self.last_at)
+        end = c.nanos(at if at is not None else self.last_at)
         for key, span in list(self.attempts.items()):
             span.set_attribute(
                 c.OUTCOME, "interrupted" if status == "interrupted" else "unfinished"
             )
-            self._end_attempt(key, span, end)
+            self.end_attempt(key, span, end)
         for key, gate in list(self.gates.items()):
             gate.end(end)
             del self.gates[key]
@@ -185,7 +160,7 @@ class RunTrace:
 
     # -- spans ------------------------------------------------------------------------------
 
-    def _start(
+    def start(
         self,
         name: str,
         parent: Context,
@@ -199,7 +174,7 @@ class RunTrace:
         if self.ids is not None and key is not None:
             self.ids.key(*key)
         return self.tracer.start_span(
-            name, parent, kind, attributes, links, start_time=_ns(at), record_exception=False
+            name, parent, kind, attributes, links, start_time=c.nanos(at), record_exception=False
         )
 
     def open_session(self, parent: Context, at: float, seq: int, caller: Link | None) -> Span:
@@ -225,7 +200,7 @@ class RunTrace:
         gates = state.options.get("gates") if state.options else None
         if gates:
             attributes[c.GATES] = str(gates)
-        root = self._start(
+        root = self.start(
             f"{c.INVOKE_WORKFLOW} {pipeline}".strip(),
             parent,
             at,
@@ -250,11 +225,11 @@ class RunTrace:
             attributes[c.INDEX] = index
         if model is not None:
             attributes[c.MODEL] = model
-        span = self._start(f"step {step}", self.root_context, at, attributes, key=("attempt", seq))
+        span = self.start(f"step {step}", self.root_context, at, attributes, key=("attempt", seq))
         self.attempts[(unit_of(step, index), attempt)] = span
         return span
 
-    def _attempt(self, unit: Unit, attempt: int) -> Span | None:
+    def attempt(self, unit: Unit, attempt: int) -> Span | None:
         """The attempt's open span; one begun in an earlier session and finished in this
         one (a verdict never written before the process died) is opened now, at its start."""
         key = (unit, attempt)
@@ -265,21 +240,21 @@ class RunTrace:
         step, index = (unit, None) if isinstance(unit, str) else unit
         return self.open_attempt(step, index, attempt, None, at, seq)
 
-    def _parent(self, unit: Unit, attempt: int, judge: bool = False) -> Context:
+    def parent(self, unit: Unit, attempt: int, judge: bool = False) -> Context:
         key = (unit, attempt)
         span = self.gates.get(key) if judge else None
         if span is None:
-            span = self._attempt(unit, attempt)
+            span = self.attempt(unit, attempt)
         return trace.set_span_in_context(span, Context()) if span is not None else self.root_context
 
-    def _end_attempt(self, key: Key, span: Span, end: int) -> None:
+    def end_attempt(self, key: Key, span: Span, end: int) -> None:
         gate = self.gates.pop(key, None)
         if gate is not None:
             gate.end(end)
         span.end(end)
         del self.attempts[key]
 
-    def _seam(self, kind: str, step: str) -> None:
+    def seam(self, kind: str, step: str) -> None:
         if self.meters is not None:
             gates = self.state.options.get("gates", "on") if self.state.options else "on"
             self.meters.seam(
@@ -287,7 +262,7 @@ class RunTrace:
                 {c.WORKFLOW_NAME: self.state.pipeline or "", c.STEP: step, c.GATES: str(gates)},
             )
 
-    def _text(self, value: Any) -> str:
+    def text(self, value: Any) -> str:
         text = (
             value if isinstance(value, str) else json.dumps(to_jsonable_python(value, fallback=str))
         )
@@ -302,7 +277,7 @@ class RunTrace:
         if not self.live:
             self.open_session(Context(), e.at, e.seq, None)
         if self.content and self.root is not None:
-            self.root.set_attribute(c.INPUTS, self._text(e.inputs))
+            self.root.set_attribute(c.INPUTS, self.text(e.inputs))
 
     def _run_resumed(self, e: RunResumed) -> None:
         if not self.emit:
@@ -333,16 +308,16 @@ class RunTrace:
             self.judged[key] = (e.seq, e.at)
         if not self.emit:
             return
-        span = self._attempt(unit, e.attempt)
+        span = self.attempt(unit, e.attempt)
         if span is None:
             return
         if self.content:
-            span.set_attribute(c.ARTIFACT, self._text(e.artifact))
+            span.set_attribute(c.ARTIFACT, self.text(e.artifact))
         if gated:
             attributes: dict[str, AttributeValue] = {c.STEP: e.step, c.ATTEMPT: e.attempt}
             if e.index is not None:
                 attributes[c.INDEX] = e.index
-            self.gates[key] = self._start(
+            self.gates[key] = self.start(
                 f"gate {e.step}",
                 trace.set_span_in_context(span, Context()),
                 e.at,
@@ -351,18 +326,18 @@ class RunTrace:
             )
             return
         span.set_attribute(c.OUTCOME, "accepted")
-        self._end_attempt(key, span, _ns(e.at))
-        self._seam("pass", e.step)
+        self.end_attempt(key, span, c.nanos(e.at))
+        self.seam("pass", e.step)
 
     def _step_errored(self, e: StepErrored) -> None:
         if not self.emit:
             return
         unit = unit_of(e.step, e.index)
-        span = self._attempt(unit, e.attempt)
+        span = self.attempt(unit, e.attempt)
         if span is None:
             return
         kind = "timeout" if e.kind == "timeout" else e.kind
-        error_type = _error_type(e.error, kind) if e.kind == "exception" else kind
+        error_type = c.error_type(e.error, kind) if e.kind == "exception" else kind
         span.set_attribute(c.ERROR_TYPE, error_type)
         if self.content:
             span.set_attribute(c.ERROR_MESSAGE, self.redact(e.error))
@@ -370,297 +345,18 @@ class RunTrace:
             return  # a failed verdict: the gate's decision follows and ends the attempt
         span.set_attribute(c.OUTCOME, "cancelled" if e.kind == "cancelled" else "errored")
         span.set_status(Status(StatusCode.ERROR, error_type))
-        self._end_attempt((unit, e.attempt), span, _ns(e.at))
+        self.end_attempt((unit, e.attempt), span, c.nanos(e.at))
 
     def _step_skipped(self, e: StepSkipped) -> None:
         if self.emit:
-            span = self._start(
+            span = self.start(
                 f"step {e.step}",
                 self.root_context,
                 e.at,
                 {c.STEP: e.step, c.OUTCOME: "skipped", c.CONVERSATION_ID: self.run_id},
                 key=("skip", e.seq),
             )
-            span.end(_ns(e.at))
-
-    def _gate_evaluated(self, e: GateEvaluated) -> None:
-        unit = unit_of(e.step, e.index)
-        self.verdicts[unit] = e.verdict.passed
-        if not self.emit:
-            return
-        key = (unit, e.attempt)
-        span = self._attempt(unit, e.attempt)
-        gate = self.gates.get(key)
-        if gate is None and key in self.judged:  # judged in this session, finished in one before
-            seq, at = self.judged[key]
-            parent = trace.set_span_in_context(span, Context()) if span else self.root_context
-            gate = self.gates[key] = self._start(
-                f"gate {e.step}",
-                parent,
-                at,
-                {c.STEP: e.step, c.ATTEMPT: e.attempt},
-                key=("gate", seq),
-            )
-        effect = decision_effect(e)
-        verdict = e.verdict
-        decided: dict[str, AttributeValue] = {
-            c.GATE_PASSED: verdict.passed,
-            c.GATE_ACTION: e.action,
-            c.GATE_EFFECT: effect,
-        }
-        if verdict.score is not None:
-            decided[c.GATE_SCORE] = verdict.score
-        if e.target is not None:
-            decided[c.GATE_TARGET] = e.target
-        if e.model is not None:
-            decided[c.MODEL] = e.model
-        if span is not None:
-            self._evaluations(e, span)
-            span.set_attributes(decided)
-            outcome = _OUTCOMES.get(effect, effect)
-            if effect == "again" and e.model is not None:
-                outcome = "fallback"
-            span.set_attribute(c.OUTCOME, outcome)
-            if effect in ("fail", "budget"):
-                span.set_status(Status(StatusCode.ERROR, f"gate {e.action}"))
-        if gate is not None:
-            gate.set_attributes(decided)
-        if span is not None:
-            self._end_attempt(key, span, _ns(e.at))
-        elif gate is not None:
-            gate.end(_ns(e.at))
-            del self.gates[key]
-        if verdict.passed:
-            self._seam("pass", e.step)
-        else:
-            self._seam("gate_error" if verdict.errored else "catch", e.step)
-        if effect == "escalate":
-            self._seam("escalation", e.step)
-
-    def _evaluations(self, e: GateEvaluated, span: Span) -> None:
-        """One `gen_ai.evaluation.result` per check and judge, on the attempt it judged."""
-        for check in e.verdict.checks:
-            attributes: dict[str, AttributeValue] = {
-                c.EVALUATION_NAME: check.name,
-                c.EVALUATION_LABEL: c.LABELS.get(check.outcome.value, check.outcome.value),
-                c.CHECK_KIND: check.kind,
-            }
-            if check.score is not None:
-                attributes[c.EVALUATION_SCORE] = float(check.score)
-            if check.reason:
-                attributes[c.EVALUATION_EXPLANATION] = self.redact(check.reason)
-            if check.outcome.value == "error":
-                attributes[c.ERROR_TYPE] = _error_type(check.reason, "_OTHER")
-            span.add_event(c.EVALUATION_EVENT, attributes, _ns(e.at))
-            if self.logger is not None:
-                self.logger.emit(
-                    timestamp=_ns(e.at),
-                    context=trace.set_span_in_context(span, Context()),
-                    event_name=c.EVALUATION_EVENT,
-                    attributes={**attributes, c.STEP: e.step, c.ATTEMPT: e.attempt},
-                )
-
-    def _model_called(self, e: ModelCalled) -> None:
-        if not self.emit:
-            return
-        response = e.response or {}
-        provider, model = c.model_attributes(e.model, response)
-        attributes: dict[str, AttributeValue] = {
-            c.OPERATION: c.CHAT,
-            c.PROVIDER: provider,
-            c.REQUEST_MODEL: model,
-            c.CONVERSATION_ID: self.run_id,
-            c.STEP: e.step,
-            c.ATTEMPT: e.attempt,
-            c.PURPOSE: e.purpose,
-            c.INPUT_TOKENS: e.input_tokens,
-            c.OUTPUT_TOKENS: e.output_tokens,
-        }
-        if e.index is not None:
-            attributes[c.INDEX] = e.index
-        attributes.update(_response_attributes(response))
-        if isinstance(e.request.get("max_tokens"), int):
-            attributes[c.REQUEST_MAX_TOKENS] = e.request["max_tokens"]
-        failed = e.response is None and e.error is not None
-        if e.purpose != "agent":
-            attributes[c.OUTPUT_TYPE] = "json"
-            if not failed:
-                attributes[c.OUTPUT_VALID] = e.error is None
-        if self.content:
-            self._content(attributes, e)
-        unit = unit_of(e.step, e.index)
-        span = self._start(
-            f"{c.CHAT} {model}",
-            self._parent(unit, e.attempt, judge=e.purpose == "judge"),
-            e.at - e.seconds,
-            attributes,
-            kind=SpanKind.INTERNAL if provider == "llama.cpp" else SpanKind.CLIENT,
-            key=("model", e.seq),
-        )
-        error_type = _error_type(e.error, "_OTHER") if failed else None
-        if error_type is not None:
-            span.set_attribute(c.ERROR_TYPE, error_type)
-            span.set_status(Status(StatusCode.ERROR, error_type))
-        span.end(_ns(e.at))
-        if self.meters is not None:
-            metric: dict[str, AttributeValue] = {
-                c.OPERATION: c.CHAT,
-                c.PROVIDER: provider,
-                c.REQUEST_MODEL: model,
-                c.WORKFLOW_NAME: self.state.pipeline or "",
-                c.STEP: e.step,
-                c.PURPOSE: e.purpose,
-            }
-            if c.RESPONSE_MODEL in attributes:
-                metric[c.RESPONSE_MODEL] = attributes[c.RESPONSE_MODEL]
-            self.meters.model_call(metric, e.input_tokens, e.output_tokens, e.seconds, error_type)
-
-    def _content(self, attributes: dict[str, AttributeValue], e: ModelCalled) -> None:
-        system = messages.instructions(e.request)
-        if system:
-            attributes[c.SYSTEM_INSTRUCTIONS] = self.redact(messages.encode(system))
-        attributes[c.INPUT_MESSAGES] = self.redact(
-            messages.encode(messages.input_messages(e.request))
-        )
-        output = messages.output_messages(e.response)
-        if output:
-            attributes[c.OUTPUT_MESSAGES] = self.redact(messages.encode(output))
-        tools = messages.tool_definitions(e.request)
-        if tools:
-            attributes[c.TOOL_DEFINITIONS] = self.redact(messages.encode(tools))
-        if e.error is not None:
-            attributes[c.ERROR_MESSAGE] = self.redact(e.error)
-
-    def _tool_called(self, e: ToolCalled) -> None:
-        if not self.emit:
-            return
-        attributes: dict[str, AttributeValue] = {
-            c.OPERATION: c.EXECUTE_TOOL,
-            c.TOOL_NAME: e.tool,
-            c.TOOL_TYPE: "extension" if e.server is not None else "function",
-            c.TOOL_OUTCOME: e.outcome,
-            c.CONVERSATION_ID: self.run_id,
-            c.STEP: e.step,
-            c.ATTEMPT: e.attempt,
-        }
-        if e.index is not None:
-            attributes[c.INDEX] = e.index
-        if e.call_id is not None:
-            attributes[c.TOOL_CALL_ID] = e.call_id
-        if e.server is not None:
-            attributes[c.TOOL_SERVER] = e.server
-        if self.content:
-            attributes[c.TOOL_ARGUMENTS] = self._text(e.request)
-            if e.error is None:
-                attributes[c.TOOL_RESULT] = self._text(e.response)
-            else:
-                attributes[c.ERROR_MESSAGE] = self.redact(e.error)
-        span = self._start(
-            f"{c.EXECUTE_TOOL} {e.tool}",
-            self._parent(unit_of(e.step, e.index), e.attempt),
-            e.at - e.seconds,
-            attributes,
-            key=("tool", e.seq),
-        )
-        if e.error is not None or e.outcome == "refused":
-            error_type = "refused" if e.outcome == "refused" else _error_type(e.error, "_OTHER")
-            span.set_attribute(c.ERROR_TYPE, error_type)
-            span.set_status(Status(StatusCode.ERROR, error_type))
-        span.end(_ns(e.at))
-
-    def _context_read(self, e: ContextRead) -> None:
-        """A context read: a `retrieval` span with the ids and scores of the passages
-        returned (`document#chunk`); the query only with content on."""
-        if not self.emit:
-            return
-        documents = [
-            {"id": f"{p.get('document')}#{p.get('chunk')}", "score": float(p.get("score") or 0.0)}
-            for p in e.passages
-        ]
-        attributes: dict[str, AttributeValue] = {
-            c.OPERATION: c.RETRIEVAL,
-            c.DATA_SOURCE_ID: e.collection,
-            c.RETRIEVAL_DOCUMENTS: messages.encode(documents),
-            c.REQUEST_TOP_K: float(e.k),
-            c.CONTEXT_REVISION: e.revision,
-            c.CONTEXT_KIND: e.kind,
-            c.CONVERSATION_ID: self.run_id,
-            c.STEP: e.step,
-            c.ATTEMPT: e.attempt,
-        }
-        if e.index is not None:
-            attributes[c.INDEX] = e.index
-        if self.content:
-            attributes[c.RETRIEVAL_QUERY] = self.redact(e.query)
-        span = self._start(
-            f"{c.RETRIEVAL} {e.collection}",
-            self._parent(unit_of(e.step, e.index), e.attempt),
-            e.at - e.seconds,
-            attributes,
-            kind=SpanKind.CLIENT,
-            key=("context", e.seq),
-        )
-        span.end(_ns(e.at))
-
-    def _approval_requested(self, e: ApprovalRequested) -> None:
-        self.requested[e.approval_id] = len(self.sessions)
-
-    def _approval_decided(self, e: ApprovalDecided) -> None:
-        if self.emit:
-            self._decided(e)
-
-    def _decided(self, e: ApprovalDecided) -> None:
-        """The wait for a person, as a span from the request to the decision, in the
-        session that asked; and an escape when the person overruled a passed gate."""
-        state = self.state
-        approval = state.approvals.get(e.approval_id) if state.approvals else None
-        if approval is None or approval.decision is not e:
-            return  # refused by the reducer (not pending, or unknown)
-        request = approval.request
-        effect = state.effect_of(approval) or e.decision
-        attributes: dict[str, AttributeValue] = {
-            c.STEP: request.step,
-            c.APPROVAL_ID: e.approval_id,
-            c.APPROVAL_KIND: request.reason,
-            c.APPROVAL_DECISION: e.decision,
-            c.APPROVAL_EFFECT: effect,
-            c.CONVERSATION_ID: self.run_id,
-        }
-        if request.index is not None:
-            attributes[c.INDEX] = request.index
-        if self.content:
-            if e.reviewer:
-                attributes[c.APPROVAL_REVIEWER] = self.redact(e.reviewer)
-            if e.reason:
-                attributes[c.APPROVAL_REASON] = self.redact(e.reason)
-        session = self.requested.get(e.approval_id, 0)
-        asked = self.sessions[session - 1] if 0 < session <= len(self.sessions) else None
-        parent = (
-            trace.set_span_in_context(trace.NonRecordingSpan(asked), Context())
-            if asked is not None
-            else self.root_context
-        )
-        span = self._start(
-            f"approval {request.step}",
-            parent,
-            request.at,
-            attributes,
-            key=("approval", request.seq),
-        )
-        span.end(_ns(max(e.at, request.at)))
-        if (
-            request.reason == "approval"
-            and effect in ("reject", "edit")
-            and request.step in state.shape.judged
-            and self._gate_passed(request.step, request.index)
-        ):
-            self._seam("escape", request.step)
-
-    def _gate_passed(self, step: str, index: int | None) -> bool:
-        if index is not None or step in self.verdicts:
-            return self.verdicts.get(unit_of(step, index), False)
-        items = [passed for unit, passed in self.verdicts.items() if step_of(unit) == step]
-        return bool(items) and all(items)
+            span.end(c.nanos(e.at))
 
     def _rewound(self, e: Rewound) -> None:
         if self.emit and self.root is not None:
@@ -671,7 +367,7 @@ class RunTrace:
             }
             if e.index is not None:
                 attributes[c.INDEX] = e.index
-            self.root.add_event("seamline.rewound", attributes, _ns(e.at))
+            self.root.add_event("seamline.rewound", attributes, c.nanos(e.at))
 
     def _run_finished(self, e: RunFinished) -> None:
         if not self.emit:
@@ -705,32 +401,6 @@ class RunTrace:
             )
 
 
-def _response_attributes(response: Mapping[str, Any]) -> dict[str, AttributeValue]:
-    """What a pydantic-ai `ModelResponse` (as the log holds it) says about the call."""
-    attributes: dict[str, AttributeValue] = {}
-    if response.get("model_name"):
-        attributes[c.RESPONSE_MODEL] = str(response["model_name"])
-    if response.get("provider_response_id"):
-        attributes[c.RESPONSE_ID] = str(response["provider_response_id"])
-    if response.get("finish_reason"):
-        attributes[c.FINISH_REASONS] = [str(response["finish_reason"])]
-    usage = response.get("usage")
-    if isinstance(usage, Mapping):
-        found = usage.get("details")
-        details: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
-        for name, value in (
-            (c.CACHE_READ_TOKENS, usage.get("cache_read_tokens")),
-            (c.CACHE_CREATION_TOKENS, usage.get("cache_write_tokens")),
-            (
-                c.REASONING_TOKENS,
-                usage.get("output_reasoning_tokens") or details.get("reasoning_tokens"),
-            ),
-        ):
-            if isinstance(value, int) and value:
-                attributes[name] = value
-    return attributes
-
-
 _HANDLERS: dict[str, Callable[[RunTrace, Any], None]] = {
     "RunStarted": RunTrace._run_started,
     "RunResumed": RunTrace._run_resumed,
@@ -739,11 +409,11 @@ _HANDLERS: dict[str, Callable[[RunTrace, Any], None]] = {
     "StepFinished": RunTrace._step_finished,
     "StepErrored": RunTrace._step_errored,
     "StepSkipped": RunTrace._step_skipped,
-    "GateEvaluated": RunTrace._gate_evaluated,
-    "ModelCalled": RunTrace._model_called,
-    "ToolCalled": RunTrace._tool_called,
-    "ContextRead": RunTrace._context_read,
-    "ApprovalRequested": RunTrace._approval_requested,
-    "ApprovalDecided": RunTrace._approval_decided,
+    "GateEvaluated": verdicts.gate_evaluated,
+    "ModelCalled": calls.model_called,
+    "ToolCalled": calls.tool_called,
+    "ContextRead": calls.context_read,
+    "ApprovalRequested": verdicts.approval_requested,
+    "ApprovalDecided": verdicts.approval_decided,
     "Rewound": RunTrace._rewound,
 }
