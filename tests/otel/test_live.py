@@ -161,7 +161,9 @@ async def test_escalations_and_escapes_are_counted_per_seam(otel: Otel, tmp_path
     assert otel.counts("seamline.seam.catches", "seamline.step") == {"report": 1}
 
     passed = sl.Pipeline(
-        "escaped", inputs={"doc": Doc}, model=ScriptedModel({Report: [Report(total=9), Report(total=7)]})
+        "escaped",
+        inputs={"doc": Doc},
+        model=ScriptedModel({Report: [Report(total=9), Report(total=7)]}),
     )
 
     @passed.step
