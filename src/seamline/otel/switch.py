@@ -7,7 +7,8 @@ placeholder: `opentelemetry.trace.set_tracer_provider`, `logfire.configure()`, t
 `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set and `seamline[otel]` is installed: seamline
 then sets up the SDK with OTLP/HTTP exporters itself (`seamline.otel.setup`).
 `seamline.otel.uninstrument()` switches it off whatever is configured, and so does
-`OTEL_SDK_DISABLED=true`.
+`OTEL_SDK_DISABLED=true`. The environment is read when the first run starts (as the SDK
+reads it when it is set up); `seamline.otel.reset()` reads it again.
 
 When it is off, `for_run` is the whole cost: it imports nothing, and a run executes exactly
 as it would without this package.
@@ -63,13 +64,17 @@ class Tracing:
 
 
 class _Switch:
-    __slots__ = ("cache", "env_failed", "mode", "tracing")
+    __slots__ = ("cache", "env_read", "mode", "tracing")
 
     def __init__(self) -> None:
         self.mode = "auto"  # "auto", "on" (instrument()), "off" (uninstrument())
         self.tracing: Tracing | None = None  # instrument()'s
-        self.cache: tuple[Any, Tracing] | None = None  # auto: (the global provider, its Tracing)
-        self.env_failed = False  # the endpoint is set but the SDK is missing: said once
+        # auto: (the global tracer provider, its Tracing, or None for the API's placeholder
+        # once the environment named no endpoint), so a run asks again only if it changed.
+        self.cache: tuple[Any, Tracing | None] | None = None
+        # The environment is read when the first run starts (as the SDK reads it when it
+        # is set up), not for every run; `reset()` reads it again.
+        self.env_read = False
 
 
 _switch = _Switch()
@@ -89,19 +94,23 @@ def for_run(run_id: str) -> LiveTrace | None:
 
 def _auto(switch: _Switch) -> Tracing | None:
     api = sys.modules.get("opentelemetry.trace")
+    provider = None
     if api is not None:
         provider = api.get_tracer_provider()
+        cached = switch.cache
+        if cached is not None and cached[0] is provider:
+            return cached[1]
         if not isinstance(provider, api.ProxyTracerProvider | api.NoOpTracerProvider):
-            cached = switch.cache
-            if cached is not None and cached[0] is provider:
-                return cached[1]
-            if _disabled():
-                return None
-            tracing = Tracing(provider, _global_meters(), _global_logs(), _content_env())
+            tracing = None
+            if not _disabled():
+                tracing = Tracing(provider, _global_meters(), _global_logs(), _content_env())
             switch.cache = (provider, tracing)
             return tracing
-    if switch.env_failed:
+    if switch.env_read:
+        if provider is not None:
+            switch.cache = (provider, None)  # the placeholder, and no endpoint: not traced
         return None
+    switch.env_read = True
     environ = os.environ
     if _ENDPOINTS[0] not in environ and _ENDPOINTS[1] not in environ:
         return None
@@ -110,7 +119,6 @@ def _auto(switch: _Switch) -> Tracing | None:
     try:
         from seamline.otel.setup import configure_from_env
     except ImportError as e:
-        switch.env_failed = True
         _logger.warning(
             "seamline: %s is set, but OpenTelemetry's SDK is not installed (%s); runs are not "
             "traced. Install it: pip install 'seamline[otel]'",
@@ -119,7 +127,6 @@ def _auto(switch: _Switch) -> Tracing | None:
         )
         return None
     if not configure_from_env():
-        switch.env_failed = True
         return None
     return _auto(switch)
 
@@ -201,4 +208,4 @@ def reset() -> None:
     _switch.mode = "auto"
     _switch.tracing = None
     _switch.cache = None
-    _switch.env_failed = False
+    _switch.env_read = False
