@@ -12,15 +12,16 @@ slows them alike; each figure is the median of the repeats.
 
 Tracing off must cost nothing in the per-step hot path. Wall time cannot show a fraction
 of a microsecond on a shared machine; instruction counts can. `--workload off` runs only
-the six-step pipeline, untraced, `--runs` times; under callgrind the difference between
-two run counts is the per-run count, free of start-up:
+the six-step pipeline, untraced, `--runs` times. Counting only what runs inside asyncio
+tasks leaves out start-up and imports (which vary by tens of millions of instructions
+between two starts), so the total divided by the runs is the per-run count:
 
-    valgrind --tool=callgrind --callgrind-out-file=/tmp/a.out \\
-        python benchmarks/bench_otel.py --workload off --runs 200
-    valgrind --tool=callgrind --callgrind-out-file=/tmp/b.out \\
-        python benchmarks/bench_otel.py --workload off --runs 2200
-    # (total(b) - total(a)) / 2000 = instructions per six-step run; run the same two
-    # commands with PYTHONPATH pointing at another checkout's src/ to compare.
+    PYTHONHASHSEED=0 valgrind --tool=callgrind --collect-atstart=no \\
+        --toggle-collect=task_step_impl --callgrind-out-file=/tmp/otel.out \\
+        python benchmarks/bench_otel.py --workload off --runs 1000
+    grep totals /tmp/otel.out        # / 1000 = instructions per six-step run
+
+Run it again with PYTHONPATH pointing at another checkout's src/ to compare with it.
 """
 
 from __future__ import annotations
