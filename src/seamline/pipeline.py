@@ -97,6 +97,7 @@ class Pipeline:
         self._servers: dict[str, MCPServer] = {}
         self._plan: Plan | None = None
         self._traced_plan: tuple[Plan, Plan] | None = None  # (plan, its traced variant)
+        self._connects = False  # whether a step uses an MCP server; set by validate()
         self._input_adapters = {k: TypeAdapter(v) for k, v in self.inputs.items()}
         self.source: str | None = sys._getframe(1).f_globals.get("__file__")
         self._options_cache: dict[tuple[str, str | None], dict[str, Any]] = {}
@@ -330,6 +331,7 @@ class Pipeline:
                 for step in self._steps.values():
                     check_declared(step.name, step.tools, self._servers)
             self._plan = plan
+            self._connects = self._uses_servers()  # asked by every run: answered once
         return self._plan
 
     @property
@@ -431,7 +433,7 @@ class Pipeline:
         if trace is not None:
             options = trace.open_run(self.name, gates, options)
         ready = execution.start(values, options)
-        if self._uses_servers():
+        if self._connects:
             run = self._connected_run(execution, ready, raise_on_failure)
         else:
             run = execution.execute(ready, raise_on_failure=raise_on_failure)
@@ -554,6 +556,7 @@ class Pipeline:
         resume: bool = True,
         model: str | Model | None = None,
         deps: Any = None,
+        reviewer_kind: Literal["human", "simulated"] = "human",
     ) -> RunResult | None:
         """Decide a pending approval (from any process), then, by default, resume the run.
 
@@ -563,6 +566,7 @@ class Pipeline:
 
         Args:
             model, deps: as for `resume`.
+            reviewer_kind: "simulated" marks a decision made by code in a person's place.
         """
         from seamline.approvals import decide
 
@@ -577,6 +581,7 @@ class Pipeline:
                 reviewer=reviewer,
                 route_to=route_to,
                 pipeline=self,
+                reviewer_kind=reviewer_kind,
             )
             if not resume:
                 return None

@@ -110,6 +110,7 @@ async def test_a_gated_run_with_a_retry_a_reroute_a_map_an_approval_and_a_resume
     assert approval.attributes is not None
     assert approval.attributes["seamline.approval.kind"] == "approval"
     assert approval.attributes["seamline.approval.decision"] == "approve"
+    assert approval.attributes["seamline.approval.reviewer_kind"] == "human"
     assert "seamline.approval.reviewer" not in approval.attributes  # a person: content
     assert approval.start_time is not None and approval.end_time is not None
     assert first.end_time is not None and second.start_time is not None

@@ -95,6 +95,7 @@ APPROVAL_KIND = "seamline.approval.kind"  # "approval" or "escalation"
 APPROVAL_DECISION = "seamline.approval.decision"
 APPROVAL_EFFECT = "seamline.approval.effect"
 APPROVAL_REVIEWER = "seamline.approval.reviewer"  # content: opt-in (a person)
+APPROVAL_REVIEWER_KIND = "seamline.approval.reviewer_kind"  # "human", or "simulated" (code)
 APPROVAL_REASON = "seamline.approval.reason"  # content: opt-in
 TOOL_SERVER = "seamline.tool.server"
 TOOL_OUTCOME = "seamline.tool.outcome"

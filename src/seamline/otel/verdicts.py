@@ -135,6 +135,7 @@ def decided(t: RunTrace, e: ApprovalDecided) -> None:
         c.APPROVAL_KIND: request.reason,
         c.APPROVAL_DECISION: e.decision,
         c.APPROVAL_EFFECT: effect,
+        c.APPROVAL_REVIEWER_KIND: e.reviewer_kind,
         c.CONVERSATION_ID: t.run_id,
     }
     if request.index is not None:
