@@ -617,9 +617,7 @@ class _ResultOnlyLog:
     async def runs(self, **filters: Any) -> list[RunSummary]:
         return []
 
-    async def pending_approvals(
-        self, *, run_id: str | None = None, limit: int | None = None
-    ) -> list[PendingApproval]:
+    async def pending_approvals(self, **filters: Any) -> list[PendingApproval]:
         return []
 
     async def run(self, run_id: str) -> RunSummary | None:
