@@ -8,6 +8,7 @@ import seamline as sl
 ```
 """
 
+from seamline.approvals import fingerprint as approval_fingerprint
 from seamline.events import RunStatus
 from seamline.exceptions import (
     ApprovalError,
@@ -24,6 +25,7 @@ from seamline.exceptions import (
     RunFailed,
     SchemaMismatch,
     SeamlineError,
+    StaleApproval,
     StepFailed,
     StoreError,
     ToolApprovalRequired,
@@ -80,6 +82,7 @@ __all__ = [
     "RunStore",
     "SchemaMismatch",
     "SeamlineError",
+    "StaleApproval",
     "StepContext",
     "StepFailed",
     "StepPolicy",
@@ -91,6 +94,7 @@ __all__ = [
     "ToolTrace",
     "Verdict",
     "__version__",
+    "approval_fingerprint",
     "check",
     "escalate_to_human",
     "fail",

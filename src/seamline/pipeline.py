@@ -510,6 +510,7 @@ class Pipeline:
         resume: bool = True,
         model: str | Model | None = None,
         deps: Any = None,
+        expected: str | None = None,
     ) -> RunResult | None:
         """Decide a pending approval (from any process), then, by default, resume the run.
 
@@ -519,6 +520,9 @@ class Pipeline:
 
         Args:
             model, deps: as for `resume`.
+            expected: the approval's fingerprint as the reviewer saw it
+                (`seamline.approvals.fingerprint`); a different one is refused
+                (`StaleApproval`) and nothing is written.
         """
         from seamline.approvals import decide
 
@@ -533,6 +537,7 @@ class Pipeline:
                 reviewer=reviewer,
                 route_to=route_to,
                 pipeline=self,
+                expected=expected,
             )
             if not resume:
                 return None
