@@ -61,6 +61,7 @@ async def decide(
     route_to: str | None = None,
     pipeline: Pipeline | None = None,
     expected: str | None = None,
+    reason_code: str | None = None,
 ) -> str:
     """Record a decision on a pending approval; returns the id of the run it belongs to.
 
@@ -73,6 +74,8 @@ async def decide(
         reason: why; required to reject, and fed back to the step that redoes the work.
         edit: for "edit", the corrected artifact (a model or its JSON).
         route_to: for "reject", send the work to this earlier step instead.
+        reason_code: a category for the decision's reason (e.g. "wrong_value"), kept
+            beside it in the log and the feedback dataset.
         expected: the `fingerprint` of the approval as the reviewer saw it; the decision
             is refused unless the approval is still exactly that.
 
@@ -140,6 +143,7 @@ async def decide(
             edit=to_jsonable_python(edit) if edit is not None else None,
             reviewer=reviewer,
             route_to=route_to,
+            reason_code=reason_code,
         )
         await store.append(run_id, [decided])
     finally:

@@ -168,6 +168,7 @@ class ApprovalDecided(Event):
     edit: Any = None
     reviewer: str | None = None
     route_to: str | None = None
+    reason_code: str | None = None  # a rejection's category (e.g. "wrong_value"), beside its text
 
 
 @dataclass(slots=True, kw_only=True)

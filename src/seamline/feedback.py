@@ -32,12 +32,13 @@ class FeedbackRow:
     decision: str  # approve, reject, edit (timeouts are not human decisions: left out)
     reason: str | None
     edit: Any
-    reviewer: str | None
+    reviewer: str | None  # who decided: the audit trail
     requested_at: float
     decided_at: float
     verdicts: list[dict[str, Any]] = field(default_factory=list)  # the gate's, on this unit
     gate_passed: bool | None = None  # the last verdict before the request
     human_agrees: bool | None = None  # None when no gate judged this unit
+    reason_code: str | None = None  # the reason's category, when the reviewer gave one
 
 
 def feedback_rows(logs: Mapping[str, Sequence[Event]]) -> list[FeedbackRow]:
@@ -97,6 +98,7 @@ def _row(
         ],
         gate_passed=gate_passed,
         human_agrees=None if gate_passed is None else gate_passed == human_ok,
+        reason_code=decided.reason_code,
     )
 
 

@@ -511,6 +511,7 @@ class Pipeline:
         model: str | Model | None = None,
         deps: Any = None,
         expected: str | None = None,
+        reason_code: str | None = None,
     ) -> RunResult | None:
         """Decide a pending approval (from any process), then, by default, resume the run.
 
@@ -523,6 +524,7 @@ class Pipeline:
             expected: the approval's fingerprint as the reviewer saw it
                 (`seamline.approvals.fingerprint`); a different one is refused
                 (`StaleApproval`) and nothing is written.
+            reason_code: a category for `reason`, kept beside it (the feedback dataset).
         """
         from seamline.approvals import decide
 
@@ -538,6 +540,7 @@ class Pipeline:
                 route_to=route_to,
                 pipeline=self,
                 expected=expected,
+                reason_code=reason_code,
             )
             if not resume:
                 return None

@@ -264,8 +264,8 @@ _CODEBOOK: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
     ),
     (
         "ApprovalDecided",
-        ("approval_id", "decision", "reason", "edit", "reviewer", "route_to"),
-        {"reason": None, "edit": None, "reviewer": None, "route_to": None},
+        ("approval_id", "decision", "reason", "edit", "reviewer", "route_to", "reason_code"),
+        {"reason": None, "edit": None, "reviewer": None, "route_to": None, "reason_code": None},
     ),
     ("RunResumed", ("pid",), {}),
     ("RunFinished", ("status", "error", "error_type"), {"error": None, "error_type": None}),
