@@ -5,6 +5,7 @@ decision. The model is scripted (the model boundary); everything else is real.""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -43,6 +44,13 @@ def misread(request: object) -> Claim:
     )
 
 
+def read_right(request: object) -> Claim:
+    """Reads the amount right too."""
+    claim = misread(request)
+    found = re.search(r"\$([\d,]+)", str(getattr(request, "prompt", request)))
+    return claim.model_copy(update={"amount": float(found.group(1).replace(",", "")) if found else 0})
+
+
 def amounts(doc: ClaimDoc) -> set[float]:
     return {float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*(?:\.\d+)?", doc.text)}
 
@@ -51,8 +59,10 @@ def amount_in_document(claim: Claim, doc: ClaimDoc) -> bool | str:
     return claim.amount in amounts(doc) or f"amount {claim.amount:g} does not appear in the document"
 
 
-def build(name: str = "claims") -> sl.Pipeline:
-    pipe = sl.Pipeline(name, inputs={"doc": ClaimDoc}, model=ScriptedModel(misread))
+def build(
+    name: str = "claims", reader: Callable[[object], Claim] = misread, approval: bool = True
+) -> sl.Pipeline:
+    pipe = sl.Pipeline(name, inputs={"doc": ClaimDoc}, model=ScriptedModel(reader))
 
     @pipe.step
     async def claim(doc: ClaimDoc, ctx: sl.StepContext) -> Claim:
@@ -68,7 +78,8 @@ def build(name: str = "claims") -> sl.Pipeline:
         sl.check("amount is in the document", amount_in_document),
         on_fail=sl.retry(1, feedback=True).then(sl.escalate_to_human()),
     )
-    pipe.approval("decision", route_to="claim")
+    if approval:
+        pipe.approval("decision", route_to="claim")
     return pipe
 
 

@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx2
-import pytest
-import uvicorn
 
 from seamline.pipeline import Pipeline
 from seamline.store import RunStore
 from seamline.web import create_app
+from seamline.web import server as make_server
 from seamline.web.auth import Identity, TokenBook
 
 REVIEWER = "r" * 8 + "-reviewer-token-ana"
@@ -45,8 +44,7 @@ async def serve(
     store: RunStore, pipelines: Sequence[Pipeline], **options: Any
 ) -> AsyncIterator[Served]:
     app = create_app(store, pipelines, TOKENS, poll_interval=0.2, **options)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
+    server = make_server(app, port=0, lifespan="on")
     task = asyncio.create_task(server.serve())
     while not server.started:
         if task.done():

@@ -75,9 +75,7 @@ def ui_command(
         seamline ui --token-file tokens.txt --webhook approval_requested=https://hooks.example/seamline
     """
     try:
-        import uvicorn
-
-        from seamline.web import create_app
+        from seamline.web import create_app, server
         from seamline.web.auth import TokenBook
         from seamline.web.service import DEFAULT_REASON_CODES
         from seamline.web.webhooks import WebhookConfig
@@ -128,10 +126,7 @@ def ui_command(
             errors.print(f"seamline ui: {address}" + (f"?token={shown}" if shown else ""))
             if shown:
                 errors.print("(a reviewer token was generated for this run of the server; give --token-file to keep tokens)")
-            config = uvicorn.Config(
-                app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2
-            )
-            await uvicorn.Server(config).serve()
+            await server(app, host, port).serve()
         finally:
             await opened.close()
 

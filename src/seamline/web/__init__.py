@@ -38,6 +38,6 @@ except ImportError as exc:  # pragma: no cover - depends on the install
 
     raise ConfigError("seamline ui needs the ui extra: pip install 'seamline[ui]'") from exc
 
-from seamline.web.app import create_app
+from seamline.web.app import create_app, server
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "server"]

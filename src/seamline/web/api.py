@@ -347,11 +347,12 @@ async def webhooks(request: Request) -> dict[str, Any]:
 async def events(request: Request) -> StreamingResponse:
     watcher = services_of(request).watcher
     queue = watcher.subscribe()
+    stopping = services_of(request).stopping
 
     async def body() -> Any:
         try:
             yield "retry: 2000\n\n"
-            async for chunk in stream(queue):
+            async for chunk in stream(queue, stopping):
                 yield chunk
         finally:
             watcher.unsubscribe(queue)
@@ -365,7 +366,9 @@ async def run_events(request: Request, run_id: str) -> StreamingResponse:
     if await services.store.run(run_id) is None:
         raise WebError(404, "unknown_run", f"no run {run_id!r}")
     return StreamingResponse(
-        run_stream(services.store, run_id), media_type="text/event-stream", headers=_NO_CACHE
+        run_stream(services.store, run_id, services.stopping),
+        media_type="text/event-stream",
+        headers=_NO_CACHE,
     )
 
 

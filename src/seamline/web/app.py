@@ -7,13 +7,16 @@ or script from elsewhere, so it works offline.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import dataclasses
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -46,6 +49,8 @@ class Services:
     cache: LogCache
     webhooks: Webhooks | None
     reports: Path | None
+    # Set when the server stops: the event streams end, so that no connection holds it up.
+    stopping: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
 
 
 def create_app(
@@ -130,6 +135,25 @@ def create_app(
     return app
 
 
+class Server(uvicorn.Server):
+    """uvicorn's server, ending the app's event streams first when it shuts down (uvicorn
+    waits for open connections, and an event stream never closes by itself)."""
+
+    async def shutdown(self, sockets: Any = None) -> None:
+        app = self.config.app
+        services = getattr(getattr(app, "state", None), "services", None)
+        if isinstance(services, Services):
+            services.stopping.set()
+        await super().shutdown(sockets)
+
+
+def server(app: FastAPI, host: str = "127.0.0.1", port: int = 8765, **config: Any) -> Server:
+    """A server for `app` (`await server(app).serve()`); `config` goes to `uvicorn.Config`."""
+    config.setdefault("log_level", "warning")
+    config.setdefault("timeout_graceful_shutdown", 3)
+    return Server(uvicorn.Config(app, host=host, port=port, **config))
+
+
 class Gate:
     """Every request shows a token; unsafe ones need a reviewer, and by cookie a CSRF token.
 
@@ -205,7 +229,8 @@ def _refuse(request: Request, status: int, message: str) -> Response:
     if request.url.path.startswith("/api") or request.url.path.startswith("/static"):
         return JSONResponse({"error": "unauthorized" if status == 401 else "forbidden", "detail": message}, status_code=status)
     if status == 401:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        rest = urlencode([(k, v) for k, v in parse_qsl(request.url.query) if k != "token"])
+        target = request.url.path + (f"?{rest}" if rest else "")
         return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
     from seamline.web.pages import error_page
 

@@ -134,10 +134,7 @@ class Watcher:
             r for r in await self.store.runs(pipeline=pipeline, limit=window * 4) if r.status.is_final
         ]
         logs = await self.cache.logs(self.store, finished)
-        gated = measure(list(logs.values())).gated
-        if gated is None:
-            return
-        # The last `window` gated runs: measure them alone.
+        # The last `window` gated runs (newest first), measured alone.
         recent = [events for events in logs.values() if _mode(events) == "on"][:window]
         report = measure(recent).gated if recent else None
         if report is not None:
@@ -151,27 +148,40 @@ def _mode(events: list[Any]) -> str:
 
 
 async def stream(
-    queue: asyncio.Queue[dict[str, Any]], *, heartbeat: float = 15.0
+    queue: asyncio.Queue[dict[str, Any]], stopping: asyncio.Event, *, heartbeat: float = 15.0
 ) -> AsyncIterator[str]:
     """Server-sent events from a subscriber's queue, with a comment now and then so that
-    proxies keep the connection open."""
-    while True:
-        try:
-            message = await asyncio.wait_for(queue.get(), heartbeat)
-        except TimeoutError:
-            yield ": keep-alive\n\n"
-            continue
-        yield f"event: {message['event']}\ndata: {json.dumps(message['data'], default=str)}\n\n"
+    proxies keep the connection open, until the server stops."""
+    stop = asyncio.ensure_future(stopping.wait())
+    try:
+        while True:
+            get = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait({get, stop}, timeout=heartbeat, return_when=asyncio.FIRST_COMPLETED)
+            if get not in done:
+                get.cancel()
+                if stop in done:
+                    return
+                yield ": keep-alive\n\n"
+                continue
+            message = get.result()
+            yield f"event: {message['event']}\ndata: {json.dumps(message['data'], default=str)}\n\n"
+    finally:
+        stop.cancel()
 
 
 async def run_stream(
-    store: RunStore, run_id: str, *, interval: float = 0.5, heartbeat: float = 15.0
+    store: RunStore,
+    run_id: str,
+    stopping: asyncio.Event,
+    *,
+    interval: float = 0.5,
+    heartbeat: float = 15.0,
 ) -> AsyncIterator[str]:
     """Server-sent events for one run's page: `progress` whenever its log grows or its
     status changes, until the run is final and told so."""
     last: tuple[int, str] | None = None
     quiet = 0.0
-    while True:
+    while not stopping.is_set():
         summary = await store.run(run_id)
         events = len(await store.load(run_id)) if summary is not None else 0
         now = (events, summary.status.value if summary is not None else "unknown")
@@ -185,4 +195,5 @@ async def run_stream(
             if quiet >= heartbeat:
                 quiet = 0.0
                 yield ": keep-alive\n\n"
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), interval)

@@ -15,9 +15,8 @@ import re
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from seamline.events import Event, RunStarted
+from seamline.events import Event
 from seamline.reliability import measure
 from seamline.reliability.report import ReliabilityReport
 from seamline.store.base import RunStore, RunSummary
@@ -121,13 +120,3 @@ async def eval_report(
         return None
     logs = await cache.logs(store, runs)
     return measure([logs[r.run_id] for r in reversed(runs)])
-
-
-def started(events: Sequence[Event]) -> RunStarted | None:
-    first = events[0] if events else None
-    return first if isinstance(first, RunStarted) else None
-
-
-def pipeline_of(events: Sequence[Event]) -> Any:
-    first = started(events)
-    return first.pipeline if first else None

@@ -10,6 +10,7 @@ recorded events (tool calls, context reads, rewinds) under the attempt that made
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from seamline.events import (
+    ApprovalDecided,
     ApprovalRequested,
     Event,
     GateEvaluated,
@@ -31,7 +33,7 @@ from seamline.events import (
 )
 from seamline.reliability.runlog import RunLog
 from seamline.reliability.runlog import fold as fold_attempts
-from seamline.runtime.state import ApprovalState, RunState, StepShape, fold, step_of, unit_of
+from seamline.runtime.state import ApprovalState, RunState, StepShape, fold, unit_of
 from seamline.web.diff import Change, changes
 
 # Kinds every page already shows in their own place; any other kind recorded by an
@@ -385,12 +387,17 @@ def _decisions(events: Sequence[Event], state: RunState) -> list[DecisionView]:
                     None, list(e.feedback),
                 )
             )
-        elif type(e).__name__ == "ApprovalDecided":
-            approval = approvals.get(getattr(e, "approval_id", ""))
+        elif isinstance(e, ApprovalDecided):
+            approval = approvals.get(e.approval_id)
             if approval is None or approval.decision is not e:
                 continue  # one the reducer did not take (a duplicate in a hand-edited log)
             r = approval.request
             detail = [x for x in (approval.decision.reason,) if x]
+            if approval.decision.decision == "edit":
+                detail += [
+                    f"{c.path or 'artifact'}: {_short(c.before)} → {_short(c.after)}"
+                    for c in changes(r.artifact, approval.decision.edit)
+                ]
             if approval.decision.reason_code:
                 detail.insert(0, f"code: {approval.decision.reason_code}")
             out.append(
@@ -401,6 +408,11 @@ def _decisions(events: Sequence[Event], state: RunState) -> list[DecisionView]:
                 )
             )
     return out
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(to_jsonable_python(value), ensure_ascii=False, default=str)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def descendants(shape: Mapping[str, StepShape], step: str) -> list[str]:
@@ -426,7 +438,3 @@ def ancestors(shape: Mapping[str, StepShape], step: str) -> list[str]:
             found.add(name)
             stack.extend(r for r in shape[name].reads if r in shape)
     return [n for n in shape if n in found]
-
-
-def unit_step(unit: Any) -> str:
-    return step_of(unit)

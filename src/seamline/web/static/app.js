@@ -24,7 +24,17 @@
 
   if (!window.EventSource) return;
 
-  // Everywhere: new approvals raise the inbox badge; on the lists, a banner offers a reload.
+  // One event stream per page at most: browsers allow six connections per site, shared
+  // by every tab. A run's page follows its run; the lists follow the whole store.
+  const body = document.getElementById("run-body");
+  if (!body && page !== "inbox" && page !== "runs") return;
+  if (!body) {
+    followStore();
+  } else {
+    followRun(body);
+  }
+
+  function followStore() {
   let fresh = 0;
   const events = new EventSource("/api/events");
   events.addEventListener("approval", (message) => {
@@ -36,10 +46,10 @@
   events.addEventListener("run", () => {
     if (page === "runs") banner("Runs changed.");
   });
+  }
 
   // A run's page redraws itself as its log grows, until the run stops.
-  const body = document.getElementById("run-body");
-  if (body) {
+  function followRun(body) {
     const runId = body.dataset.run;
     const stream = new EventSource("/api/runs/" + encodeURIComponent(runId) + "/stream");
     stream.addEventListener("progress", async (message) => {
