@@ -60,7 +60,10 @@ def amount_in_document(claim: Claim, doc: ClaimDoc) -> bool | str:
 
 
 def build(
-    name: str = "claims", reader: Callable[[object], Claim] = misread, approval: bool = True
+    name: str = "claims",
+    reader: Callable[[object], Claim] = misread,
+    approval: bool = True,
+    on_fail: sl.Policy | None = None,
 ) -> sl.Pipeline:
     pipe = sl.Pipeline(name, inputs={"doc": ClaimDoc}, model=ScriptedModel(reader))
 
@@ -76,7 +79,7 @@ def build(
         "claim",
         sl.check("policy id is in the document", lambda claim, doc: claim.policy_id in doc.text),
         sl.check("amount is in the document", amount_in_document),
-        on_fail=sl.retry(1, feedback=True).then(sl.escalate_to_human()),
+        on_fail=on_fail or sl.retry(1, feedback=True).then(sl.escalate_to_human()),
     )
     if approval:
         pipe.approval("decision", route_to="claim")

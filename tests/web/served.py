@@ -36,7 +36,9 @@ class Served:
 
     def client(self, token: str | None = REVIEWER) -> httpx2.AsyncClient:
         headers = {"authorization": f"Bearer {token}"} if token else {}
-        return httpx2.AsyncClient(base_url=self.url, headers=headers, timeout=30)
+        return httpx2.AsyncClient(
+            base_url=self.url, headers=headers, timeout=30, follow_redirects=True
+        )
 
 
 @contextlib.asynccontextmanager

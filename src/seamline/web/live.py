@@ -44,6 +44,7 @@ class Watcher:
         self._subscribers: set[asyncio.Queue[dict[str, Any]]] = set()
         self._since = time.time()
         self._seen: dict[tuple[Any, ...], float] = {}
+        self._primed = False  # the first look only learns what is already there
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -86,7 +87,7 @@ class Watcher:
         newest = self._since
         for a in await self.store.pending_approvals(requested_after=since, limit=_BATCH):
             newest = max(newest, a.requested_at)
-            if self._first(("approval", a.approval_id), a.requested_at):
+            if self._first(("approval", a.approval_id), a.requested_at) and self._primed:
                 data = {
                     "approval_id": a.approval_id,
                     "run_id": a.run_id,
@@ -103,6 +104,8 @@ class Watcher:
             newest = max(newest, r.updated_at)
             if not self._first(("run", r.run_id, r.status.value, r.updated_at), r.updated_at):
                 continue
+            if not self._primed:
+                continue
             data = {
                 "run_id": r.run_id,
                 "pipeline": r.pipeline,
@@ -118,6 +121,7 @@ class Watcher:
                 if self.webhooks.wants("pass_rate_below"):
                     await self._pass_rate(r.pipeline)
         self._since = newest
+        self._primed = True
         for key in [k for k, at in self._seen.items() if at < since - _MARGIN]:
             del self._seen[key]
 
