@@ -333,3 +333,32 @@ async def test_reliability_and_openapi(sqlite_store: RunStore) -> None:
                 "/api/pipelines/{name}/runs", "/api/reliability", "/api/events"} <= paths
         assert not any(p.startswith("/inbox") for p in paths)  # pages are not the API
         assert (await c.get("/api/webhooks")).json() == {"configured": {}, "deliveries": []}
+
+
+async def test_the_inbox_and_a_decision_on_every_store(any_store: RunStore) -> None:
+    ids = await escalated(any_store, 3)
+    async with serve(any_store, [build()]) as s:
+        first = await pending(s, limit=2)
+        rest = await pending(s, after=first[-1]["approval_id"])
+        assert [i["run_id"] for i in first + rest] == ids
+        item = first[0]
+        async with s.client() as c:
+            edit = {"claimant": "Ana Ruiz", "amount": 15750, "policy_id": "PX-2231", "incident": "storm"}
+            answer = await c.post(
+                f"/api/approvals/{item['approval_id']}/decision",
+                json={"decision": "edit", "fingerprint": item["fingerprint"], "edit": edit},
+            )
+            assert answer.status_code == 200, answer.text
+            page = (await c.get("/api/runs", params={"limit": 2})).json()
+            assert [r["run_id"] for r in page["items"]] == ids[:0:-1]
+        await wait_for_status(s, ids[0], "waiting")
+
+
+async def test_resume_and_reliability_refuse_what_cannot_be(sqlite_store: RunStore) -> None:
+    done = await build(reader=read_right, approval=False).run({"doc": DOC}, store=sqlite_store)
+    async with serve(sqlite_store, [build()]) as s, s.client() as c:
+        unknown = await c.post("/api/runs/nope/resume")
+        assert unknown.status_code == 404
+        final = await c.post(f"/api/runs/{done.run_id}/resume")
+        assert final.status_code == 409 and "succeeded: nothing to resume" in final.json()["detail"]
+        assert (await c.get("/api/reliability", params={"limit": 0})).status_code == 422
