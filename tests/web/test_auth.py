@@ -149,3 +149,14 @@ def test_csrf_tokens_are_per_session() -> None:
     assert book.csrf_ok(token, book.csrf_for(token))
     assert not book.csrf_ok(token, book.csrf_for("another-token-xxxxxxxx"))
     assert not book.csrf_ok(token, None)
+
+
+async def test_pages_cannot_be_framed_and_load_nothing_from_elsewhere(sqlite_store: RunStore) -> None:
+    async with serve(sqlite_store, []) as s, s.client() as c:
+        for path in ("/inbox", "/api/me", "/login"):
+            answer = await c.get(path)
+            assert answer.headers["x-frame-options"] == "DENY"
+            assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+            assert answer.headers["referrer-policy"] == "no-referrer"
+        page = (await c.get("/inbox")).text
+        assert "http://" not in page.replace(s.url, "") and "https://" not in page  # no CDN

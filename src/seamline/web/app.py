@@ -168,6 +168,7 @@ class Gate:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = _hardened(send)
         request = Request(scope)
         path = request.url.path
         if path in _OPEN:
@@ -211,6 +212,34 @@ class Gate:
         state["token"] = token
         state["by_cookie"] = by_cookie
         await self.app(scope, receive, send)
+
+
+# No page of ours may be framed (a decision could be clickjacked), sniffed into another
+# type, or leak its address (a ?token= link) to another site; scripts and styles come
+# from this server only. A response that sets its own policy (a report) keeps it.
+_HEADERS = (
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+)
+_POLICY = (
+    b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    b"script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def _hardened(send: Send) -> Send:
+    async def sending(message: Any) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            names = {name.lower() for name, _ in headers}
+            headers += [h for h in _HEADERS if h[0] not in names]
+            if b"content-security-policy" not in names:
+                headers.append((b"content-security-policy", _POLICY))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending
 
 
 def _token(request: Request) -> tuple[str | None, bool]:
