@@ -306,11 +306,13 @@ def test_ui_serves_with_a_printed_token_and_decides_as_its_name(workdir: Path) -
                 time.sleep(0.1)
         assert me.json()["role"] == "reviewer"
         assert httpx2.get(f"http://127.0.0.1:{port}/api/me").status_code == 401
-        (item,) = httpx2.get(f"http://127.0.0.1:{port}/api/approvals", headers=headers).json()["items"]
+        (item,) = httpx2.get(f"http://127.0.0.1:{port}/api/approvals", headers=headers, timeout=60).json()["items"]
+        # Generous: an approval also teaches the context store (its embedder loads on first use).
         answer = httpx2.post(
             f"http://127.0.0.1:{port}/api/approvals/{item['approval_id']}/decision",
             headers=headers,
             json={"decision": "approve", "fingerprint": item["fingerprint"]},
+            timeout=120,
         )
         assert answer.status_code == 200, answer.text
     finally:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from seamline.reliability.stats import wilson_interval
-from seamline.runtime.state import StepShape
+from seamline.runtime.shape import StepShape
 from seamline.web.charts import Node, Point, run_graph, trend
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from html import escape
 
 from seamline.reliability.stats import Interval
-from seamline.runtime.state import StepShape
+from seamline.runtime.shape import StepShape
 
 STATUS_COLORS = {
     "done": "#16a34a",

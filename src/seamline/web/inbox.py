@@ -15,7 +15,7 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from seamline.approvals import fingerprint
-from seamline.runtime.state import StepShape
+from seamline.runtime.shape import StepShape
 from seamline.web.views import ApprovalView, AttemptView, RunView, ancestors, descendants
 
 

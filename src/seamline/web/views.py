@@ -33,7 +33,8 @@ from seamline.events import (
 )
 from seamline.reliability.runlog import RunLog
 from seamline.reliability.runlog import fold as fold_attempts
-from seamline.runtime.state import ApprovalState, RunState, StepShape, fold, unit_of
+from seamline.runtime.shape import StepShape
+from seamline.runtime.state import ApprovalState, RunState, fold, unit_of
 from seamline.web.diff import Change, changes
 
 # Kinds every page already shows in their own place; any other kind recorded by an
