@@ -8,11 +8,14 @@ from urllib.parse import urlencode
 
 import httpx2
 from claims import DOC, ClaimDoc, build, read_right
+from pydantic import BaseModel
 from served import REVIEWER, serve
 
+import seamline as sl
+from seamline.context import make_document, open_context
 from seamline.evals import evaluate
 from seamline.events import ApprovalDecided
-from seamline.store import RunStore
+from seamline.store import RunStore, open_store
 
 
 async def login(c: httpx2.AsyncClient) -> str:
@@ -167,3 +170,60 @@ async def test_reliability_page_lists_evals_and_report_files(sqlite_store: RunSt
         assert (await c.get("/reliability/evals/nope")).status_code == 404
         api = await c.get("/api")
         assert "/api/approvals/{approval_id}/decision" in api.text
+
+
+
+class Limit(BaseModel):
+    limit: float
+    source: str
+
+
+def reading_pipeline() -> sl.Pipeline:
+    """A step that reads the context store and misreads the limit in it: escalated."""
+    pipe = sl.Pipeline("reading-claims", inputs={"doc": ClaimDoc})
+
+    @pipe.step
+    async def cover(doc: ClaimDoc, ctx: sl.StepContext) -> Limit:
+        found = await ctx.search("storm roof damage cover", collection="policies", k=1, mode="keyword")
+        return Limit(limit=2_000, source=found[0].document)  # the text says $20,000
+
+    pipe.gate(
+        "cover",
+        sl.check(
+            "the limit is what the step read",
+            lambda cover, reads: f"${cover.limit:,.0f}" in " ".join(reads.texts)
+            or f"${cover.limit:,.0f} is not in what the step read",
+        ),
+        on_fail=sl.escalate_to_human(),
+    )
+    return pipe
+
+
+async def test_an_approval_shows_what_the_step_read_of_the_context_store(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/runs.db"
+    context = await open_context(url, embedder=None)
+    try:
+        storm = "# Storm cover\n\nRoof damage from storms is covered up to $20,000."
+        await context.add("policies", [make_document("storm.md", storm, media_type="text/markdown")])
+    finally:
+        await context.close()
+    pipe = reading_pipeline()
+    store = await open_store(url)
+    try:
+        run_id = (await pipe.run({"doc": DOC}, store=store)).run_id
+        (pending,) = await store.pending_approvals(run_id=run_id)
+        async with serve(store, [pipe]) as s, s.client() as c:
+            page = await c.get(f"/inbox/{pending.approval_id}")
+            assert page.status_code == 200
+            assert 'id="context-reads"' in page.text
+            assert "Read <code>policies</code> at revision" in page.text
+            assert "storm.md" in page.text and "covered up to $20,000" in page.text
+            assert "$2,000 is not in what the step read" in page.text
+            item = (await c.get(f"/api/approvals/{pending.approval_id}")).json()
+            (read,) = item["attempts"][-1]["reads"]
+            assert read["collection"] == "policies" and read["kind"] == "search"
+            assert read["query"] == "storm roof damage cover"
+            assert read["passages"][0]["document"] == "storm.md"
+            assert "Read <code>policies</code>" in (await c.get(f"/runs/{run_id}")).text
+    finally:
+        await store.close()

@@ -20,6 +20,7 @@ from pydantic_core import to_jsonable_python
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
@@ -98,6 +99,30 @@ class ToolView:
 
 
 @dataclass(slots=True)
+class PassageView:
+    document: str
+    version: str
+    chunk: int
+    title: str | None
+    heading: str | None
+    score: float
+    text: str
+
+
+@dataclass(slots=True)
+class ReadView:
+    """One recorded read of the context store (`ctx.search` / `ctx.examples`)."""
+
+    seq: int
+    kind: str  # "search" or "examples"
+    collection: str
+    revision: int
+    query: str
+    mode: str
+    passages: list[PassageView]
+
+
+@dataclass(slots=True)
 class RecordedView:
     """An event of a kind this page has no place for, shown as it was recorded."""
 
@@ -118,6 +143,7 @@ class AttemptView:
     verdicts: list[VerdictView] = field(default_factory=list)
     calls: list[CallView] = field(default_factory=list)
     tools: list[ToolView] = field(default_factory=list)
+    reads: list[ReadView] = field(default_factory=list)  # what it read of the context store
     recorded: list[RecordedView] = field(default_factory=list)
     changes: list[Change] | None = None  # against the unit's previous artifact; None: first
 
@@ -222,7 +248,7 @@ def run_view(run_id: str, events: Sequence[Event], status: str | None = None) ->
 
 
 def _extras(events: Sequence[Event]) -> dict[tuple[str, int | None, int], list[Event]]:
-    """Tool calls and unknown kinds, by the attempt that recorded them."""
+    """Tool calls, context reads and unknown kinds, by the attempt that recorded them."""
     by_attempt: dict[tuple[str, int | None, int], list[Event]] = {}
     for e in events:
         if isinstance(e, ToolCalled) or not isinstance(e, (*_SHOWN, ApprovalRequested)):
@@ -261,6 +287,8 @@ def _step(
                     view.tools.append(
                         ToolView(e.seq, e.tool, e.outcome, e.seconds, e.request, e.response, e.error)
                     )
+                elif isinstance(e, ContextRead):
+                    view.reads.append(_read(e))
                 else:
                     view.recorded.append(_recorded(e))
             if a.finished:
@@ -332,6 +360,22 @@ def _call(c: ModelCalled) -> CallView:
         c.seconds,
         c.error,
     )
+
+
+def _read(e: ContextRead) -> ReadView:
+    passages = [
+        PassageView(
+            str(p.get("document", "")),
+            str(p.get("version", "")),
+            int(p.get("chunk", 0)),
+            p.get("title"),
+            p.get("heading"),
+            float(p.get("score", 0.0)),
+            str(p.get("text", "")),
+        )
+        for p in e.passages
+    ]
+    return ReadView(e.seq, e.kind, e.collection, e.revision, e.query, e.mode, passages)
 
 
 def _recorded(e: Event) -> RecordedView:
