@@ -237,6 +237,8 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
     print(f"(store and tokens in {folder})")
+    shots = Path(__file__).resolve().parent.parent / "tests" / "web" / "screenshots"
+    print(f"screenshots of the inbox, an approval and a run page (saved by tests/web/test_browser.py): {shots}")
 
 
 if __name__ == "__main__":

@@ -35,17 +35,17 @@
   }
 
   function followStore() {
-  let fresh = 0;
-  const events = new EventSource("/api/events");
-  events.addEventListener("approval", (message) => {
-    fresh += 1;
-    const badge = document.getElementById("inbox-badge");
-    if (badge) { badge.hidden = false; badge.textContent = "+" + fresh; }
-    if (page === "inbox") banner(fresh + " new approval" + (fresh > 1 ? "s" : "") + " arrived.");
-  });
-  events.addEventListener("run", () => {
-    if (page === "runs") banner("Runs changed.");
-  });
+    let fresh = 0;
+    const events = new EventSource("/api/events");
+    events.addEventListener("approval", (message) => {
+      fresh += 1;
+      const badge = document.getElementById("inbox-badge");
+      if (badge) { badge.hidden = false; badge.textContent = "+" + fresh; }
+      if (page === "inbox") banner(fresh + " new approval" + (fresh > 1 ? "s" : "") + " arrived.");
+    });
+    events.addEventListener("run", () => {
+      if (page === "runs") banner("Runs changed.");
+    });
   }
 
   // A run's page redraws itself as its log grows, until the run stops.
