@@ -150,6 +150,8 @@ class Server(uvicorn.Server):
 def server(app: FastAPI, host: str = "127.0.0.1", port: int = 8765, **config: Any) -> Server:
     """A server for `app` (`await server(app).serve()`); `config` goes to `uvicorn.Config`."""
     config.setdefault("log_level", "warning")
+    # An access log would write `?token=` links (a secret) to the terminal and its logs.
+    config.setdefault("access_log", False)
     config.setdefault("timeout_graceful_shutdown", 3)
     return Server(uvicorn.Config(app, host=host, port=port, **config))
 
