@@ -531,6 +531,7 @@ class Pipeline:
         resume: bool = True,
         model: str | Model | None = None,
         deps: Any = None,
+        reviewer_kind: Literal["human", "simulated"] = "human",
         expected: str | None = None,
         reason_code: str | None = None,
     ) -> RunResult | None:
@@ -542,6 +543,7 @@ class Pipeline:
 
         Args:
             model, deps: as for `resume`.
+            reviewer_kind: "simulated" marks a decision made by code in a person's place.
             expected: the approval's fingerprint as the reviewer saw it
                 (`seamline.approvals.fingerprint`); a different one is refused
                 (`StaleApproval`) and nothing is written.
@@ -560,6 +562,7 @@ class Pipeline:
                 reviewer=reviewer,
                 route_to=route_to,
                 pipeline=self,
+                reviewer_kind=reviewer_kind,
                 expected=expected,
                 reason_code=reason_code,
             )

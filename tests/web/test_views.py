@@ -86,6 +86,21 @@ async def test_a_run_s_attempts_diffs_decisions_and_people() -> None:
     assert view.status == "waiting" and view.steps[1].status == "waiting"
 
 
+
+async def test_a_simulated_reviewer_is_labelled_simulated_never_as_a_person() -> None:
+    store = MemoryStore()
+    pipe = build()
+    result = await pipe.run({"doc": DOC}, store=store)
+    (request,) = result.pending_approvals
+    edited = {**request.artifact.model_dump(), "amount": 15750.0}
+    await pipe.decide(
+        request.approval_id, "edit", store=store, edit=edited, reviewer="eval", reviewer_kind="simulated"
+    )
+    view = run_view(result.run_id, await store.load(result.run_id))
+    assert view.decisions[-1].who == "eval (simulated)"
+    (decided,) = [a for a in view.approvals if a.approval_id == request.approval_id]
+    assert decided.reviewer == "eval (simulated)"
+
 async def test_events_of_a_kind_the_page_does_not_know_are_listed_under_their_attempt() -> None:
     @dataclass(slots=True, kw_only=True)
     class ContextSearched(Event):  # what issue 15's context reads may look like

@@ -402,7 +402,7 @@ def approval_view(a: ApprovalState) -> ApprovalView:
         d.decision if d else None,
         d.reason if d else None,
         d.reason_code if d else None,
-        d.reviewer if d else None,
+        _who(d) if d else None,
         d.at if d else None,
         d.edit if d else None,
         d.route_to if d else None,
@@ -449,10 +449,17 @@ def _decisions(events: Sequence[Event], state: RunState) -> list[DecisionView]:
                 DecisionView(
                     e.seq, e.at, "approval", r.step, r.index,
                     f"{approval.decision.decision} ({r.reason} {r.approval_id})",
-                    approval.decision.reviewer, detail,
+                    _who(approval.decision), detail,
                 )
             )
     return out
+
+
+def _who(decided: ApprovalDecided) -> str | None:
+    """Who decided, with code standing in for a person (an eval's reviewer) labelled so."""
+    if decided.reviewer_kind == "simulated":
+        return f"{decided.reviewer or 'a reviewer'} (simulated)"
+    return decided.reviewer
 
 
 def _short(value: Any) -> str:
