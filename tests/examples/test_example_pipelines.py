@@ -24,6 +24,8 @@ from examples.content.models import ContentBrief, SourceNotes
 from examples.content.pipeline import pipe as content_pipe
 from examples.content.rules import style_guide
 from examples.film import checks as film_checks
+from examples.film.bible import BIBLE, learn_bible
+from examples.film.bible import prepare_context as prepare_bible
 from examples.film.choices import NOT_HERE
 from examples.film.compare import COMPARE as FILM_COMPARE
 from examples.film.compare import same_name, same_phrase
@@ -186,7 +188,7 @@ async def test_film_pipeline_reaches_director_approval_with_the_expected_graph(
     task: dict[str, Any],
 ) -> None:
     model = ScriptedModel(_film_oracle(task))
-    result = await film_pipe.run({"brief": task["brief"]}, model=model)
+    result = await film_pipe.run({"brief": task["brief"]}, model=model, context=await _bible())
     assert result.status is sl.RunStatus.WAITING
     assert result.artifacts["continuity"].passed
     graph = result.artifacts["scene_graph"].model_dump()
@@ -196,6 +198,56 @@ async def test_film_pipeline_reaches_director_approval_with_the_expected_graph(
     calls = Counter(type_name(r) for r in model.requests)
     brief = FilmBrief.model_validate(task["brief"])
     assert calls["StagingChoice"] == calls["FrameChoice"] == brief.scene_count
+
+
+async def _bible() -> sl.ContextStore:
+    """A store of its own with an empty character bible (keyword search: no embedder)."""
+    return await prepare_bible(await sl.open_context("memory://", embedder=None))
+
+
+async def test_film_critic_checks_frames_against_the_looks_the_director_approved(
+    tmp_path: Path,
+) -> None:
+    """After a sign-off the sheets are in the bible; the next run of the film reads them and
+    the critic holds its frames to them as well as to the new scene graph."""
+    from seamline.approvals import decide
+
+    task = FILM_DEV[0]
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    context = await prepare_bible(await sl.open_context(url, embedder=None))
+    store = await sl.open_store(url)
+    try:
+        first = await film_pipe.run(
+            {"brief": task["brief"]}, model=ScriptedModel(_film_oracle(task)), store=store
+        )
+        assert first.status is sl.RunStatus.WAITING
+        await decide(store, first.pending_approvals[0].approval_id, "approve", reviewer="dir")
+        graph = first.artifacts["scene_graph"]
+        assert await learn_bible(context, store) == len(graph.characters)
+        assert await learn_bible(context, store) == 0  # idempotent
+
+        again = await film_pipe.run(
+            {"brief": task["brief"]}, model=ScriptedModel(_film_oracle(task)), store=store
+        )
+        reads = [e for e in again.events if type(e).__name__ == "ContextRead"]
+        assert [r.collection for r in reads] == [BIBLE] * len(graph.characters)
+        assert all(len(r.passages) == 1 for r in reads)
+        assert again.artifacts["continuity"].passed  # the same looks: nothing drifted
+
+        # A frame that drifts from an approved look is caught, even if the graph agreed.
+        from examples.film.continuity import review
+        from examples.film.models import Character
+
+        sheets = [Character.model_validate(r.passages[0]["metadata"]["sheet"]) for r in reads]
+        frames = again.artifacts["frames"]
+        drifted = [f.model_copy(deep=True) for f in frames]
+        shown = drifted[0].characters[0]
+        shown.wardrobe = "a green ballgown"
+        report = review(drifted, graph, FilmBrief.model_validate(task["brief"]), sheets)
+        assert any(i.code == "bible_mismatch" and shown.name in i.detail for i in report.issues)
+    finally:
+        await store.close()
+        await context.close()
 
 
 def type_name(request: ModelRequest) -> str:
@@ -221,7 +273,7 @@ async def test_film_gate_catches_another_characters_look_and_narrows_the_retry()
         return answer  # type: ignore[no-any-return]
 
     model = ScriptedModel({**oracle, "LookChoice": look})
-    result = await film_pipe.run({"brief": task["brief"]}, model=model)
+    result = await film_pipe.run({"brief": task["brief"]}, model=model, context=await _bible())
     assert result.status is sl.RunStatus.WAITING
     retried = [r for r in calls if f"describe {first_name}" in r.prompt]
     assert len(retried) == 2
@@ -239,7 +291,9 @@ async def test_film_shadow_run_turns_a_wrong_staging_into_a_result_not_a_crash()
         return answer  # type: ignore[no-any-return]
 
     model = ScriptedModel({**oracle, "StagingChoice": staging})
-    result = await film_pipe.run({"brief": task["brief"]}, model=model, gates="shadow")
+    result = await film_pipe.run(
+        {"brief": task["brief"]}, model=model, gates="shadow", context=await _bible()
+    )
     assert result.status is not sl.RunStatus.FAILED or "KeyError" not in str(result.error)
     failed = [v for v in result.verdicts if v.step == "staging" and not v.verdict.passed]
     assert failed and "missing" in failed[0].verdict.reasons[0]
@@ -403,7 +457,7 @@ async def test_film_and_content_run_on_the_embedded_model() -> None:
     film = next(t for t in FILM_DEV if t["id"] == "cut-to")
     content = next(t for t in CONTENT_DEV if t["id"] == "library-hours")
     for result in (
-        await film_pipe.run({"brief": film["brief"]}, model="local"),
+        await film_pipe.run({"brief": film["brief"]}, model="local", context=await _bible()),
         await content_pipe.run(
             {"brief": content["brief"], "notes": content["notes"]},
             model="local",
