@@ -13,8 +13,13 @@ to a worker thread ~150 µs more (benchmarks/bench_store.py). Nothing slow happe
 there, though: the connection's busy timeout is zero, and a call that finds the
 database locked by another process is retried on a worker thread, which may wait;
 SQLite's automatic checkpoint (an fsync, milliseconds) is replaced by one on a worker
-thread every thousand appends; and with `synchronous=full`, whose every commit
-waits for an fsync, appends always go to a worker thread.
+thread every thousand appends. With `synchronous=full` every commit waits for an
+fsync: where the disk does that in a few milliseconds, appends stay on the loop too
+(a hop would cost more than the fsync); when the median of the recent commits took
+longer than `_SLOW_COMMIT`, appends go to a worker thread until they are fast again,
+so a slow disk never holds the loop. The median, not the mean: on a shared disk one
+fsync in ten takes ten times the others, and a mean would send appends off the loop
+for every such outlier.
 
 An append is one row in `log`, its events in the compact encoding of `_sql.pack`
 (times kept to the millisecond), deflated when that makes it smaller, keyed by the
@@ -31,6 +36,7 @@ then store little more than what differs from that first one.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import functools
 import sqlite3
@@ -70,6 +76,10 @@ _KNOWN_RUNS = 10_000  # runs remembered at most (see _run)
 _PLAIN_UP_TO = 128  # without a dictionary, a row this short is not worth deflating
 # A run that stopped like this may have stopped early: no dictionary from it.
 _NOT_TYPICAL = (RunStatus.FAILED, RunStatus.CANCELLED)
+# synchronous=full: appends whose commits (an fsync each) take longer than this on average
+# leave the event loop for a worker thread. A hop costs ~0.15-1.5 ms itself.
+_SLOW_COMMIT = 0.005
+_RECENT_COMMITS = 9  # commits whose median decides
 
 _INSERT_RUN = """
     INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error, owner)
@@ -129,13 +139,20 @@ _RUN_COLUMNS = """
            p.host, p.pid, p.beat_at
     FROM runs AS r LEFT JOIN processes AS p ON p.token = r.owner
 """
-_ORDER = " ORDER BY r.created_at DESC, r.id DESC LIMIT ?"
+# Paging (`before`: a run id) and `updated_after` are constant clauses whose parameter,
+# when None, makes them true; the status and pipeline filters get a statement each, so
+# that the status index still serves a status filter.
+_PAGE = """
+    (?1 IS NULL OR (r.created_at, r.id) < (SELECT created_at, id FROM runs WHERE run_id = ?1))
+    AND (?2 IS NULL OR r.updated_at > ?2)
+"""
+_ORDER = " ORDER BY r.created_at DESC, r.id DESC LIMIT ?3"
 # One constant statement per filter combination: (status given, pipeline given).
 _RUNS = {
-    (False, False): _RUN_COLUMNS + _ORDER,
-    (True, False): _RUN_COLUMNS + " WHERE r.status = ?" + _ORDER,
-    (False, True): _RUN_COLUMNS + " WHERE r.pipeline = ?" + _ORDER,
-    (True, True): _RUN_COLUMNS + " WHERE r.status = ? AND r.pipeline = ?" + _ORDER,
+    (False, False): _RUN_COLUMNS + " WHERE " + _PAGE + _ORDER,
+    (True, False): _RUN_COLUMNS + " WHERE r.status = ?4 AND " + _PAGE + _ORDER,
+    (False, True): _RUN_COLUMNS + " WHERE r.pipeline = ?5 AND " + _PAGE + _ORDER,
+    (True, True): _RUN_COLUMNS + " WHERE r.status = ?4 AND r.pipeline = ?5 AND " + _PAGE + _ORDER,
 }
 _ONE_RUN = _RUN_COLUMNS + " WHERE r.run_id = ?"
 _APPROVAL_COLUMNS = """
@@ -143,9 +160,25 @@ _APPROVAL_COLUMNS = """
            a.timeout_at
     FROM approvals AS a JOIN runs AS r ON r.id = a.run
 """
-_PENDING = _APPROVAL_COLUMNS + " WHERE a.decided_at IS NULL"
-_PENDING_ALL = _PENDING + " ORDER BY a.requested_at, a.rowid LIMIT ?"
-_PENDING_RUN = _PENDING + " AND r.run_id = ? ORDER BY a.requested_at, a.rowid LIMIT ?"
+# Every filter is a constant clause that a None parameter makes true. `after` pages by
+# (requested_at, rowid): the order of the partial index of pending approvals. A run's
+# own approvals (?1) are found through its index instead.
+_PENDING_FILTERS = """
+    AND (?2 IS NULL OR r.pipeline = ?2)
+    AND (?3 IS NULL OR a.step = ?3)
+    AND (?4 IS NULL OR a.reason = ?4)
+    AND (?5 IS NULL OR a.requested_at < ?5)
+    AND (?6 IS NULL OR a.requested_at > ?6)
+    AND (?7 IS NULL OR (a.requested_at, a.rowid) >
+        (SELECT requested_at, rowid FROM approvals WHERE approval_id = ?7))
+    ORDER BY a.requested_at, a.rowid LIMIT ?8
+"""
+_PENDING_ALL = (
+    _APPROVAL_COLUMNS + " WHERE a.decided_at IS NULL AND ?1 IS NULL" + _PENDING_FILTERS
+)
+_PENDING_RUN = (
+    _APPROVAL_COLUMNS + " WHERE a.decided_at IS NULL AND r.run_id = ?1" + _PENDING_FILTERS
+)
 _ONE_APPROVAL = """
     SELECT a.approval_id, r.run_id, r.pipeline, a.step, a.idx, a.reason, a.requested_at,
            a.timeout_at, a.decided_at
@@ -177,6 +210,8 @@ class SQLiteStore:
         self._beat_at = 0.0  # when this store object last renewed this process's heartbeat
         self._beating: asyncio.Task[None] | None = None
         self._inline_writes = inline_writes
+        # synchronous=full: how long the latest appends' commits took, in seconds.
+        self._recent_commits: collections.deque[float] = collections.deque(maxlen=_RECENT_COMMITS)
         self._busy_ms = int(busy_timeout * 1000)
         self._lock = asyncio.Lock()
         self._closed = False
@@ -236,7 +271,10 @@ class SQLiteStore:
         batch = _sql.plan(run_id, events, rows=False)
         self._appends += 1
         if self._appends % _CHECKPOINT_EVERY:
-            await self._call(self._append, batch, inline=self._inline_writes)
+            if self._inline_writes:
+                await self._call(self._append, batch)
+            else:  # synchronous=full
+                await self._call(self._timed_append, batch, inline=not self._commits_are_slow())
         else:
             await self._call(self._append_and_checkpoint, batch, inline=False)
         if batch.status is not None:  # the run started, resumed or stopped
@@ -290,15 +328,21 @@ class SQLiteStore:
         status: RunStatus | None = None,
         pipeline: str | None = None,
         limit: int | None = None,
+        before: str | None = None,
+        updated_after: float | None = None,
     ) -> list[RunSummary]:
         # Whether a running run's owner is alive is decided here, not in SQL (a dead pid
         # on this host counts at once): running and interrupted are both read as running.
         live = status in (RunStatus.RUNNING, RunStatus.INTERRUPTED)
         stored = RunStatus.RUNNING if live else status
         query = _RUNS[stored is not None, pipeline is not None]
-        params = [p for p in (stored, pipeline) if p is not None]
         sql_limit = -1 if limit is None or live else limit
-        rows = await self._call(self._fetch, query, (*params, sql_limit))
+        params: list[Any] = [before, updated_after, sql_limit]
+        if stored is not None:
+            params.append(stored.value)
+        if pipeline is not None:
+            params += [None] * (4 - len(params)) + [pipeline]
+        rows = await self._call(self._fetch, query, params)
         now = time.time()
         found = [self._summary(row, now) for row in rows]
         if live:
@@ -315,13 +359,29 @@ class SQLiteStore:
         return RunSummary(run_id, pipe, status, created, updated, error)
 
     async def pending_approvals(
-        self, *, run_id: str | None = None, limit: int | None = None
+        self,
+        *,
+        run_id: str | None = None,
+        limit: int | None = None,
+        pipeline: str | None = None,
+        step: str | None = None,
+        reason: str | None = None,
+        requested_before: float | None = None,
+        requested_after: float | None = None,
+        after: str | None = None,
     ) -> list[PendingApproval]:
-        sql_limit = -1 if limit is None else limit
-        if run_id is None:
-            rows = await self._call(self._fetch, _PENDING_ALL, (sql_limit,))
-        else:
-            rows = await self._call(self._fetch, _PENDING_RUN, (run_id, sql_limit))
+        params = (
+            run_id,
+            pipeline,
+            step,
+            reason,
+            requested_before,
+            requested_after,
+            after,
+            -1 if limit is None else limit,
+        )
+        query = _PENDING_ALL if run_id is None else _PENDING_RUN
+        rows = await self._call(self._fetch, query, params)
         return [PendingApproval(*row) for row in rows]
 
     async def close(self) -> None:
@@ -464,6 +524,18 @@ class SQLiteStore:
             # go to another run: forget it.
             self._known.pop(batch.run_id, None)
             raise
+
+    def _timed_append(self, batch: Batch) -> None:
+        """An append that remembers how long its commit took."""
+        started = time.perf_counter()
+        try:
+            self._append(batch)
+        finally:
+            self._recent_commits.append(time.perf_counter() - started)
+
+    def _commits_are_slow(self) -> bool:
+        recent = self._recent_commits
+        return bool(recent) and sorted(recent)[len(recent) // 2] > _SLOW_COMMIT
 
     def _append_in_transaction(self, batch: Batch) -> None:
         """The run row's changes, the log row and the approvals' rows of a batch."""
