@@ -1,0 +1,108 @@
+"""A worker: polls the task queue, runs the runs' workflows and makes their attempts.
+
+Start as many as you like, on as many machines, with the same pipelines and the same
+store (`seamline worker PIPELINE... --temporal URL --store URL`); Temporal spreads the
+work and gives a dead worker's attempts to the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from datetime import timedelta
+from typing import Any
+
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from seamline.engines.temporal.activities import Activities
+from seamline.engines.temporal.client import connect
+from seamline.engines.temporal.registry import serve, stop_serving
+from seamline.engines.temporal.target import parse_target
+from seamline.engines.temporal.workflow import RunWorkflow
+from seamline.exceptions import ConfigError
+from seamline.pipeline import Pipeline
+from seamline.store import open_store
+from seamline.store.base import RunStore
+
+# The workflow drives seamline's own executor, reducer and decisions: they are imported
+# once, outside the sandbox (they hold no state between runs and read no clock that
+# decides anything), instead of once per workflow run.
+_RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules("seamline")
+
+
+@contextlib.asynccontextmanager
+async def temporal_worker(
+    pipelines: Sequence[Pipeline],
+    *,
+    engine: str,
+    store: str | RunStore,
+    deps: Any = None,
+    max_concurrent_activities: int | None = None,
+) -> AsyncIterator[Worker]:
+    """A running worker for `pipelines`, stopped (after its attempts in flight) on exit.
+
+    Args:
+        engine: `temporal://host:port?namespace=...&task_queue=...`.
+        store: the run store every worker and every process that starts runs shares.
+        deps: the object the steps get as `ctx.deps` on this worker.
+        max_concurrent_activities: attempts (and appends) in flight on this worker at once.
+
+    Raises:
+        ConfigError: a store that is not shared, two pipelines with one name, Temporal
+            out of reach.
+        PipelineError: a pipeline that does not validate.
+    """
+    target = parse_target(engine)
+    if isinstance(store, str) and store.startswith("memory://"):
+        raise ConfigError(
+            f"store {store!r} lives in one process; workers and the processes that start "
+            "runs must share their store: sqlite:///path.db (one machine) or postgresql://..."
+        )
+    by_name: dict[str, Pipeline] = {}
+    for pipe in pipelines:
+        pipe.validate()
+        if by_name.get(pipe.name, pipe) is not pipe:
+            raise ConfigError(f"two pipelines are named {pipe.name!r}; give each its own name")
+        by_name[pipe.name] = pipe
+    client = await connect(target)
+    opened = await open_store(store) if isinstance(store, str) else store
+    activities = Activities(by_name, opened, deps)
+    serve(target.task_queue, by_name)
+    try:
+        worker = Worker(
+            client,
+            task_queue=target.task_queue,
+            workflows=[RunWorkflow],
+            activities=[activities.append, activities.attempt],
+            workflow_runner=SandboxedWorkflowRunner(restrictions=_RESTRICTIONS),
+            max_concurrent_activities=max_concurrent_activities,
+            graceful_shutdown_timeout=timedelta(seconds=5),
+        )
+        async with worker:
+            yield worker
+    finally:
+        stop_serving(target.task_queue, by_name)
+        if isinstance(store, str):
+            await opened.close()
+
+
+async def run_worker(
+    pipelines: Sequence[Pipeline],
+    *,
+    engine: str,
+    store: str | RunStore,
+    deps: Any = None,
+    max_concurrent_activities: int | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run a worker until `stop` is set (or forever)."""
+    async with temporal_worker(
+        pipelines,
+        engine=engine,
+        store=store,
+        deps=deps,
+        max_concurrent_activities=max_concurrent_activities,
+    ):
+        await (stop or asyncio.Event()).wait()
