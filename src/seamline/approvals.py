@@ -124,9 +124,9 @@ def check_decision(
     request = approval.request
     if pipeline is not None:
         edit = _checked_edit(pipeline, request, edit) if decision == "edit" else edit
-        if route_to is not None and route_to not in pipeline.validate().ancestors(
+        if route_to is not None and route_to not in pipeline.validate().ancestors(request.step) | {
             request.step
-        ) | {request.step}:
+        }:
             raise ApprovalError(
                 f"route_to={route_to!r} is not {request.step!r} or a step upstream of it"
             )

@@ -277,8 +277,7 @@ async def attempt_step(
         return None, e
     if type(result) is not step.returns.model and not step.returns.holds(result):
         return result, _WrongType(
-            f"returned {type(result).__name__}, but its annotation says "
-            f"{step.returns.annotation!r}"
+            f"returned {type(result).__name__}, but its annotation says {step.returns.annotation!r}"
         )
     return result, None
 

@@ -16,6 +16,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from seamline.exceptions import ConfigError
 
@@ -71,6 +72,7 @@ class DevServer:
 
     process: subprocess.Popen[bytes]
     port: int
+    log: IO[bytes] | None = None  # its stderr
 
     @property
     def url(self) -> str:
@@ -84,6 +86,8 @@ class DevServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self.log is not None:
+            self.log.close()
 
 
 def start_dev_server(
@@ -96,19 +100,21 @@ def start_dev_server(
         ConfigError: no `temporal` command, or it did not come up within `startup` s.
     """
     port = port or free_port()
-    log = tempfile.TemporaryFile()  # not a pipe: a server that logs never blocks on it
+    # A file, not a pipe: a server that logs never blocks on it. Closed with the server.
+    log = tempfile.TemporaryFile()  # noqa: SIM115
     process = subprocess.Popen(
         dev_server_command(port, db=db),
         stdout=subprocess.DEVNULL,
         stderr=log,
         env={**os.environ, "TEMPORAL_CLI_SHOW_NEWS": "false"},
     )
-    server = DevServer(process, port)
+    server = DevServer(process, port, log)
     deadline = time.monotonic() + startup
     while time.monotonic() < deadline:
         if process.poll() is not None:
             log.seek(0)
             err = log.read().decode(errors="replace")
+            log.close()
             raise ConfigError(f"the Temporal dev server exited at startup: {err.strip()[-400:]}")
         if _answers(port):
             return server

@@ -91,7 +91,9 @@ class RunWorkflow:
         result = await x.execute(ready, raise_on_failure=False)
         while not result.status.is_final:
             await self._decided(pipe, x)
-            x = rebuild(pipe, log, x.run_id, as_events(x.log), model=x.model, deps=None, remote=attempts)
+            x = rebuild(
+                pipe, log, x.run_id, as_events(x.log), model=x.model, deps=None, remote=attempts
+            )
             going = carry_on(x, workflow.now().timestamp())
             if isinstance(going, RunFailed):
                 result = await x.conclude(going, raise_on_failure=False)

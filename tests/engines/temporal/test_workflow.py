@@ -1,0 +1,114 @@
+"""A run on Temporal is the same run as in one process: the same artifacts, the same log
+(modulo times and ids), the same decisions, read by the same readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.engines.temporal.pipelines import Doc, gated, many
+
+from seamline.engines.temporal.worker import temporal_worker
+from seamline.events import (
+    ApprovalDecided,
+    ApprovalRequested,
+    Event,
+    GateEvaluated,
+    ModelCalled,
+    RunFinished,
+    RunStarted,
+    StepErrored,
+    StepFinished,
+    StepStarted,
+)
+from seamline.store import open_store
+
+pytestmark = pytest.mark.slow
+
+DOC = Doc(words=["a", "b", "c"])
+
+
+def shape(events: list[Event]) -> list[tuple[Any, ...]]:
+    """The log without its times, ids and process numbers: what happened, in order."""
+    out: list[tuple[Any, ...]] = []
+    for e in events:
+        kind = type(e).__name__
+        if isinstance(e, RunStarted):
+            out.append((e.seq, kind, e.pipeline, e.options["gates"], e.options["graph"]))
+        elif isinstance(e, StepStarted | StepFinished | StepErrored):
+            artifact = getattr(e, "artifact", None)
+            artifact = artifact.model_dump() if hasattr(artifact, "model_dump") else artifact
+            if isinstance(artifact, list):
+                artifact = [a.model_dump() if hasattr(a, "model_dump") else a for a in artifact]
+            out.append((e.seq, kind, e.step, e.attempt, e.index, artifact))
+        elif isinstance(e, ModelCalled):
+            out.append((e.seq, kind, e.step, e.attempt, e.index, e.purpose, e.request["prompt"]))
+        elif isinstance(e, GateEvaluated):
+            out.append((e.seq, kind, e.step, e.attempt, e.index, e.action, e.effect, e.feedback))
+        elif isinstance(e, ApprovalRequested):
+            out.append((e.seq, kind, e.step, e.index, e.reason))
+        elif isinstance(e, ApprovalDecided):
+            out.append((e.seq, kind, e.decision, e.reviewer))
+        elif isinstance(e, RunFinished):
+            out.append((e.seq, kind, e.status))
+        else:
+            out.append((e.seq, kind))
+    return out
+
+
+async def test_a_gated_map_with_a_retry_and_an_approval_runs_as_it_does_locally(
+    engine: str, tmp_path: Path
+) -> None:
+    local_store = f"sqlite:///{tmp_path}/local.db"
+    store = f"sqlite:///{tmp_path}/temporal.db"
+    local = await gated.run({"doc": DOC}, store=local_store)
+    async with temporal_worker([gated], engine=engine, store=store):
+        remote = await gated.run({"doc": DOC}, store=store, engine=engine)
+        assert remote.status == local.status == "waiting"
+        assert remote.artifacts == local.artifacts
+        (pending,) = remote.pending_approvals
+        (local_pending,) = local.pending_approvals
+        done = await gated.decide(pending.approval_id, "approve", store=store, reviewer="ana")
+        local_done = await gated.decide(
+            local_pending.approval_id, "approve", store=local_store, reviewer="ana"
+        )
+    assert done is not None and local_done is not None
+    assert done.status == local_done.status == "succeeded"
+    assert done.artifacts == local_done.artifacts
+    assert done["summary"].words == ["A", "B", "C"]
+    # The same log, event for event: the retry of item 1 with the gate's feedback in its
+    # prompt, the judge's calls, the approval, the decision and the resumption.
+    remote_log = await _load(store, done.run_id)
+    local_log = await _load(local_store, local_done.run_id)
+    assert shape(remote_log) == shape(local_log)
+    retried = [e for e in remote_log if isinstance(e, GateEvaluated) and e.action == "retry"]
+    assert [(e.index, e.feedback) for e in retried] == [
+        (1, ["is the word in upper case: b? is not B"])
+    ]
+    assert remote_log[0].options["engine"].startswith("temporal://")  # type: ignore[attr-defined]
+
+
+async def _load(url: str, run_id: str) -> list[Event]:
+    store = await open_store(url)
+    try:
+        return await store.load(run_id)
+    finally:
+        await store.close()
+
+
+async def test_readers_read_a_temporal_run_as_any_other(engine: str, tmp_path: Path) -> None:
+    from seamline.reliability import run_report
+
+    store = f"sqlite:///{tmp_path}/runs.db"
+    async with temporal_worker([many], engine=engine, store=store):
+        result = await many.run({"doc": Doc(words=["x", "y"])}, store=store, engine=engine)
+    assert result.ok and result["joined"].words == ["X", "Y"]
+    opened = await open_store(store)
+    try:
+        (summary,) = await opened.runs()
+        assert summary.run_id == result.run_id and summary.status == "succeeded"
+        report = run_report(await opened.load(result.run_id))
+    finally:
+        await opened.close()
+    assert report is not None
