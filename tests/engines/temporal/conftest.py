@@ -9,6 +9,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,15 +28,22 @@ def temporal_server() -> Iterator[DevServer]:
 
 @pytest.fixture
 def engine(temporal_server: DevServer) -> str:
-    """A task queue of the test's own, so no other test's worker takes its work; a short
-    heartbeat, so a dead worker's attempt moves on within seconds."""
-    return f"{temporal_server.url}?task_queue=t-{uuid.uuid4().hex[:8]}&heartbeat=2"
+    """A task queue of the test's own, so no other test's worker takes its work."""
+    return f"{temporal_server.url}?task_queue=t-{uuid.uuid4().hex[:8]}"
 
 
 def start_worker(
-    pipeline: str, engine: str, store: str, *, env: dict[str, str] | None = None
+    pipeline: str, engine: str, store: str, log: Path, *, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
-    """`seamline worker` in a process of its own, as a user starts one."""
+    """`seamline worker` in a process of its own, as a user starts one; its output goes
+    to `log` (a new file), to read when a test fails."""
+    with log.open("ab") as out:
+        return _popen(pipeline, engine, store, out, env)
+
+
+def _popen(
+    pipeline: str, engine: str, store: str, out: Any, env: dict[str, str] | None
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -50,8 +58,8 @@ def start_worker(
         ],
         cwd=ROOT,
         env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=out,
+        stderr=out,
     )
 
 

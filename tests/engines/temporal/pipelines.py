@@ -121,14 +121,19 @@ async def words(doc: Doc) -> list[Word]:
     return [Word(text=w) for w in doc.words]
 
 
+class Shouted(BaseModel):
+    text: str
+    pid: int  # the worker process that made it
+
+
 @many.step(map="words")
-async def shout(words: Word) -> Upper:
-    return Upper(text=words.text.upper())
+async def shout(words: Word) -> Shouted:
+    return Shouted(text=words.text.upper(), pid=os.getpid())
 
 
 many.gate("shout", sl.check("upper", lambda shout: shout.text.isupper()))
 
 
 @many.step
-async def joined(shout: list[Upper]) -> Summary:
+async def joined(shout: list[Shouted]) -> Summary:
     return Summary(words=[s.text for s in shout])

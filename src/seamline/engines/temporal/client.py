@@ -98,18 +98,23 @@ async def settle(
         ConfigError: the run's workflow failed (see Temporal's UI or `temporal workflow show`).
     """
     opened = await open_store(store) if isinstance(store, str) else store
+    # A workflow that ends says so at once (Temporal long-polls its result); one that
+    # waits for a person is seen in the store, polled less and less often.
     ended = asyncio.ensure_future(handle.result()) if handle is not None else None
     try:
         async with asyncio.timeout(wait):
-            delay = 0.005
+            delay = 0.02
             while True:
                 if ended is not None and ended.done():
                     _raise_failed(run_id, ended)
                 events = await _settled(opened, run_id, decided)
                 if events is not None:
                     return result_from_log(pipe, run_id, events, raise_on_failure)
-                await asyncio.sleep(delay)
-                delay = min(delay * 1.5, 0.2)
+                if ended is not None:
+                    await asyncio.wait([ended], timeout=delay)
+                else:
+                    await asyncio.sleep(delay)
+                delay = min(delay * 1.5, 1.0)
     finally:
         if ended is not None and not ended.done():
             ended.cancel()
