@@ -79,7 +79,7 @@ def _decide(
                 pipeline=pipe,
             )
             if resume and pipe is not None:
-                engine = events[0].options.get("engine") if events else None
+                engine = getattr(events[0], "options", {}).get("engine") if events else None
                 if engine:  # the run's workflow writes the decision and goes on
                     return await _settled_on_temporal(pipe, opened, run_id, approval_id)
                 return await pipe.resume(run_id, store=opened, raise_on_failure=False)

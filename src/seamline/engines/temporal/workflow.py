@@ -21,6 +21,7 @@ unchanged (see `worker.py`): its modules are pure where the workflow uses them.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any, cast
 
@@ -74,8 +75,9 @@ class RunWorkflow:
         pipe = pipeline_for(workflow.info().task_queue, start["pipeline"])
         plan = remote_plan(pipe.validate())
         run = start["run"]
+        writer = ActivityLog(pipe.name)
         # The executor only appends to its store (and releases it): this one is enough.
-        log = cast(RunStore, ActivityLog(pipe.name))
+        log = cast(RunStore, writer)
         attempts = ActivityAttempts(pipe, run, start["heartbeat"])
         x = Execution(
             plan,
@@ -89,6 +91,7 @@ class RunWorkflow:
         )
         ready = x.start(pipe._coerce_inputs(start["inputs"]), start["options"])
         result = await x.execute(ready, raise_on_failure=False)
+        await writer.drained()
         while not result.status.is_final:
             await self._decided(pipe, x)
             x = rebuild(
@@ -99,6 +102,7 @@ class RunWorkflow:
                 result = await x.conclude(going, raise_on_failure=False)
             else:
                 result = await x.execute(going, raise_on_failure=False)
+            await writer.drained()
         return {"status": result.status.value}
 
     async def _decided(self, pipe: Pipeline, x: Execution) -> None:
@@ -138,26 +142,55 @@ class RunWorkflow:
                 written = True
             if written:
                 await x.flush()
-                return
+                return  # `rebuild` reads the log as written; the append is on its way
 
 
 class ActivityLog:
-    """The run's store, as the workflow sees it: every flush is a `seamline.append`."""
+    """The run's store, as the workflow sees it: its flushes become `seamline.append`s.
+
+    The executor awaits a flush before the next unit starts so that, in one process, a
+    completed unit is durable before anything downstream of it: a crash resumes from
+    the store. Here Temporal's history holds that already, so a flush only queues its
+    batch and the run goes on; the batches are appended in order, one at a time, by a
+    task of the workflow, and the workflow waits for them all before it waits for a
+    person or ends (`drained`). Readers see the log as soon as each append lands.
+    """
 
     url = "temporal://activities"
     keeps_nothing = False
-    append_never_yields = False
+    append_never_yields = True  # a flush cannot be overtaken: batches queue in order
 
     def __init__(self, pipeline: str) -> None:
         self.pipeline = pipeline
+        self._queue: list[tuple[str, list[Event]]] = []
+        self._writing: asyncio.Task[None] | None = None
 
     async def append(self, run_id: str, events: list[Event]) -> None:
-        await workflow.execute_activity(
-            "seamline.append",
-            {"run_id": run_id, "pipeline": self.pipeline, "events": codec.events_to_json(events)},
-            start_to_close_timeout=timedelta(minutes=1),
-            retry_policy=_RETRIES,
-        )
+        self._queue.append((run_id, list(events)))
+        if self._writing is None or self._writing.done():
+            self._writing = asyncio.create_task(self._write())
+
+    async def _write(self) -> None:
+        while self._queue:
+            run_id, events = self._queue.pop(0)
+            # A local activity: made by the worker that runs the workflow task, its
+            # result recorded with the task's completion, without a round trip through
+            # the server to schedule it. Appends are short and idempotent.
+            await workflow.execute_local_activity(
+                "seamline.append",
+                {
+                    "run_id": run_id,
+                    "pipeline": self.pipeline,
+                    "events": codec.events_to_json(events),
+                },
+                start_to_close_timeout=timedelta(minutes=1),
+                retry_policy=_RETRIES,
+            )
+
+    async def drained(self) -> None:
+        """Once every batch queued so far is in the store."""
+        while self._writing is not None and not self._writing.done():
+            await self._writing
 
     async def release(self, run_id: str) -> None:
         pass  # the workflow is the run's one driver: there is no lease to give up
