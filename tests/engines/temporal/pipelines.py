@@ -137,3 +137,12 @@ many.gate("shout", sl.check("upper", lambda shout: shout.text.isupper()))
 @many.step
 async def joined(shout: list[Shouted]) -> Summary:
     return Summary(words=[s.text for s in shout])
+
+
+# A step that always raises: out of attempts, the run fails as it does locally.
+failing = sl.Pipeline("failing", inputs={"doc": Doc})
+
+
+@failing.step(attempts=2, backoff=0.01)
+async def broken(doc: Doc) -> Summary:
+    raise ValueError(f"cannot read {len(doc.words)} words")

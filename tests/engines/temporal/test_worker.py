@@ -12,12 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.engines.temporal.conftest import ROOT, start_worker, stop_worker
+from tests.engines.temporal.pipelines import Doc, gated, many, slow
 
 from seamline.engines.temporal.client import settle
 from seamline.events import Event, RunFinished, StepStarted
 from seamline.store import open_store
-from tests.engines.temporal.conftest import ROOT, start_worker, stop_worker
-from tests.engines.temporal.pipelines import Doc, gated, many, slow
 
 pytestmark = pytest.mark.slow
 
@@ -96,7 +96,8 @@ async def test_a_decision_taken_while_no_worker_runs_is_applied_when_one_starts(
     assert waiting.status == "waiting"
     (pending,) = waiting.pending_approvals
     # `seamline approve`, as a person types it, with no worker anywhere.
-    approve = subprocess.run(
+    approve = await asyncio.to_thread(
+        subprocess.run,
         [
             sys.executable,
             "-m",

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.engines.temporal.pipelines import Doc, gated, many
+from tests.engines.temporal.pipelines import Doc, failing, gated, many
 
+import seamline as sl
 from seamline.engines.temporal.worker import temporal_worker
 from seamline.events import (
     ApprovalDecided,
@@ -112,3 +113,52 @@ async def test_readers_read_a_temporal_run_as_any_other(engine: str, tmp_path: P
     finally:
         await opened.close()
     assert report is not None
+
+
+async def test_a_rejection_sends_the_work_back_as_it_does_locally(
+    engine: str, tmp_path: Path
+) -> None:
+    local_store = f"sqlite:///{tmp_path}/local.db"
+    store = f"sqlite:///{tmp_path}/temporal.db"
+    finals = {}
+    async with temporal_worker([gated], engine=engine, store=store):
+        for where, kwargs in ((local_store, {}), (store, {"engine": engine})):
+            first = await gated.run({"doc": Doc(words=["c"])}, store=where, **kwargs)
+            (pending,) = first.pending_approvals
+            again = await gated.decide(
+                pending.approval_id, "reject", store=where, reason="too short", reviewer="ana"
+            )
+            assert again is not None and again.status == "waiting"
+            (pending,) = again.pending_approvals
+            done = await gated.decide(pending.approval_id, "approve", store=where)
+            assert done is not None and done.status == "succeeded"
+            finals[where] = shape(await _load(where, done.run_id))
+    assert finals[store] == finals[local_store]
+    kinds = [row[1] for row in finals[store]]
+    assert kinds.count("Rewound") == 1 and kinds.count("ApprovalRequested") == 2
+
+
+async def test_failures_end_the_run_with_the_local_engine_s_error(
+    engine: str, tmp_path: Path
+) -> None:
+    store = f"sqlite:///{tmp_path}/temporal.db"
+    local = await failing.run({"doc": DOC}, raise_on_failure=False)
+    local_budget = await gated.run(
+        {"doc": DOC}, budget=sl.Budget(model_calls=2), raise_on_failure=False
+    )
+    async with temporal_worker([failing, gated], engine=engine, store=store):
+        with pytest.raises(sl.StepFailed) as crashed:
+            await failing.run({"doc": DOC}, store=store, engine=engine)
+        spent = await gated.run(
+            {"doc": DOC},
+            store=store,
+            engine=engine,
+            budget=sl.Budget(model_calls=2),
+            raise_on_failure=False,
+        )
+    assert str(crashed.value) == str(local.error)
+    assert "failed on attempt 2: ValueError: cannot read 3 words" in str(crashed.value)
+    assert crashed.value.result.status == "failed"  # type: ignore[attr-defined]
+    assert spent.status == "failed" and isinstance(spent.error, sl.BudgetExceeded)
+    assert str(spent.error) == str(local_budget.error)
+    assert shape(spent.events) == shape(local_budget.events)

@@ -16,6 +16,21 @@ workflow (`client.py`).
 
 from __future__ import annotations
 
+from typing import Any
+
 from seamline.engines.temporal.target import TemporalTarget, parse_target
 
-__all__ = ["TemporalTarget", "parse_target"]
+__all__ = ["TemporalTarget", "parse_target", "run_worker", "start_dev_server", "temporal_worker"]
+
+
+def __getattr__(name: str) -> Any:
+    # The worker needs the SDK (the `temporal` extra); the URL parser above does not.
+    if name in ("run_worker", "temporal_worker"):
+        from seamline.engines.temporal import worker
+
+        return getattr(worker, name)
+    if name == "start_dev_server":
+        from seamline.engines.temporal.devserver import start_dev_server
+
+        return start_dev_server
+    raise AttributeError(name)
