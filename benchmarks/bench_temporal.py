@@ -42,7 +42,17 @@ from seamline.store import open_store  # noqa: E402
 def start_worker(target: str, engine: str, store: str, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "seamline", "worker", target, "--temporal", engine, "--store", store],
+            [
+                sys.executable,
+                "-m",
+                "seamline",
+                "worker",
+                target,
+                "--temporal",
+                engine,
+                "--store",
+                store,
+            ],
             stdout=out,
             stderr=out,
         )

@@ -81,6 +81,10 @@ class Remote(Protocol):
 
     def record_calls(self, x: Execution, events: list[Event]) -> None: ...
 
+    def uniform(self, low: float, high: float) -> float:
+        """A random number for the run's backoff jitter."""
+        ...
+
 
 class _Pending:
     def __repr__(self) -> str:
@@ -411,7 +415,10 @@ async def _crashed(
         )
     wait = min(policy.backoff * 2 ** (trouble.crashes - 1), policy.max_backoff)
     if policy.jitter:
-        wait *= random.uniform(0.5, 1.0)
+        # Made elsewhere, the run is a Temporal workflow: its randomness is Temporal's,
+        # the same when the workflow is replayed.
+        draw = random.uniform if x.remote is None else x.remote.uniform
+        wait *= draw(0.5, 1.0)
     await asyncio.sleep(wait)
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.workflow import NondeterminismError
 from tests.engines.temporal.pipelines import Doc, failing, gated, many
 
 import seamline as sl
@@ -88,6 +89,29 @@ async def test_a_gated_map_with_a_retry_and_an_approval_runs_as_it_does_locally(
         (1, ["is the word in upper case: b? is not B"])
     ]
     assert remote_log[0].options["engine"].startswith("temporal://")  # type: ignore[attr-defined]
+    # Temporal replays the workflow's history through the same code without a difference:
+    # the orchestration is deterministic.
+    await _replays(engine, done.run_id)
+
+
+async def _replays(engine: str, run_id: str) -> None:
+    from seamline.engines.temporal.client import connect
+    from seamline.engines.temporal.target import parse_target
+    from seamline.engines.temporal.worker import replay
+
+    client = await connect(parse_target(engine))
+    history = await client.get_workflow_handle(run_id).fetch_history()
+    await replay(history, [gated])
+    # And a replay tells when a change would decide otherwise: the same pipeline with a
+    # ladder that fails at once instead of retrying.
+    changed = sl.Pipeline("gated", inputs={"doc": Doc}, model=gated.model)
+    for name, step in gated.steps.items():
+        changed.step(name=name, map=step.map, concurrency=step.concurrency)(step.fn)
+    gate = gated.validate().gates["upper"]
+    changed.gate("upper", *gate.checks, *gate.judges, on_fail=sl.fail())
+    changed.approval("summary")
+    with pytest.raises(NondeterminismError):
+        await replay(history, [changed])
 
 
 async def _load(url: str, run_id: str) -> list[Event]:

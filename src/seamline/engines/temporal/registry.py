@@ -41,6 +41,9 @@ def pipeline_for(task_queue: str, name: str) -> Pipeline:
             and Temporal gives it to another worker, or to this one once it has it).
     """
     pipe = _served.get(task_queue, {}).get(name)
+    if pipe is None:  # a replay (`worker.replay`) runs on a queue of Temporal's naming
+        found = {id(p): p for served in _served.values() for n, p in served.items() if n == name}
+        pipe = next(iter(found.values())) if len(found) == 1 else None
     if pipe is None:
         raise ConfigError(
             f"this worker serves no pipeline {name!r} on task queue {task_queue!r} (it serves "

@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 
-from temporalio.worker import Worker
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from seamline.engines.temporal.activities import Activities
@@ -30,6 +31,28 @@ from seamline.store.base import RunStore
 # once, outside the sandbox (they hold no state between runs and read no clock that
 # decides anything), instead of once per workflow run.
 _RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules("seamline")
+
+
+async def replay(history: WorkflowHistory, pipelines: Sequence[Pipeline]) -> None:
+    """Replay a run's workflow history through today's code (`temporalio`'s `Replayer`),
+    to check that a change to seamline or to the pipelines keeps running workflows safe.
+
+    Raises:
+        temporalio.workflow.NondeterminismError: today's code would decide otherwise.
+    """
+    by_name = {p.name: p for p in pipelines}
+    serve(_REPLAY, by_name)
+    try:
+        replayer = Replayer(
+            workflows=[RunWorkflow],
+            workflow_runner=SandboxedWorkflowRunner(restrictions=_RESTRICTIONS),
+        )
+        await replayer.replay_workflow(history)
+    finally:
+        stop_serving(_REPLAY, by_name)
+
+
+_REPLAY = "seamline-replay"
 
 
 @contextlib.asynccontextmanager

@@ -272,6 +272,9 @@ class ActivityAttempts:
             event.seq = x.next_seq()
             x.record(event)
 
+    def uniform(self, low: float, high: float) -> float:
+        return workflow.random().uniform(low, high)  # deterministic on replay
+
     def _reads_of(self, step: Step) -> tuple[str, ...]:
         """What an attempt of `step` reads: its parameters, and what its gate reads."""
         reads = self._reads.get(step.name)
