@@ -48,7 +48,9 @@ def worker_command(
         from seamline.engines.temporal.target import parse_target
 
         target = parse_target(engine)
-        from seamline.engines.temporal.worker import run_worker
+        from seamline.engines.temporal.worker import check_shared, run_worker
+
+        check_shared(store_url(store))
     except ImportError as e:
         raise fail(
             f'the worker needs Temporal\'s SDK ({e}): pip install "seamline[temporal]"'

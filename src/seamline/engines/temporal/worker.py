@@ -55,6 +55,16 @@ async def replay(history: WorkflowHistory, pipelines: Sequence[Pipeline]) -> Non
 _REPLAY = "seamline-replay"
 
 
+def check_shared(store: str | RunStore) -> None:
+    """Refuse a store that the workers and the processes starting runs cannot share."""
+    url = store if isinstance(store, str) else getattr(store, "url", "")
+    if url.startswith("memory://"):
+        raise ConfigError(
+            f"store {url!r} lives in one process; workers and the processes that start "
+            "runs must share their store: sqlite:///path.db (one machine) or postgresql://..."
+        )
+
+
 @contextlib.asynccontextmanager
 async def temporal_worker(
     pipelines: Sequence[Pipeline],
@@ -78,11 +88,7 @@ async def temporal_worker(
         PipelineError: a pipeline that does not validate.
     """
     target = parse_target(engine)
-    if isinstance(store, str) and store.startswith("memory://"):
-        raise ConfigError(
-            f"store {store!r} lives in one process; workers and the processes that start "
-            "runs must share their store: sqlite:///path.db (one machine) or postgresql://..."
-        )
+    check_shared(store)
     by_name: dict[str, Pipeline] = {}
     for pipe in pipelines:
         pipe.validate()

@@ -90,7 +90,11 @@ class RunWorkflow:
             remote=attempts,
         )
         ready = x.start(pipe._coerce_inputs(start["inputs"]), start["options"])
-        result = await x.execute(ready, raise_on_failure=False)
+        try:
+            result = await x.execute(ready, raise_on_failure=False)
+        except asyncio.CancelledError:  # the workflow was cancelled: its end is logged
+            await writer.drained()
+            raise
         await writer.drained()
         while not result.status.is_final:
             await self._decided(pipe, x)
