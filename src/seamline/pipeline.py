@@ -62,6 +62,8 @@ class Pipeline:
         model: str | Model | None = None,
         budget: Budget | None = None,
         models: Mapping[str, Model] | None = None,
+        context: Any = None,
+        learn_from_approvals: bool = True,
     ) -> None:
         """
         Args:
@@ -73,8 +75,15 @@ class Pipeline:
                 hold (a `pipe.run(model=obj)` override, say), by their `.name`, so a run
                 resumed in another process finds them again. Models the pipeline, its
                 steps, judges and ladders name are registered by themselves.
+            context: the context store steps search (`ctx.search`): a URL or a
+                `ContextStore`. Default: the run store's own file (SQLite / PostgreSQL).
+            learn_from_approvals: write every approved or edited artifact, with the
+                inputs it was made from, to the step's examples collection, where
+                `ctx.examples()` finds it for later runs.
         """
         self.name = name
+        self.context = context
+        self.learn_from_approvals = learn_from_approvals
         self.inputs: dict[str, Any] = dict(inputs or {})
         self.model = model
         self.budget = budget or Budget()
@@ -311,6 +320,7 @@ class Pipeline:
                 self.models,
                 self.model,
             )
+            _check_reads_params(plan)
             if self._servers or self._uses_servers():
                 from seamline.mcp.check import check_declared
 
@@ -366,6 +376,7 @@ class Pipeline:
         budget: Budget | None = None,
         deps: Any = None,
         raise_on_failure: bool = True,
+        context: Any = None,
         engine: str | None = None,
     ) -> Coroutine[Any, Any, RunResult]:
         """Run the pipeline once: `result = await pipe.run(inputs)`.
@@ -384,6 +395,8 @@ class Pipeline:
             deps: any object, available to steps as `ctx.deps`.
             raise_on_failure: when False, a failed run returns its result (status
                 failed, `error` set) instead of raising.
+            context: the context store for `ctx.search` in this run (default: the
+                pipeline's, else the run store's file).
             engine: `"temporal://host:7233?namespace=...&task_queue=..."` runs it as a
                 Temporal workflow on the workers of that task queue (`seamline worker`),
                 which share `store`; see `seamline.engines.temporal`. Default: this process.
@@ -426,6 +439,8 @@ class Pipeline:
             deps=deps,
             hooks=self._hooks,
         )
+        if context is not None or self.context is not None:
+            execution.context = context if context is not None else self.context
         options = self._options(plan, gates, execution.model, run_budget)
         ready = execution.start(values, options)
         if self._uses_servers():
@@ -467,6 +482,7 @@ class Pipeline:
         model: str | Model | None = None,
         deps: Any = None,
         raise_on_failure: bool = True,
+        context: Any = None,
     ) -> RunResult:
         """Continue a run from its log: after a crash, or once its approvals are decided.
 
@@ -482,7 +498,7 @@ class Pipeline:
             RunBusy: another process drives the run.
             IncompatibleRun: the pipeline changed in a way this run cannot survive.
         """
-        return await self._resume(run_id, store, model, deps, raise_on_failure, None)
+        return await self._resume(run_id, store, model, deps, raise_on_failure, None, context)
 
     async def _resume(
         self,
@@ -492,6 +508,7 @@ class Pipeline:
         deps: Any,
         raise_on_failure: bool,
         recording: Recording | None,
+        context: Any = None,
     ) -> RunResult:
         from seamline.runtime.resume import prepare_resume
 
@@ -508,6 +525,8 @@ class Pipeline:
                 recording=recording,
                 hooks=self._hooks,
             )
+            if context is not None or self.context is not None:
+                execution.context = context if context is not None else self.context
             if ready is None:  # already final: nothing to do
                 return run_result(execution)
             if isinstance(ready, RunFailed):  # its log holds what ended it
@@ -626,6 +645,22 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"Pipeline({self.name!r}, steps={list(self._steps)})"
+
+
+def _check_reads_params(plan: Plan) -> None:
+    """A check's `sl.Reads` parameter must not shadow an input or a step of that name."""
+    for gate in plan.gates.values():
+        if not gate.check_reads:
+            continue
+        for check, name in zip(gate.checks, gate.check_reads, strict=True):
+            if name is not None and (name in plan.steps or name in plan.inputs):
+                raise PipelineError(
+                    f"check {check.name!r} takes what the step read as {name!r}, which is also "
+                    f"the name of {'a step' if name in plan.steps else 'an input'}; rename the "
+                    "parameter (and annotate it `sl.Reads`)",
+                    step=gate.step,
+                    param=name,
+                )
 
 
 async def _on_temporal(store: RunStore, run_id: str) -> bool:

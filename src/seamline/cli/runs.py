@@ -15,6 +15,7 @@ from seamline.cli._common import STORE_HELP, console, fail, pipeline_for_run, pr
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
@@ -108,6 +109,10 @@ def show_command(
     )
     for line in _timeline(events):
         console.print(line)
+    reads = [e for e in events if isinstance(e, ContextRead)]
+    if reads:
+        for line in _outdated(store, reads):
+            console.print(line)
 
 
 def _timeline(events: list[Event]) -> list[str]:
@@ -138,6 +143,17 @@ def _timeline(events: list[Event]) -> list[str]:
                 f"    tool {e.tool}({args}): [{color}]{e.outcome}[/], {e.seconds:.2f} s"
                 + (f", {e.error[:80]}" if e.error else "")
             )
+        elif isinstance(e, ContextRead):
+            found = ", ".join(
+                f"{p['document']}#{p['chunk']}@{p['version'][:8]} ({p['score']:.3f})"
+                for p in e.passages[:5]
+            )
+            more = f" +{len(e.passages) - 5}" if len(e.passages) > 5 else ""
+            what = "examples" if e.kind == "examples" else "read"
+            lines.append(
+                f"    [cyan]{what}[/] {e.collection}@r{e.revision} {e.query[:60]!r}: "
+                f"{found or 'nothing'}{more}"
+            )
         elif isinstance(e, GateEvaluated):
             mark = "[green]passed[/]" if e.verdict.passed else f"[magenta]failed → {e.action}[/]"
             reasons = "" if e.verdict.passed else ": " + "; ".join(e.verdict.reasons)[:120]
@@ -154,6 +170,21 @@ def _timeline(events: list[Event]) -> list[str]:
         elif isinstance(e, RunFinished):
             lines.append(f"  run [bold]{e.status.value}[/]" + (f": {e.error}" if e.error else ""))
     return lines
+
+
+def _outdated(store: str | None, reads: list[ContextRead]) -> list[str]:
+    """Lines naming the documents this run read that have changed since."""
+    from seamline.context.provenance import outdated
+
+    try:
+        changed = _run(outdated(store_url(store), reads))
+    except typer.Exit:
+        return ["  [dim](the context store could not be opened to compare versions)[/]"]
+    return [
+        f"  [yellow]outdated[/]: {c.collection}/{c.document} was read at version {c.read[:8]}, "
+        + (f"now {c.current[:8]}" if c.current else "since removed")
+        for c in changed
+    ]
 
 
 def resume_command(
