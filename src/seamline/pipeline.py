@@ -428,6 +428,7 @@ class Pipeline:
                 run_budget,
                 deps,
                 raise_on_failure,
+                context,
             )
         execution = Execution(
             plan,

@@ -146,3 +146,27 @@ failing = sl.Pipeline("failing", inputs={"doc": Doc})
 @failing.step(attempts=2, backoff=0.01)
 async def broken(doc: Doc) -> Summary:
     raise ValueError(f"cannot read {len(doc.words)} words")
+
+
+# A step that searches the context store, and a gate that checks its claim against what
+# the attempt read (sl.Reads): the first attempt claims what it did not read.
+reader = sl.Pipeline("reader", inputs={"doc": Doc})
+
+
+class Claims(BaseModel):
+    claims: list[str]
+    versions: list[str]
+
+
+@reader.step
+async def cite(doc: Doc, ctx: sl.StepContext) -> Claims:
+    found = await ctx.search(" ".join(doc.words), collection="rules", k=1)
+    claim = found[0].text.splitlines()[-1] if ctx.attempt > 1 else "At most 99 words."
+    return Claims(claims=[claim], versions=[p.version for p in found])
+
+
+reader.gate(
+    "cite",
+    sl.check("grounded", lambda cite, reads: reads.grounded(cite.claims)),
+    on_fail=sl.retry(1, feedback=True),
+)

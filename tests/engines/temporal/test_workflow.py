@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from temporalio.workflow import NondeterminismError
-from tests.engines.temporal.pipelines import Doc, failing, gated, many
+from tests.engines.temporal.pipelines import Doc, failing, gated, many, reader
 
 import seamline as sl
 from seamline.engines.temporal.worker import temporal_worker
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
@@ -186,3 +187,61 @@ async def test_failures_end_the_run_with_the_local_engine_s_error(
     assert spent.status == "failed" and isinstance(spent.error, sl.BudgetExceeded)
     assert str(spent.error) == str(local_budget.error)
     assert shape(spent.events) == shape(local_budget.events)
+
+
+async def test_steps_read_the_context_store_as_of_the_run_s_start(
+    engine: str, tmp_path: Path
+) -> None:
+    """ctx.search on a worker reads the context store of the run store's file, pinned to
+    the revision current when the run started; the gate's check takes what the attempt
+    read; the reads are in the log as a local run writes them."""
+    from seamline.context import make_document, open_context
+    from seamline.context.reads import close_shared
+
+    rules = [
+        make_document("rules.md", f"# Rules\n\nAt most {n} words per sentence.")
+        for n in (30, 12)
+    ]
+    doc = Doc(words=["sentence", "length"])
+    local_store = f"sqlite:///{tmp_path}/local.db"
+    store = f"sqlite:///{tmp_path}/temporal.db"
+    for url in (local_store, store):
+        context = await open_context(url)
+        try:
+            await context.add("rules", [rules[0]])
+        finally:
+            await context.close()
+    try:
+        local = await reader.run({"doc": doc}, store=local_store)
+        async with temporal_worker([reader], engine=engine, store=store):
+            remote = await reader.run({"doc": doc}, store=store, engine=engine)
+            # A rule changed after the run: a new run reads it, a replay does not.
+            context = await open_context(store)
+            try:
+                await context.add("rules", [rules[1]])
+            finally:
+                await context.close()
+            newer = await reader.run({"doc": doc}, store=store, engine=engine)
+    finally:
+        await close_shared()
+    assert remote.ok and remote.artifacts == local.artifacts
+    assert remote["cite"].claims == ["At most 30 words per sentence."]
+    assert newer["cite"].claims == ["At most 12 words per sentence."]
+    remote_log = await _load(store, remote.run_id)
+    assert shape(remote_log) == shape(await _load(local_store, local.run_id))
+    reads = [e for e in remote_log if isinstance(e, ContextRead)]
+    assert [(e.attempt, e.revision) for e in reads] == [(1, 1), (2, 1)]
+    verdicts = [e for e in remote_log if isinstance(e, GateEvaluated)]
+    assert [(e.attempt, e.effect) for e in verdicts] == [(1, "again"), (2, "pass")]
+    replayed = await reader.replay(remote.run_id, store=store)
+    assert replayed["cite"] == remote["cite"]
+
+
+def test_a_context_store_object_cannot_travel_to_the_workers(tmp_path: Path) -> None:
+    with pytest.raises(sl.PipelineError, match="pass its URL"):
+        reader.run(
+            {"doc": DOC},
+            store=f"sqlite:///{tmp_path}/runs.db",
+            engine="temporal://127.0.0.1:1",
+            context=object(),
+        )

@@ -24,6 +24,7 @@ from pydantic import TypeAdapter
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from seamline.context.reads import context_url_for
 from seamline.engines.temporal import codec
 from seamline.events import Event, RunFinished, RunStarted
 from seamline.exceptions import ApprovalError, ConfigError, RunBusy, RunFailed, StoreError
@@ -41,10 +42,19 @@ from seamline.store.base import RunStore
 class Activities:
     """The activities of one worker, on its pipelines, its store and its `deps`."""
 
-    def __init__(self, pipelines: Mapping[str, Pipeline], store: RunStore, deps: Any) -> None:
+    def __init__(
+        self,
+        pipelines: Mapping[str, Pipeline],
+        store: RunStore,
+        deps: Any,
+        store_url: str | None = None,
+    ) -> None:
         self.pipelines = pipelines
         self.store = store
         self.deps = deps
+        # Where `ctx.search` reads when neither the run nor the pipeline names a context
+        # store: the run store's own file or database, as on the local engine.
+        self.context_source = context_url_for(store_url or getattr(store, "url", None))
         self._owned: set[str] = set()  # runs this process is the store's owner of
         self._connected: set[str] = set()  # pipelines whose MCP servers are up here
 
@@ -127,6 +137,8 @@ class Activities:
                 raise _stopped(e) from None
             self._connected.add(pipe.name)
         x = _execution(pipe, request, self.deps)
+        source = request["run"].get("context")
+        x.context = source if source is not None else pipe.context or self.context_source
         unit = unit_of(step.name, index)
         trouble = x.unit_trouble(unit)
         trouble.feedback = list(request["feedback"])
@@ -192,6 +204,11 @@ def _execution(pipe: Pipeline, request: dict[str, Any], deps: Any) -> Execution:
     used = request["used"]
     x.model_calls, x.tokens, x.tool_calls = used["model_calls"], used["tokens"], used["tool_calls"]
     x.cost_usd = used["cost_usd"]
+    # The context the run reads: as of its start, at the revisions it pinned already.
+    x.started_at = request.get("started_at")
+    pins = request.get("context_pins")
+    if pins:
+        x.context_pins = dict(pins)
     return x
 
 

@@ -30,6 +30,7 @@ def start_run(
     budget: Budget,
     deps: Any,
     raise_on_failure: bool,
+    context: Any = None,
 ) -> Coroutine[Any, Any, RunResult]:
     """The coroutine that starts the run's workflow and waits for it to settle.
 
@@ -54,6 +55,12 @@ def start_run(
         raise PipelineError(
             f"engine={engine!r}: deps= cannot travel to the workers (it is an object of this "
             "process); give each worker its own (`run_worker(..., deps=...)`)"
+        )
+    if context is not None and not isinstance(context, str):
+        raise PipelineError(
+            f"engine={engine!r}: context={type(context).__name__} is an object of this "
+            "process; pass its URL (context='sqlite:///context.db' or 'postgresql://...'), "
+            "which each worker opens, or give the workers' pipeline its context store"
         )
     if (
         model is not None
@@ -80,6 +87,6 @@ def start_run(
         run_id,
         inputs,
         pipe._options(plan, gates, model, budget),
-        {"gates": gates, "budget": budget.as_dict(), "model": name},
+        {"gates": gates, "budget": budget.as_dict(), "model": name, "context": context},
         raise_on_failure,
     )

@@ -17,6 +17,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from seamline.context.reads import close_shared
 from seamline.engines.temporal.activities import Activities
 from seamline.engines.temporal.client import connect
 from seamline.engines.temporal.registry import serve, stop_serving
@@ -97,7 +98,9 @@ async def temporal_worker(
         by_name[pipe.name] = pipe
     client = await connect(target)
     opened = await open_store(store) if isinstance(store, str) else store
-    activities = Activities(by_name, opened, deps)
+    activities = Activities(
+        by_name, opened, deps, store_url=store if isinstance(store, str) else None
+    )
     serve(target.task_queue, by_name)
     try:
         worker = Worker(
@@ -113,6 +116,7 @@ async def temporal_worker(
             yield worker
     finally:
         stop_serving(target.task_queue, by_name)
+        await close_shared()  # the context stores the attempts opened
         if isinstance(store, str):
             await opened.close()
 

@@ -239,6 +239,8 @@ class ActivityAttempts:
                 if name in state.artifacts
             },
             "item": codec.to_json(item) if index is not None else None,
+            "started_at": state.started_at,
+            "context_pins": dict(state.context_pins) if state.context_pins else {},
             "used": {
                 "model_calls": state.model_calls,
                 "tokens": state.tokens,
