@@ -105,8 +105,11 @@ async def settle(
         async with asyncio.timeout(wait):
             delay = 0.02
             while True:
-                if ended is not None and ended.done():
-                    _raise_failed(run_id, ended)
+                waited = ended is not None and ended.done()
+                if waited and handle is not None and _failed(run_id, ended):  # type: ignore[arg-type]
+                    # The long poll itself gave up (a busy server's deadline), not the
+                    # workflow: poll again.
+                    ended = asyncio.ensure_future(handle.result())
                 events = await _settled(opened, run_id, decided)
                 if events is not None:
                     return result_from_log(pipe, run_id, events, raise_on_failure)
@@ -140,12 +143,28 @@ async def _settled(store: RunStore, run_id: str, decided: str | None) -> list[Ev
     return await store.load(run_id)
 
 
-def _raise_failed(run_id: str, ended: asyncio.Future[Any]) -> None:
+def _failed(run_id: str, ended: asyncio.Future[Any]) -> bool:
+    """Whether waiting on the workflow's result failed for a reason of its own (True:
+    wait again); the workflow's own failure is raised."""
     error = ended.exception()
     if error is None:
-        return  # finished: its last append is in the store, read next
-    cause = error.cause if isinstance(error, WorkflowFailureError) else error
-    raise ConfigError(f"the workflow of run {run_id!r} failed: {cause}") from error
+        return False  # finished: its last append is in the store, read next
+    if isinstance(error, WorkflowFailureError):
+        raise ConfigError(f"the workflow of run {run_id!r} failed: {error.cause}") from error
+    if isinstance(error, RPCError) and error.status in _TRANSIENT:
+        return True
+    raise ConfigError(f"waiting on the workflow of run {run_id!r}: {error}") from error
+
+
+# What a long poll of a busy or restarting server answers; the workflow is unaffected.
+_TRANSIENT = frozenset(
+    {
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.CANCELLED,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+    }
+)
 
 
 def result_from_log(
