@@ -26,6 +26,14 @@ def worker_command(
     concurrency: Annotated[
         int | None, typer.Option(help="Attempts in flight on this worker at once.")
     ] = None,
+    workflow_tasks: Annotated[
+        int,
+        typer.Option(
+            help="Runs' orchestration steps (Temporal workflow tasks) taken at once; "
+            "more only queue inside a busy worker.",
+            min=2,
+        ),
+    ] = 10,
 ) -> None:
     """Run a Temporal worker: it drives the runs started with engine=temporal://... and
     makes their attempts. Start as many as you like, with the same pipelines and store;
@@ -73,6 +81,7 @@ def worker_command(
             engine=engine,
             store=store_url(store),
             max_concurrent_activities=concurrency,
+            max_concurrent_workflow_tasks=workflow_tasks,
             stop=stop,
         )
 

@@ -33,6 +33,12 @@ from seamline.store.base import RunStore
 # decides anything), instead of once per workflow run.
 _RESTRICTIONS = SandboxRestrictions.default.with_passthrough_modules("seamline")
 
+# Workflow tasks run one at a time under the GIL, and each must finish within its
+# timeout (10 s): a worker that takes Temporal's default 100 at once, starved of CPU,
+# lets them time out and replays them, and makes no progress (seen with 200 runs on a
+# busy machine). Tasks beyond these wait in Temporal's queue, where nothing times out.
+WORKFLOW_TASKS = 10
+
 
 async def replay(history: WorkflowHistory, pipelines: Sequence[Pipeline]) -> None:
     """Replay a run's workflow history through today's code (`temporalio`'s `Replayer`),
@@ -74,6 +80,7 @@ async def temporal_worker(
     store: str | RunStore,
     deps: Any = None,
     max_concurrent_activities: int | None = None,
+    max_concurrent_workflow_tasks: int = WORKFLOW_TASKS,
 ) -> AsyncIterator[Worker]:
     """A running worker for `pipelines`, stopped (after its attempts in flight) on exit.
 
@@ -82,6 +89,8 @@ async def temporal_worker(
         store: the run store every worker and every process that starts runs shares.
         deps: the object the steps get as `ctx.deps` on this worker.
         max_concurrent_activities: attempts (and appends) in flight on this worker at once.
+        max_concurrent_workflow_tasks: runs' orchestration steps taken at once (see
+            `WORKFLOW_TASKS`).
 
     Raises:
         ConfigError: a store that is not shared, two pipelines with one name, Temporal
@@ -110,6 +119,7 @@ async def temporal_worker(
             activities=[activities.append, activities.attempt],
             workflow_runner=SandboxedWorkflowRunner(restrictions=_RESTRICTIONS),
             max_concurrent_activities=max_concurrent_activities,
+            max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
             graceful_shutdown_timeout=timedelta(seconds=5),
         )
         async with worker:
@@ -128,6 +138,7 @@ async def run_worker(
     store: str | RunStore,
     deps: Any = None,
     max_concurrent_activities: int | None = None,
+    max_concurrent_workflow_tasks: int = WORKFLOW_TASKS,
     stop: asyncio.Event | None = None,
 ) -> None:
     """Run a worker until `stop` is set (or forever)."""
@@ -137,5 +148,6 @@ async def run_worker(
         store=store,
         deps=deps,
         max_concurrent_activities=max_concurrent_activities,
+        max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
     ):
         await (stop or asyncio.Event()).wait()
