@@ -78,7 +78,11 @@ class Check:
             if trace is not None:
                 kwargs[trace[0]] = trace[1]
             result = self.fn(**kwargs)
-            if inspect.isawaitable(result):
+            # Asked only of what is not a plain answer: `isawaitable` is an ABC check,
+            # and most checks are sync functions returning a bool.
+            if not (result is True or result is False or result is None) and (
+                inspect.isawaitable(result)
+            ):
                 result = await result
         except Exception as e:  # a broken check is a failed check, never a crash
             return CheckResult(
@@ -222,6 +226,8 @@ class Gate:
     check_reads: tuple[str | None, ...] = ()
 
     async def evaluate(self, values: Mapping[str, Any], run_judge: JudgeRunner) -> Verdict:
+        if not (self.trace_params or self.check_reads or self.judges):
+            return await self._checks_only(values)
         results: list[CheckResult] = []
         failed = False
         trace: ToolTrace | None = None
@@ -254,6 +260,21 @@ class Gate:
         scores = [r.score for r in results if r.score is not None]
         passed = all(r.outcome is Outcome.PASSED for r in results)
         return Verdict(passed, tuple(results), min(scores) if scores else None)
+
+
+    async def _checks_only(self, values: Mapping[str, Any]) -> Verdict:
+        """`evaluate` for the most common gate (checks of artifacts, no judge, no reads or
+        tool trace), kept short: it runs on every seam of every run."""
+        results = []
+        passed = True
+        for c, names in zip(self.checks, self.check_params, strict=True):
+            started = time.perf_counter()
+            r = await c.run(values, names)
+            if r.outcome is not Outcome.PASSED:
+                passed = False
+                r = _timed(r, time.perf_counter() - started)
+            results.append(r)
+        return Verdict(passed, tuple(results), None)
 
 
 def _timed(r: CheckResult, seconds: float) -> CheckResult:

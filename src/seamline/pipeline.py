@@ -94,6 +94,7 @@ class Pipeline:
         self._approvals: dict[str, ApprovalSpec] = {}
         self._servers: dict[str, MCPServer] = {}
         self._plan: Plan | None = None
+        self._connects = False  # whether a step uses an MCP server; set by validate()
         self._input_adapters = {k: TypeAdapter(v) for k, v in self.inputs.items()}
         self.source: str | None = sys._getframe(1).f_globals.get("__file__")
         self._options_cache: dict[tuple[str, str | None], dict[str, Any]] = {}
@@ -327,6 +328,7 @@ class Pipeline:
                 for step in self._steps.values():
                     check_declared(step.name, step.tools, self._servers)
             self._plan = plan
+            self._connects = self._uses_servers()  # asked by every run: answered once
         return self._plan
 
     @property
@@ -444,7 +446,7 @@ class Pipeline:
             execution.context = context if context is not None else self.context
         options = self._options(plan, gates, execution.model, run_budget)
         ready = execution.start(values, options)
-        if self._uses_servers():
+        if self._connects:
             return self._connected_run(execution, ready, raise_on_failure)
         return execution.execute(ready, raise_on_failure=raise_on_failure)
 
