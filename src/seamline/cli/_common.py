@@ -120,7 +120,8 @@ def _pipelines_in(path: str) -> list[Pipeline]:
 
 
 def print_agreement(agreement: Mapping[str, Mapping[str, float]]) -> None:
-    """Judge/human agreement per gate, when humans decided on gated work."""
+    """Judge/human agreement per gate, when humans (never simulated reviewers) decided on
+    gated work."""
     for step, a in agreement.items():
         console.print(
             f"gate on {step}: a human agreed with the gate on {a['agree']:.0f} of "

@@ -165,6 +165,7 @@ def _timeline(events: list[Event]) -> list[str]:
         elif isinstance(e, ApprovalDecided):
             lines.append(
                 f"  [yellow]approval {e.approval_id}[/] {e.decision} by {e.reviewer or '?'}"
+                + (" (simulated, not a person)" if e.reviewer_kind == "simulated" else "")
                 + (f": {e.reason}" if e.reason else "")
             )
         elif isinstance(e, RunFinished):
