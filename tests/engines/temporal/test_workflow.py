@@ -155,8 +155,12 @@ async def test_a_rejection_sends_the_work_back_as_it_does_locally(
             )
             assert again is not None and again.status == "waiting"
             (pending,) = again.pending_approvals
-            done = await gated.decide(pending.approval_id, "approve", store=where)
+            done = await gated.decide(
+                pending.approval_id, "approve", store=where, reviewer_kind="simulated"
+            )
             assert done is not None and done.status == "succeeded"
+            decided = [e for e in done.events if isinstance(e, ApprovalDecided)]
+            assert [e.reviewer_kind for e in decided] == ["human", "simulated"]
             finals[where] = shape(await _load(where, done.run_id))
     assert finals[store] == finals[local_store]
     kinds = [row[1] for row in finals[store]]

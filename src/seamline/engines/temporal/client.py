@@ -217,6 +217,7 @@ async def send_decision(engine: str, run_id: str, decided: ApprovalDecided) -> N
         "edit": decided.edit,
         "reviewer": decided.reviewer,
         "route_to": decided.route_to,
+        "reviewer_kind": decided.reviewer_kind,
         "at": decided.at,
     }
     try:

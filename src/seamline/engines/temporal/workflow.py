@@ -141,6 +141,8 @@ class RunWorkflow:
                         edit=codec.to_json(edit),
                         reviewer=d.get("reviewer"),
                         route_to=d.get("route_to"),
+                        # A simulated reviewer's decision stays labelled simulated.
+                        reviewer_kind=d.get("reviewer_kind", "human"),
                     )
                 )
                 written = True
