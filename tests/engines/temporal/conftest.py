@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parents[3]
 PIPELINES = Path(__file__).with_name("pipelines.py")
 
 
-@pytest.fixture(scope="session")
+# The package's tests, not the session's: the server is a child of the test process, and
+# tests elsewhere count their process's children (the MCP servers' tests).
+@pytest.fixture(scope="package")
 def temporal_server() -> Iterator[DevServer]:
     server = start_dev_server()
     yield server

@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import re
 import weakref
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client, WorkflowFailureError, WorkflowHandle
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from seamline.engines.temporal.codec import RemoteRunFailed, to_json
@@ -74,10 +76,38 @@ async def run_on_temporal(
         "run": run,
         "heartbeat": target.heartbeat,
     }
-    handle: WorkflowHandle[Any, Any] = await client.start_workflow(
-        WORKFLOW, start, id=run_id, task_queue=target.task_queue
-    )
+    handle = await _start(client, start, run_id, target.task_queue)
     return await settle(pipe, store, run_id, handle=handle, raise_on_failure=raise_on_failure)
+
+
+async def _start(
+    client: Client, start: dict[str, Any], run_id: str, task_queue: str
+) -> WorkflowHandle[Any, Any]:
+    """Start the run's workflow; a start that a busy server did not answer in time is
+    sent again, and found started if the first one landed (its id is the run's)."""
+    for tries in range(1, _START_TRIES + 1):
+        try:
+            return await client.start_workflow(
+                WORKFLOW, start, id=run_id, task_queue=task_queue, rpc_timeout=_START_RPC
+            )
+        except WorkflowAlreadyStartedError:
+            if tries == 1:
+                raise ConfigError(
+                    f"run id {run_id!r} is already a workflow on this Temporal namespace; "
+                    "give the run an id of its own (or none)"
+                ) from None
+            return client.get_workflow_handle(run_id)  # our earlier try landed
+        except RPCError as e:
+            if e.status not in _TRANSIENT or tries == _START_TRIES:
+                raise ConfigError(
+                    f"Temporal did not start run {run_id!r} ({tries} tries): {e}"
+                ) from None
+            await asyncio.sleep(0.5 * tries)
+    raise AssertionError("unreachable")
+
+
+_START_TRIES = 5
+_START_RPC = timedelta(seconds=30)
 
 
 async def settle(
