@@ -6,10 +6,16 @@ takes it; the run continues when it is resumed (`pipe.resume(run_id)` or
 workflow, which writes it and goes on (`seamline.engines.temporal`). The store refuses a second decision on the same approval,
 so deciding twice changes nothing; an approval whose work was redone meanwhile is closed
 (superseded) and cannot be decided.
+
+A decision can be bound to what the person saw: `fingerprint(request)` hashes the
+approval's id and artifact as shown, and `decide(..., expected=that)` refuses
+(`StaleApproval`) a decision whose reviewer saw something else.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,7 +23,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
 from seamline.events import ApprovalDecided, ApprovalRequested, Event, RunStarted, RunStatus
-from seamline.exceptions import ApprovalError
+from seamline.exceptions import ApprovalError, StaleApproval
 from seamline.runtime.state import RunState, fold
 
 if TYPE_CHECKING:
@@ -26,6 +32,25 @@ if TYPE_CHECKING:
 
 Decision = Literal["approve", "reject", "edit"]
 ReviewerKind = Literal["human", "simulated"]
+
+
+def fingerprint(request: ApprovalRequested) -> str:
+    """SHA-256 of the canonical JSON of what a reviewer is shown of an approval: its id,
+    step, item and artifact. The same whether the artifact is a model or its JSON read
+    back from a store."""
+    text = json.dumps(
+        {
+            "approval_id": request.approval_id,
+            "step": request.step,
+            "index": request.index,
+            "artifact": to_jsonable_python(request.artifact),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 async def decide(
@@ -39,6 +64,8 @@ async def decide(
     route_to: str | None = None,
     pipeline: Pipeline | None = None,
     reviewer_kind: ReviewerKind = "human",
+    expected: str | None = None,
+    reason_code: str | None = None,
 ) -> str:
     """Record a decision on a pending approval; returns the id of the run it belongs to.
 
@@ -55,8 +82,13 @@ async def decide(
         reviewer_kind: "simulated" when code decides in a person's place (an eval's
             reviewer); such decisions are labelled simulated everywhere and never count
             as human agreement.
+        reason_code: a category for the decision's reason (e.g. "wrong_value"), kept
+            beside it in the log and the feedback dataset.
+        expected: the `fingerprint` of the approval as the reviewer saw it; the decision
+            is refused unless the approval is still exactly that.
 
     Raises:
+        StaleApproval: `expected` is not the approval's fingerprint.
         ApprovalError: unknown approval, already decided or superseded, the run is not
             waiting, a rejection without a reason, or an edit that does not validate.
         RunBusy: another process drives the run.
@@ -89,6 +121,18 @@ async def decide(
             raise ApprovalError(
                 f"run {run_id!r} is {state.status.value}, not waiting for a decision"
             )
+        approval = state.approvals.get(approval_id) if state.approvals else None
+        if (
+            approval is not None
+            and approval.pending
+            and expected is not None
+            and fingerprint(approval.request) != expected
+        ):
+            raise StaleApproval(
+                f"approval {approval_id!r} is not what the reviewer saw: its artifact or "
+                "step differs from the one shown (fingerprint mismatch). Nothing was "
+                "recorded; reload it and decide again."
+            )
         edit = check_decision(state, approval_id, decision, edit, route_to, pipeline)
         request = state.approvals[approval_id].request
         decided = ApprovalDecided(
@@ -100,6 +144,7 @@ async def decide(
             reviewer=reviewer,
             route_to=route_to,
             reviewer_kind=reviewer_kind,
+            reason_code=reason_code,
         )
         engine = events[0].options.get("engine") if isinstance(events[0], RunStarted) else None
         if engine:

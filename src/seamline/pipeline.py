@@ -553,6 +553,8 @@ class Pipeline:
         model: str | Model | None = None,
         deps: Any = None,
         reviewer_kind: Literal["human", "simulated"] = "human",
+        expected: str | None = None,
+        reason_code: str | None = None,
     ) -> RunResult | None:
         """Decide a pending approval (from any process), then, by default, resume the run.
 
@@ -563,6 +565,10 @@ class Pipeline:
         Args:
             model, deps: as for `resume`.
             reviewer_kind: "simulated" marks a decision made by code in a person's place.
+            expected: the approval's fingerprint as the reviewer saw it
+                (`seamline.approvals.fingerprint`); a different one is refused
+                (`StaleApproval`) and nothing is written.
+            reason_code: a category for `reason`, kept beside it (the feedback dataset).
         """
         from seamline.approvals import decide
 
@@ -578,6 +584,8 @@ class Pipeline:
                 route_to=route_to,
                 pipeline=self,
                 reviewer_kind=reviewer_kind,
+                expected=expected,
+                reason_code=reason_code,
             )
             if not resume:
                 return None
@@ -691,9 +699,7 @@ class _ResultOnlyLog:
     async def runs(self, **filters: Any) -> list[RunSummary]:
         return []
 
-    async def pending_approvals(
-        self, *, run_id: str | None = None, limit: int | None = None
-    ) -> list[PendingApproval]:
+    async def pending_approvals(self, **filters: Any) -> list[PendingApproval]:
         return []
 
     async def run(self, run_id: str) -> RunSummary | None:

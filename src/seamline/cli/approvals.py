@@ -60,6 +60,7 @@ def _decide(
     route_to: str | None,
     pipeline: str | None,
     resume: bool,
+    reason_code: str | None = None,
 ) -> None:
     async def go() -> Any:
         opened = await open_store(store_url(store))
@@ -77,6 +78,7 @@ def _decide(
                 reviewer=reviewer,
                 route_to=route_to,
                 pipeline=pipe,
+                reason_code=reason_code,
             )
             if resume and pipe is not None:
                 engine = getattr(events[0], "options", {}).get("engine") if events else None
@@ -155,6 +157,10 @@ def reject_command(
     route_to: Annotated[
         str | None, typer.Option(help="Send the work to this earlier step instead.")
     ] = None,
+    code: Annotated[
+        str | None,
+        typer.Option(help="A category for the reason (e.g. wrong_value), kept beside it."),
+    ] = None,
     reviewer: Annotated[str | None, typer.Option(help="Who decided.")] = None,
     pipeline: Annotated[str | None, typer.Option(help=PIPELINE_HELP)] = None,
     resume: Annotated[bool, typer.Option(help="Resume the run right away.")] = True,
@@ -164,7 +170,7 @@ def reject_command(
 
     Example:
 
-        seamline reject 18a2f0c3b1-4c2d1e0001.12 --reason "amount is net of deductible"
+        seamline reject 18a2f0c3b1-4c2d1e0001.12 --reason "amount is net of deductible" --code wrong_value
     """
     _decide(
         approval_id,
@@ -176,6 +182,7 @@ def reject_command(
         route_to=route_to,
         pipeline=pipeline,
         resume=resume,
+        reason_code=code,
     )
 
 

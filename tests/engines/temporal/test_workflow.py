@@ -151,7 +151,12 @@ async def test_a_rejection_sends_the_work_back_as_it_does_locally(
             first = await gated.run({"doc": Doc(words=["c"])}, store=where, **kwargs)
             (pending,) = first.pending_approvals
             again = await gated.decide(
-                pending.approval_id, "reject", store=where, reason="too short", reviewer="ana"
+                pending.approval_id,
+                "reject",
+                store=where,
+                reason="too short",
+                reason_code="incomplete",
+                reviewer="ana",
             )
             assert again is not None and again.status == "waiting"
             (pending,) = again.pending_approvals
@@ -161,6 +166,7 @@ async def test_a_rejection_sends_the_work_back_as_it_does_locally(
             assert done is not None and done.status == "succeeded"
             decided = [e for e in done.events if isinstance(e, ApprovalDecided)]
             assert [e.reviewer_kind for e in decided] == ["human", "simulated"]
+            assert [e.reason_code for e in decided] == ["incomplete", None]
             finals[where] = shape(await _load(where, done.run_id))
     assert finals[store] == finals[local_store]
     kinds = [row[1] for row in finals[store]]

@@ -248,6 +248,7 @@ async def send_decision(engine: str, run_id: str, decided: ApprovalDecided) -> N
         "reviewer": decided.reviewer,
         "route_to": decided.route_to,
         "reviewer_kind": decided.reviewer_kind,
+        "reason_code": decided.reason_code,
         "at": decided.at,
     }
     try:

@@ -143,6 +143,7 @@ class RunWorkflow:
                         route_to=d.get("route_to"),
                         # A simulated reviewer's decision stays labelled simulated.
                         reviewer_kind=d.get("reviewer_kind", "human"),
+                        reason_code=d.get("reason_code"),
                     )
                 )
                 written = True
