@@ -181,6 +181,19 @@ def test_compare_two_stored_evals(workdir: Path) -> None:
         ),
         (["runs", "--status", "sleeping"], "unknown status 'sleeping'"),
         (["show", "no-such-run"], "no run 'no-such-run'"),
+        (["worker", "pipeline.py:pipe"], "give the Temporal to work for: --temporal"),
+        (
+            ["worker", "pipeline.py:pipe", "--temporal", "http://x:7233"],
+            "is not a temporal:// URL",
+        ),
+        (
+            ["worker", "pipeline.py:pipe", "--temporal", "temporal://x", "--store", "memory://w"],
+            "lives in one process",
+        ),
+        (
+            ["run", "pipeline.py:pipe", "--input", "input.json", "--engine", "temporal://x?q=1"],
+            "unknown option(s) ['q']",
+        ),
         (["ui", "--token-file", "missing.txt"], "cannot read the token file missing.txt"),
         (["ui", "--webhook", "http://x"], "use TYPE=URL with TYPE one of"),
         (["ui", "--webhook", "run_failed=http://x"], "SEAMLINE_WEBHOOK_SECRET"),

@@ -2,7 +2,8 @@
 
 A decision is an `ApprovalDecided` event appended to the run's log by whichever process
 takes it; the run continues when it is resumed (`pipe.resume(run_id)` or
-`seamline resume RUN_ID`). The store refuses a second decision on the same approval,
+`seamline resume RUN_ID`). A run on Temporal gets the decision as a signal to its
+workflow, which writes it and goes on (`seamline.engines.temporal`). The store refuses a second decision on the same approval,
 so deciding twice changes nothing; an approval whose work was redone meanwhile is closed
 (superseded) and cannot be decided.
 
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
-from seamline.events import ApprovalDecided, ApprovalRequested, Event, RunStatus
+from seamline.events import ApprovalDecided, ApprovalRequested, Event, RunStarted, RunStatus
 from seamline.exceptions import ApprovalError, StaleApproval
 from seamline.runtime.state import RunState, fold
 
@@ -121,29 +122,19 @@ async def decide(
                 f"run {run_id!r} is {state.status.value}, not waiting for a decision"
             )
         approval = state.approvals.get(approval_id) if state.approvals else None
-        if approval is None or not approval.pending:
-            raise ApprovalError(f"approval {approval_id!r} is not pending in run {run_id!r}")
-        request = approval.request
-        if expected is not None and fingerprint(request) != expected:
+        if (
+            approval is not None
+            and approval.pending
+            and expected is not None
+            and fingerprint(approval.request) != expected
+        ):
             raise StaleApproval(
                 f"approval {approval_id!r} is not what the reviewer saw: its artifact or "
                 "step differs from the one shown (fingerprint mismatch). Nothing was "
                 "recorded; reload it and decide again."
             )
-        if pipeline is not None:
-            edit = _checked_edit(pipeline, request, edit) if decision == "edit" else edit
-            if route_to is not None and route_to not in pipeline.validate().ancestors(
-                request.step
-            ) | {request.step}:
-                raise ApprovalError(
-                    f"route_to={route_to!r} is not {request.step!r} or a step upstream of it"
-                )
-        if decision == "approve" and request.reason == "escalation" and request.artifact is None:
-            raise ApprovalError(
-                f"approval {approval_id!r} escalates an attempt that produced no artifact "
-                "(its output did not validate): approve it with a corrected artifact "
-                "(an edit), or reject it"
-            )
+        edit = check_decision(state, approval_id, decision, edit, route_to, pipeline)
+        request = state.approvals[approval_id].request
         decided = ApprovalDecided(
             seq=len(events),
             approval_id=approval_id,
@@ -155,12 +146,55 @@ async def decide(
             reviewer_kind=reviewer_kind,
             reason_code=reason_code,
         )
-        await store.append(run_id, [decided])
+        engine = events[0].options.get("engine") if isinstance(events[0], RunStarted) else None
+        if engine:
+            # The run's workflow writes its log: the decision goes to it, to be written
+            # and applied there, by whichever worker runs next.
+            from seamline.engines.temporal.client import send_decision
+
+            await send_decision(engine, run_id, decided)
+        else:
+            await store.append(run_id, [decided])
     finally:
         await store.release(run_id)
     if pipeline is not None and pipeline.learn_from_approvals and decision != "reject":
         await _learn(store, pipeline, [*events, decided], request, decided)
     return run_id
+
+
+def check_decision(
+    state: RunState,
+    approval_id: str,
+    decision: str,
+    edit: Any,
+    route_to: str | None,
+    pipeline: Pipeline | None,
+) -> Any:
+    """Whether the run's state lets `decision` be taken on the approval; returns the
+    edit, validated against the step's type when the pipeline is given.
+
+    Raises:
+        ApprovalError: what does not hold, and what to do instead.
+    """
+    approval = state.approvals.get(approval_id) if state.approvals else None
+    if approval is None or not approval.pending:
+        raise ApprovalError(f"approval {approval_id!r} is not pending in run {state.run_id!r}")
+    request = approval.request
+    if pipeline is not None:
+        edit = _checked_edit(pipeline, request, edit) if decision == "edit" else edit
+        if route_to is not None and route_to not in pipeline.validate().ancestors(request.step) | {
+            request.step
+        }:
+            raise ApprovalError(
+                f"route_to={route_to!r} is not {request.step!r} or a step upstream of it"
+            )
+    if decision == "approve" and request.reason == "escalation" and request.artifact is None:
+        raise ApprovalError(
+            f"approval {approval_id!r} escalates an attempt that produced no artifact "
+            "(its output did not validate): approve it with a corrected artifact "
+            "(an edit), or reject it"
+        )
+    return edit
 
 
 async def _state(

@@ -382,6 +382,7 @@ class Pipeline:
         deps: Any = None,
         raise_on_failure: bool = True,
         context: Any = None,
+        engine: str | None = None,
     ) -> Coroutine[Any, Any, RunResult]:
         """Run the pipeline once: `result = await pipe.run(inputs)`.
 
@@ -401,6 +402,9 @@ class Pipeline:
                 failed, `error` set) instead of raising.
             context: the context store for `ctx.search` in this run (default: the
                 pipeline's, else the run store's file).
+            engine: `"temporal://host:7233?namespace=...&task_queue=..."` runs it as a
+                Temporal workflow on the workers of that task queue (`seamline worker`),
+                which share `store`; see `seamline.engines.temporal`. Default: this process.
 
         Returns:
             The result, with status succeeded, waiting (an approval) or needs_review.
@@ -414,6 +418,23 @@ class Pipeline:
             raise PipelineError(f"gates={gates!r}: use 'on', 'shadow' or 'off'")
         values = self._coerce_inputs(inputs)
         run_budget = budget or self.budget
+        if engine is not None:
+            from seamline.engines.temporal.start import start_run
+
+            return start_run(
+                self,
+                plan,
+                engine,
+                store,
+                values,
+                gates,
+                run_id or new_run_id(),
+                model or self.model,
+                run_budget,
+                deps,
+                raise_on_failure,
+                context,
+            )
         run_id = run_id or new_run_id()
         trace = for_run(run_id)  # decided once per run: None unless OpenTelemetry is set up
         execution = Execution(
@@ -593,6 +614,11 @@ class Pipeline:
             )
             if not resume:
                 return None
+            if await _on_temporal(opened, run_id):
+                from seamline.engines.temporal.client import settle
+
+                # Its workflow writes the decision and goes on: wait until it did.
+                return await settle(self, opened, run_id, decided=approval_id)
             return await self.resume(run_id, store=opened, model=model, deps=deps)
         finally:
             if isinstance(store, str):
@@ -633,7 +659,9 @@ class Pipeline:
             recording=recording,
         )
         # A recorded failure is reproduced, not raised: the replay matched.
-        start = execution.start(self._coerce_inputs(started.inputs), dict(options))
+        # A run made on another engine (Temporal) replays here, in this process.
+        options = {k: v for k, v in options.items() if k != "engine"}
+        start = execution.start(self._coerce_inputs(started.inputs), options)
         result = await execution.execute(start, raise_on_failure=False)
         while not result.status.is_final:
             log = await replayed.load(run_id)
@@ -672,6 +700,12 @@ def _check_reads_params(plan: Plan) -> None:
                     step=gate.step,
                     param=name,
                 )
+
+
+async def _on_temporal(store: RunStore, run_id: str) -> bool:
+    """Whether the run is driven by a Temporal workflow (its RunStarted says so)."""
+    events = await store.load(run_id)
+    return isinstance(events[0], RunStarted) and bool(events[0].options.get("engine"))
 
 
 class _ResultOnlyLog:

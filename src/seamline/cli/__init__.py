@@ -19,6 +19,7 @@ from seamline.cli.mcp import mcp_app
 from seamline.cli.run import run_command
 from seamline.cli.runs import replay_command, resume_command, runs_command, show_command
 from seamline.cli.ui import ui_command
+from seamline.cli.worker import dev_server_command, worker_command
 
 app = typer.Typer(
     name="seamline",
@@ -44,6 +45,8 @@ app.command("approve")(approve_command)
 app.command("reject")(reject_command)
 app.command("calibrate")(calibrate_command)
 app.command("ui")(ui_command)
+app.command("worker")(worker_command)
+app.command("dev-server")(dev_server_command)
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(context_app, name="context")
 app.add_typer(mcp_app, name="mcp")

@@ -67,7 +67,8 @@ def _decide(
         try:
             pending = {a.approval_id: a for a in await opened.pending_approvals()}
             run_id = pending[approval_id].run_id if approval_id in pending else None
-            pipe = pipeline_for_run(await opened.load(run_id), pipeline) if run_id else None
+            events = await opened.load(run_id) if run_id else []
+            pipe = pipeline_for_run(events, pipeline) if run_id else None
             run_id = await decide(
                 opened,
                 approval_id,
@@ -80,6 +81,9 @@ def _decide(
                 reason_code=reason_code,
             )
             if resume and pipe is not None:
+                engine = getattr(events[0], "options", {}).get("engine") if events else None
+                if engine:  # the run's workflow writes the decision and goes on
+                    return await _settled_on_temporal(pipe, opened, run_id, approval_id)
                 return await pipe.resume(run_id, store=opened, raise_on_failure=False)
             return None
         finally:
@@ -89,6 +93,25 @@ def _decide(
     console.print(f"approval {approval_id}: {decision}")
     if result is not None:
         console.print(f"run [bold]{result.run_id}[/] resumed: {result.status.value}")
+
+
+async def _settled_on_temporal(
+    pipe: Any, store: Any, run_id: str, approval_id: str, wait: float = 10.0
+) -> Any:
+    """The run once its workflow wrote the decision and moved on; None when no worker
+    took it up within `wait` seconds (Temporal keeps the decision until one does)."""
+    from seamline.engines.temporal.client import settle
+
+    try:
+        return await settle(
+            pipe, store, run_id, decided=approval_id, wait=wait, raise_on_failure=False
+        )
+    except TimeoutError:
+        console.print(
+            f"sent to the workflow of run {run_id}; it is applied when a worker runs "
+            "(seamline worker PIPELINE --temporal URL)"
+        )
+        return None
 
 
 def approve_command(
