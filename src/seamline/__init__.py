@@ -10,6 +10,7 @@ import seamline as sl
 
 from typing import TYPE_CHECKING, Any
 
+from seamline.approvals import fingerprint as approval_fingerprint
 from seamline.events import RunStatus
 from seamline.exceptions import (
     ApprovalError,
@@ -26,6 +27,7 @@ from seamline.exceptions import (
     RunFailed,
     SchemaMismatch,
     SeamlineError,
+    StaleApproval,
     StepFailed,
     StoreError,
     ToolApprovalRequired,
@@ -129,6 +131,7 @@ __all__ = [
     "RunStore",
     "SchemaMismatch",
     "SeamlineError",
+    "StaleApproval",
     "StepContext",
     "StepFailed",
     "StepPolicy",
@@ -141,6 +144,7 @@ __all__ = [
     "VectorIndex",
     "Verdict",
     "__version__",
+    "approval_fingerprint",
     "check",
     "escalate_to_human",
     "fail",

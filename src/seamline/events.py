@@ -203,6 +203,7 @@ class ApprovalDecided(Event):
     # "human", or "simulated" for a decision made by code standing in for a person (an
     # eval's reviewer): reports never count a simulated decision as human agreement.
     reviewer_kind: str = "human"
+    reason_code: str | None = None  # a rejection's category (e.g. "wrong_value"), beside its text
 
 
 @dataclass(slots=True, kw_only=True)
@@ -227,6 +228,9 @@ class RunResumed(Event):
     """A process picked the run up again from its log."""
 
     pid: int
+    # Where the session's trace is (a W3C traceparent), when the run is traced
+    # (`seamline.otel`): a later session continues the same trace and links to this one.
+    traceparent: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)

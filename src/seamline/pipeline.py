@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import os
 import sys
@@ -16,6 +17,7 @@ from seamline.events import Event, RunStarted
 from seamline.exceptions import PipelineError, RunFailed, StoreError
 from seamline.gates import Check, Gate, Judge, make_gate
 from seamline.models.base import Model
+from seamline.otel.switch import for_run
 from seamline.policies import Budget, Policy
 from seamline.runtime.executor import Execution
 from seamline.runtime.plan import ApprovalSpec, Plan, compile_plan
@@ -94,6 +96,7 @@ class Pipeline:
         self._approvals: dict[str, ApprovalSpec] = {}
         self._servers: dict[str, MCPServer] = {}
         self._plan: Plan | None = None
+        self._traced_plan: tuple[Plan, Plan] | None = None  # (plan, its traced variant)
         self._connects = False  # whether a step uses an MCP server; set by validate()
         self._input_adapters = {k: TypeAdapter(v) for k, v in self.inputs.items()}
         self.source: str | None = sys._getframe(1).f_globals.get("__file__")
@@ -384,6 +387,7 @@ class Pipeline:
         deps: Any = None,
         raise_on_failure: bool = True,
         context: Any = None,
+        engine: str | None = None,
     ) -> Coroutine[Any, Any, RunResult]:
         """Run the pipeline once: `result = await pipe.run(inputs)`.
 
@@ -403,6 +407,9 @@ class Pipeline:
                 failed, `error` set) instead of raising.
             context: the context store for `ctx.search` in this run (default: the
                 pipeline's, else the run store's file).
+            engine: `"temporal://host:7233?namespace=...&task_queue=..."` runs it as a
+                Temporal workflow on the workers of that task queue (`seamline worker`),
+                which share `store`; see `seamline.engines.temporal`. Default: this process.
 
         Returns:
             The result, with status succeeded, waiting (an approval) or needs_review.
@@ -416,23 +423,57 @@ class Pipeline:
             raise PipelineError(f"gates={gates!r}: use 'on', 'shadow' or 'off'")
         values = self._coerce_inputs(inputs)
         run_budget = budget or self.budget
+        if engine is not None:
+            from seamline.engines.temporal.start import start_run
+
+            return start_run(
+                self,
+                plan,
+                engine,
+                store,
+                values,
+                gates,
+                run_id or new_run_id(),
+                model or self.model,
+                run_budget,
+                deps,
+                raise_on_failure,
+                context,
+            )
+        run_id = run_id or new_run_id()
+        trace = for_run(run_id)  # decided once per run: None unless OpenTelemetry is set up
         execution = Execution(
-            plan,
+            plan if trace is None else self._traced(plan),
             store if store is not None else _RESULT_ONLY,
-            run_id or new_run_id(),
+            run_id,
             gates=gates,
             budget=run_budget,
             model=model or self.model,
             deps=deps,
             hooks=self._hooks,
+            trace=trace,
         )
         if context is not None or self.context is not None:
             execution.context = context if context is not None else self.context
         options = self._options(plan, gates, execution.model, run_budget)
+        if trace is not None:
+            options = trace.open_run(self.name, gates, options)
         ready = execution.start(values, options)
         if self._connects:
-            return self._connected_run(execution, ready, raise_on_failure)
-        return execution.execute(ready, raise_on_failure=raise_on_failure)
+            run = self._connected_run(execution, ready, raise_on_failure)
+        else:
+            run = execution.execute(ready, raise_on_failure=raise_on_failure)
+        return run if trace is None else trace.drive(run)
+
+    def _traced(self, plan: Plan) -> Plan:
+        """The plan a traced run executes: every attempt goes through the unit runner
+        (runtime/unit.py), which opens its span; the executor's inline first attempts
+        (`Plan.direct`) stay untouched for runs that are not traced. Both write the same
+        log (tests/runtime/test_state_property.py)."""
+        cached = self._traced_plan
+        if cached is None or cached[0] is not plan:
+            cached = self._traced_plan = (plan, dataclasses.replace(plan, direct=frozenset()))
+        return cached[1]
 
     async def _connected_run(
         self, execution: Execution, ready: Sequence[str], raise_on_failure: bool
@@ -502,6 +543,8 @@ class Pipeline:
         if self._uses_servers() and recording is None:
             await self.connect()  # before the run is taken: a mistake leaves it as it was
         opened = await open_store(store)
+        # A replay is not traced: it re-checks a recorded run, it is not one.
+        trace = for_run(run_id) if recording is None else None
         try:
             execution, ready = await prepare_resume(
                 self,
@@ -511,14 +554,17 @@ class Pipeline:
                 deps=deps,
                 recording=recording,
                 hooks=self._hooks,
+                trace=trace,
             )
             if context is not None or self.context is not None:
                 execution.context = context if context is not None else self.context
             if ready is None:  # already final: nothing to do
                 return run_result(execution)
             if isinstance(ready, RunFailed):  # its log holds what ended it
-                return await execution.conclude(ready, raise_on_failure=raise_on_failure)
-            return await execution.execute(ready, raise_on_failure=raise_on_failure)
+                run = execution.conclude(ready, raise_on_failure=raise_on_failure)
+            else:
+                run = execution.execute(ready, raise_on_failure=raise_on_failure)
+            return await (run if trace is None else trace.drive(run))
         finally:
             if isinstance(store, str):
                 await opened.close()
@@ -536,8 +582,9 @@ class Pipeline:
         resume: bool = True,
         model: str | Model | None = None,
         deps: Any = None,
-        fingerprint: str | None = None,
         reviewer_kind: Literal["human", "simulated"] = "human",
+        expected: str | None = None,
+        reason_code: str | None = None,
     ) -> RunResult | None:
         """Decide a pending approval (from any process), then, by default, resume the run.
 
@@ -551,9 +598,13 @@ class Pipeline:
 
         Args:
             model, deps: as for `resume`.
-            fingerprint: for a tool call, the fingerprint of the call you were shown: the
-                decision is refused if it is not the call waiting.
             reviewer_kind: "simulated" marks a decision made by code in a person's place.
+            expected: the approval's fingerprint as the reviewer saw it
+                (`seamline.approvals.fingerprint`); a different one is refused
+                (`StaleApproval`) and nothing is written. For a tool call, the call's
+                fingerprint (`sl.tool_call_fingerprint`, shown by `seamline approvals`)
+                is accepted too.
+            reason_code: a category for `reason`, kept beside it (the feedback dataset).
         """
         from seamline.approvals import decide
 
@@ -568,11 +619,17 @@ class Pipeline:
                 reviewer=reviewer,
                 route_to=route_to,
                 pipeline=self,
-                fingerprint=fingerprint,
                 reviewer_kind=reviewer_kind,
+                expected=expected,
+                reason_code=reason_code,
             )
             if not resume:
                 return None
+            if await _on_temporal(opened, run_id):
+                from seamline.engines.temporal.client import settle
+
+                # Its workflow writes the decision and goes on: wait until it did.
+                return await settle(self, opened, run_id, decided=approval_id)
             return await self.resume(run_id, store=opened, model=model, deps=deps)
         finally:
             if isinstance(store, str):
@@ -613,7 +670,9 @@ class Pipeline:
             recording=recording,
         )
         # A recorded failure is reproduced, not raised: the replay matched.
-        start = execution.start(self._coerce_inputs(started.inputs), dict(options))
+        # A run made on another engine (Temporal) replays here, in this process.
+        options = {k: v for k, v in options.items() if k != "engine"}
+        start = execution.start(self._coerce_inputs(started.inputs), options)
         result = await execution.execute(start, raise_on_failure=False)
         while not result.status.is_final:
             log = await replayed.load(run_id)
@@ -654,6 +713,12 @@ def _check_reads_params(plan: Plan) -> None:
                 )
 
 
+async def _on_temporal(store: RunStore, run_id: str) -> bool:
+    """Whether the run is driven by a Temporal workflow (its RunStarted says so)."""
+    events = await store.load(run_id)
+    return isinstance(events[0], RunStarted) and bool(events[0].options.get("engine"))
+
+
 class _ResultOnlyLog:
     """The default store: the run log lives only in the result the run returns."""
 
@@ -670,9 +735,7 @@ class _ResultOnlyLog:
     async def runs(self, **filters: Any) -> list[RunSummary]:
         return []
 
-    async def pending_approvals(
-        self, *, run_id: str | None = None, limit: int | None = None
-    ) -> list[PendingApproval]:
+    async def pending_approvals(self, **filters: Any) -> list[PendingApproval]:
         return []
 
     async def run(self, run_id: str) -> RunSummary | None:

@@ -148,7 +148,7 @@ def test_a_commit_waits_for_approval_from_another_process_and_is_made_once(
     assert call["fingerprint"][:12] in table.stdout
 
     stale = seamline(w, "approve", pending["approval_id"], "--fingerprint", "0" * 64)
-    assert stale.returncode == 1 and "not the call waiting" in stale.stderr + stale.stdout
+    assert stale.returncode == 1 and "not what the reviewer saw" in stale.stderr + stale.stdout
     bad = seamline(w, "approve", pending["approval_id"], "--arguments", '{"message": 3}')
     assert bad.returncode == 1
     assert "input schema" in bad.stderr + bad.stdout and "repo_path" in bad.stderr + bad.stdout

@@ -309,13 +309,13 @@ async def test_a_tool_that_needs_approval_suspends_the_run_until_a_person_approv
     )
     assert not [e for e in result.events if isinstance(e, StepErrored)]  # neither failed
     # A decision on another call than the one shown is refused, and nothing is written.
-    with pytest.raises(sl.ApprovalError, match="not the call waiting"):
-        await pipe.decide(request.approval_id, "approve", store=store, fingerprint="0" * 64)  # type: ignore[attr-defined]
+    with pytest.raises(sl.ApprovalError, match="not what the reviewer saw"):
+        await pipe.decide(request.approval_id, "approve", store=store, expected="0" * 64)  # type: ignore[attr-defined]
     done = await pipe.decide(
         request.approval_id,  # type: ignore[attr-defined]
         "approve",
         store=store,
-        fingerprint=shown["fingerprint"],
+        expected=shown["fingerprint"],
     )
     assert done is not None and done.status == sl.RunStatus.SUCCEEDED
     assert calls == ["transfer ACME 5.0"] and told == ["done"]

@@ -14,9 +14,12 @@ from seamline.cli.calibrate import calibrate_command
 from seamline.cli.context import context_app
 from seamline.cli.demo import demo_command
 from seamline.cli.eval import eval_command
+from seamline.cli.export import export_command
 from seamline.cli.mcp import mcp_app
 from seamline.cli.run import run_command
 from seamline.cli.runs import replay_command, resume_command, runs_command, show_command
+from seamline.cli.ui import ui_command
+from seamline.cli.worker import dev_server_command, worker_command
 
 app = typer.Typer(
     name="seamline",
@@ -30,7 +33,10 @@ app = typer.Typer(
 app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("eval")(eval_command)
-app.command("runs")(runs_command)
+runs_app = typer.Typer(invoke_without_command=True)  # `seamline runs` lists; its commands act
+runs_app.callback()(runs_command)
+runs_app.command("export")(export_command)
+app.add_typer(runs_app, name="runs")
 app.command("show")(show_command)
 app.command("resume")(resume_command)
 app.command("replay")(replay_command)
@@ -38,6 +44,9 @@ app.command("approvals")(approvals_command)
 app.command("approve")(approve_command)
 app.command("reject")(reject_command)
 app.command("calibrate")(calibrate_command)
+app.command("ui")(ui_command)
+app.command("worker")(worker_command)
+app.command("dev-server")(dev_server_command)
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(context_app, name="context")
 app.add_typer(mcp_app, name="mcp")

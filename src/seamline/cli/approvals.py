@@ -21,8 +21,8 @@ from seamline.store import open_store
 from seamline.tools.approval import describe
 
 FINGERPRINT_HELP = (
-    "For a tool call: the fingerprint you were shown (`seamline approvals`); the decision "
-    "is refused if the call waiting is another."
+    "The fingerprint you were shown (`seamline approvals`; for a tool call, the call's): "
+    "the decision is refused if the approval waiting is not that."
 )
 
 feedback_app = typer.Typer(help="The dataset of human decisions.", no_args_is_help=True)
@@ -90,6 +90,7 @@ def _decide(
     route_to: str | None,
     pipeline: str | None,
     resume: bool,
+    reason_code: str | None = None,
     fingerprint: str | None = None,
 ) -> None:
     async def go() -> Any:
@@ -97,7 +98,8 @@ def _decide(
         try:
             pending = {a.approval_id: a for a in await opened.pending_approvals()}
             run_id = pending[approval_id].run_id if approval_id in pending else None
-            pipe = pipeline_for_run(await opened.load(run_id), pipeline) if run_id else None
+            events = await opened.load(run_id) if run_id else []
+            pipe = pipeline_for_run(events, pipeline) if run_id else None
             run_id = await decide(
                 opened,
                 approval_id,
@@ -107,9 +109,13 @@ def _decide(
                 reviewer=reviewer,
                 route_to=route_to,
                 pipeline=pipe,
-                fingerprint=fingerprint,
+                reason_code=reason_code,
+                expected=fingerprint,
             )
             if resume and pipe is not None:
+                engine = getattr(events[0], "options", {}).get("engine") if events else None
+                if engine:  # the run's workflow writes the decision and goes on
+                    return await _settled_on_temporal(pipe, opened, run_id, approval_id)
                 return await pipe.resume(run_id, store=opened, raise_on_failure=False)
             return None
         finally:
@@ -119,6 +125,25 @@ def _decide(
     console.print(f"approval {approval_id}: {decision}")
     if result is not None:
         console.print(f"run [bold]{result.run_id}[/] resumed: {result.status.value}")
+
+
+async def _settled_on_temporal(
+    pipe: Any, store: Any, run_id: str, approval_id: str, wait: float = 10.0
+) -> Any:
+    """The run once its workflow wrote the decision and moved on; None when no worker
+    took it up within `wait` seconds (Temporal keeps the decision until one does)."""
+    from seamline.engines.temporal.client import settle
+
+    try:
+        return await settle(
+            pipe, store, run_id, decided=approval_id, wait=wait, raise_on_failure=False
+        )
+    except TimeoutError:
+        console.print(
+            f"sent to the workflow of run {run_id}; it is applied when a worker runs "
+            "(seamline worker PIPELINE --temporal URL)"
+        )
+        return None
 
 
 def approve_command(
@@ -186,6 +211,10 @@ def reject_command(
     route_to: Annotated[
         str | None, typer.Option(help="Send the work to this earlier step instead.")
     ] = None,
+    code: Annotated[
+        str | None,
+        typer.Option(help="A category for the reason (e.g. wrong_value), kept beside it."),
+    ] = None,
     reviewer: Annotated[str | None, typer.Option(help="Who decided.")] = None,
     pipeline: Annotated[str | None, typer.Option(help=PIPELINE_HELP)] = None,
     resume: Annotated[bool, typer.Option(help="Resume the run right away.")] = True,
@@ -197,7 +226,7 @@ def reject_command(
 
     Example:
 
-        seamline reject 18a2f0c3b1-4c2d1e0001.12 --reason "amount is net of deductible"
+        seamline reject 18a2f0c3b1-4c2d1e0001.12 --reason "amount is net of deductible" --code wrong_value
     """
     _decide(
         approval_id,
@@ -209,6 +238,7 @@ def reject_command(
         route_to=route_to,
         pipeline=pipeline,
         resume=resume,
+        reason_code=code,
         fingerprint=fingerprint,
     )
 

@@ -39,6 +39,7 @@ def _when(ts: float) -> str:
 
 
 def runs_command(
+    ctx: typer.Context,
     status: Annotated[
         str | None,
         typer.Option(
@@ -55,7 +56,10 @@ def runs_command(
     Example:
 
         seamline runs --status waiting --pipeline claims --json
+        seamline runs export --otlp --pipeline claims
     """
+    if ctx.invoked_subcommand is not None:
+        return  # `seamline runs export ...`: the listing options are not used
     try:
         wanted = RunStatus(status) if status else None
     except ValueError:

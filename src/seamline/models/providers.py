@@ -56,6 +56,7 @@ from seamline.models.base import (
     ModelReply,
     ModelRequest,
     T,
+    traced_by_seamline,
     validate_output,
 )
 from seamline.models.config import PROVIDERS, ModelConfig, ProviderConfig
@@ -362,6 +363,7 @@ class ProviderModel:
                     messages,
                     model_settings=settings,
                     model_request_parameters=params,
+                    instrument=False if traced_by_seamline.get() else None,
                 )
             except UnexpectedModelBehavior as e:
                 # The provider answered, but not with anything readable as a model response.

@@ -34,13 +34,16 @@ from seamline.exceptions import (
 from seamline.policies import Budget
 from seamline.runtime import decide
 from seamline.runtime.executor import Execution
+from seamline.runtime.plan import remote_plan
 from seamline.runtime.state import Coerce, RunState, apply, fold, step_of
 
 if TYPE_CHECKING:
     from seamline.models.base import Model
+    from seamline.otel.live import LiveTrace
     from seamline.pipeline import Pipeline
     from seamline.runtime.plan import Plan
     from seamline.runtime.replay import Recording
+    from seamline.runtime.unit import Remote
     from seamline.runtime.writer import EventHook
     from seamline.store.base import RunStore
 
@@ -147,6 +150,7 @@ async def prepare_resume(
     deps: Any,
     recording: Recording | None = None,
     hooks: Sequence[EventHook] = (),
+    trace: LiveTrace | None = None,
 ) -> tuple[Execution, list[str] | RunFailed | None]:
     """Rebuild the run and take its lease; return it and the steps ready to run (None:
     it is finished, nothing to do; an error: its log holds what ends it, and it is to be
@@ -157,44 +161,91 @@ async def prepare_resume(
         await acquire(run_id)
     try:
         events = await _load(pipe, store, run_id)
-        plan = pipe.validate()
-        options = events[0].options  # type: ignore[attr-defined]
-        recorded_model = options.get("model")
-        execution = Execution(
-            plan,
+        engine = events[0].options.get("engine")  # type: ignore[attr-defined]
+        if engine and recording is None:
+            raise IncompatibleRun(
+                run_id,
+                f"it runs on {engine.split('?')[0]}, whose workflow drives it: it goes on by "
+                "itself while a worker runs (`seamline worker PIPELINE --temporal URL`), and "
+                "`seamline approve` sends decisions to it",
+            )
+        execution = rebuild(
+            pipe,
             store,
             run_id,
-            gates=options.get("gates", "on"),
-            budget=Budget(**options.get("budget", {})),
-            model=model
-            if model is not None
-            else plan.model_for(recorded_model)
-            if recorded_model
-            else None,
+            events,
+            model=model,
             deps=deps,
             recording=recording,
             hooks=hooks,
-            coerce=coercer(pipe, run_id),
+            trace=trace,
         )
-        state = execution.state
-        for event in events:  # the same reducer, into the execution that continues the run
-            apply(state, event)
-        _check(plan, state)
     except BaseException:
         if acquire is not None:
             await store.release(run_id)
         raise
-    execution.adopt(events)
-    if state.status.is_final:
+    if execution.state.status.is_final:
         if acquire is not None:
             await store.release(run_id)
         return execution, None
+    return execution, carry_on(execution, time.time())
+
+
+def rebuild(
+    pipe: Pipeline,
+    store: RunStore,
+    run_id: str,
+    events: list[Event],
+    *,
+    model: str | Model | None,
+    deps: Any,
+    recording: Recording | None = None,
+    hooks: Sequence[EventHook] = (),
+    remote: Remote | None = None,
+    trace: LiveTrace | None = None,
+) -> Execution:
+    """An execution that continues the run whose log is `events`: the log folded into it,
+    checked against the pipeline (`IncompatibleRun`). Nothing is written."""
+    plan = pipe.validate()
+    options = events[0].options  # type: ignore[attr-defined]
+    recorded_model = options.get("model")
+    execution = Execution(
+        # A traced run's attempts all go through the unit runner, which opens their spans.
+        remote_plan(plan) if remote is not None or trace is not None else plan,
+        store,
+        run_id,
+        gates=options.get("gates", "on"),
+        budget=Budget(**options.get("budget", {})),
+        model=model
+        if model is not None
+        else plan.model_for(recorded_model)
+        if recorded_model
+        else None,
+        deps=deps,
+        recording=recording,
+        hooks=hooks,
+        coerce=coercer(pipe, run_id),
+        remote=remote,
+        trace=trace,
+    )
+    state = execution.state
+    for event in events:  # the same reducer, into the execution that continues the run
+        apply(state, event)
+    _check(plan, state)
+    execution.adopt(events)
+    return execution
+
+
+def carry_on(execution: Execution, now: float) -> list[str] | RunFailed:
+    """Continue a rebuilt run that is not final: its `RunResumed`, then what people
+    decided meanwhile; the steps ready to run, or the error its log already ends it with."""
+    plan, state = execution.plan, execution.state
     execution.resumed()
     ended = _ended(plan, state)
     if ended is not None:
-        return execution, ended
-    _apply_decisions(execution)
-    return execution, _ready(plan, state, execution.remaining)
+        return ended
+    _apply_decisions(execution, now)
+    return _ready(plan, state, execution.remaining)
 
 
 def _ended(plan: Plan, state: RunState) -> RunFailed | None:
@@ -220,11 +271,10 @@ def _ended(plan: Plan, state: RunState) -> RunFailed | None:
     return None
 
 
-def _apply_decisions(execution: Execution) -> None:
+def _apply_decisions(execution: Execution, now: float) -> None:
     """Record what people decided meanwhile (and approvals that timed out) where it needs
     more than the decision: a rejection's rework."""
     plan, state = execution.plan, execution.state
-    now = time.time()
     for request in state.pending_approvals:
         if request.timeout_at is None or request.timeout_at > now:
             continue

@@ -264,10 +264,26 @@ _CODEBOOK: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
     ),
     (
         "ApprovalDecided",
-        ("approval_id", "decision", "reason", "edit", "reviewer", "route_to", "reviewer_kind"),
-        {"reason": None, "edit": None, "reviewer": None, "route_to": None, "reviewer_kind": "human"},
+        (
+            "approval_id",
+            "decision",
+            "reason",
+            "edit",
+            "reviewer",
+            "route_to",
+            "reviewer_kind",
+            "reason_code",
+        ),
+        {
+            "reason": None,
+            "edit": None,
+            "reviewer": None,
+            "route_to": None,
+            "reviewer_kind": "human",
+            "reason_code": None,
+        },
     ),
-    ("RunResumed", ("pid",), {}),
+    ("RunResumed", ("pid", "traceparent"), {"traceparent": None}),
     ("RunFinished", ("status", "error", "error_type"), {"error": None, "error_type": None}),
     # Code 15 on: 13 and 14 are the folded codes below.
     (

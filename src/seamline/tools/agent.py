@@ -44,6 +44,7 @@ from seamline.exceptions import (
     SeamlineError,
     ToolApprovalRequired,
 )
+from seamline.models.base import traced_by_seamline
 from seamline.runtime.feedback import with_feedback
 from seamline.tools.specs import Allowlist, ToolSpec
 from seamline.tools.toolset import APPROVAL, AgentCall, OnToolError, RecordedToolset, ToolEntry
@@ -109,6 +110,8 @@ async def run_agent(
         model_settings=agent_model.settings,
         name=ctx.step,
     )
+    if traced_by_seamline.get():  # a traced run's turns and tool calls are seamline's spans
+        agent.instrument = False
     try:
         # In a task of its own: on Python 3.11 a TaskGroup that failed (a map step's, an
         # earlier run's) leaves its task's cancel count raised, which pydantic-ai reads as

@@ -154,12 +154,11 @@ def find_decision(
 # -- deciding ---------------------------------------------------------------------------------
 
 
-def check_decision(
-    shown: Any, *, edit: Any, fingerprint: str | None, pipeline: Pipeline | None, step: str
-) -> Any:
-    """A decision on a tool-call approval, before it is written: the fingerprint the
-    reviewer saw must be the call's, and an edit must be `{"arguments": {...}}` that fits
-    the tool's input schema. Returns the edit to record (None for other decisions).
+def check_tool_decision(shown: Any, *, edit: Any, pipeline: Pipeline | None, step: str) -> Any:
+    """A decision on a tool-call approval, before it is written: an edit must be
+    `{"arguments": {...}}` that fits the tool's input schema. Returns the edit to record
+    (None for other decisions). (What the reviewer saw is checked by `decide`'s
+    `expected`: the call's fingerprint.)
 
     Raises:
         ApprovalError: saying what is wrong and how to fix it; nothing is written.
@@ -167,13 +166,6 @@ def check_decision(
     if not isinstance(shown, Mapping):
         raise ApprovalError("this tool-call approval records no call to decide on")
     tool = shown.get("tool")
-    if fingerprint is not None and fingerprint != shown.get("fingerprint"):
-        raise ApprovalError(
-            f"the decision names fingerprint {fingerprint!r}, but this approval is for the "
-            f"call {tool}({_json(shown.get('arguments'))}) with fingerprint "
-            f"{shown.get('fingerprint')!r}: the call you saw is not the call waiting. Look "
-            "at it again (`seamline approvals`) and decide on what it shows"
-        )
     if edit is None:
         return None
     if (
