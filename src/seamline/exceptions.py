@@ -15,14 +15,13 @@ SeamlineError
 │   └── BudgetExceeded     a per-gate or per-run budget ran out
 ├── ApprovalError          an approval cannot be decided (unknown id, already decided, bad edit)
 │   └── StaleApproval      the approval is not what the reviewer saw (its fingerprint differs)
-└── ReplayDivergence       a replayed run asked for something its recording does not hold
+├── ReplayDivergence       a replayed run asked for something its recording does not hold
+└── ToolApprovalRequired   a signal: an agent's tool calls wait for a person; the attempt
+                           is suspended (the run waits) and runs again once they decide
 
 Retry                      a signal, not an error: step code raises it to fail the attempt
 ├── InvalidOutput          with a reason that the seam's policy handles like a failed gate
 └── ToolError              a tool failed in a way the model cannot fix (its server died, ...)
-
-ToolApprovalRequired       a signal: an agent's tool calls wait for a person; the attempt
-                           is suspended (the run waits) and runs again once they decide
 ```
 
 Messages name the step, what was wrong and how to fix it.
@@ -200,7 +199,7 @@ class ToolError(Retry):
         super().__init__(f"tool {tool!r}: {reason}")
 
 
-class ToolApprovalRequired(Exception):
+class ToolApprovalRequired(SeamlineError):
     """A signal, not an error: an agent step's model called tools marked
     `requires_approval`, and no person has decided on those exact calls yet.
 
