@@ -618,7 +618,7 @@ class _ResultOnlyLog:
         return []
 
     async def pending_approvals(
-        self, *, run_id: str | None = None, limit: int | None = None
+        self, *, run_id: str | None = None, limit: int | None = None, newest_first: bool = False
     ) -> list[PendingApproval]:
         return []
 

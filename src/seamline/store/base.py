@@ -18,9 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from seamline.events import Event, RunStatus
+
+Access = Literal["create", "write", "read"]
+"""How a store is opened: to run pipelines (made if missing), to change runs that are
+there (resume, decide: it must exist), or to read them (it must exist; nothing is written)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,9 +126,11 @@ class RunStore(Protocol):
         ...
 
     async def pending_approvals(
-        self, *, run_id: str | None = None, limit: int | None = None
+        self, *, run_id: str | None = None, limit: int | None = None, newest_first: bool = False
     ) -> list[PendingApproval]:
-        """Approvals requested and neither decided nor superseded, oldest first."""
+        """Approvals requested and neither decided nor superseded, oldest first (the
+        newest first with `newest_first`; ties in the order they were requested, or its
+        reverse)."""
         ...
 
     async def close(self) -> None: ...

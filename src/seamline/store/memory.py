@@ -183,10 +183,12 @@ class MemoryStore:
         self._driving.discard(run_id)
 
     async def pending_approvals(
-        self, *, run_id: str | None = None, limit: int | None = None
+        self, *, run_id: str | None = None, limit: int | None = None, newest_first: bool = False
     ) -> list[PendingApproval]:
         pending = [a for a in self._approvals.values() if run_id is None or a.run_id == run_id]
         pending.sort(key=lambda a: a.requested_at)
+        if newest_first:
+            pending.reverse()
         return pending[:limit] if limit is not None else pending
 
     async def close(self) -> None:
