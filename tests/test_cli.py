@@ -56,6 +56,8 @@ PIPELINE = textwrap.dedent(
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "pipeline.py").write_text(PIPELINE)
+    # The pipelines this person trusts: commands that continue a stored run load them.
+    (tmp_path / "seamline.toml").write_text('[pipelines]\nsummaries = "pipeline.py:pipe"\n')
     (tmp_path / "input.json").write_text(json.dumps({"doc": {"text": "the quick brown fox"}}))
     (tmp_path / "tasks.jsonl").write_text(
         "\n".join(json.dumps({"doc": {"text": t}}) for t in ["a b c", "one two", "x y z w"]) + "\n"
@@ -68,6 +70,11 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def cli(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, list(args), terminal_width=200)
     return result.exit_code, result.output
+
+
+def flat(out: str) -> str:
+    """Output with rich's boxes and line wrapping undone, to look for a message in."""
+    return " ".join(out.replace("│", " ").replace("╭", " ").replace("╰", " ").split())
 
 
 def test_run_then_approve_then_inspect(workdir: Path) -> None:
@@ -177,15 +184,15 @@ def test_compare_two_stored_evals(workdir: Path) -> None:
         ),
         (
             ["run", "pipeline.py:pipe", "--input", "input.json", "--gates", "maybe"],
-            "--gates 'maybe'",
+            "'maybe' is not one of 'on', 'shadow', 'off'",
         ),
-        (["runs", "--status", "sleeping"], "unknown status 'sleeping'"),
-        (["show", "no-such-run"], "no run 'no-such-run'"),
+        (["runs", "--status", "sleeping"], "'sleeping' is not one of 'running'"),
+        (["show", "no-such-run"], "no store at sqlite:///"),
     ],
 )
 def test_bad_input_gets_a_clear_error(workdir: Path, args: list[str], message: str) -> None:
     code, out = cli(*args)
-    assert code != 0 and message in out
+    assert code != 0 and message in flat(out)
 
 
 def test_eval_reports_judge_human_agreement_once_humans_decided(workdir: Path) -> None:
