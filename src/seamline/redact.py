@@ -18,6 +18,7 @@ Scrubbing runs only on error paths and on what is displayed: never per step.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import threading
@@ -126,14 +127,29 @@ def known_secrets(environ: Mapping[str, str] | None = None) -> set[str]:
     """Every secret value `scrub` replaces: registered ones, and the environment's."""
     env = os.environ if environ is None else environ
     found = set(_registered)
-    for name, value in env.items():
-        if len(value) < _MIN_SECRET:
-            continue
-        if _SECRET_ENV.search(name):
-            found.add(value)
-        elif _URL_ENV.search(name) and "://" in value:
-            found.update(url_secrets(value))
+    for item in env.items():
+        derived = _from_env.get(item)
+        if derived is None:
+            derived = _from_env[item] = _env_secrets(*item)
+            if len(_from_env) > 4096:  # a process that churns its environment
+                _from_env.clear()
+        found.update(derived)
     return found
+
+
+# What each (name, value) of the environment holds, decided once: scrubbing an error
+# then costs a walk over the environment's items, without a regular expression each.
+_from_env: dict[tuple[str, str], tuple[str, ...]] = {}
+
+
+def _env_secrets(name: str, value: str) -> tuple[str, ...]:
+    if len(value) < _MIN_SECRET:
+        return ()
+    if _SECRET_ENV.search(name):
+        return (value,)
+    if _URL_ENV.search(name) and "://" in value:
+        return tuple(url_secrets(value))
+    return ()
 
 
 def url_secrets(url: str) -> Iterable[str]:
@@ -144,6 +160,11 @@ def url_secrets(url: str) -> Iterable[str]:
     except ValueError:
         return []
     values = [] if password is None else [password, unquote(password)]
+    if password is not None:
+        # An HTTP client sends `user:password@` as a Basic Authorization header, which an
+        # error body may quote back: its base64 form is the same secret.
+        pair = f"{unquote(parts.username or '')}:{unquote(password)}"
+        values.append(base64.b64encode(pair.encode()).decode())
     values += [v for k, v in parse_qsl(parts.query) if _secret_param(k)]
     return [v for v in values if len(v) >= _MIN_SECRET]
 

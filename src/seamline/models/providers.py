@@ -50,6 +50,7 @@ from tenacity import RetryCallState, retry_if_exception, stop_after_attempt, wai
 from seamline.exceptions import ConfigError
 from seamline.models.base import ModelCallFailed, ModelReply, ModelRequest, T, validate_output
 from seamline.models.config import PROVIDERS, ModelConfig, ProviderConfig
+from seamline.redact import register_secret, scrub, url_secrets
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model as PaiModel
@@ -66,7 +67,10 @@ API_KEY_ENV: dict[str, tuple[str, ...]] = {
     "openai": ("OPENAI_API_KEY",),
     "anthropic": ("ANTHROPIC_API_KEY",),
     "google": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+    "openai-compatible": ("SEAMLINE_OPENAI_COMPATIBLE_API_KEY",),
 }
+# Providers that run without a key (a local server); the others refuse to build without one.
+_KEY_OPTIONAL = frozenset({"openai-compatible"})
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -220,7 +224,7 @@ def retrying_client(
 
 def _check_key(provider: str, spec: str, config: ProviderConfig) -> None:
     names = API_KEY_ENV.get(provider)
-    if not names or any(os.environ.get(name) for name in names):
+    if not names or provider in _KEY_OPTIONAL or any(os.environ.get(name) for name in names):
         return
     if provider == "openai" and (config.base_url or os.environ.get("OPENAI_BASE_URL")):
         return  # a self-hosted OpenAI-style endpoint may need no key
@@ -358,8 +362,8 @@ class ProviderModel:
                 # The provider answered, but not with anything readable as a model response.
                 return ModelReply(
                     output=None,
-                    error=f"the model's response could not be read: {e.message}",
-                    response={"error": e.message, "body": e.body},
+                    error=scrub(f"the model's response could not be read: {e.message}"),
+                    response={"error": scrub(e.message), "body": e.body and scrub(e.body)},
                     raw_output=None,
                     seconds=time.perf_counter() - started,
                 )
@@ -410,7 +414,8 @@ class ProviderModel:
         message = str(e)
         if self._error_hint is not None:
             message += self._error_hint(e)
-        return ModelCallFailed(self.name, message, status_code=status)
+        # The provider's error body may echo the key or the URL it was sent to.
+        return ModelCallFailed(self.name, scrub(message), status_code=status)
 
 
 def _messages(request: ModelRequest) -> list[ModelMessage]:
@@ -437,7 +442,7 @@ def _remote_hint(provider: str, config: ProviderConfig) -> Callable[[ModelAPIErr
     def hint(e: ModelAPIError) -> str:
         status = getattr(e, "status_code", None)
         if status in (401, 403) and provider in API_KEY_ENV:
-            return f" (check {API_KEY_ENV[provider][0]})"
+            return f" ({_key_source(provider)})"
         if status == 429 or (status is not None and status >= 500):
             return (
                 f" (gave up after {config.max_retries} retries; raise max_retries or lower "
@@ -449,6 +454,27 @@ def _remote_hint(provider: str, config: ProviderConfig) -> Callable[[ModelAPIErr
         return ""
 
     return hint
+
+
+def _key_source(provider: str) -> str:
+    """Which variable the key refused came from, for a 401 a person can act on."""
+    names = API_KEY_ENV[provider]
+    used = next((name for name in names if os.environ.get(name)), None)
+    if used is None:
+        return f"no API key was sent: set {' or '.join(names)}"
+    others = [n for n in names if n != used and os.environ.get(n)]
+    also = f"; {', '.join(others)} is set too but not used" if others else ""
+    return f"the API key sent came from {used}: check its value{also}"
+
+
+def _register_secrets(provider: str, config: ProviderConfig) -> None:
+    """Make `scrub` know the credentials this provider is configured with, wherever
+    they came from, so no error about it stores or prints them."""
+    for name in API_KEY_ENV.get(provider, ()):
+        register_secret(os.environ.get(name))
+    if config.base_url:
+        for secret in url_secrets(config.base_url):
+            register_secret(secret)
 
 
 def build_model(
@@ -477,6 +503,7 @@ def build_model(
         return local_model(spec, name or None, config)
     provider_config = config.provider(provider)
     _check_key(provider, spec, provider_config)
+    _register_secrets(provider, provider_config)
     if provider == "openai-compatible" and not provider_config.base_url:
         raise ConfigError(
             f"model {spec!r} needs the server's base URL: set SEAMLINE_OPENAI_COMPATIBLE_BASE_URL, "

@@ -33,6 +33,7 @@ from seamline.exceptions import (
     StepFailed,
 )
 from seamline.gates import schema_verdict
+from seamline.redact import scrub
 from seamline.runtime import decide
 from seamline.runtime.calls import judge_runner
 from seamline.runtime.log import FINISHED, STARTED
@@ -261,6 +262,7 @@ async def _failed_attempt(
     if isinstance(error, Retry | ValidationError):
         kind = "schema" if isinstance(error, InvalidOutput | ValidationError) else "retry"
         reason = error.reason if isinstance(error, Retry) else _validation_reason(error)
+        reason = scrub(reason)  # what the step or the model said may quote a key
         x.record(
             StepErrored(
                 seq=x.next_seq(),
@@ -282,7 +284,7 @@ async def _failed_attempt(
     elif isinstance(error, _WrongType):
         reason, kind = str(error), "type"
     else:
-        reason, kind = f"{type(error).__name__}: {error}", "exception"
+        reason, kind = scrub(f"{type(error).__name__}: {error}"), "exception"
     x.record(
         StepErrored(
             seq=x.next_seq(), step=name, attempt=attempt, index=index, error=reason, kind=kind
