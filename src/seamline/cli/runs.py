@@ -38,6 +38,7 @@ from seamline.events import (
 )
 from seamline.exceptions import SeamlineError
 from seamline.redact import Scrubber
+from seamline.runtime.state import fold
 from seamline.store import open_store
 
 __all__ = ["replay_command", "resume_command", "runs_command", "show_command"]
@@ -220,6 +221,13 @@ def _outcome(run_id: str, result: Any) -> dict[str, Any]:
 
 def print_outcomes(outcomes: list[dict[str, Any]], verb: str = "resumed") -> None:
     for o in outcomes:
+        if o.get("already"):
+            console.print(
+                f"run [bold]{escape(o['run_id'])}[/] is already {o['status']}; there is "
+                "nothing to continue" + (f": {escape(o['error'])}" if o["error"] else ""),
+                soft_wrap=True,
+            )
+            continue
         if not o["resumed"]:
             console.print(
                 f"run [bold]{escape(o['run_id'])}[/] [red]not {verb}[/]: {escape(o['error'])}",
@@ -234,7 +242,13 @@ def print_outcomes(outcomes: list[dict[str, Any]], verb: str = "resumed") -> Non
 
 
 def failed(outcomes: list[dict[str, Any]]) -> bool:
-    return any(not o["resumed"] or o["status"] == RunStatus.FAILED.value for o in outcomes)
+    return any(
+        o["status"] == RunStatus.FAILED.value or (not o["resumed"] and not o.get("already"))
+        for o in outcomes
+    )
+
+
+_FINAL = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
 
 
 def resume_command(
@@ -276,15 +290,26 @@ def resume_command(
             param_hint="RUN_ID",
         )
 
-    async def one(opened: Any, rid: str) -> Any:
-        pipe, _ = await trusted_pipeline(opened, rid, pipeline)
-        return await pipe.resume(rid, store=opened, model=model, raise_on_failure=False)
+    async def one(opened: Any, rid: str) -> dict[str, Any]:
+        pipe, events = await trusted_pipeline(opened, rid, pipeline)
+        before = fold(rid, events)
+        if before.status in _FINAL:  # nothing to continue: say so, with what ended it
+            return {
+                "run_id": rid,
+                "resumed": False,
+                "status": before.status.value,
+                "error": Scrubber()(before.error) if before.error else None,
+                "already": True,
+            }
+        return _outcome(
+            rid, await pipe.resume(rid, store=opened, model=model, raise_on_failure=False)
+        )
 
     async def go() -> list[dict[str, Any]]:
         opened = await open_store(store_url(store), access="write")
         try:
             if run_id is not None:
-                return [_outcome(run_id, await one(opened, run_id))]
+                return [await one(opened, run_id)]
             name = None
             if pipeline is not None:  # only the runs that pipeline can continue
                 from seamline.registry import load_pipeline
@@ -293,7 +318,7 @@ def resume_command(
             done: list[dict[str, Any]] = []
             for summary in await opened.runs(status=RunStatus.INTERRUPTED, pipeline=name):
                 try:
-                    done.append(_outcome(summary.run_id, await one(opened, summary.run_id)))
+                    done.append(await one(opened, summary.run_id))
                 except SeamlineError as e:  # one run that cannot go on must not stop the rest
                     done.append(_outcome(summary.run_id, e))
             return done

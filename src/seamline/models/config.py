@@ -149,6 +149,10 @@ def load_config(
                 raise ConfigError(f"config file {source} does not exist") from None
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(f"{source} is not valid TOML: {e}") from e
+        except UnicodeDecodeError:
+            raise ConfigError(f"{source} is not UTF-8 text; save it as UTF-8 TOML") from None
+        except OSError as e:
+            raise ConfigError(f"cannot read {source}: {e.strerror or e}") from None
     return _build(data, env, source)
 
 

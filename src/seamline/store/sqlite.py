@@ -392,6 +392,8 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 if exc.sqlite_errorcode & 0xFF != _SQLITE_BUSY:  # BUSY or BUSY_*: retry below
                     raise StoreError(f"{self.url}: {exc}") from exc
+            except UnicodeDecodeError as exc:
+                raise StoreError(_damaged(self.url)) from exc
         await self._lock.acquire()
         try:
             if self._closed:
@@ -419,6 +421,8 @@ class SQLiteStore:
             return fn(*args)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.url}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise StoreError(_damaged(self.url)) from exc
         finally:
             self._conn.execute("PRAGMA busy_timeout = 0")
 
@@ -689,3 +693,12 @@ class SQLiteStore:
         if cur.rowcount != 1:
             found = self._conn.execute(_APPROVAL_STATE, (op.approval_id,)).fetchall()
             raise _sql.undecidable(op.approval_id, run_id, found[0] if found else None)
+
+
+def _damaged(url: str) -> str:
+    # Python's sqlite3 decodes SQLite's own error messages, and TEXT cells, as UTF-8: a
+    # damaged file can yield neither.
+    return (
+        f"{url} is damaged: SQLite read bytes that are not text where text belongs. Restore "
+        "the file from a backup, or check it with `sqlite3 FILE 'PRAGMA integrity_check'`"
+    )

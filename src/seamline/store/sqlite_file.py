@@ -131,6 +131,9 @@ def connect(options: Options, url: str, access: Access) -> tuple[sqlite3.Connect
         _migrate(conn, url)
         conn.execute("PRAGMA wal_autocheckpoint = 0")  # see SQLiteStore._append_and_checkpoint
         conn.execute("PRAGMA busy_timeout = 0")  # see the SQLiteStore module docstring
+    except UnicodeDecodeError as exc:
+        conn.close()
+        raise StoreError(f"cannot open {url}: the file is damaged (undecodable text)") from exc
     except sqlite3.Error as exc:
         conn.close()
         if exc.sqlite_errorcode & 0xFF in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
@@ -192,6 +195,8 @@ def _open_read_only(path: Path, url: str) -> tuple[sqlite3.Connection, int]:
         conn, version = attempt("mode=ro")
     except SchemaMismatch:
         raise
+    except UnicodeDecodeError as exc:
+        raise StoreError(f"cannot read {url}: the file is damaged (undecodable text)") from exc
     except (sqlite3.Error, StoreError) as exc:
         wal = path.with_name(path.name + "-wal")
         if wal.exists() or not _cannot_open(exc):
@@ -256,6 +261,8 @@ def _check_version(conn: sqlite3.Connection, url: str) -> int:
         row = conn.execute(
             "SELECT value FROM seamline_meta WHERE key = 'schema_version'"
         ).fetchone()
+    except UnicodeDecodeError as exc:
+        raise StoreError(f"cannot read {url}: the file is damaged (undecodable text)") from exc
     except sqlite3.Error as exc:
         if exc.sqlite_errorcode & 0xFF != _SQLITE_NOTADB:  # locked, unreadable, ...
             raise StoreError(f"cannot read {url}: {exc}") from exc
