@@ -16,6 +16,7 @@ from seamline.events import Event, RunStarted
 from seamline.exceptions import PipelineError, RunFailed, StoreError
 from seamline.gates import Check, Gate, Judge, make_gate
 from seamline.models.base import Model
+from seamline.models.registry import as_model
 from seamline.policies import Budget, Policy
 from seamline.runtime.executor import Execution
 from seamline.runtime.plan import ApprovalSpec, Plan, compile_plan
@@ -76,7 +77,7 @@ class Pipeline:
         """
         self.name = name
         self.inputs: dict[str, Any] = dict(inputs or {})
-        self.model = model
+        self.model = as_model(model)
         self.budget = budget or Budget()
         self.models: dict[str, Model] = dict(models or {})
         self._hooks: list[EventHook] = []
@@ -402,7 +403,7 @@ class Pipeline:
             run_id or new_run_id(),
             gates=gates,
             budget=run_budget,
-            model=model or self.model,
+            model=as_model(model) or self.model,
             deps=deps,
             hooks=self._hooks,
         )
@@ -483,7 +484,7 @@ class Pipeline:
                 self,
                 opened,
                 run_id,
-                model=model,
+                model=as_model(model),
                 deps=deps,
                 recording=recording,
                 hooks=self._hooks,

@@ -19,6 +19,7 @@ connection errors with exponential backoff, waiting what `Retry-After` (or `retr
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import re
 import threading
@@ -57,7 +58,13 @@ if TYPE_CHECKING:
 
     from seamline.models.agent import AgentModel
 
-__all__ = ["ProviderModel", "build_model", "parse_model_string", "retrying_client"]
+__all__ = [
+    "ProviderModel",
+    "build_model",
+    "parse_model_string",
+    "retrying_client",
+    "wrap_pydantic_model",
+]
 
 DEFAULT_OLLAMA_BASE_URL = "http://127.0.0.1:11434/v1"
 OUTPUT_TOOL = "final_result"
@@ -234,6 +241,31 @@ def _check_key(provider: str, spec: str, config: ProviderConfig) -> None:
     )
 
 
+# The SDK each provider needs, and the extra that installs it.
+_SDKS = {
+    "openai": ("openai", "openai"),
+    "ollama": ("openai", "openai"),
+    "openai-compatible": ("openai", "openai"),
+    "anthropic": ("anthropic", "anthropic"),
+    "google": ("google.genai", "google"),
+}
+
+
+def _check_sdk(provider: str, spec: str) -> None:
+    """A clear hint instead of an ImportError when the provider's SDK is not installed
+    (`pip install seamline` brings none of them)."""
+    module, extra = _SDKS[provider]
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ModuleNotFoundError, ValueError):  # a parent package ("google") is missing
+        found = False
+    if not found:
+        raise ConfigError(
+            f"model {spec!r} needs the {module} package, which is not installed: "
+            f"pip install 'seamline[{extra}]'"
+        )
+
+
 def _pydantic_model(
     provider: str,
     name: str,
@@ -382,7 +414,13 @@ class ProviderModel:
             raw_output=raw,
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
-            cost_usd=self._prices.cost(self.name, usage.input_tokens, usage.output_tokens),
+            cost_usd=self._prices.cost(
+                self.name,
+                usage.input_tokens,
+                usage.output_tokens,
+                cache_read_tokens=usage.cache_read_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+            ),
             seconds=seconds,
         )
 
@@ -477,6 +515,23 @@ def _register_secrets(provider: str, config: ProviderConfig) -> None:
             register_secret(secret)
 
 
+def wrap_pydantic_model(model: PaiModel, config: ModelConfig) -> ProviderModel:
+    """A pydantic-ai model object the person built (their own provider, client, settings)
+    as a seamline `Model`: priced, limited and validated as a model string would be."""
+    provider = model.system
+    name = f"{provider}:{model.model_name}"
+    return ProviderModel(
+        name,
+        provider=provider,
+        factory=lambda: model,
+        settings={},
+        max_tokens=config.provider(provider).max_tokens,
+        concurrency=config.provider(provider).concurrency,
+        output_mode=config.provider(provider).output_mode,
+        config=config,
+    )
+
+
 def build_model(
     spec: str,
     config: ModelConfig,
@@ -501,6 +556,7 @@ def build_model(
         from seamline.models.local import local_model
 
         return local_model(spec, name or None, config)
+    _check_sdk(provider, spec)
     provider_config = config.provider(provider)
     _check_key(provider, spec, provider_config)
     _register_secrets(provider, provider_config)
