@@ -442,3 +442,16 @@ def test_a_pydantic_ai_model_object_is_accepted_wherever_a_model_is() -> None:
     assert isinstance(result["summary"], Summary)
     calls = [e for e in result.events if type(e).__name__ == "ModelCalled"]
     assert [c.model for c in calls] == ["test:test", "test:test"]
+
+
+@pytest.mark.usefixtures("openai_key")
+async def test_a_large_output_is_recorded_once() -> None:
+    big = json.dumps({"claimant": "x" * 2_000_000, "amount": 1.0, "policy_id": "PX-1"})
+    http = Exchange(httpx2.Response(200, json=with_content("openai_claim.json", big)))
+    model = build_model(OPENAI, ModelConfig(), transport=http.transport)
+
+    reply = await model.generate(Claim, claim_request(OPENAI))
+
+    assert reply.output is not None and len(reply.output.claimant) == 2_000_000
+    assert reply.raw_output == big
+    assert len(json.dumps(reply.response)) < 10_000  # the parts do not carry it again

@@ -410,7 +410,9 @@ class ProviderModel:
         return ModelReply(
             output=output,
             error=error,
-            response=ModelMessagesTypeAdapter.dump_python([response], mode="json")[0],
+            response=_without_output(
+                ModelMessagesTypeAdapter.dump_python([response], mode="json")[0], raw
+            ),
             raw_output=raw,
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
@@ -466,6 +468,21 @@ def _messages(request: ModelRequest) -> list[ModelMessage]:
         system = []
     messages.append(PaiRequest(parts=[*system, UserPromptPart(request.prompt)]))
     return messages
+
+
+def _without_output(dumped: dict[str, Any], raw: str | None) -> dict[str, Any]:
+    """The response as recorded: the output the parts carry is `raw_output` already (a
+    ModelCalled stores both), so it is kept once: a 10 MB answer is not stored twice."""
+    if raw is None:
+        return dumped
+    for part in dumped.get("parts", ()):
+        kind = part.get("part_kind")
+        if kind == "text":
+            part["content"] = None
+        elif kind == "tool-call" and part.get("tool_name") == OUTPUT_TOOL:
+            part["args"] = None
+    dumped["output_in"] = "raw_output"  # says where the parts' output went
+    return dumped
 
 
 def _raw_output(response: ModelResponse) -> str | None:
