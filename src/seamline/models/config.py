@@ -24,7 +24,7 @@ path = "/models/other.gguf"   # default: SmolLM2-135M-Instruct from the llm-smol
 threads = 2
 max_tokens = 256
 
-[prices]                      # USD per 1M tokens, overriding the built-in table
+[prices]                      # USD per 1M tokens, a flat rate instead of genai-prices
 "openai:gpt-4o-mini" = { input = 0.15, output = 0.60 }
 ```
 
