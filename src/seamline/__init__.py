@@ -8,6 +8,8 @@ import seamline as sl
 ```
 """
 
+from typing import TYPE_CHECKING, Any
+
 from seamline.events import RunStatus
 from seamline.exceptions import (
     ApprovalError,
@@ -51,6 +53,47 @@ from seamline.tools.specs import Tool, tool
 from seamline.tools.trace import ToolCallRecord, ToolTrace
 from seamline.verdict import CheckResult, Outcome, Verdict
 
+if TYPE_CHECKING:
+    from seamline.context import (
+        ContextStore,
+        Document,
+        Embedder,
+        Example,
+        Passage,
+        VectorIndex,
+        load_paths,
+        make_document,
+        open_context,
+    )
+    from seamline.context.provenance import Reads
+
+# The context layer is imported on first use: a pipeline that never searches a context
+# store never loads it (sl.open_context, sl.Passage, ... work as if imported here).
+_CONTEXT = {
+    "ContextStore": "seamline.context",
+    "Document": "seamline.context",
+    "Embedder": "seamline.context",
+    "Example": "seamline.context",
+    "Passage": "seamline.context",
+    "Reads": "seamline.context.provenance",
+    "VectorIndex": "seamline.context",
+    "load_paths": "seamline.context",
+    "make_document": "seamline.context",
+    "open_context": "seamline.context",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _CONTEXT.get(name)
+    if module is None:
+        raise AttributeError(f"module 'seamline' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -60,6 +103,10 @@ __all__ = [
     "Check",
     "CheckResult",
     "ConfigError",
+    "ContextStore",
+    "Document",
+    "Embedder",
+    "Example",
     "Gate",
     "GateRejected",
     "IncompatibleRun",
@@ -69,9 +116,11 @@ __all__ = [
     "MCPServer",
     "ModelCallFailed",
     "Outcome",
+    "Passage",
     "Pipeline",
     "PipelineError",
     "Policy",
+    "Reads",
     "ReplayDivergence",
     "Retry",
     "RunBusy",
@@ -91,6 +140,7 @@ __all__ = [
     "ToolCallRecord",
     "ToolError",
     "ToolTrace",
+    "VectorIndex",
     "Verdict",
     "__version__",
     "check",
@@ -98,7 +148,10 @@ __all__ = [
     "fail",
     "fallback_model",
     "judge",
+    "load_paths",
+    "make_document",
     "max_tokens_for",
+    "open_context",
     "open_store",
     "reroute",
     "retry",

@@ -9,6 +9,7 @@ so deciding twice changes nothing; an approval whose work was redone meanwhile i
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
@@ -109,6 +110,8 @@ async def decide(
         await store.append(run_id, [decided])
     finally:
         await store.release(run_id)
+    if pipeline is not None and pipeline.learn_from_approvals and decision != "reject":
+        await _learn(store, pipeline, [*events, decided], request, decided)
     return run_id
 
 
@@ -121,6 +124,35 @@ async def _state(
         return await load_state(pipeline, store, run_id)
     events = await store.load(run_id)
     return events, fold(run_id, events)
+
+
+async def _learn(
+    store: RunStore,
+    pipeline: Pipeline,
+    events: list[Any],
+    request: ApprovalRequested,
+    decided: ApprovalDecided,
+) -> None:
+    """Write the approved artifact to the step's examples (context/learn.py). The
+    decision is already in the log: a failure here loses nothing and is only a warning,
+    which `seamline context learn` repairs."""
+    from seamline.context.learn import remember
+    from seamline.context.reads import context_url_for, shared_store
+
+    source = pipeline.context if pipeline.context is not None else context_url_for(store.url)
+    if source is None:
+        return  # an in-memory run store, and no context store configured
+    try:
+        context = source if not isinstance(source, str) else await shared_store(source)
+        await remember(context, pipeline, events, request, decided)
+    except Exception as e:
+        warnings.warn(
+            f"approval {request.approval_id}: the decision is recorded, but its example was "
+            f"not written to the context store ({type(e).__name__}: {e}); "
+            f"`seamline context learn {pipeline.name}` writes it later",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
 
 def _checked_edit(pipeline: Pipeline, request: ApprovalRequested, edit: Any) -> Any:

@@ -127,6 +127,26 @@ class ToolCalled(Event):
 
 
 @dataclass(slots=True, kw_only=True)
+class ContextRead(Event):
+    """A step read the context store (`ctx.search` / `ctx.examples`): what it asked, the
+    collection's revision it read (the one current when the run started), and every
+    passage returned, text included, so a replay needs neither the store nor the embedder."""
+
+    step: str
+    attempt: int
+    collection: str
+    query: str
+    revision: int
+    passages: list[dict[str, Any]]  # `seamline.context.Passage` fields
+    k: int = 5
+    where: dict[str, Any] | None = None
+    mode: str = "hybrid"
+    kind: str = "search"  # "search", or "examples" (approved examples of a step)
+    seconds: float = 0.0
+    index: int | None = None
+
+
+@dataclass(slots=True, kw_only=True)
 class GateEvaluated(Event):
     """A gate's verdict on one attempt, and the decision taken on it.
 
@@ -213,6 +233,7 @@ EVENT_TYPES: dict[str, type[Event]] = {
         StepSkipped,
         ModelCalled,
         ToolCalled,
+        ContextRead,
         GateEvaluated,
         ApprovalRequested,
         ApprovalDecided,

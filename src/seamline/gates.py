@@ -57,6 +57,16 @@ class Check:
     def _all_params(self) -> list[Param]:
         return read_params(self.fn, owner=f"check {self.name!r}", what="check")[0]
 
+    def reads_param(self) -> str | None:
+        """The parameter that receives what the attempt read: annotated `sl.Reads`, or an
+        unannotated one named `reads`."""
+        for p in self._all_params():
+            if _is_reads(p.annotation) or (
+                p.annotation is inspect.Parameter.empty and p.name == "reads"
+            ):
+                return p.name
+        return None
+
     async def run(
         self,
         values: Mapping[str, Any],
@@ -68,7 +78,11 @@ class Check:
             if trace is not None:
                 kwargs[trace[0]] = trace[1]
             result = self.fn(**kwargs)
-            if inspect.isawaitable(result):
+            # Asked only of what is not a plain answer: `isawaitable` is an ABC check,
+            # and most checks are sync functions returning a bool.
+            if not (result is True or result is False or result is None) and (
+                inspect.isawaitable(result)
+            ):
                 result = await result
         except Exception as e:  # a broken check is a failed check, never a crash
             return CheckResult(
@@ -97,7 +111,26 @@ class JudgeScore(BaseModel):
 
 # Runs a judge through the execution, which records the model call and charges budgets.
 # The executor's runner also has `tool_trace()`: the gated attempt's tool calls.
+# It may also have a `reads()` method: the passages the gated attempt read (calls.py).
 JudgeRunner = Callable[["Judge", Mapping[str, Any]], Awaitable[CheckResult]]
+
+
+def _is_reads(annotation: Any) -> bool:
+    # By name, so that building a gate never imports the context layer.
+    return (
+        getattr(annotation, "__name__", None) == "Reads"
+        and getattr(annotation, "__module__", None) == "seamline.context.provenance"
+    )
+
+
+def _reads_of(run_judge: JudgeRunner) -> Any:
+    """The gated attempt's reads (`sl.Reads`), from the runner calls.py made."""
+    reads = getattr(run_judge, "reads", None)
+    if reads is not None:
+        return reads()
+    from seamline.context.provenance import Reads
+
+    return Reads()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -109,12 +142,17 @@ class Judge:
     threshold: float
     model: str | Model | None = None
     reads: tuple[str, ...] = ()  # upstream inputs/artifacts shown to the judge as context
+    with_reads: bool = False  # show the judge the passages the attempt read (ctx.search)
 
-    def prompt(self, step: str, values: Mapping[str, Any]) -> str:
+    def prompt(self, step: str, values: Mapping[str, Any], passages: Sequence[Any] = ()) -> str:
         context = "".join(
             f"\n{name}:\n{json.dumps(to_jsonable_python(values[name]), ensure_ascii=False)}\n"
             for name in self.reads
         )
+        if passages:
+            context += "\nPassages the step read:\n" + "".join(
+                f"[{p.document}#{p.chunk}] {p.text}\n" for p in passages
+            )
         artifact = json.dumps(to_jsonable_python(values[step]), ensure_ascii=False)
         return (
             f"Rubric: {self.rubric}\n{context}\nArtifact to judge ({step}):\n{artifact}\n\n"
@@ -160,11 +198,13 @@ def judge(
     *,
     model: str | Model | None = None,
     reads: Sequence[str] = (),
+    with_reads: bool = False,
 ) -> Judge:
-    """An LLM judge. `model` defaults to the step's model; `reads` adds upstream context."""
+    """An LLM judge. `model` defaults to the step's model; `reads` adds upstream context;
+    `with_reads` shows it the passages the attempt read from the context store."""
     if not 0.0 <= threshold <= 1.0:
         raise ValueError(f"judge {name!r}: threshold must be within [0, 1], got {threshold}")
-    return Judge(name, rubric, threshold, model, tuple(reads))
+    return Judge(name, rubric, threshold, model, tuple(reads), with_reads)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -182,14 +222,24 @@ class Gate:
     judges_run: str = "when_checks_pass"
     # Per check, the parameter that receives the attempt's `ToolTrace`, if it has one.
     trace_params: tuple[str | None, ...] = ()
+    # Per check: the parameter that receives the attempt's reads (`sl.Reads`), or None.
+    check_reads: tuple[str | None, ...] = ()
 
     async def evaluate(self, values: Mapping[str, Any], run_judge: JudgeRunner) -> Verdict:
+        if not (self.trace_params or self.check_reads or self.judges):
+            return await self._checks_only(values)
         results: list[CheckResult] = []
         failed = False
         trace: ToolTrace | None = None
         traced = self.trace_params or (None,) * len(self.checks)
-        for c, names, trace_param in zip(self.checks, self.check_params, traced, strict=True):
+        wants_reads = self.check_reads or (None,) * len(self.checks)
+        for c, names, trace_param, reads_param in zip(
+            self.checks, self.check_params, traced, wants_reads, strict=True
+        ):
             started = time.perf_counter()
+            if reads_param is not None:
+                values = {**values, reads_param: _reads_of(run_judge)}
+                names = (*names, reads_param)
             if trace_param is None:
                 r = await c.run(values, names)
             else:
@@ -212,6 +262,21 @@ class Gate:
         return Verdict(passed, tuple(results), min(scores) if scores else None)
 
 
+    async def _checks_only(self, values: Mapping[str, Any]) -> Verdict:
+        """`evaluate` for the most common gate (checks of artifacts, no judge, no reads or
+        tool trace), kept short: it runs on every seam of every run."""
+        results = []
+        passed = True
+        for c, names in zip(self.checks, self.check_params, strict=True):
+            started = time.perf_counter()
+            r = await c.run(values, names)
+            if r.outcome is not Outcome.PASSED:
+                passed = False
+                r = _timed(r, time.perf_counter() - started)
+            results.append(r)
+        return Verdict(passed, tuple(results), None)
+
+
 def _timed(r: CheckResult, seconds: float) -> CheckResult:
     return CheckResult(r.name, r.kind, r.outcome, r.reason, r.score, r.cost_usd, seconds)
 
@@ -232,7 +297,10 @@ def make_gate(
             "wrap a plain function as sl.check('name', fn)",
             step=step,
         )
-    names = tuple(tuple(p.name for p in c.params()) for c in checks)
+    reads = tuple(c.reads_param() for c in checks)
+    names = tuple(
+        tuple(p.name for p in c.params() if p.name != r) for c, r in zip(checks, reads, strict=True)
+    )
     traces = tuple(c.trace_param() for c in checks)
     if judges not in ("when_checks_pass", "always"):
         raise PipelineError(f"judges={judges!r}: use 'when_checks_pass' or 'always'", step=step)
@@ -246,6 +314,7 @@ def make_gate(
         names,
         judges,
         traces if any(t is not None for t in traces) else (),
+        reads if any(r is not None for r in reads) else (),
     )
 
 

@@ -63,6 +63,8 @@ class Pipeline:
         model: str | Model | None = None,
         budget: Budget | None = None,
         models: Mapping[str, Model] | None = None,
+        context: Any = None,
+        learn_from_approvals: bool = True,
     ) -> None:
         """
         Args:
@@ -74,8 +76,15 @@ class Pipeline:
                 hold (a `pipe.run(model=obj)` override, say), by their `.name`, so a run
                 resumed in another process finds them again. Models the pipeline, its
                 steps, judges and ladders name are registered by themselves.
+            context: the context store steps search (`ctx.search`): a URL or a
+                `ContextStore`. Default: the run store's own file (SQLite / PostgreSQL).
+            learn_from_approvals: write every approved or edited artifact, with the
+                inputs it was made from, to the step's examples collection, where
+                `ctx.examples()` finds it for later runs.
         """
         self.name = name
+        self.context = context
+        self.learn_from_approvals = learn_from_approvals
         self.inputs: dict[str, Any] = dict(inputs or {})
         self.model = as_model(model)
         self.budget = budget or Budget()
@@ -86,6 +95,7 @@ class Pipeline:
         self._approvals: dict[str, ApprovalSpec] = {}
         self._servers: dict[str, MCPServer] = {}
         self._plan: Plan | None = None
+        self._connects = False  # whether a step uses an MCP server; set by validate()
         self._input_adapters = {k: TypeAdapter(v) for k, v in self.inputs.items()}
         self.source: str | None = sys._getframe(1).f_globals.get("__file__")
         self._options_cache: dict[tuple[str, str | None], dict[str, Any]] = {}
@@ -312,12 +322,14 @@ class Pipeline:
                 self.models,
                 self.model,
             )
+            _check_reads_params(plan)
             if self._servers or self._uses_servers():
                 from seamline.mcp.check import check_declared
 
                 for step in self._steps.values():
                     check_declared(step.name, step.tools, self._servers)
             self._plan = plan
+            self._connects = self._uses_servers()  # asked by every run: answered once
         return self._plan
 
     @property
@@ -367,6 +379,7 @@ class Pipeline:
         budget: Budget | None = None,
         deps: Any = None,
         raise_on_failure: bool = True,
+        context: Any = None,
     ) -> Coroutine[Any, Any, RunResult]:
         """Run the pipeline once: `result = await pipe.run(inputs)`.
 
@@ -384,6 +397,8 @@ class Pipeline:
             deps: any object, available to steps as `ctx.deps`.
             raise_on_failure: when False, a failed run returns its result (status
                 failed, `error` set) instead of raising.
+            context: the context store for `ctx.search` in this run (default: the
+                pipeline's, else the run store's file).
 
         Returns:
             The result, with status succeeded, waiting (an approval) or needs_review.
@@ -407,9 +422,11 @@ class Pipeline:
             deps=deps,
             hooks=self._hooks,
         )
+        if context is not None or self.context is not None:
+            execution.context = context if context is not None else self.context
         options = self._options(plan, gates, execution.model, run_budget)
         ready = execution.start(values, options)
-        if self._uses_servers():
+        if self._connects:
             return self._connected_run(execution, ready, raise_on_failure)
         return execution.execute(ready, raise_on_failure=raise_on_failure)
 
@@ -448,6 +465,7 @@ class Pipeline:
         model: str | Model | None = None,
         deps: Any = None,
         raise_on_failure: bool = True,
+        context: Any = None,
     ) -> RunResult:
         """Continue a run from its log: after a crash, or once its approvals are decided.
 
@@ -463,7 +481,7 @@ class Pipeline:
             RunBusy: another process drives the run.
             IncompatibleRun: the pipeline changed in a way this run cannot survive.
         """
-        return await self._resume(run_id, store, model, deps, raise_on_failure, None)
+        return await self._resume(run_id, store, model, deps, raise_on_failure, None, context)
 
     async def _resume(
         self,
@@ -473,6 +491,7 @@ class Pipeline:
         deps: Any,
         raise_on_failure: bool,
         recording: Recording | None,
+        context: Any = None,
     ) -> RunResult:
         from seamline.runtime.resume import prepare_resume
 
@@ -489,6 +508,8 @@ class Pipeline:
                 recording=recording,
                 hooks=self._hooks,
             )
+            if context is not None or self.context is not None:
+                execution.context = context if context is not None else self.context
             if ready is None:  # already final: nothing to do
                 return run_result(execution)
             if isinstance(ready, RunFailed):  # its log holds what ended it
@@ -600,6 +621,22 @@ class Pipeline:
 
     def __repr__(self) -> str:
         return f"Pipeline({self.name!r}, steps={list(self._steps)})"
+
+
+def _check_reads_params(plan: Plan) -> None:
+    """A check's `sl.Reads` parameter must not shadow an input or a step of that name."""
+    for gate in plan.gates.values():
+        if not gate.check_reads:
+            continue
+        for check, name in zip(gate.checks, gate.check_reads, strict=True):
+            if name is not None and (name in plan.steps or name in plan.inputs):
+                raise PipelineError(
+                    f"check {check.name!r} takes what the step read as {name!r}, which is also "
+                    f"the name of {'a step' if name in plan.steps else 'an input'}; rename the "
+                    "parameter (and annotate it `sl.Reads`)",
+                    step=gate.step,
+                    param=name,
+                )
 
 
 class _ResultOnlyLog:

@@ -22,6 +22,8 @@ from seamline.models.registry import as_model
 from seamline.tools.specs import Allowlist, ToolSpec, parse_tools
 
 if TYPE_CHECKING:
+    from seamline.context.documents import Example, Passage, Where
+    from seamline.context.store import Mode
     from seamline.mcp.servers import MCPServer
     from seamline.models.base import Model
     from seamline.runtime.executor import Execution
@@ -342,6 +344,38 @@ class StepContext(Generic[DepsT]):
         from seamline.runtime.calls import call_tool
 
         return await call_tool(self._execution, self, name, fn, returns, arguments)
+
+    async def search(
+        self,
+        query: str,
+        *,
+        collection: str,
+        k: int = 5,
+        where: Where | None = None,
+        mode: Mode = "hybrid",
+    ) -> list[Passage]:
+        """Search a context collection, as it was when this run started.
+
+        The read (query, revision, every passage returned) is recorded in the run log, so
+        `seamline show` lists it, a replay answers it offline, and a gate check with a
+        parameter annotated `sl.Reads` receives this attempt's passages.
+
+        Args:
+            where: metadata filters, e.g. {"kind": "policy"} or {"lang": ["en", "fr"]}.
+            mode: "hybrid" (BM25 fused with dense vectors), "keyword" or "dense".
+        """
+        from seamline.context.reads import search
+
+        return await search(self._execution, self, query, collection, k, where, mode)
+
+    async def examples(self, k: int = 3, *, query: str | None = None) -> list[Example]:
+        """The `k` approved (or edited) artifacts of this step whose inputs are nearest to
+        this attempt's: few-shot examples (`[e.as_pair() for e in examples]` is what
+        `generate(..., examples=...)` takes). Empty until a person approved one. Recorded
+        like `search`; `query` overrides the text matched against the examples' inputs."""
+        from seamline.context.reads import examples
+
+        return await examples(self._execution, self, k, query)
 
     def __repr__(self) -> str:
         return f"StepContext(run_id={self.run_id!r}, step={self.step!r}, attempt={self.attempt})"

@@ -246,21 +246,41 @@ async def drive(
     built: Built, store: RunStore, run_id: str, *, start: bool, limit: int = 40
 ) -> sl.RunResult:
     """Run (or resume) to the end, deciding every approval as the reviewer does."""
+    from seamline.runtime.state import fold
+
     pipe = built.pipe
     if start:
         result = await pipe.run(built.inputs, store=store, run_id=run_id, raise_on_failure=False)
     else:
+        status = fold(run_id, await store.load(run_id)).status
+        if status in (sl.RunStatus.WAITING, sl.RunStatus.NEEDS_REVIEW):
+            # Cut while the reviewer was deciding: they finish first, as they did.
+            await _decide_all(built, store, run_id)
         result = await pipe.resume(run_id, store=store, raise_on_failure=False)
     for _ in range(limit):
         if result.status not in (sl.RunStatus.WAITING, sl.RunStatus.NEEDS_REVIEW):
             return result
-        pending = sorted(result.pending_approvals, key=lambda r: (r.step, r.index or -1, r.seq))
-        for request in pending:
-            log = await store.load(run_id)
-            decision, fields = decision_for(log, request)
-            await pipe.decide(request.approval_id, decision, store=store, resume=False, **fields)  # type: ignore[arg-type]
+        await _decide_all(built, store, run_id)
         result = await pipe.resume(run_id, store=store, raise_on_failure=False)
     raise AssertionError(f"run {run_id} did not end after {limit} rounds of decisions")
+
+
+async def _decide_all(built: Built, store: RunStore, run_id: str) -> None:
+    """Decide every pending approval as the reviewer does (in a fixed order)."""
+    from seamline.runtime.state import fold
+
+    state = fold(run_id, await store.load(run_id))
+    pending = sorted(state.pending_approvals, key=lambda r: (r.step, r.index or -1, r.seq))
+    for request in pending:
+        log = await store.load(run_id)
+        decision, fields = decision_for(log, request)
+        await built.pipe.decide(
+            request.approval_id,
+            decision,  # type: ignore[arg-type]
+            store=store,
+            resume=False,
+            **fields,
+        )
 
 
 def without_fast_path(pipe: sl.Pipeline) -> None:

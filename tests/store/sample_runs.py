@@ -10,6 +10,7 @@ from seamline.events import (
     EVENT_TYPES,
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
@@ -123,8 +124,33 @@ def every_event(t0: float = 1_760_000_000.125, approval_id: str = "appr-1") -> l
         ),
         RunFinished(seq=10, at=t0 + 1.3, status=RunStatus.WAITING),
         RunResumed(seq=11, at=t0 + 100.0, pid=4242),
-        ApprovalDecided(
+        ContextRead(
             seq=12,
+            at=t0 + 100.05,
+            step="claim",
+            attempt=2,
+            collection="policies",
+            query="policy P-77 storm cover",
+            revision=3,
+            passages=[
+                {
+                    "collection": "policies",
+                    "document": "policies.csv",
+                    "version": "0123456789abcdef",
+                    "chunk": 2,
+                    "text": "policy_id,holder\nP-77,Ada Lovelace",
+                    "score": 0.0325,
+                    "source": "examples/claims/policies.csv",
+                    "title": None,
+                    "heading": None,
+                    "metadata": {},
+                }
+            ],
+            where={"kind": ["policy"]},
+            seconds=0.002,
+        ),
+        ApprovalDecided(
+            seq=13,
             at=t0 + 100.1,
             approval_id=approval_id,
             decision="edit",
@@ -134,7 +160,7 @@ def every_event(t0: float = 1_760_000_000.125, approval_id: str = "appr-1") -> l
             route_to="claim",
         ),
         Rewound(
-            seq=13,
+            seq=14,
             at=t0 + 100.2,
             step="claim",
             steps=["claim", "decision"],
@@ -144,7 +170,7 @@ def every_event(t0: float = 1_760_000_000.125, approval_id: str = "appr-1") -> l
             approval_id=approval_id,
         ),
         RunFinished(
-            seq=14, at=t0 + 101.0, status=RunStatus.FAILED, error="boom", error_type="StepFailed"
+            seq=15, at=t0 + 101.0, status=RunStatus.FAILED, error="boom", error_type="StepFailed"
         ),
     ]
     assert {type(e).__name__ for e in events} == set(EVENT_TYPES), "add the new event kind here"

@@ -17,6 +17,8 @@ from seamline.cli.approvals import (
     feedback_app,
     reject_command,
 )
+from seamline.cli.calibrate import calibrate_command
+from seamline.cli.context import context_app
 from seamline.cli.demo import demo_command
 from seamline.cli.eval import eval_command
 from seamline.cli.mcp import mcp_app
@@ -71,7 +73,9 @@ app.command("replay")(replay_command)
 app.command("approvals")(approvals_command)
 app.command("approve")(approve_command)
 app.command("reject")(reject_command)
+app.command("calibrate")(calibrate_command)
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(context_app, name="context")
 app.add_typer(mcp_app, name="mcp")
 
 

@@ -24,6 +24,7 @@ from seamline.cli._common import (
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
@@ -133,6 +134,10 @@ def show_command(
     )
     for line in _timeline(events, clean):
         console.print(line, soft_wrap=True, highlight=False)
+    reads = [e for e in events if isinstance(e, ContextRead)]
+    if reads:
+        for line in _outdated(store, reads):
+            console.print(line, soft_wrap=True, highlight=False)
 
 
 def _text(value: Any, clean: Scrubber) -> str:
@@ -175,6 +180,17 @@ def _timeline(events: list[Event], clean: Scrubber) -> list[str]:
                 f"    tool {escape(e.tool)}({_text(e.request, clean)}): "
                 f"[{color}]{escape(e.outcome)}[/], {e.seconds:.2f} s"
                 + (f", {_text(e.error, clean)}" if e.error else "")
+            )
+        elif isinstance(e, ContextRead):
+            found = ", ".join(
+                f"{p['document']}#{p['chunk']}@{p['version'][:8]} ({p['score']:.3f})"
+                for p in e.passages[:5]
+            )
+            more = f" +{len(e.passages) - 5}" if len(e.passages) > 5 else ""
+            what = "examples" if e.kind == "examples" else "read"
+            lines.append(
+                f"    [cyan]{what}[/] {escape(e.collection)}@r{e.revision} "
+                f"{_text(repr(e.query[:60]), clean)}: {_text(found or 'nothing', clean)}{more}"
             )
         elif isinstance(e, GateEvaluated):
             if e.verdict.passed:
@@ -249,6 +265,21 @@ def failed(outcomes: list[dict[str, Any]]) -> bool:
 
 
 _FINAL = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
+
+
+def _outdated(store: str | None, reads: list[ContextRead]) -> list[str]:
+    """Lines naming the documents this run read that have changed since."""
+    from seamline.context.provenance import outdated
+
+    try:
+        changed = run_or_fail(outdated(store_url(store), reads))
+    except typer.Exit:
+        return ["  [dim](the context store could not be opened to compare versions)[/]"]
+    return [
+        f"  [yellow]outdated[/]: {escape(c.collection)}/{escape(c.document)} was read at "
+        f"version {c.read[:8]}, " + (f"now {c.current[:8]}" if c.current else "since removed")
+        for c in changed
+    ]
 
 
 def resume_command(

@@ -431,6 +431,8 @@ def _example(task: TaskExample, n: int) -> str:
         items = "".join(f"<li><code>{escape(m)}</code></li>" for m in task.mismatches)
         body.append(f"<div class='mismatch'><h4>Differs from expected</h4><ul>{items}</ul></div>")
     body += [_verdict(v) for v in task.verdicts]
+    if task.reads:
+        body.append(_reads(task.reads))
     if not body:
         body.append("<p class='empty'>No verdict failed in this run.</p>")
     return f"<details class='task'>{summary}<div class='task-body'>{''.join(body)}</div></details>"
@@ -454,6 +456,23 @@ def _verdict(v: VerdictExample) -> str:
         f"{v.attempt} · action <code>{escape(v.action)}</code></div><div class='verdict-grid'>"
         f"<ul class='checks'>{checks}</ul><div class='artifact'>{artifact}</div></div></div>"
     )
+
+
+def _reads(reads: Sequence[dict[str, Any]]) -> str:
+    """What the run's steps read from the context store: the provenance of its artifacts."""
+    items = []
+    for r in reads:
+        item = f"[{r['index']}]" if r.get("index") is not None else ""
+        found = ", ".join(
+            f"<code>{escape(str(doc))}#{chunk}@{escape(str(version))[:8]}</code> ({score:.3f})"
+            for doc, chunk, version, score in r["passages"]
+        )
+        items.append(
+            f"<li><b>{escape(r['step'])}{item}</b> attempt {r['attempt']} read "
+            f"<code>{escape(r['collection'])}</code> at revision {r['revision']}: "
+            f"<q>{escape(_clip(r['query'], 90))}</q> → {found or 'nothing'}</li>"
+        )
+    return f"<div class='reads'><h4>Read from the context store</h4><ul>{''.join(items)}</ul></div>"
 
 
 def _clip(text: str, limit: int) -> str:

@@ -372,6 +372,20 @@ def _example(log: RunLog, outcome: str, lost_at: str | None, mismatches: list[st
         error=log.error or (log.errors[-1].error if log.errors and outcome == "failed" else None),
         verdicts=tuple(verdicts),
         mismatches=tuple(mismatches),
+        reads=tuple(
+            {
+                "step": r.step,
+                "index": r.index,
+                "attempt": r.attempt,
+                "collection": r.collection,
+                "revision": r.revision,
+                "query": r.query,
+                "passages": [
+                    [p["document"], p["chunk"], p["version"], p["score"]] for p in r.passages
+                ],
+            }
+            for r in log.reads
+        ),
     )
 
 

@@ -188,6 +188,9 @@ class TaskExample:
     error: str | None
     verdicts: tuple[VerdictExample, ...]
     mismatches: tuple[str, ...]  # differences from the expected artifacts
+    # What the run's steps read from the context store: step, attempt, collection,
+    # revision, query, and (document, chunk, version, score) of each passage.
+    reads: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {**_fields(self), "verdicts": [v.to_dict() for v in self.verdicts]}

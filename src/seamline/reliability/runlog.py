@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seamline.events import (
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
@@ -70,6 +71,7 @@ class RunLog:
     calls: list[ModelCalled] = field(default_factory=list)
     approvals: dict[str, Escalation] = field(default_factory=dict)
     step_order: list[str] = field(default_factory=list)
+    reads: list[ContextRead] = field(default_factory=list)  # what steps read (provenance)
 
     def attempt(self, step: str, index: int | None, number: int) -> Attempt | None:
         for attempt in self.units.get((step, index), ()):
@@ -113,6 +115,8 @@ def fold(events: Sequence[Event], run_id: str | None = None) -> RunLog:
         elif isinstance(event, GateEvaluated):
             attempt_for(event.step, event.index, event.attempt, event.seq).verdicts.append(event)
             log.gates.append(event)
+        elif isinstance(event, ContextRead):
+            log.reads.append(event)
         elif isinstance(event, ModelCalled):
             log.calls.append(event)
     state = fold_state(run_id or "", events)

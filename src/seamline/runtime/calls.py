@@ -48,6 +48,7 @@ def judge_runner(
     Its `tool_trace()` gives the gated attempt's tool calls, for checks that read them."""
 
     async def run_judge(judge: Judge, values: Mapping[str, Any]) -> CheckResult:
+        passages = reads() if judge.with_reads else ()
         state = execution.state
         trouble = state.trouble.get(unit) if state.trouble else None
         switched = execution.plan.model_for(trouble.model) if trouble and trouble.model else None
@@ -60,7 +61,7 @@ def judge_runner(
                 JudgeScore,
                 model,
                 "judge",
-                prompt=judge.prompt(step.name, values),
+                prompt=judge.prompt(step.name, values, passages),
                 system="You are a strict reviewer. Answer only with the JSON asked for.",
             )
         except (RunFailed, ReplayDivergence, ConfigError):
@@ -78,6 +79,14 @@ def judge_runner(
         return trace_of(events, step.name, index, attempt)
 
     run_judge.tool_trace = tool_trace  # type: ignore[attr-defined]
+
+    def reads() -> Any:
+        """The passages this attempt read with ctx.search, for checks and judges."""
+        from seamline.context.reads import attempt_reads
+
+        return attempt_reads(execution, step.name, index, attempt)
+
+    run_judge.reads = reads  # type: ignore[attr-defined]
     return run_judge
 
 

@@ -65,6 +65,7 @@ class Execution(LogWriter):
         "_track_tasks",
         "budget",
         "calls_out",
+        "context",
         "deps",
         "gates",
         "gates_mode",
@@ -112,6 +113,9 @@ class Execution(LogWriter):
         # A new run has nothing done before it: its steps' first attempts can be made
         # inline (see `_drive`). A resumed one must look at what its log holds first.
         self._fresh = fresh
+        # The context store ctx.search reads (a URL, a store, or None: the run store's
+        # file), replaced on first use by the run's reading state (context/reads.py).
+        self.context: Any = None
         self.remaining = dict(plan.initial_remaining)
         # Only a reroute needs to find and cancel the task running a step.
         self._track_tasks = plan.reroutes

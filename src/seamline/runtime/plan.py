@@ -15,7 +15,7 @@ from seamline._typing import Shape, describe, shape_of
 from seamline.exceptions import PipelineError
 from seamline.gates import Gate
 from seamline.models.base import Model
-from seamline.runtime.state import RunShape, StepShape
+from seamline.runtime.shape import RunShape, StepShape
 from seamline.steps import Param, Step
 
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     ModelCalled,
     Rewound,
@@ -48,6 +49,7 @@ class Recording:
     def __init__(self, events: list[Event]) -> None:
         self._models: dict[CallKey, list[ModelCalled]] = defaultdict(list)
         self._tools: dict[CallKey, list[ToolCalled]] = defaultdict(list)
+        self._reads: dict[CallKey, list[ContextRead]] = defaultdict(list)
         requests: list[ApprovalRequested] = []
         decided: dict[str, ApprovalDecided] = {}
         superseded: set[str] = set()
@@ -56,6 +58,8 @@ class Recording:
                 self._models[(e.step, e.index, e.attempt)].append(e)
             elif isinstance(e, ToolCalled):
                 self._tools[(e.step, e.index, e.attempt)].append(e)
+            elif isinstance(e, ContextRead):
+                self._reads[(e.step, e.index, e.attempt)].append(e)
             elif isinstance(e, ApprovalRequested):
                 requests.append(e)
             elif isinstance(e, ApprovalDecided):
@@ -217,10 +221,32 @@ class Recording:
             )
         return recorded
 
+    def context(
+        self, step: str, index: int | None, attempt: int, request: dict[str, Any]
+    ) -> ContextRead:
+        """The recorded answer to a context read (`ctx.search` / `ctx.examples`)."""
+        recorded: ContextRead = self._next("context read", self._reads, (step, index, attempt))
+        was = {
+            "collection": recorded.collection,
+            "query": recorded.query,
+            "k": recorded.k,
+            "where": recorded.where,
+            "mode": recorded.mode,
+            "kind": recorded.kind,
+        }
+        if was != request:
+            raise ReplayDivergence(step, _first_difference(was, request))
+        return recorded
+
     def unused(self) -> list[str]:
         """Recorded calls the replay never made: a step now calls less than it did."""
         left = []
-        for kind, calls in (("model", self._models), ("tool", self._tools)):
+        kinds: tuple[tuple[str, dict[CallKey, list[Any]]], ...] = (
+            ("model", self._models),
+            ("tool", self._tools),
+            ("context read", self._reads),
+        )
+        for kind, calls in kinds:
             for key, recorded in calls.items():
                 if self._used[(kind, key)] < len(recorded):
                     left.append(

@@ -31,6 +31,7 @@ from typing import Any
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
+    ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
@@ -45,6 +46,7 @@ from seamline.events import (
     StepStarted,
     ToolCalled,
 )
+from seamline.runtime.shape import UNKNOWN, RunShape
 
 Unit = str | tuple[str, int]
 # Turns an artifact as the log holds it (raw JSON, read back from a store) into the
@@ -62,76 +64,6 @@ def unit_of(step: str, index: int | None) -> Unit:
 
 def step_of(unit: Unit) -> str:
     return unit if isinstance(unit, str) else unit[0]
-
-
-# -- the run's shape ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StepShape:
-    """What the reducer must know about a step, as the run recorded it at its start."""
-
-    map: str | None = None  # the list it fans out over
-    gate: bool = False  # a gate is declared on it
-    approval: str | None = None  # "step" or "item": a person must approve it
-    route_to: str | None = None  # where a rejection sends the work (default: the step)
-    on_timeout: str = "reject"
-    reads: tuple[str, ...] = ()
-    returns: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"reads": list(self.reads), "returns": self.returns}
-        for name in ("map", "approval", "route_to"):
-            if getattr(self, name) is not None:
-                data[name] = getattr(self, name)
-        if self.gate:
-            data["gate"] = True
-        if self.approval is not None:
-            data["on_timeout"] = self.on_timeout
-        return data
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> StepShape:
-        return cls(
-            map=data.get("map"),
-            gate=bool(data.get("gate", False)),
-            approval=data.get("approval"),
-            route_to=data.get("route_to"),
-            on_timeout=data.get("on_timeout", "reject"),
-            reads=tuple(data.get("reads", ())),
-            returns=data.get("returns", ""),
-        )
-
-
-_PLAIN = StepShape()
-
-
-class RunShape:
-    """The graph a run was started with, and the gate mode it runs in."""
-
-    __slots__ = ("acting", "judged", "known", "steps")
-
-    def __init__(self, steps: Mapping[str, StepShape], gates: str, known: bool = True) -> None:
-        self.steps = steps
-        self.known = known  # False for logs older than recorded graphs
-        # Steps whose artifacts wait for a verdict before they are accepted, and those
-        # whose verdicts act (a failed one is a decision, not a note).
-        self.judged = frozenset(n for n, s in steps.items() if s.gate) if gates != "off" else ()
-        self.acting = self.judged if gates == "on" else frozenset()
-
-    @classmethod
-    def from_options(cls, options: Mapping[str, Any]) -> RunShape:
-        graph = options.get("graph")
-        gates = str(options.get("gates", "on"))
-        if not isinstance(graph, Mapping):
-            return cls({}, gates, known=False)
-        return cls({n: StepShape.from_json(s) for n, s in graph.items()}, gates)
-
-    def step(self, name: str) -> StepShape:
-        return self.steps.get(name, _PLAIN)
-
-
-_UNKNOWN = RunShape({}, "on", known=False)  # until a RunStarted says what the run is
 
 
 # -- per unit and per approval ---------------------------------------------------------------
@@ -170,7 +102,12 @@ class ApprovalState:
 
 
 class RunState:
-    """One run's state: what its log says so far. Change it only through `apply`.
+    """One run's state: what its log says so far.
+
+    Change it only through `apply`. (The executor writes the notes of step attempts
+    straight into its log, `runtime/log.py`, and makes the changes `apply` would make for
+    them with the same methods, `accept` and `await_verdict`, or inline on its hottest
+    line; tests/runtime/test_state_property.py holds the two equal.)
 
     Attributes:
         attempts: unit -> the number of its last attempt started.
@@ -197,6 +134,7 @@ class RunState:
         "awaiting",
         "busy_seconds",
         "coerce",
+        "context_pins",
         "cost_usd",
         "done",
         "error",
@@ -207,6 +145,7 @@ class RunState:
         "model_calls",
         "options",
         "pipeline",
+        "reads",
         "run_id",
         "seq",
         "shape",
@@ -243,6 +182,8 @@ class RunState:
     approved: dict[Unit, None]
     skipped: dict[str, None]
     _counts: dict[str, int]  # per map= step: its items accepted
+    context_pins: dict[str, int]  # collection -> the revision the run reads (its first read's)
+    reads: dict[tuple[str, int | None, int], list[Any]]  # (step, index, attempt) -> passages
     model_calls: int
     tokens: int
     tool_calls: int
@@ -258,7 +199,7 @@ class RunState:
         # thousands of runs (see benchmarks/bench_core.py).
         self.run_id = run_id
         self.coerce = coerce  # None: artifacts stay as the log holds them
-        self.shape = shape if shape is not None else _UNKNOWN
+        self.shape = shape if shape is not None else UNKNOWN
         self.seq = 0  # the seq of the next event
         self.status = RunStatus.RUNNING
         self.attempts = {}
@@ -270,6 +211,7 @@ class RunState:
         # runs, every container allocated per run shows up as garbage-collector time.
         self.inputs = self.options = self.items = self.awaiting = self.trouble = _NONE
         self.approvals = self.waiting = self.approved = self.skipped = self._counts = _NONE
+        self.context_pins = self.reads = _NONE
         self.model_calls = self.tokens = self.tool_calls = 0
         self.cost_usd = self.busy_seconds = 0.0
 
@@ -507,7 +449,7 @@ def fold(run_id: str, events: Iterable[Event], coerce: Coerce | None = None) -> 
 def on_run_started(state: RunState, e: RunStarted) -> None:
     state.pipeline = e.pipeline
     state.options = e.options
-    if state.shape is _UNKNOWN:
+    if state.shape is UNKNOWN:
         state.shape = RunShape.from_options(e.options)
     inputs = e.inputs
     if state.coerce is not None:
@@ -655,8 +597,19 @@ def _model_called(state: RunState, e: ModelCalled) -> None:
     state.cost_usd += e.cost_usd
 
 
+def _context_read(state: RunState, e: ContextRead) -> None:
+    # A run reads each collection at one revision: its first read's, kept on resume.
+    if state.context_pins is _NONE:
+        state.context_pins = {}
+    state.context_pins.setdefault(e.collection, e.revision)
+    if state.reads is _NONE:
+        state.reads = {}
+    state.reads.setdefault((e.step, e.index, e.attempt), []).extend(e.passages)
+
+
 def _tool_called(state: RunState, e: ToolCalled) -> None:
-    state.tool_calls += 1
+    if e.outcome != "refused":  # a call refused before it was made costs nothing
+        state.tool_calls += 1
 
 
 _HANDLERS: dict[type[Event], Callable[[RunState, Any], None]] = {
@@ -673,4 +626,5 @@ _HANDLERS: dict[type[Event], Callable[[RunState, Any], None]] = {
     Rewound: _rewound,
     ModelCalled: _model_called,
     ToolCalled: _tool_called,
+    ContextRead: _context_read,
 }

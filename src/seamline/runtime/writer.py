@@ -19,7 +19,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from seamline.runtime.log import as_events
-from seamline.runtime.state import Coerce, RunShape, RunState, apply
+from seamline.runtime.shape import RunShape
+from seamline.runtime.state import Coerce, RunState, apply
 from seamline.store import open_store
 
 if TYPE_CHECKING:
@@ -98,6 +99,12 @@ class LogWriter(RunState):
         """Close the store this writer opened itself."""
         if self._store_url is not None:
             await self.store.close()
+
+    @property
+    def opened_with(self) -> str | None:
+        """The URL this run's store was opened from, if it was given as one (in full: a
+        PostgreSQL store's own `url` hides the password). Never print it."""
+        return self._store_url
 
     @property
     def state(self) -> RunState:

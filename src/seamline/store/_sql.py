@@ -275,6 +275,24 @@ _CODEBOOK: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
         ("step", "steps", "feedback", "cause", "index", "approval_id", "closes"),
         {"index": None, "approval_id": None, "closes": []},
     ),
+    (
+        "ContextRead",
+        (
+            "step",
+            "attempt",
+            "collection",
+            "query",
+            "revision",
+            "passages",
+            "k",
+            "where",
+            "mode",
+            "kind",
+            "seconds",
+            "index",
+        ),
+        {"k": 5, "where": None, "mode": "hybrid", "kind": "search", "seconds": 0.0, "index": None},
+    ),
 )
 _FOLD_CODES = {"StepFinished": 13, "StepErrored": 14}
 _GENERIC = 0

@@ -1,0 +1,387 @@
+"""The SQLite context store: by default in the same file as the runs, in tables of its own.
+
+Keyword search is FTS5 (BM25, Porter stemming); vectors are float16 blobs (768 bytes
+for 384 dimensions: one 1 KB page, where float32 would need an overflow page; the
+rounding moves cosine similarities by about 1e-3), scored in memory as float32. Calls run on the event loop's thread, like the run
+store's: each is a few indexed queries. Embedding, the slow part of an add, runs on a
+worker thread before the write transaction, which therefore stays short.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from seamline.context.documents import Document
+from seamline.context.migrations import SQLITE as MIGRATIONS
+from seamline.context.records import (
+    CollectionInfo,
+    CollectionRow,
+    NewVersion,
+    VersionInfo,
+    dump_metadata,
+    now,
+)
+from seamline.context.store import ContextStore
+from seamline.exceptions import SchemaMismatch, StoreError
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+_META_KEY = "context_schema_version"
+
+_COLLECTION = "SELECT id, name, embedder, dim, revision FROM ctx_collections WHERE name = ?"
+_LIVE = """
+    SELECT doc_id, version FROM ctx_versions
+    WHERE collection = ? AND removed_rev IS NULL AND doc_id = ?
+"""
+_REUSABLE = """
+    SELECT c.ordinal, c.heading, c.text, c.vector FROM ctx_chunks AS c
+    WHERE c.version = (
+        SELECT id FROM ctx_versions WHERE collection = ? AND doc_id = ? AND version = ?
+        ORDER BY id LIMIT 1
+    )
+    ORDER BY c.ordinal
+"""
+_KEYWORD = """
+    SELECT c.id, -bm25(ctx_fts, 1.0, 0.0) AS score
+    FROM ctx_fts JOIN ctx_chunks AS c ON c.id = ctx_fts.rowid
+    JOIN ctx_versions AS v ON v.id = c.version
+    WHERE ctx_fts MATCH ? AND v.collection = ? AND v.added_rev <= ?
+      AND (v.removed_rev IS NULL OR v.removed_rev > ?) {where}
+    ORDER BY score DESC, c.id
+    LIMIT ?
+"""
+_FTS_ONLY = "SELECT rowid, -rank FROM ctx_fts WHERE ctx_fts MATCH ? ORDER BY rank LIMIT ?"
+# The query: within the collection's token, any of the terms (each quoted, so nothing in
+# a query is FTS5 syntax).
+_MATCH = 'coll:"c{collection}" AND text:({terms})'
+_VERSIONS_OF = "SELECT id, version FROM ctx_chunks WHERE id IN ({marks})"
+_CHUNK_ROWS = """
+    SELECT c.id, c.ordinal, c.heading, c.text, v.doc_id, v.version, v.source, v.title, v.metadata
+    FROM ctx_chunks AS c JOIN ctx_versions AS v ON v.id = c.version
+    WHERE c.id IN ({marks})
+"""
+
+
+class SQLiteContextStore(ContextStore):
+    """Context collections in an SQLite file. Open with `open_context("sqlite:///path")`."""
+
+    def __init__(self, url: str, conn: sqlite3.Connection, **options: Any) -> None:
+        super().__init__(**options)
+        self.url = url
+        self._conn = conn
+
+    @classmethod
+    async def open(cls, url: str, **options: Any) -> SQLiteContextStore:
+        from seamline.store import open_store
+        from seamline.store.sqlite_file import parse_url
+
+        # The run store first: it creates (or checks) the file and its seamline_meta.
+        runs = await open_store(url)
+        await runs.close()
+        path = parse_url(url).path
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            _migrate(conn, url)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(url, conn, **options)
+
+    @classmethod
+    async def open_memory(cls, url: str, **options: Any) -> SQLiteContextStore:
+        """An in-process store (`memory://name`): for tests and one-off scripts."""
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.execute("CREATE TABLE seamline_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        _migrate(conn, url)
+        return cls(url, conn, **options)
+
+    async def close(self) -> None:
+        self._conn.close()
+
+    # -- hooks --------------------------------------------------------------------------------
+
+    async def _collection(
+        self, name: str, create: tuple[str | None, int | None] | None = None
+    ) -> CollectionRow | None:
+        found = self._conn.execute(_COLLECTION, (name,)).fetchone()
+        if found is None and create is not None:
+            self._conn.execute(
+                "INSERT INTO ctx_collections (name, embedder, dim, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (name) DO NOTHING",
+                (name, create[0], create[1], now()),
+            )
+            found = self._conn.execute(_COLLECTION, (name,)).fetchone()
+        return CollectionRow(*found) if found else None
+
+    async def _live(self, collection: int, doc_ids: Sequence[str]) -> dict[str, str]:
+        out = {}
+        for doc_id in doc_ids:
+            row = self._conn.execute(_LIVE, (collection, doc_id)).fetchone()
+            if row:
+                out[row[0]] = row[1]
+        return out
+
+    async def _reusable(
+        self, collection: int, doc_id: str, version: str
+    ) -> list[tuple[int, str | None, str, Any]] | None:
+        import numpy as np
+
+        rows = self._conn.execute(_REUSABLE, (collection, doc_id, version)).fetchall()
+        if not rows:
+            return None
+        return [
+            (o, h, t, np.frombuffer(v, np.float16).astype(np.float32) if v is not None else None)
+            for o, h, t, v in rows
+        ]
+
+    async def _commit(
+        self, collection: int, versions: Sequence[NewVersion], removed: Sequence[str]
+    ) -> tuple[int, int, int, list[tuple[int, Any]]]:
+        conn = self._conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            (revision,) = conn.execute(
+                "SELECT revision FROM ctx_collections WHERE id = ?", (collection,)
+            ).fetchone()
+            new = revision + 1
+            added = dropped = 0
+            written: list[tuple[int, Any]] = []
+            for version in versions:
+                doc = version.document
+                current = conn.execute(
+                    "SELECT id, version FROM ctx_versions WHERE collection = ? AND doc_id = ? "
+                    "AND removed_rev IS NULL",
+                    (collection, doc.id),
+                ).fetchone()
+                if current is not None and current[1] == doc.version:
+                    continue  # someone added this very version meanwhile
+                if current is not None:
+                    conn.execute(
+                        "UPDATE ctx_versions SET removed_rev = ? WHERE id = ?", (new, current[0])
+                    )
+                written.extend(_insert_version(conn, collection, new, version))
+                added += 1
+            for doc_id in removed:
+                cur = conn.execute(
+                    "UPDATE ctx_versions SET removed_rev = ? WHERE collection = ? AND doc_id = ? "
+                    "AND removed_rev IS NULL",
+                    (new, collection, doc_id),
+                )
+                dropped += cur.rowcount
+            if not added and not dropped:
+                conn.execute("ROLLBACK")
+                return revision, 0, 0, []
+            conn.execute("UPDATE ctx_collections SET revision = ? WHERE id = ?", (new, collection))
+            conn.execute(
+                "INSERT INTO ctx_revisions (collection, revision, created_at) VALUES (?, ?, ?)",
+                (collection, new, now()),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return new, added, dropped, written
+
+    async def _revision_at(self, collection: int, at: float) -> int:
+        row = self._conn.execute(
+            "SELECT coalesce(max(revision), 0) FROM ctx_revisions "
+            "WHERE collection = ? AND created_at <= ?",
+            (collection, at),
+        ).fetchone()
+        return int(row[0])
+
+    async def _keyword(
+        self,
+        collection: int,
+        terms: Sequence[str],
+        revision: int,
+        where: Mapping[str, list[Any]],
+        limit: int,
+        live: Any,
+    ) -> list[tuple[int, float]]:
+        if not terms:
+            return []
+        match = _MATCH.format(
+            collection=int(collection),
+            terms=" OR ".join('"' + t.replace('"', '""') + '"' for t in terms),
+        )
+        # Fast path: FTS5's own ranking over the index alone, then the snapshot's mask in
+        # memory. Joining every match to its version costs more than scoring it (a
+        # common word matches most chunks), so the join below runs only when the best
+        # matches are mostly from other collections or revisions.
+        fetch = limit * 4
+        rows = self._conn.execute(_FTS_ONLY, (match, fetch)).fetchall()
+        if rows:
+            ids = [cid for cid, _ in rows]
+            versions = dict(
+                self._conn.execute(
+                    _VERSIONS_OF.format(marks=",".join("?" * len(ids))), ids
+                ).fetchall()
+            )
+            kept = [
+                (int(cid), float(score))
+                for cid, score in rows
+                if (v := versions.get(cid)) is not None and v < len(live) and live[v]
+            ]
+            if len(kept) >= limit or len(rows) < fetch:
+                return kept[:limit]
+        clauses, params = _where_sql(where)
+        sql = _KEYWORD.format(where=clauses)
+        rows = self._conn.execute(
+            sql, (match, collection, revision, revision, *params, limit)
+        ).fetchall()
+        return [(int(cid), float(score)) for cid, score in rows]
+
+    async def _chunk_rows(self, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+        if not ids:
+            return {}
+        sql = _CHUNK_ROWS.format(marks=",".join("?" * len(ids)))
+        return {
+            row[0]: (*row[1:8], json.loads(row[8]))
+            for row in self._conn.execute(sql, tuple(ids)).fetchall()
+        }
+
+    async def _version_rows(
+        self, collection: int
+    ) -> list[tuple[int, int, int | None, dict[str, Any]]]:
+        rows = self._conn.execute(
+            "SELECT id, added_rev, removed_rev, metadata FROM ctx_versions WHERE collection = ? "
+            "ORDER BY id",
+            (collection,),
+        ).fetchall()
+        return [(i, a, r, json.loads(m)) for i, a, r, m in rows]
+
+    async def _vector_rows(
+        self, collection: int, after: int, upto: int
+    ) -> list[tuple[int, int, Any]]:
+        import numpy as np
+
+        rows = self._conn.execute(
+            "SELECT c.id, c.version, c.vector FROM ctx_chunks AS c "
+            "JOIN ctx_versions AS v ON v.id = c.version "
+            "WHERE v.collection = ? AND v.added_rev > ? AND v.added_rev <= ? "
+            "AND c.vector IS NOT NULL ORDER BY c.id",
+            (collection, after, upto),
+        ).fetchall()
+        return [(cid, vid, np.frombuffer(blob, np.float16)) for cid, vid, blob in rows]
+
+    async def collections(self) -> list[CollectionInfo]:
+        rows = self._conn.execute(
+            """
+            SELECT c.name, c.revision, c.embedder,
+                (SELECT count(*) FROM ctx_versions AS v
+                 WHERE v.collection = c.id AND v.removed_rev IS NULL),
+                (SELECT count(*) FROM ctx_chunks AS k JOIN ctx_versions AS v ON v.id = k.version
+                 WHERE v.collection = c.id AND v.removed_rev IS NULL),
+                (SELECT max(created_at) FROM ctx_revisions AS r WHERE r.collection = c.id)
+            FROM ctx_collections AS c ORDER BY c.name
+            """
+        ).fetchall()
+        return [
+            CollectionInfo(name, docs, chunks, revision, embedder, updated)
+            for name, revision, embedder, docs, chunks, updated in rows
+        ]
+
+    async def history(self, collection: str, document: str) -> list[VersionInfo]:
+        rows = self._conn.execute(
+            "SELECT v.doc_id, v.version, v.added_rev, v.removed_rev, v.added_at "
+            "FROM ctx_versions AS v JOIN ctx_collections AS c ON c.id = v.collection "
+            "WHERE c.name = ? AND v.doc_id = ? ORDER BY v.added_rev",
+            (collection, document),
+        ).fetchall()
+        return [VersionInfo(*row) for row in rows]
+
+
+def _insert_version(
+    conn: sqlite3.Connection, collection: int, revision: int, version: NewVersion
+) -> list[tuple[int, Any]]:
+    doc: Document = version.document
+    (row_id,) = conn.execute(
+        "INSERT INTO ctx_versions (collection, doc_id, version, media_type, title, source, "
+        "metadata, added_rev, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            collection,
+            doc.id,
+            doc.version,
+            doc.media_type,
+            doc.title,
+            doc.source,
+            dump_metadata(doc.metadata),
+            revision,
+            now(),
+        ),
+    ).fetchone()
+    written = []
+    vectors = version.vectors
+    for i, chunk in enumerate(version.chunks):
+        vector = vectors[i] if vectors is not None else None
+        (chunk_id,) = conn.execute(
+            "INSERT INTO ctx_chunks (version, ordinal, heading, text, vector) "
+            "VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (
+                row_id,
+                chunk.ordinal,
+                chunk.heading,
+                chunk.text,
+                vector.astype("<f2").tobytes() if vector is not None else None,
+            ),
+        ).fetchone()
+        conn.execute(
+            "INSERT INTO ctx_fts (rowid, text, coll) VALUES (?, ?, ?)",
+            (chunk_id, chunk.text, f"c{collection}"),
+        )
+        written.append((chunk_id, vector))
+    return written
+
+
+def _where_sql(where: Mapping[str, list[Any]]) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    for key, values in where.items():
+        path = f'$."{key}"'  # the key was checked against [A-Za-z_][A-Za-z0-9_]*
+        marks = ",".join("?" * len(values))
+        clauses.append(f"AND json_extract(v.metadata, ?) IN ({marks})")
+        params.append(path)
+        params.extend(values)
+    return " ".join(clauses), params
+
+
+def _migrate(conn: sqlite3.Connection, url: str) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute("SELECT value FROM seamline_meta WHERE key = ?", (_META_KEY,)).fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise SchemaMismatch(
+                f"{url}: its context tables are schema {version}, newer than this seamline "
+                f"knows ({SCHEMA_VERSION}); upgrade seamline"
+            )
+        for migration in MIGRATIONS:
+            if migration.version > version:
+                for statement in migration.statements:
+                    conn.execute(statement)
+        if version < SCHEMA_VERSION:
+            conn.execute(
+                "INSERT OR REPLACE INTO seamline_meta (key, value) VALUES (?, ?)",
+                (_META_KEY, str(SCHEMA_VERSION)),
+            )
+        conn.execute("COMMIT")
+    except sqlite3.Error as e:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise StoreError(f"{url}: cannot set up the context tables ({e})") from e
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def sqlite_path(url: str) -> Path:
+    from seamline.store.sqlite_file import parse_url
+
+    return parse_url(url).path

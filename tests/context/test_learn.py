@@ -1,0 +1,76 @@
+"""Approvals teach the next run: decisions become examples, idempotently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+import seamline as sl
+from seamline.context import open_context
+from seamline.context.learn import learn_from_runs
+from seamline.events import ContextRead
+
+
+class Doc(BaseModel):
+    text: str
+
+
+class Claim(BaseModel):
+    amount: float
+    examples: int = 0
+
+
+def claims_pipeline() -> sl.Pipeline:
+    pipe = sl.Pipeline("learner", inputs={"doc": Doc})
+
+    @pipe.step
+    async def claim(doc: Doc, ctx: sl.StepContext) -> Claim:
+        found = await ctx.examples(k=2)
+        return Claim(amount=float(doc.text.split("$")[1].split()[0]), examples=len(found))
+
+    pipe.approval("claim")
+    return pipe
+
+
+async def test_an_edit_becomes_an_example_for_the_next_run(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/runs.db"
+    pipe = claims_pipeline()
+    first = await pipe.run({"doc": Doc(text="Roof storm damage, $1200 claimed")}, store=url)
+    assert first["claim"].examples == 0
+    (pending,) = first.pending_approvals
+    await pipe.decide(
+        pending.approval_id, "edit", edit=Claim(amount=1250.0), store=url, reviewer="ana"
+    )
+
+    second = await pipe.run({"doc": Doc(text="Roof hail damage, $800 claimed")}, store=url)
+    assert second["claim"].examples == 1
+    (read,) = [e for e in second.events if isinstance(e, ContextRead)]
+    assert (read.kind, read.collection) == ("examples", "examples/learner/claim")
+    example = read.passages[0]["metadata"]
+    assert example["artifact"] == {"amount": 1250.0, "examples": 0}
+    assert example["inputs"] == {"doc": {"text": "Roof storm damage, $1200 claimed"}}
+    assert (example["decision"], example["reviewer"]) == ("edit", "ana")
+
+    (again,) = second.pending_approvals
+    await pipe.decide(again.approval_id, "reject", reason="wrong amount", store=url, resume=False)
+    context = await open_context(url, embedder="local")
+    try:
+        # Catching up writes nothing new: the edit is there, and a rejection is no example.
+        runs = await sl.open_store(url)
+        assert await learn_from_runs(context, pipe, runs) == 0
+        await runs.close()
+        (collection,) = await context.collections()
+        assert (collection.name, collection.documents) == ("examples/learner/claim", 1)
+    finally:
+        await context.close()
+
+
+async def test_examples_can_be_switched_off(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/runs.db"
+    pipe = claims_pipeline()
+    pipe.learn_from_approvals = False
+    first = await pipe.run({"doc": Doc(text="Storm, $10 claimed")}, store=url)
+    await pipe.decide(first.pending_approvals[0].approval_id, "approve", store=url)
+    second = await pipe.run({"doc": Doc(text="Storm, $20 claimed")}, store=url)
+    assert second["claim"].examples == 0
