@@ -232,6 +232,93 @@ def test_eval_reports_judge_human_agreement_once_humans_decided(workdir: Path) -
     }
 
 
+def test_eval_says_runs_wait_and_a_reviewer_decides_them(workdir: Path) -> None:
+    code, out = cli("eval", "pipeline.py:pipe", "--dataset", "tasks.jsonl", "--gates", "on")
+    assert code == 0, out
+    said = " ".join(out.split())  # the note wraps at the terminal's width
+    assert "3 runs waiting for a person (3 approvals pending)" in said
+    assert "--reviewer approve|expected" in said
+
+    code, out = cli(
+        "eval", "pipeline.py:pipe", "--dataset", "tasks.jsonl", "--gates", "on",
+        "--reviewer", "approve", "--json",
+    )
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["reviewer"] == {"name": "simulated: approve", "kind": "simulated"}
+    assert data["waiting"] == 0
+    assert data["modes"]["on"]["end_to_end"]["decisions"] == {"simulated": 3}
+    assert data["judge_human_agreement"] == {}  # simulated decisions are not human agreement
+    (run_id,) = [r["run_id"] for r in data["runs"] if r["index"] == 0]
+    code, out = cli("show", run_id)
+    assert "by simulated: approve (simulated, not a person)" in " ".join(out.split())
+    code, out = cli("feedback", "export", "-o", "f.jsonl", "--json")
+    assert json.loads(out)["simulated"] == 3
+
+
+def test_eval_compares_with_expected_artifacts_field_by_field(workdir: Path) -> None:
+    (workdir / "expected.jsonl").write_text(
+        json.dumps(
+            {"doc": {"text": "a b c"}, "want": {"summary": {"words": 3, "text": "A B C!"}}}
+        )
+        + "\n"
+    )
+    args = ["eval", "pipeline.py:pipe", "--dataset", "expected.jsonl", "--expected", "want"]
+    code, out = cli(*args, "--gates", "on", "--reviewer", "approve", "--json")
+    assert json.loads(out)["modes"]["on"]["end_to_end"]["right"] == 0  # "A B C!" != "a b c"
+    code, out = cli(
+        *args, "--gates", "on", "--reviewer", "approve", "--match", "summary.text=text",
+        "--name", "text", "--json",
+    )
+    assert code == 0, out
+    assert json.loads(out)["modes"]["on"]["end_to_end"]["right"] == 1
+    code, out = cli(*args, "--match", "summary.text")
+    assert code != 0 and "write FIELD=RULE" in out
+    code, out = cli(*args, "--match", "summary.text=fuzzy")
+    assert code != 0 and "use one of" in out
+    code, out = cli(*args, "--reviewer", "careful")
+    assert code != 0 and "--reviewer 'careful'" in out
+
+
+def test_demo_reports_correctness_on_the_claims_it_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from examples.claims.datasets import load_set
+
+    from seamline.models import registry
+    from seamline.testing import ScriptedModel
+
+    tasks = load_set("dev")[:3]
+
+    def oracle(request: object) -> dict[str, object]:
+        """Reads the claim right, except the first document's amount on a first attempt."""
+        prompt = request.prompt  # type: ignore[attr-defined]
+        task = next(t for t in tasks if t.doc.text in prompt)
+        answer = task.expected.claim.model_dump(mode="json", exclude={"currency"})
+        answer["description"] = "what happened"
+        if task is tasks[0] and "rejected" not in prompt:
+            answer["amount"] = 2.0  # "£2,340" read as 2: the gate catches it
+        return answer
+
+    monkeypatch.setitem(registry._cache, "oracle", ScriptedModel(oracle, name="oracle"))
+    code, out = cli("demo", "--model", "oracle", "--limit", "3", "--out", str(tmp_path))
+    assert code == 0, out
+    said = " ".join(out.split())
+    assert "Approvals are decided by 'simulated: expected', a simulated reviewer" in said
+    # right end to end: shadow 2/3, gated 3/3, and the lift with its 95% interval
+    assert "2/3 67% 21–94% 3/3 100% 44–100% +33 pts [-29, +79]" in said
+    assert "gated right 3/3" in said and "shadow (ungated) right 2/3" in said
+    assert "claim seam, gated: 3/3 right and accepted, 0 escaped of 3 accepted" in said
+    html = (tmp_path / "demo-report.html").read_text(encoding="utf-8")
+    assert "Coordination Gap — claims on oracle" in html  # the model that was used
+    assert "Reviewer decisions were simulated (simulated: expected)" in html
+    code, out = cli("demo", "--model", "oracle", "--limit", "3", "--out", str(tmp_path), "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    assert data["modes"]["on"]["end_to_end"]["right"] == 3
+    assert data["reviewer"] == {"name": "simulated: expected", "kind": "simulated"}
+
+
 def test_eval_compares_fields_with_the_comparators_a_file_names(workdir: Path) -> None:
     (workdir / "compare.py").write_text(
         "COMPARE = {'summary.text': lambda actual, expected: actual.lower() == expected.lower()}\n"

@@ -111,7 +111,7 @@ async def test_shadow_and_gated_on_a_dataset() -> None:
     assert (gated.end_to_end.passed, gated.end_to_end.tasks) == (3, 4)
     assert gated.end_to_end.losses == (("claim", 1),)
     assert gated.end_to_end.escaped_defects == 1
-    (failed_task, escaped) = gated.examples
+    (escaped, failed_task) = gated.examples  # the wrong answer that passed comes first
     assert failed_task.run_id == run_id_for("claims", 2, "on")
     assert escaped.mismatches == ("claim.amount: got 41.0, expected 40.0",)
 

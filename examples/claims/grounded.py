@@ -1,144 +1,176 @@
-"""Grounded re-extraction: what a retry asks for after the gate rejected an extraction.
+"""From the model's reading to the `Claim` artifact, and the grounded retry's narrower schema.
 
-The first attempt reads the document freely. When the grounding gate rejects it, the
-retry narrows the schema: every grounded field becomes a choice among the values a
-parser finds in the document (JSON-schema `enum`), which constrained decoding enforces.
-A 135M model that cannot copy "$15,750" reliably can still pick 15750.00 out of
-{250.00, 15750.00}. It can still pick the wrong one (the deductible is an amount too):
-that is what the expected decisions measure.
+`as_claim` writes what the model read the way the pipeline keeps it: the claimant as
+"Given Surname" (the document may write "KOWALCZYK, Anna"), the policy id as the document
+spells it ("hx 88213" read out is the document's "HX88213"), and the amount's currency
+from where the document writes that amount.
+
+Both model calls choose rather than copy. `candidate_claim_type` is what the first
+reading asks for: each field a choice (a JSON-schema `enum`, enforced by constrained
+decoding) among the values the document writes that are not decoys. A 135M model that
+cannot copy "1.250,00" can still pick 1250.0. `grounded_claim_type` is what a retry asks
+for once the gate rejected a reading: the choices narrowed to the values the gate's own
+field checks would accept. Where several values remain, the model still has to choose,
+and the expected artifacts measure how well.
 """
 
 from __future__ import annotations
 
-import calendar
-import re
-from typing import Any, Literal
+import inspect
+from decimal import Decimal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, create_model
 
-from .checks import INCIDENT_KEYWORDS
-from .models import Claim, ClaimDoc, IncidentType
-from .normalize import (
-    amounts_in_text,
-    dates_in_text,
-    deductible_amounts,
-    reporting_dates,
-)
+from .checks import FIELD_CHECKS, amount_key
+from .models import Claim, ClaimDoc, IncidentType, Policy
+from .names import canonical_name
+from .reading import DOLLARS, Reading, read
+from .rules import find_policy
 
-_POLICY_LIKE = re.compile(r"\b[A-Z]{2,5}-\d{4,8}\b")
-# Runs of capitalised words; a name is two or three consecutive ones that are not
-# ordinary sentence or calendar words.
-_WORD = r"[A-Z][a-z]*(?:['’-][A-Z]?[a-z]+)*"
-_CAPITALISED_RUN = re.compile(rf"{_WORD}(?:[ \t]+{_WORD})+")
-_SURNAME_FIRST = re.compile(rf"({_WORD}), ({_WORD})")  # forms: "Holm, Kwame"
-_NOT_NAME_WORDS = {
-    "I'm",
-    "I’m",
-    "Hi",
-    "Hello",
-    "Dear",
-    "Sir",
-    "Madam",
-    "Regards",
-    "Best",
-    "Kind",
-    "Thanks",
-    "The",
-    "This",
-    "My",
-    "On",
-    "At",
-    "In",
-    "Please",
-    "Policy",
-    "Claim",
-    "Claims",
-    "Form",
-    "Team",
-    "Department",
-    "Number",
-    "Ref",
-    "Re",
-    "Subject",
-    "From",
-    "To",
-    "Caller",
-    "Agent",
-    "Voicemail",
-    "Transcription",
-    "Insurance",
-    "Street",
-    "Road",
-    "Avenue",
-    "USD",
-    *calendar.month_name[1:],
-    *calendar.day_name,
-}
+__all__ = [
+    "as_claim",
+    "candidate_claim_type",
+    "candidate_values",
+    "currency_of",
+    "grounded_claim_type",
+    "offered_values",
+    "top_candidates",
+]
 
 
-def _unless(values: list[Any], excluded: set[Any]) -> list[Any]:
-    """`values` without `excluded`, unless that would leave nothing to choose."""
-    kept = [v for v in values if v not in excluded]
-    return kept or values
+def currency_of(amount: Decimal, reading: Reading, policy: Policy | None) -> str:
+    """The currency the document writes `amount` in; "$" is the policy's dollar, if any."""
+    written = [s.value[1] for s in reading.find_amount(amount)]  # type: ignore[index]
+    codes = [c for c in written if c not in (None, "$", "kr")]
+    if codes:
+        return policy.currency if policy is not None and policy.currency in codes else codes[0]
+    if "$" in written:
+        return policy.currency if policy is not None and policy.currency in DOLLARS else "USD"
+    if "kr" in written and policy is not None and policy.currency in ("SEK", "NOK", "DKK", "ISK"):
+        return policy.currency
+    return reading.only_currency() or (policy.currency if policy is not None else "USD")
+
+
+def as_claim(answer: BaseModel, doc: ClaimDoc) -> Claim:
+    """The model's answer (a `ClaimReading` or a grounded choice) as the `Claim` artifact."""
+    data = answer.model_dump()
+    r = read(doc.text)
+    names = r.find_name(data["claimant"])
+    claimant = str(names[0].value) if names else canonical_name(data["claimant"])
+    ids = r.find_id(data["policy_id"]) or r.find_id_loosely(data["policy_id"])
+    policy_id = str(ids[0].value) if ids else str(data["policy_id"]).strip()
+    amount = float(data["amount"])
+    return Claim(
+        claimant=claimant,
+        policy_id=policy_id,
+        incident_date=data["incident_date"],
+        incident_type=data["incident_type"],
+        amount=amount,
+        currency=currency_of(amount_key(amount), r, find_policy(policy_id)),
+        description=data["description"],
+    )
+
+
+def _first(values: list[Any], fallback: Any) -> Any:
+    return values[0] if values else fallback
+
+
+def top_candidates(doc: ClaimDoc) -> Claim:
+    """The parser's first candidate for every field, with no model at all: what a retry's
+    field checks are tried against one field at a time, and the floor a model must beat."""
+    r = read(doc.text)
+    ids = [str(s.value) for s in r.id_candidates()]
+    policy = find_policy(_first(ids, ""))
+    amounts = r.amount_candidates(policy.currency if policy is not None else None)
+    amount = float(amounts[0].value[0]) if amounts else 1.0  # type: ignore[index]
+    dates = [s.value for s in r.date_candidates()]
+    return Claim(
+        claimant=_first([str(s.value) for s in r.name_candidates()], "Unknown Person"),
+        policy_id=_first(ids, "UNKNOWN"),
+        incident_date=_first(dates, "2000-01-01"),
+        incident_type=_first(r.type_candidates(), "other"),
+        amount=amount,
+        currency=currency_of(amount_key(amount), r, policy),
+    )
+
+
+def _passes(field: str, claim: Claim, doc: ClaimDoc) -> bool:
+    """Whether every check of `field` accepts `claim`, called the way the gate calls it."""
+    artifacts = {"claim": claim, "doc": doc}
+    for check in FIELD_CHECKS[field]:
+        names = inspect.signature(check).parameters
+        if check(**{n: artifacts[n] for n in names}) is not True:
+            return False
+    return True
+
+
+def candidate_values(doc: ClaimDoc) -> dict[str, list[Any]]:
+    """Per grounded field, the document's values that are not decoys (the deductible, the
+    report date, the attorney, a police report number...), the ones it labels first."""
+    r = read(doc.text)
+    ids = [str(s.value) for s in r.id_candidates()]
+    policy = find_policy(ids[0]) if ids else None
+    currency = policy.currency if policy is not None else None
+    return {
+        "policy_id": ids,
+        "claimant": [str(s.value) for s in r.name_candidates()],
+        "amount": list(
+            dict.fromkeys(float(s.value[0]) for s in r.amount_candidates(currency))  # type: ignore[index]
+        ),
+        "incident_date": [s.value for s in r.date_candidates()],
+        "incident_type": r.type_candidates(),
+    }
+
+
+def offered_values(doc: ClaimDoc) -> dict[str, list[Any]]:
+    """Per grounded field, the candidates the gate's field checks accept (or, if none
+    would, every candidate: the gate will say why)."""
+    r = read(doc.text)
+    base = top_candidates(doc)
+    policy = find_policy(base.policy_id)
+    offered: dict[str, list[Any]] = {}
+    for field, values in candidate_values(doc).items():
+        accepted = []
+        for value in dict.fromkeys(values):
+            update: dict[str, Any] = {field: value}
+            if field == "amount":
+                update["currency"] = currency_of(amount_key(value), r, policy)
+            if field == "policy_id":
+                update["currency"] = currency_of(amount_key(base.amount), r, find_policy(value))
+            if _passes(field, base.model_copy(update=update), doc):
+                accepted.append(value)
+        offered[field] = accepted or list(dict.fromkeys(values))
+    return offered
 
 
 def _choice(values: list[Any], fallback: Any, description: str) -> Any:
-    """A field holding one of `values`, or the free field when the parser found none."""
+    """A field holding one of `values`, or the free field when the document has none."""
     if not values:
         return fallback
     return (Literal[tuple(values)], Field(description=description))  # type: ignore[valid-type]
 
 
-def names_in_text(text: str) -> list[str]:
-    """Candidate person names: two or three consecutive capitalised words."""
-    found: dict[str, None] = {}
-    for run in _CAPITALISED_RUN.finditer(text):
-        words = run.group(0).split()
-        for size in (2, 3):
-            for start in range(len(words) - size + 1):
-                part = words[start : start + size]
-                if not any(w in _NOT_NAME_WORDS for w in part):
-                    found[" ".join(part)] = None
-    for surname, given in _SURNAME_FIRST.findall(text):
-        if surname not in _NOT_NAME_WORDS and given not in _NOT_NAME_WORDS:
-            found[f"{given} {surname}"] = None
-    return list(found)
+def _choices_type(name: str, values: dict[str, list[Any]]) -> type[BaseModel]:
+    types = values["incident_type"] or list(get_args(IncidentType))
+    dates = [d.isoformat() for d in values["incident_date"]]
+    fields: dict[str, Any] = {
+        "claimant": _choice(values["claimant"], (str, ...), "The claimant's full name"),
+        "policy_id": _choice(values["policy_id"], (str, ...), "The policy number"),
+        "incident_date": _choice(dates, (str, ...), "The day of the incident"),
+        "incident_type": _choice(types, (IncidentType, ...), "What happened"),
+        "amount": _choice(values["amount"], (float, ...), "The amount claimed"),
+        "description": (str, Field(max_length=160, description="What happened, in a few words")),
+    }
+    return create_model(name, **fields)
 
 
-def types_in_text(text: str) -> list[str]:
-    """Incident types the document describes, by the words the type check accepts."""
-    lowered = text.lower().replace("_", " ")
-    return [
-        kind
-        for kind, words in INCIDENT_KEYWORDS.items()
-        if kind.replace("_", " ") in lowered
-        or any(re.search(r"\b" + re.escape(w), lowered) for w in words)
-    ]
+def candidate_claim_type(doc: ClaimDoc) -> type[BaseModel]:
+    """What the first reading asks for: each field one of the document's own values that
+    is not a decoy. The model still chooses (and the gate still checks the choice)."""
+    return _choices_type("ClaimChoice", candidate_values(doc))
 
 
 def grounded_claim_type(doc: ClaimDoc) -> type[BaseModel]:
-    """`Claim`, with each grounded field narrowed to the document's own values."""
-    text = doc.text
-    fields: dict[str, Any] = {
-        "claimant": _choice(names_in_text(text), (str, ...), "The claimant's full name"),
-        "policy_id": _choice(
-            list(dict.fromkeys(_POLICY_LIKE.findall(text))), (str, ...), "The policy number"
-        ),
-        "incident_date": _choice(
-            _unless(sorted(d.isoformat() for d in dates_in_text(text)), reporting_dates(text)),
-            (str, ...),
-            "The day of the incident",
-        ),
-        "incident_type": _choice(types_in_text(text), (IncidentType, ...), "What happened"),
-        "amount": _choice(
-            _unless(sorted(float(a) for a in amounts_in_text(text)), deductible_amounts(text)),
-            (float, ...),
-            "The amount claimed",
-        ),
-        "description": (str, Field(max_length=160, description="What happened, in a few words")),
-    }
-    return create_model("GroundedClaim", **fields)
-
-
-def as_claim(choice: BaseModel) -> Claim:
-    return Claim.model_validate(choice.model_dump())
+    """What a retry asks for: each field narrowed to the values the gate would accept."""
+    return _choices_type("GroundedClaim", offered_values(doc))

@@ -11,7 +11,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-IncidentType = Literal["collision", "theft", "fire", "water_damage", "storm", "vandalism", "glass"]
+IncidentType = Literal[
+    "collision",
+    "theft",
+    "fire",
+    "water_damage",
+    "storm",
+    "vandalism",
+    "glass",
+    "liability",  # the insured is asked to pay for harm to someone else
+    "medical",  # treatment of an illness or injury (travel and health policies)
+    "other",
+]
 
 # Why a decision is not a plain approval. Codes, not prose, so an eval can compare them.
 ReasonCode = Literal[
@@ -22,15 +33,17 @@ ReasonCode = Literal[
     "holder_mismatch",  # the claimant is not the policy holder (filed on someone's behalf)
     "over_limit",  # the claimed amount exceeds the per-incident limit; payment is capped
     "above_authority",  # the payable amount exceeds what may be approved without a human
+    "currency_mismatch",  # claimed in another currency than the policy's: a person converts
 ]
 
 Outcome = Literal["approve", "deny", "refer"]
 
 # What the model is shown (and, with constrained decoding, held to) for two fields whose
-# shape is known in advance. A 135M model otherwise writes years like 1812 and policy
-# ids like "18122222"; the pattern cannot make a value *right*, only well-formed, so the
-# grounding checks still decide.
-POLICY_ID_PATTERN = r"^[A-Z]{2,5}-[0-9]{4,8}$"
+# shape is known in advance. A 135M model otherwise writes years like 1812; the patterns
+# cannot make a value *right*, only well-formed, so the checks still decide. Policy ids
+# come in any shape (POL-4471-22, HX88213, LM/AUTO/0048812, MED 4419 2207): letters and
+# digits joined by "-", "/", "." or single spaces.
+POLICY_ID_PATTERN = r"^[A-Za-z0-9]+(?:[-/. ][A-Za-z0-9]+){0,5}$"
 IncidentDate = Annotated[
     date,
     WithJsonSchema(
@@ -49,8 +62,8 @@ class ClaimDoc(BaseModel):
     text: str
 
 
-class Claim(BaseModel):
-    """What the extraction step reads out of the document. Every field is checked against it."""
+class ClaimReading(BaseModel):
+    """What the model writes when it reads a claim document (the `claim` step's model call)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -60,8 +73,24 @@ class Claim(BaseModel):
     )
     incident_date: IncidentDate
     incident_type: IncidentType
-    amount: float = Field(description="Claimed amount in dollars, digits only, e.g. 15750.00")
+    amount: float = Field(description="The amount claimed, as a number, e.g. 15750.00")
     description: str = Field(description="What happened, in a few words", max_length=160)
+
+
+class Claim(BaseModel):
+    """The claim the `claim` step hands on: the model's reading, written as the pipeline keeps
+    it (the claimant as "Given Surname", the policy id as the document writes it) with the
+    currency of the amount, read from where the document writes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    claimant: str = Field(description="Full name of the person making the claim")
+    policy_id: str = Field(description="Policy number exactly as written")
+    incident_date: date
+    incident_type: IncidentType
+    amount: float = Field(description="The amount claimed, in `currency`")
+    currency: str = Field("USD", description="ISO 4217 code of the amount's currency")
+    description: str = Field("", description="What happened, in a few words", max_length=160)
 
 
 class Policy(BaseModel):
@@ -74,6 +103,7 @@ class Policy(BaseModel):
     deductible: float
     active_from: date
     active_to: date
+    currency: str = Field("USD", description="ISO 4217 code of the limit and deductible")
 
 
 class PolicyCheck(BaseModel):
@@ -84,6 +114,7 @@ class PolicyCheck(BaseModel):
     active_on_incident_date: bool
     covers_incident_type: bool
     holder_matches: bool
+    currency_matches: bool = True
 
 
 class Assessment(BaseModel):
@@ -104,14 +135,18 @@ class Decision(BaseModel):
 
 
 class ExpectedClaim(BaseModel):
-    """One line of `claims.jsonl`: the input and the artifacts a correct run produces."""
+    """The artifacts a correct run produces (a dataset line's "expected")."""
 
     claim: Claim
     decision: Decision
 
 
 class ClaimTask(BaseModel):
+    """One line of a claims dataset: the input and the artifacts a correct run produces."""
+
     id: str
-    scenario: str = Field(description="How make_data.py built it, e.g. deny_expired")
+    scenario: str = Field("", description="How make_data.py built it, e.g. deny_expired")
+    kind: str = Field("", description="The document's kind, e.g. 'voicemail transcript'")
+    decoys: list[str] = Field(default_factory=list, description="Values meant to mislead")
     doc: ClaimDoc
     expected: ExpectedClaim

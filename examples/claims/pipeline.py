@@ -7,6 +7,7 @@ Run one claim (offline, with the embedded local model):
 
     python -m examples.claims.pipeline            # the first claim of claims.jsonl
     python -m examples.claims.pipeline claim-017
+    python -m examples.claims.pipeline dev-004     # one of the development set
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import seamline as sl
 
 from . import checks, rules
-from .grounded import as_claim, grounded_claim_type
+from .grounded import as_claim, candidate_claim_type, grounded_claim_type
 from .models import Assessment, Claim, ClaimDoc, ClaimTask, Decision, PolicyCheck
 from .prompts import EXAMPLE_PAIRS, SYSTEM, extraction_prompt
 
@@ -26,13 +27,15 @@ pipe = sl.Pipeline("claims", inputs={"doc": ClaimDoc})
 @pipe.step
 async def claim(doc: ClaimDoc, ctx: sl.StepContext) -> Claim:
     if not ctx.feedback:
-        return await ctx.generate(
-            Claim, extraction_prompt(doc), system=SYSTEM, examples=EXAMPLE_PAIRS
+        # Each field is a choice among the document's own values that are not decoys.
+        choice = await ctx.generate(
+            candidate_claim_type(doc), extraction_prompt(doc), system=SYSTEM, examples=EXAMPLE_PAIRS
         )
+        return as_claim(choice, doc)
     # The gate rejected an earlier answer (its reasons are added to the prompt): this time
-    # the model chooses each grounded value among those the document actually contains.
+    # the choices are only the values the gate's own checks would accept.
     choice = await ctx.generate(grounded_claim_type(doc), extraction_prompt(doc), system=SYSTEM)
-    return as_claim(choice)
+    return as_claim(choice, doc)
 
 
 @pipe.step
@@ -50,9 +53,11 @@ def decision(assessment: Assessment) -> Decision:
     return rules.decide(assessment)
 
 
-# The seam that matters: everything the model read must be in the document, and the
-# policy must exist. A failure goes back to the model with the reason (which lists
-# what the document does say), twice, then to a person.
+# The seam that matters: every value the model read must be written in the document, and
+# the document must not say it is something else (the deductible, the report date, the
+# attorney, a police report number). A failure goes back to the model with the reasons
+# (which say what the document does write), twice, then to a person. An unknown policy is
+# no failure: the decision refers it.
 pipe.gate(
     "claim",
     sl.check("amount is positive", checks.amount_positive),
@@ -60,10 +65,15 @@ pipe.gate(
     sl.check("claimant is in the document", checks.claimant_in_document),
     sl.check("amount is in the document", checks.amount_in_document),
     sl.check("incident date is in the document", checks.incident_date_in_document),
-    sl.check("amount is not the deductible", checks.amount_is_not_the_deductible),
-    sl.check("incident date is not the report date", checks.incident_date_is_not_the_report_date),
     sl.check("incident type is described in the document", checks.incident_type_in_document),
-    sl.check("policy id is in the policy table", checks.policy_id_known),
+    sl.check("policy id is the policy number", checks.policy_id_is_the_policy_number),
+    sl.check("claimant is the one claiming", checks.claimant_is_the_one_claiming),
+    sl.check("amount is the amount claimed", checks.amount_is_the_amount_claimed),
+    sl.check("amount is in the policy's currency", checks.amount_is_in_the_policy_currency),
+    sl.check(
+        "incident date is the day of the incident", checks.incident_date_is_the_day_of_the_incident
+    ),
+    sl.check("nothing copied from the prompt's examples", checks.no_value_from_the_examples),
     on_fail=sl.retry(2, feedback=True).then(sl.escalate_to_human()),
 )
 
@@ -81,10 +91,9 @@ pipe.approval("decision", route_to="claim")
 
 
 def main(argv: list[str]) -> None:
-    from pathlib import Path
+    from .datasets import load_set
 
-    path = Path(__file__).with_name("claims.jsonl")
-    tasks = [ClaimTask.model_validate_json(line) for line in path.read_text().splitlines()]
+    tasks: list[ClaimTask] = [*load_set("synthetic"), *load_set("dev")]
     task = next(t for t in tasks if not argv or t.id == argv[0])
     result = pipe.run_sync({"doc": task.doc}, model="local")
     print(result.status, result.artifacts.get("claim"), result.artifacts.get("decision"), sep="\n")

@@ -1,34 +1,37 @@
 """The extraction prompt: short, because the local model has a small context.
 
-The two examples use policy ids, names, amounts and dates that appear nowhere in
-`claims.jsonl` (a test pins that): with a leaked id in an example, a small model
-copies the example's prefix instead of reading the document.
+After the document comes what a parser found in it, with what the document says each
+value is ("the deductible", "when it was reported"): the model still has to choose, and
+the gate still checks, but it does not have to find "1.250,00" in a page of text.
+
+The two few-shot examples use names, ids, amounts and dates that appear in no dataset
+(a test pins that), and a check fails an answer that copies one of them.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-from .models import Claim, ClaimDoc
-from .normalize import amounts_in_text, dates_in_text
+from .models import ClaimDoc, ClaimReading
+from .reading import Seen, read
 
 SYSTEM = (
     "You read insurance claim documents and extract the claim. Copy the policy number "
     "exactly. The amount is the money being claimed, as a number. The date is the day "
     "the incident happened (not the day it was reported), as YYYY-MM-DD. The claimant "
-    "is the person making the claim."
+    "is the person making the claim, not their lawyer, broker or agent."
 )
 
-EXAMPLES: list[tuple[ClaimDoc, Claim]] = [
+EXAMPLES: list[tuple[ClaimDoc, ClaimReading]] = [
     (
         ClaimDoc(
             text=(
                 "From: Priya Raman\nHi, I'm claiming on policy KTR-550917. On 9 February 2021 "
-                "a burst pipe flooded my hallway. The plumber's bill was $2,310. Ref CLM-00417."
+                "a burst pipe flooded my hallway. The plumber's bill was $2,310 (my excess "
+                "is $150). Ref CLM-00417."
             )
         ),
-        Claim(
+        ClaimReading(
             claimant="Priya Raman",
             policy_id="KTR-550917",
             incident_date=date(2021, 2, 9),
@@ -40,14 +43,15 @@ EXAMPLES: list[tuple[ClaimDoc, Claim]] = [
     (
         ClaimDoc(
             text=(
-                "Caller: This is Tomas Novak, policy WXL-120884.\nAgent: What happened?\n"
-                "Caller: Someone hit my parked car on 06/11/2020. The quote is 870 USD."
+                "Caller: This is Tomas Novak, policy WXL/120884.\nAgent: What happened?\n"
+                "Caller: Someone hit my parked car on 06/11/2020. I called it in on 08/11/2020. "
+                "The garage quote is 870,00 EUR."
             )
         ),
-        Claim(
+        ClaimReading(
             claimant="Tomas Novak",
-            policy_id="WXL-120884",
-            incident_date=date(2020, 6, 11),
+            policy_id="WXL/120884",
+            incident_date=date(2020, 11, 6),
             incident_type="collision",
             amount=870.0,
             description="Another car hit the parked car.",
@@ -55,26 +59,67 @@ EXAMPLES: list[tuple[ClaimDoc, Claim]] = [
     ),
 ]
 
+_ROLE_HINTS = {
+    "deductible": "the deductible",
+    "limit": "a limit",
+    "superseded": "replaced by a later figure",
+    "line_item": "one line item",
+    "other_party": "the other party's",
+    "converted_from": "before conversion",
+    "paid_already": "already paid",
+    "extra": "an expense beside the loss",
+    "claimed": "called the total or the claim",
+    "reported": "when it was reported or written",
+    "signature": "a signature date",
+    "policy": "a policy date",
+    "birth": "a date of birth",
+    "purchase": "a purchase date",
+    "later": "a later event",
+    "incident": "called the date of the incident",
+    "professional": "a representative",
+    "third_party": "another party",
+    "principal": "on whose behalf it is filed",
+    "signed": "signs the document",
+    "holder": "the policyholder",
+    "claim_ref": "a claim reference",
+    "police": "a police report number",
+    "invoice": "an invoice number",
+    "phone": "a phone number",
+}
 
-_POLICY_LIKE = re.compile(r"\b[A-Z]{2,5}-\d{3,}\b")
+
+def _hint(text: str, roles: frozenset[str]) -> str:
+    said = [_ROLE_HINTS[r] for r in sorted(roles) if r in _ROLE_HINTS]
+    return f"{text} ({', '.join(said)})" if said else text
+
+
+def _amount(seen: Seen) -> str:
+    value, currency = seen.value  # type: ignore[misc]
+    written = f"{value:.2f}" + (f" {currency}" if currency not in (None, "$") else "")
+    return _hint(written, seen.roles)
 
 
 def candidates(doc: ClaimDoc) -> str:
-    """Values a parser can find, listed for the model to choose from (the `hints` variant)."""
-    amounts = ", ".join(f"{a:.2f}" for a in sorted(amounts_in_text(doc.text)))
-    dates = ", ".join(d.isoformat() for d in sorted(dates_in_text(doc.text)))
-    ids = ", ".join(dict.fromkeys(_POLICY_LIKE.findall(doc.text)))
-    return f"Amounts: {amounts or 'none'}\nDates: {dates or 'none'}\nReferences: {ids or 'none'}"
+    """What a parser finds in the document, each with what the document says it is."""
+    r = read(doc.text)
+    policy = ", ".join(
+        _hint(str(s.value), s.roles - {"policy"})
+        if s.has("policy")
+        else _hint(str(s.value), s.roles)
+        for s in r.id_values()
+    )
+    lines = [
+        f"Policy numbers: {policy or 'none'}",
+        f"Names: {', '.join(_hint(str(s.value), s.roles) for s in r.name_values()) or 'none'}",
+        f"Amounts: {', '.join(_amount(s) for s in r.amount_values()) or 'none'}",
+        f"Dates: {', '.join(_hint(str(s.value), s.roles) for s in r.date_values()) or 'none'}",
+        f"Incident types described: {', '.join(r.type_candidates()) or 'none'}",
+    ]
+    return "\n".join(lines)
 
 
 def extraction_prompt(doc: ClaimDoc, *, hints: bool = True) -> str:
-    """The user prompt. With `hints`, the parsed candidates follow the document.
-
-    Hints are on by default: on the local model they raised fully-correct extractions
-    from 0/12 to 3/12 and correct fields from 30/60 to 43/60 (`compare_prompts.py`).
-    The model still has to choose (the deductible is an amount too), so the grounding
-    checks and the expected decisions still have work to do.
-    """
+    """The user prompt. With `hints`, the parsed values follow the document."""
     prompt = f"Extract the claim from this document.\n\nDocument:\n{doc.text}"
     if hints:
         prompt += f"\n\nValues found in the document:\n{candidates(doc)}"

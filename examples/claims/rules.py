@@ -8,16 +8,34 @@ and testable against the dataset's expected decisions.
 from __future__ import annotations
 
 import csv
+import os
 from functools import cache
 from pathlib import Path
 
+from .ids import id_key
 from .models import Assessment, Claim, Decision, Policy, PolicyCheck, ReasonCode
-from .normalize import normalize_name
+from .names import same_person
 
-POLICIES_CSV = Path(__file__).with_name("policies.csv")
+HERE = Path(__file__).parent
+POLICIES_CSV = HERE / "policies.csv"
+# Every dataset folder may bring its own policy table (dev/policies.csv, ...); more tables
+# can be named in $CLAIMS_POLICIES (paths separated by the OS path separator).
+POLICIES_ENV = "CLAIMS_POLICIES"
 
-# Payable amounts above this need a human adjuster even when everything else is clean.
+# Payable amounts above this need a human adjuster even when everything else is clean,
+# in the policy's currency (a desk's authority is set in the money it pays out).
 APPROVAL_AUTHORITY = 20_000.0
+AUTHORITY_BY_CURRENCY = {
+    "USD": 20_000.0,
+    "EUR": 18_000.0,
+    "GBP": 16_000.0,
+    "CHF": 18_000.0,
+    "CAD": 27_000.0,
+    "AUD": 30_000.0,
+    "NZD": 33_000.0,
+    "JPY": 3_000_000.0,
+    "ZAR": 370_000.0,
+}
 
 # Denials win over referrals: there is nothing for an adjuster to decide on them.
 DENY_REASONS: frozenset[ReasonCode] = frozenset(
@@ -26,30 +44,48 @@ DENY_REASONS: frozenset[ReasonCode] = frozenset(
 
 
 def load_policies(path: Path = POLICIES_CSV) -> dict[str, Policy]:
-    """Read the policy table. `coverage` is a `;`-separated list of incident types."""
+    """Read a policy table. `coverage` is a `;`-separated list of incident types; a table
+    without a `currency` column is in US dollars."""
     with path.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     policies = {}
     for row in rows:
-        policy = Policy.model_validate({**row, "coverage": row["coverage"].split(";")})
+        values = {k: v for k, v in row.items() if v not in (None, "")}
+        policy = Policy.model_validate({**values, "coverage": row["coverage"].split(";")})
         policies[policy.policy_id] = policy
     return policies
 
 
+def policy_files() -> list[Path]:
+    """The policy tables the pipeline knows: this folder's, each dataset folder's, and any
+    named in $CLAIMS_POLICIES."""
+    files = [POLICIES_CSV, *sorted(HERE.glob("*/policies.csv"))]
+    extra = os.environ.get(POLICIES_ENV, "")
+    files += [Path(p) for p in extra.split(os.pathsep) if p]
+    return files
+
+
 @cache
 def default_policies() -> dict[str, Policy]:
-    return load_policies()
+    policies: dict[str, Policy] = {}
+    for path in policy_files():
+        policies.update(load_policies(path))
+    return policies
 
 
-def same_person(a: str, b: str) -> bool:
-    """Same words in any order: "O'Brien, Fatima" is "Fatima O'Brien"."""
-    return sorted(normalize_name(a).split()) == sorted(normalize_name(b).split())
+def find_policy(policy_id: str, policies: dict[str, Policy] | None = None) -> Policy | None:
+    """The policy with this id, however it is spaced or punctuated ("hx 88213" = "HX88213")."""
+    table = default_policies() if policies is None else policies
+    found = table.get(policy_id.strip())
+    if found is not None:
+        return found
+    key = id_key(policy_id)
+    return next((p for p in table.values() if id_key(p.policy_id) == key), None) if key else None
 
 
 def check_policy(claim: Claim, policies: dict[str, Policy] | None = None) -> PolicyCheck:
     """Match a claim against the policy table."""
-    table = default_policies() if policies is None else policies
-    policy = table.get(claim.policy_id.strip())
+    policy = find_policy(claim.policy_id, policies)
     if policy is None:
         return PolicyCheck(
             policy_id=claim.policy_id,
@@ -57,6 +93,7 @@ def check_policy(claim: Claim, policies: dict[str, Policy] | None = None) -> Pol
             active_on_incident_date=False,
             covers_incident_type=False,
             holder_matches=False,
+            currency_matches=False,
         )
     return PolicyCheck(
         policy_id=policy.policy_id,
@@ -64,7 +101,12 @@ def check_policy(claim: Claim, policies: dict[str, Policy] | None = None) -> Pol
         active_on_incident_date=policy.active_from <= claim.incident_date <= policy.active_to,
         covers_incident_type=claim.incident_type in policy.coverage,
         holder_matches=same_person(claim.claimant, policy.holder),
+        currency_matches=claim.currency == policy.currency,
     )
+
+
+def authority(currency: str) -> float:
+    return AUTHORITY_BY_CURRENCY.get(currency, APPROVAL_AUTHORITY)
 
 
 def assess(claim: Claim, policy_check: PolicyCheck) -> Assessment:
@@ -79,6 +121,8 @@ def assess(claim: Claim, policy_check: PolicyCheck) -> Assessment:
         )
     reasons: list[ReasonCode] = []
     notes: list[str] = []
+    if not policy_check.currency_matches:
+        return _other_currency(claim, policy, policy_check)
     if not policy_check.active_on_incident_date:
         reasons.append("policy_inactive")
         notes.append(
@@ -99,7 +143,7 @@ def assess(claim: Claim, policy_check: PolicyCheck) -> Assessment:
         reasons.append("holder_mismatch")
         notes.append(f"claimant {claim.claimant} is not the policy holder {policy.holder}")
     covered = not any(r in DENY_REASONS for r in reasons)
-    if covered and payable > APPROVAL_AUTHORITY:
+    if covered and payable > authority(policy.currency):
         reasons.append("above_authority")
         notes.append(f"payable {payable:,.2f} is above the approval authority")
     return Assessment(
@@ -108,6 +152,22 @@ def assess(claim: Claim, policy_check: PolicyCheck) -> Assessment:
         reasons=reasons,
         notes=notes,
     )
+
+
+def _other_currency(claim: Claim, policy: Policy, policy_check: PolicyCheck) -> Assessment:
+    """Claimed in another currency than the policy's: deny what is plainly not covered,
+    refer the rest to a person, who converts (the limit and deductible are in the policy's
+    currency, so nothing payable can be computed here)."""
+    reasons: list[ReasonCode] = []
+    if not policy_check.active_on_incident_date:
+        reasons.append("policy_inactive")
+    if not policy_check.covers_incident_type:
+        reasons.append("type_not_covered")
+    covered = not reasons
+    if covered:
+        reasons.append("currency_mismatch")
+    note = f"claimed {claim.amount:,.2f} {claim.currency}; the policy pays in {policy.currency}"
+    return Assessment(covered=covered, payable_amount=0.0, reasons=reasons, notes=[note])
 
 
 def decide(assessment: Assessment) -> Decision:

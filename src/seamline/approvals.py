@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from seamline.store.base import RunStore
 
 Decision = Literal["approve", "reject", "edit"]
+ReviewerKind = Literal["human", "simulated"]
 
 
 async def decide(
@@ -36,6 +37,7 @@ async def decide(
     reviewer: str | None = None,
     route_to: str | None = None,
     pipeline: Pipeline | None = None,
+    reviewer_kind: ReviewerKind = "human",
 ) -> str:
     """Record a decision on a pending approval; returns the id of the run it belongs to.
 
@@ -47,7 +49,11 @@ async def decide(
     Args:
         reason: why; required to reject, and fed back to the step that redoes the work.
         edit: for "edit", the corrected artifact (a model or its JSON).
+        reviewer: who decided, as the feedback dataset shows it.
         route_to: for "reject", send the work to this earlier step instead.
+        reviewer_kind: "simulated" when code decides in a person's place (an eval's
+            reviewer); such decisions are labelled simulated everywhere and never count
+            as human agreement.
 
     Raises:
         ApprovalError: unknown approval, already decided or superseded, the run is not
@@ -57,6 +63,8 @@ async def decide(
     """
     if decision not in ("approve", "reject", "edit"):
         raise ApprovalError(f"decision {decision!r}: use approve, reject or edit")
+    if reviewer_kind not in ("human", "simulated"):
+        raise ApprovalError(f"reviewer_kind={reviewer_kind!r}: use 'human' or 'simulated'")
     if decision == "reject" and not reason:
         raise ApprovalError("a rejection needs a reason: it becomes the feedback for the redo")
     if decision == "edit" and edit is None:
@@ -106,6 +114,7 @@ async def decide(
             edit=to_jsonable_python(edit) if edit is not None else None,
             reviewer=reviewer,
             route_to=route_to,
+            reviewer_kind=reviewer_kind,
         )
         await store.append(run_id, [decided])
     finally:

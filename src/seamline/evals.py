@@ -4,6 +4,7 @@
 report = await sl.evaluate(
     pipe, tasks, expected="expected", gates="both", store="sqlite:///evals.db",
     compare={"claim.amount": sl.approx(abs_tol=0.01), "claimant": "text"},
+    reviewer="expected",            # who decides approvals: see seamline.reviewers
 )
 print(report)                       # per seam and end to end, shadow next to gated
 report.write_html("claims.html")    # the Coordination Gap report
@@ -11,10 +12,16 @@ report.write_html("claims.html")    # the Coordination Gap report
 
 Each task is a mapping of the pipeline's inputs; with `expected="expected"`, its
 "expected" key holds the expected artifacts by step name (a partial artifact compares
-only the fields it sets). Runs get deterministic ids from (eval name, task index, gate
-mode), so re-running an eval against the same store skips the tasks that finished
-and resumes the ones that were interrupted: an eval of a thousand tasks survives a
-crash. Change the eval's `name` when the dataset changes.
+only the fields it sets), and the pass rate is the share of tasks whose final artifacts
+match. Runs get deterministic ids from (eval name, task index, gate mode), so re-running
+an eval against the same store skips the tasks that finished and resumes the ones that
+were interrupted: an eval of a thousand tasks survives a crash. Change the eval's `name`
+when the dataset changes.
+
+Approvals: with `reviewer=None` (the default) nobody decides, and runs that reach a
+checkpoint or an escalation are reported as waiting. A simulated reviewer ("approve",
+"expected") decides them through the public approval API, marked simulated; re-running
+an eval with a reviewer decides the runs an earlier eval left waiting.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,7 +47,16 @@ from seamline.reliability import (
     plain_text,
     render_html,
 )
-from seamline.reliability.compare import Comparator, approx, exact, field_matcher, same_text
+from seamline.reliability.compare import (
+    Comparator,
+    Matcher,
+    approx,
+    exact,
+    field_matcher,
+    ignore,
+    same_text,
+)
+from seamline.reviewers import Reviewer, review_run, reviewer_for
 from seamline.runtime.state import fold
 from seamline.store import RunStore, open_store
 from seamline.store.memory import MemoryStore
@@ -55,6 +72,7 @@ __all__ = [
     "evaluate",
     "exact",
     "field_matcher",
+    "ignore",
     "load_tasks",
     "run_id_for",
     "same_text",
@@ -83,8 +101,10 @@ class EvalReport:
     reliability: ReliabilityReport
     runs: tuple[TaskRun, ...]
     # Per gated step: human decisions on units the gate judged, and how often the
-    # human agreed with the gate (see seamline.feedback).
+    # human agreed with the gate (see seamline.feedback). Simulated decisions never count.
     agreement: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    reviewer: str | None = None  # the simulated reviewer's name, if one decided
+    seconds: float = 0.0  # how long the eval took, start to finish
 
     @property
     def shadow(self) -> ModeReport | None:
@@ -99,16 +119,25 @@ class EvalReport:
         """Tasks that could not run (bad inputs): fix the dataset."""
         return [r for r in self.runs if r.status == "error"]
 
+    @property
+    def waiting(self) -> list[TaskRun]:
+        """Runs waiting for a person (an approval nobody decided)."""
+        return [r for r in self.runs if r.status in ("waiting", "needs_review")]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             **self.reliability.to_dict(),
             "runs": [to_jsonable_python(r) for r in self.runs],
             "judge_human_agreement": dict(self.agreement),
+            "reviewer": {"name": self.reviewer, "kind": "simulated"} if self.reviewer else None,
+            "waiting": len(self.waiting),
+            "seconds": self.seconds,
         }
 
     def to_html(self, title: str | None = None) -> str:
-        return render_html(self.reliability, title=title or f"Coordination Gap — {self.name}")
+        """The HTML report; its default title names the pipelines and the models the runs used."""
+        return render_html(self.reliability, title=title)
 
     def write_html(self, path: str | Path, title: str | None = None) -> Path:
         target = Path(path)
@@ -120,6 +149,8 @@ class EvalReport:
         head = f"eval {self.name!r}: {len(self.runs)} runs"
         if reused:
             head += f" ({reused} reused from the store)"
+        if self.reviewer:
+            head += f"; approvals decided by {self.reviewer!r} (simulated, not a person)"
         lines = [head, plain_text(self.reliability)]
         for run in self.errors:
             lines.append(f"task {run.index} ({run.mode}) could not run: {run.error}")
@@ -160,6 +191,7 @@ async def evaluate(
     model: str | None = None,
     compare: Mapping[str, Comparator | str] | None = None,
     on_run: Callable[[TaskRun], None] | None = None,
+    reviewer: str | Reviewer | None = None,
 ) -> EvalReport:
     """Run every task through `pipe` and measure per-seam and end-to-end reliability.
 
@@ -177,12 +209,17 @@ async def evaluate(
         model: the default model for steps and judges that name none.
         compare: per-field comparators (see `field_matcher`).
         on_run: called after each task run, e.g. to advance a progress bar.
+        reviewer: who decides approvals: None or "none" (nobody: runs wait, and are
+            reported as waiting), "approve", "expected" (see `seamline.reviewers`), or a
+            `Reviewer` of your own. Its decisions are recorded as simulated.
     """
     if concurrency < 1:
         raise ConfigError(f"concurrency={concurrency}: run at least one task at a time")
     if gates not in ("on", "shadow", "both"):
         raise ConfigError(f"gates={gates!r}: use 'on', 'shadow' or 'both'")
     pipe.validate()
+    decider = reviewer_for(reviewer)
+    started = time.perf_counter()
     items = load_tasks(tasks) if isinstance(tasks, str | Path) else [dict(t) for t in tasks]
     eval_name = name or pipe.name
     matcher = field_matcher(compare)
@@ -205,7 +242,8 @@ async def evaluate(
 
     async def one(n: int, mode: str) -> None:
         async with limit:
-            done = await _run_task(pipe, opened, eval_name, n, mode, inputs[n], model)
+            review = (decider, expectations[n], matcher) if decider is not None else None
+            done = await _run_task(pipe, opened, eval_name, n, mode, inputs[n], model, review)
         results[n, mode] = done
         if on_run is not None:
             on_run(done[0])
@@ -227,7 +265,12 @@ async def evaluate(
     )
     logs = {run.run_id: events for run, events in measured}
     return EvalReport(
-        eval_name, report, tuple(run for run, _ in ordered), agreement(feedback_rows(logs))
+        eval_name,
+        report,
+        tuple(run for run, _ in ordered),
+        agreement(feedback_rows(logs)),
+        reviewer=decider.name if decider is not None else None,
+        seconds=time.perf_counter() - started,
     )
 
 
@@ -239,6 +282,7 @@ async def _run_task(
     mode: str,
     inputs: Mapping[str, Any],
     model: str | None,
+    review: tuple[Reviewer, Mapping[str, Any] | None, Matcher] | None,
 ) -> tuple[TaskRun, list[Event]]:
     run_id = run_id_for(name, index, mode)
     try:
@@ -246,11 +290,11 @@ async def _run_task(
     except StoreError:
         existing = []
     state = _state(existing)
-    if state == "done":
+    if state == "done" or (state == "waiting" and review is None):
         return TaskRun(index, mode, run_id, _status(existing), reused=True), existing
     try:
         if state == "new":
-            result = await pipe.run(
+            await pipe.run(
                 inputs,
                 store=store,
                 gates="shadow" if mode == "shadow" else "on",
@@ -258,19 +302,23 @@ async def _run_task(
                 model=model,
                 raise_on_failure=False,
             )
-        else:
-            result = await pipe.resume(run_id, store=store, model=model, raise_on_failure=False)
+        elif state == "resume":
+            await pipe.resume(run_id, store=store, model=model, raise_on_failure=False)
+        if review is not None:
+            reviewer, expected, matcher = review
+            await review_run(pipe, store, run_id, reviewer, expected, matcher, model=model)
     except Exception as e:  # one bad task must not sink a thousand-task eval
         if existing or isinstance(e, StoreError):
             raise
         error = f"{type(e).__name__}: {e}"
         return TaskRun(index, mode, run_id, "error", reused=False, error=error), []
-    events = list(result.events)
-    return TaskRun(index, mode, run_id, str(result.status), reused=False), events
+    events = await store.load(run_id)
+    return TaskRun(index, mode, run_id, _status(events), reused=False), events
 
 
-def _state(events: Sequence[Event]) -> Literal["new", "done", "resume"]:
-    """Whether a stored run is absent, finished (reuse it) or interrupted (resume it)."""
+def _state(events: Sequence[Event]) -> Literal["new", "done", "resume", "waiting"]:
+    """Whether a stored run is absent, finished (reuse it), interrupted (resume it) or
+    waiting for a person (reuse it, or let a reviewer decide)."""
     if not events:
         return "new"
     state = fold("", events)
@@ -279,7 +327,7 @@ def _state(events: Sequence[Event]) -> Literal["new", "done", "resume"]:
     if state.status is RunStatus.RUNNING:
         return "resume"  # interrupted mid-run
     # waiting / needs_review: resume once every approval has been decided
-    return "done" if state.pending_approvals else "resume"
+    return "waiting" if state.pending_approvals else "resume"
 
 
 def _status(events: Sequence[Event]) -> str:

@@ -188,6 +188,9 @@ class ApprovalDecided(Event):
     edit: Any = None
     reviewer: str | None = None
     route_to: str | None = None
+    # "human", or "simulated" for a decision made by code standing in for a person (an
+    # eval's reviewer): reports never count a simulated decision as human agreement.
+    reviewer_kind: str = "human"
 
 
 @dataclass(slots=True, kw_only=True)

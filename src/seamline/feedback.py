@@ -1,8 +1,11 @@
 """The feedback dataset: every human decision, with what was judged and what the gates said.
 
-One row per decision. Rows say whether the human agreed with the gate on that seam
+One row per decision. Rows say whether the reviewer agreed with the gate on that seam
 (the gate's last verdict before the request, against approve vs reject/edit), which is
-how far the judges can be trusted, per gate.
+how far the judges can be trusted, per gate. `reviewer_kind` tells a person's decision
+("human") from one made by code in a person's place ("simulated", e.g. an eval's
+reviewer); `agreement` counts only human decisions: a simulated reviewer agreeing with a
+gate says nothing about how a person would judge it.
 """
 
 from __future__ import annotations
@@ -37,7 +40,9 @@ class FeedbackRow:
     decided_at: float
     verdicts: list[dict[str, Any]] = field(default_factory=list)  # the gate's, on this unit
     gate_passed: bool | None = None  # the last verdict before the request
-    human_agrees: bool | None = None  # None when no gate judged this unit
+    human_agrees: bool | None = None  # None when no gate judged this unit, or not a human
+    reviewer_kind: str = "human"  # "human", or "simulated" (code deciding in a person's place)
+    reviewer_agrees: bool | None = None  # agreement with the gate, whoever decided
 
 
 def feedback_rows(logs: Mapping[str, Sequence[Event]]) -> list[FeedbackRow]:
@@ -70,7 +75,9 @@ def _row(
 ) -> FeedbackRow:
     before = [v for v in verdicts.get((request.step, request.index), []) if v.seq < request.seq]
     gate_passed = before[-1].verdict.passed if before else None
-    human_ok = decided.decision == "approve"
+    approved = decided.decision == "approve"
+    agrees = None if gate_passed is None else gate_passed == approved
+    kind = getattr(decided, "reviewer_kind", "human")
     return FeedbackRow(
         run_id=run_id,
         pipeline=pipeline,
@@ -96,12 +103,16 @@ def _row(
             for v in before
         ],
         gate_passed=gate_passed,
-        human_agrees=None if gate_passed is None else gate_passed == human_ok,
+        human_agrees=agrees if kind == "human" else None,
+        reviewer_kind=kind,
+        reviewer_agrees=agrees,
     )
 
 
 def agreement(rows: Iterable[FeedbackRow]) -> dict[str, dict[str, float]]:
-    """Per gated step: decisions on units the gate judged, how many agreed, and the rate."""
+    """Per gated step: human decisions on units the gate judged, how many agreed, the rate.
+
+    Simulated decisions are left out (see the module docstring)."""
     per: dict[str, list[bool]] = {}
     for row in rows:
         if row.human_agrees is not None:

@@ -532,6 +532,7 @@ class Pipeline:
         resume: bool = True,
         model: str | Model | None = None,
         deps: Any = None,
+        reviewer_kind: Literal["human", "simulated"] = "human",
     ) -> RunResult | None:
         """Decide a pending approval (from any process), then, by default, resume the run.
 
@@ -541,6 +542,7 @@ class Pipeline:
 
         Args:
             model, deps: as for `resume`.
+            reviewer_kind: "simulated" marks a decision made by code in a person's place.
         """
         from seamline.approvals import decide
 
@@ -555,6 +557,7 @@ class Pipeline:
                 reviewer=reviewer,
                 route_to=route_to,
                 pipeline=self,
+                reviewer_kind=reviewer_kind,
             )
             if not resume:
                 return None

@@ -1,4 +1,5 @@
-"""The example datasets are consistent with their own models, rules and checks.
+"""The film and content datasets are consistent with their own models, rules and checks
+(the claims example has its own: test_claims_data.py).
 
 For each example: the data parses into the artifact types; the expected
 artifacts pass every gate check (the checks do not reject the truth); and a
@@ -10,19 +11,10 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from collections import Counter
-from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from examples.claims import checks as claim_checks
-from examples.claims import make_data as claims_make_data
-from examples.claims import prompts as claim_prompts
-from examples.claims import rules
-from examples.claims.models import Claim, ClaimDoc, ClaimTask, Decision
-from examples.claims.normalize import amounts_in_text, dates_in_text, text_contains_name
 from examples.content import checks as content_checks
 from examples.content import make_data as content_make_data
 from examples.content import prompts as content_prompts
@@ -49,211 +41,6 @@ def call(fn: Any, **artifacts: Any) -> Any:
     """Call a check the way a gate does: with the artifacts its parameters name."""
     names = inspect.signature(fn).parameters
     return fn(**{name: artifacts[name] for name in names})
-
-
-# ============================================================================ claims
-
-CLAIM_TASKS = [
-    ClaimTask.model_validate_json(line)
-    for line in (EXAMPLES / "claims" / "claims.jsonl").read_text(encoding="utf-8").splitlines()
-]
-
-
-def test_claims_dataset_has_variety() -> None:
-    assert len(CLAIM_TASKS) >= 40
-    assert len({t.id for t in CLAIM_TASKS}) == len(CLAIM_TASKS)
-    outcomes = Counter(t.expected.decision.outcome for t in CLAIM_TASKS)
-    assert outcomes["approve"] >= 20 and outcomes["deny"] >= 10 and outcomes["refer"] >= 8
-    reasons = Counter(r for t in CLAIM_TASKS for r in t.expected.decision.reasons)
-    for reason in ("policy_inactive", "type_not_covered", "over_limit", "holder_mismatch"):
-        assert reasons[reason] >= 3, reason
-    # Amounts written in words appear, but only in a few documents.
-    in_words = [t for t in CLAIM_TASKS if " dollars" in t.doc.text and "thousand" in t.doc.text]
-    assert 1 <= len(in_words) <= 6
-
-
-def test_claims_data_is_reproducible(tmp_path: Path) -> None:
-    claims_make_data.main(tmp_path)
-    for name in ("claims.jsonl", "policies.csv"):
-        assert (tmp_path / name).read_bytes() == (EXAMPLES / "claims" / name).read_bytes(), name
-
-
-def test_policy_table_parses() -> None:
-    policies = rules.load_policies()
-    assert len(policies) >= 20
-    for policy in policies.values():
-        assert policy.active_from < policy.active_to
-        assert 0 < policy.deductible < policy.limit
-        assert policy.coverage
-
-
-@pytest.mark.parametrize("task", CLAIM_TASKS, ids=lambda t: t.id)
-def test_expected_decision_follows_from_policy_table(task: ClaimTask) -> None:
-    claim = task.expected.claim
-    policy_check = rules.check_policy(claim)
-    assessment = rules.assess(claim, policy_check)
-    decision = rules.decide(assessment)
-    assert decision == task.expected.decision, assessment.notes
-    assert (
-        call(
-            claim_checks.decision_consistent,
-            claim=claim,
-            policy_check=policy_check,
-            decision=decision,
-        )
-        is True
-    )
-
-
-@pytest.mark.parametrize("task", CLAIM_TASKS, ids=lambda t: t.id)
-def test_expected_claim_passes_every_claim_check(task: ClaimTask) -> None:
-    for check in claim_checks.CLAIM_CHECKS:
-        verdict = call(check, claim=task.expected.claim, doc=task.doc)
-        assert verdict is True, f"{check.__name__}: {verdict}"
-
-
-def _corrupt(claim: Claim, **changes: Any) -> Claim:
-    return claim.model_copy(update=changes)
-
-
-@pytest.mark.parametrize("task", CLAIM_TASKS, ids=lambda t: t.id)
-def test_corrupted_claim_fails_grounding(task: ClaimTask) -> None:
-    claim, doc = task.expected.claim, task.doc
-    # "$15,750" read as 15: the typical small-model error.
-    shrunk = _corrupt(claim, amount=round(claim.amount / 1000, 2))
-    assert call(claim_checks.amount_in_document, claim=shrunk, doc=doc) is not True
-    # A policy id from the table that the document does not mention.
-    other_id = next(pid for pid in rules.default_policies() if pid not in doc.text)
-    wrong_id = _corrupt(claim, policy_id=other_id)
-    assert call(claim_checks.policy_id_in_document, claim=wrong_id, doc=doc) is not True
-    # The claim reference copied as the policy id: in the document, not in the table.
-    ref = m.group(0) if (m := re.search(r"CLM-\d+", doc.text)) else "CLM-00000"
-    assert call(claim_checks.policy_id_known, claim=_corrupt(claim, policy_id=ref)) is not True
-    # A date the document does not mention.
-    mentioned = dates_in_text(doc.text)
-    shifted = next(
-        claim.incident_date + timedelta(days=k)
-        for k in range(1, 60)
-        if claim.incident_date + timedelta(days=k) not in mentioned
-    )
-    wrong_date = _corrupt(claim, incident_date=shifted)
-    assert call(claim_checks.incident_date_in_document, claim=wrong_date, doc=doc) is not True
-    # Someone else's name, and a surname alone.
-    stranger = _corrupt(claim, claimant="Quentin Larkspur")
-    assert call(claim_checks.claimant_in_document, claim=stranger, doc=doc) is not True
-    surname = _corrupt(claim, claimant=claim.claimant.split()[-1])
-    assert call(claim_checks.claimant_in_document, claim=surname, doc=doc) is not True
-    # Negative amounts are caught before grounding.
-    assert (
-        call(claim_checks.amount_positive, claim=_corrupt(claim, amount=-claim.amount)) is not True
-    )
-
-
-def test_incident_type_check_rejects_an_unsupported_type() -> None:
-    doc = ClaimDoc(text="Policy AUT-100000. My windshield cracked on 2024-05-01. $300.")
-    claim = Claim(
-        claimant="A B",
-        policy_id="AUT-100000",
-        incident_date=date(2024, 5, 1),
-        incident_type="glass",
-        amount=300,
-        description="x",
-    )
-    assert claim_checks.incident_type_in_document(claim, doc) is True
-    fire = _corrupt(claim, incident_type="fire")
-    assert "fire" in claim_checks.incident_type_in_document(fire, doc)
-
-
-def test_grounding_reasons_show_what_the_document_says() -> None:
-    doc = ClaimDoc(text="Policy AUT-100000, incident March 3, 2024, estimate $15,750.")
-    claim = Claim(
-        claimant="A B",
-        policy_id="AUT-100000",
-        incident_date=date(2024, 3, 3),
-        incident_type="collision",
-        amount=15,
-        description="x",
-    )
-    reason = claim_checks.amount_in_document(claim, doc)
-    assert reason == "amount 15.00 not found in the document (it mentions 15,750.00)"
-
-
-def test_decision_consistency_catches_an_edited_approval() -> None:
-    task = next(t for t in CLAIM_TASKS if t.expected.decision.outcome == "approve")
-    claim = task.expected.claim
-    policy_check = rules.check_policy(claim)
-    policy = policy_check.policy
-    assert policy is not None
-    too_much = Decision(outcome="approve", amount=policy.limit)
-    assert claim_checks.decision_consistent(claim, policy_check, too_much) is not True
-    expired = next(t for t in CLAIM_TASKS if "policy_inactive" in t.expected.decision.reasons)
-    expired_check = rules.check_policy(expired.expected.claim)
-    approved = Decision(outcome="approve", amount=100.0)
-    reason = claim_checks.decision_consistent(expired.expected.claim, expired_check, approved)
-    assert "outside the policy period" in reason
-    paid_denial = Decision(outcome="deny", amount=10.0)
-    assert claim_checks.decision_consistent(claim, policy_check, paid_denial) is not True
-
-
-@pytest.mark.parametrize(
-    ("text", "amount"),
-    [
-        ("$15,750", "15750"),
-        ("15750 USD", "15750"),
-        ("USD 1,234.5", "1234.50"),
-        ("US$980", "980"),
-        ("2,300 dollars", "2300"),
-        ("fifteen thousand seven hundred and fifty dollars", "15750"),
-        ("twelve thousand four hundred dollars", "12400"),
-        ("nine hundred and ninety-five dollars", "995"),
-    ],
-)
-def test_amounts_in_text(text: str, amount: str) -> None:
-    assert Decimal(amount) in amounts_in_text(f"The total is {text}, thanks.")
-
-
-def test_bare_numbers_are_not_amounts() -> None:
-    assert amounts_in_text("Flat 15, 3 rooms, on 2024-03-15, policy AUT-123456") == set()
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "2024-03-05",
-        "03/05/2024",
-        "05/03/2024",
-        "March 5, 2024",
-        "5 March 2024",
-        "the 5th of March, 2024",
-        "Mar. 5, 2024",
-        "Tuesday, March 5, 2024",
-    ],
-)
-def test_dates_in_text(text: str) -> None:
-    assert date(2024, 3, 5) in dates_in_text(f"It happened on {text}.")
-
-
-def test_names_match_in_either_order() -> None:
-    assert text_contains_name("Insured party: O'Brien, Fatima", "Fatima O'Brien")
-    assert not text_contains_name("Fatima O'Briensson", "Fatima O'Brien")
-
-
-def test_few_shot_examples_do_not_leak_into_the_dataset() -> None:
-    corpus = "\n".join(t.doc.text for t in CLAIM_TASKS)
-    prefixes = {pid.split("-")[0] for pid in rules.default_policies()}
-    for doc, claim in claim_prompts.EXAMPLES:
-        assert claim.policy_id not in corpus
-        assert claim.policy_id.split("-")[0] not in prefixes
-        assert claim.claimant not in corpus
-        for check in claim_checks.GROUNDING_CHECKS:  # the examples obey the rules they teach
-            assert call(check, claim=claim, doc=doc) is True, check.__name__
-
-
-def test_dataset_json_lines_are_objects_with_the_documented_keys() -> None:
-    for line in (EXAMPLES / "claims" / "claims.jsonl").read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        assert {"id", "doc", "expected"} <= row.keys()
-        assert set(row["expected"]) == {"claim", "decision"}
 
 
 # ============================================================================ film
@@ -572,32 +359,3 @@ def test_content_dev_set_has_outdated_conflicting_and_irrelevant_notes() -> None
         figures = set().union(*(content_rules.numbers(n.text) for n in notes.notes))
         for figure in expected["figures"]["include"] + expected["figures"]["exclude"]:
             assert content_rules.numbers(figure) <= figures, (task["id"], figure)
-
-
-@pytest.mark.parametrize("task", CLAIM_TASKS, ids=lambda t: t.id)
-def test_grounded_retry_offers_the_true_values_and_not_the_labelled_ones(task: ClaimTask) -> None:
-    from examples.claims.grounded import grounded_claim_type
-    from examples.claims.normalize import deductible_amounts, reporting_dates
-
-    properties = grounded_claim_type(task.doc).model_json_schema()["properties"]
-
-    def choices(field: str) -> list[Any] | None:
-        spec = properties[field]
-        return spec.get("enum") or ([spec["const"]] if "const" in spec else None)
-
-    truth = task.expected.claim
-    for field, value in [
-        ("claimant", truth.claimant),
-        ("policy_id", truth.policy_id),
-        ("incident_date", truth.incident_date.isoformat()),
-        ("incident_type", truth.incident_type),
-        ("amount", truth.amount),
-    ]:
-        offered = choices(field)
-        assert offered is None or value in offered, f"{field}: {value!r} not in {offered}"
-    amounts = choices("amount") or []
-    if len(amounts) > 1:  # the deductible is left out whenever something else remains
-        assert not set(amounts) & deductible_amounts(task.doc.text)
-    dates = choices("incident_date") or []
-    if len(dates) > 1:
-        assert not set(dates) & reporting_dates(task.doc.text)

@@ -3,7 +3,7 @@
 A scripted "oracle" answers each model call with the dataset's expected artifact,
 so a run must reach its human approval with the expected decision; a first answer
 with a typical small-model error must be caught by the gate, and the retry's prompt
-must carry the reason.
+must carry the reason. (The claims pipeline has its own: test_claims_pipeline.py.)
 """
 
 from __future__ import annotations
@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from examples.claims.models import Claim, ClaimTask
-from examples.claims.pipeline import pipe as claims_pipe
 from examples.content.compare import COMPARE as CONTENT_COMPARE
 from examples.content.facts import read_notes
 from examples.content.models import ContentBrief, SourceNotes
@@ -40,14 +38,12 @@ def _lines(path: Path) -> list[str]:
     return path.read_text(encoding="utf-8").splitlines()
 
 
-CLAIMS = [ClaimTask.model_validate_json(line) for line in _lines(EXAMPLES / "claims/claims.jsonl")]
 FILMS = [FilmTask.model_validate_json(line) for line in _lines(EXAMPLES / "film/briefs.jsonl")]
 FILM_DEV = [json.loads(line) for line in _lines(EXAMPLES / "film/dev_briefs.jsonl")]
 CONTENT_DEV = [json.loads(line) for line in _lines(EXAMPLES / "content/dev_briefs.jsonl")]
 
 
 def test_example_pipelines_validate() -> None:
-    assert claims_pipe.validate().order == ("claim", "policy_check", "assessment", "decision")
     assert film_pipe.validate().order == (
         "reading",
         "people",
@@ -71,51 +67,6 @@ def test_example_pipelines_validate() -> None:
         "verification",
         "publication",
     )
-
-
-@pytest.mark.parametrize(
-    "task",
-    [
-        next(t for t in CLAIMS if t.expected.decision.outcome == o)
-        for o in ("approve", "deny", "refer")
-    ],
-    ids=lambda t: t.id,
-)
-async def test_claims_pipeline_reaches_approval_with_the_expected_decision(task: ClaimTask) -> None:
-    model = ScriptedModel({Claim: [task.expected.claim]})
-    result = await claims_pipe.run({"doc": task.doc}, model=model)
-    assert result.status is sl.RunStatus.WAITING
-    assert result.artifacts["decision"] == task.expected.decision
-    assert [a.step for a in result.pending_approvals] == ["decision"]
-
-
-async def test_claims_gate_catches_a_misread_amount_and_feeds_the_reason_back() -> None:
-    task = CLAIMS[0]
-    truth = task.expected.claim
-    misread = truth.model_copy(update={"amount": round(truth.amount / 1000, 2)})
-    # The retry asks for a GroundedClaim: each grounded field narrowed to the document's values.
-    model = ScriptedModel({Claim: [misread], "GroundedClaim": [truth.model_dump(mode="json")]})
-    result = await claims_pipe.run({"doc": task.doc}, model=model)
-    assert result.status is sl.RunStatus.WAITING
-    assert result.artifacts["claim"] == truth
-    retry = model.requests[1]
-    assert f"amount {misread.amount:,.2f} not found in the document" in retry.prompt
-    assert f"{truth.amount:,.2f}" in retry.prompt  # the reason names what the document says
-    # ...and the schema only lets the model choose an amount the document writes.
-    choices = retry.output_schema["properties"]["amount"]
-    assert truth.amount in choices.get("enum", [choices.get("const")])
-    assert misread.amount not in choices.get("enum", [choices.get("const")])
-
-
-async def test_claims_gate_escalates_a_claim_reference_copied_as_the_policy_id() -> None:
-    task = next(t for t in CLAIMS if "CLM-" in t.doc.text)
-    reference = next(w.strip(".,)") for w in task.doc.text.split() if w.startswith("CLM-"))
-    wrong = task.expected.claim.model_copy(update={"policy_id": reference})
-    grounded = wrong.model_dump(mode="json")  # the reference is in the document: a valid choice
-    model = ScriptedModel({Claim: [wrong], "GroundedClaim": [grounded, grounded]})
-    result = await claims_pipe.run({"doc": task.doc}, model=model)
-    assert result.status is sl.RunStatus.NEEDS_REVIEW
-    assert len(model.requests) == 3  # the first attempt and two retries, then a person
 
 
 def _enum(request: ModelRequest, *path: str) -> list[Any]:

@@ -93,12 +93,13 @@ class Run:
         seconds: float = 0.5,
         purpose: str = "step",
         index: int | None = None,
+        model: str = "scripted",
     ) -> Run:
         return self._add(
             ModelCalled,
             step=step,
             attempt=attempt,
-            model="scripted",
+            model=model,
             request={},
             response={},
             input_tokens=tokens[0],
@@ -193,6 +194,30 @@ class Run:
         )
         if decision is not None:
             self._add(ApprovalDecided, approval_id=approval, decision=decision, edit=edit)
+        return self
+
+    def approval(
+        self,
+        step: str,
+        artifact: Any,
+        *,
+        decision: str | None = None,
+        edit: Any = None,
+        reviewer: str | None = None,
+        kind: str = "human",
+    ) -> Run:
+        """A checkpoint (`pipe.approval`) on `step`, decided or (with no decision) pending."""
+        approval = f"a{len(self.events)}"
+        self._add(ApprovalRequested, approval_id=approval, step=step, artifact=artifact)
+        if decision is not None:
+            self._add(
+                ApprovalDecided,
+                approval_id=approval,
+                decision=decision,
+                edit=edit,
+                reviewer=reviewer,
+                reviewer_kind=kind,
+            )
         return self
 
     def finish(self, status: str, error: str | None = None) -> list[Event]:

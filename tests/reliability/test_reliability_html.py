@@ -40,8 +40,9 @@ def test_html_shows_both_modes_and_the_failing_tasks() -> None:
     assert "1970-01-01 00:00 UTC" in html
     assert "Measured, shadow" in html and "Measured, gated" in html
     assert "25.0%" in html  # shadow measured, and the predicted product
-    # a <details> per failing example: three shadow tasks, one gated
-    assert html.count("<details class='task'>") == 4
+    # a <details> per example: three shadow tasks; two gated (one failed, one a person
+    # let through after its gate escalated it)
+    assert html.count("<details class='task'>") == 5
     assert "lost at <b>decision</b>" in html
     assert "amount is positive" in html  # a verdict's reason, inside the details
 

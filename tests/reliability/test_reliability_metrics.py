@@ -104,23 +104,29 @@ def test_ungated_seam_passes_by_finishing() -> None:
 def test_gated_end_to_end() -> None:
     e = measure(gated_runs()).gated.end_to_end  # type: ignore[union-attr]
 
-    assert (e.mode, e.tasks, e.passed) == ("on", 4, 3)  # g3 passed: its escalation was approved
-    assert e.pass_rate == 0.75
-    assert e.interval == wilson_interval(3, 4)
+    # g3 completed, but only because a person approved what its gate escalated: it did not
+    # pass every gate.
+    assert (e.mode, e.tasks, e.passed, e.completed) == ("on", 4, 2, 3)
+    assert e.pass_rate == 0.5
+    assert e.interval == wilson_interval(2, 4)
+    assert e.right is None  # no expected artifacts: correctness is unknown
     assert e.predicted == pytest.approx(0.5 * 0.75)
     assert e.escalated == 1
     assert e.escaped_defects is None
-    assert e.losses == (("decision", 1),)  # g4 stopped where its step errored
-    assert e.worst_seam == "decision"
+    # g3 was stopped at claim (a person let it through), g4 where its step errored
+    assert e.losses == (("claim", 1), ("decision", 1))
+    assert e.worst_seam == "claim"
     assert e.model_calls == 8 + 3
     assert e.cost_usd == pytest.approx(0.009 + 0.003)
-    assert e.cost_per_success == pytest.approx(0.012 / 3)  # failures paid for by successes
-    assert e.calls_per_success == pytest.approx(11 / 3)
-    assert e.tokens_per_success == pytest.approx(11 * 120 / 3)
-    assert e.seconds_per_success == pytest.approx(11 * 0.5 / 3)
+    assert e.cost_per_success == pytest.approx(0.012 / 2)  # failures paid for by successes
+    assert e.calls_per_success == pytest.approx(11 / 2)
+    assert e.tokens_per_success == pytest.approx(11 * 120 / 2)
+    assert e.seconds_per_success == pytest.approx(11 * 0.5 / 2)
+    assert e.per_task(e.model_calls) == pytest.approx(11 / 4)
     # events are one second apart: a run lasts (number of events - 1) seconds
     walls = sum(len(events) - 1 for events in gated_runs().values())
     assert e.wall_seconds == walls
+    assert e.waiting_seconds == 1  # g3's escalation was decided a second after it was asked
 
 
 def test_shadow_runs_measure_the_ungated_pipeline() -> None:
@@ -149,7 +155,7 @@ def test_shadow_and_gated_side_by_side() -> None:
     assert report.predicted == pytest.approx(0.25)  # from the ungated (shadow) runs
     assert report.seams == report.gated.seams  # type: ignore[union-attr]
     data = json.loads(json.dumps(report.to_dict()))
-    assert data["modes"]["on"]["end_to_end"]["pass_rate"] == 0.75
+    assert data["modes"]["on"]["end_to_end"]["pass_rate"] == 0.5
     assert data["modes"]["shadow"]["end_to_end"]["interval"] == pytest.approx(
         [wilson_interval(1, 4).low, wilson_interval(1, 4).high]
     )
@@ -158,7 +164,9 @@ def test_shadow_and_gated_side_by_side() -> None:
 
 def test_failing_examples_carry_verdicts_and_artifacts() -> None:
     runs = gated_runs()
-    example = measure(runs).gated.examples[0]  # type: ignore[union-attr]
+    examples = measure(runs).gated.examples  # type: ignore[union-attr]
+    assert [(e.run_id, e.outcome) for e in examples] == [("g3", "escalated"), ("g4", "failed")]
+    example = examples[1]
     assert (example.run_id, example.status, example.lost_at) == ("g4", "failed", "decision")
     assert example.error == "step 'decision' failed"
 
@@ -201,8 +209,8 @@ def test_expected_artifacts_give_false_rejections_and_escaped_defects() -> None:
     assert claim.false_rejections == 1
     assert claim.escaped_defects == 1
     assert report.end_to_end.escaped_defects == 1
-    (escaped,) = report.examples
-    assert escaped.outcome == "escaped"
+    escaped, caught = report.examples  # the wrong answer that passed its gate comes first
+    assert (escaped.outcome, caught.outcome) == ("escaped", "caught")
     assert escaped.mismatches == ("claim.amount: got 99.0, expected 120.0",)
 
 

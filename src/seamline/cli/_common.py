@@ -215,7 +215,8 @@ def _fit(cell: str, width: int) -> str:
 
 
 def print_agreement(agreement: Mapping[str, Mapping[str, float]]) -> None:
-    """Judge/human agreement per gate, when humans decided on gated work."""
+    """Judge/human agreement per gate, when humans (never simulated reviewers) decided on
+    gated work."""
     for step, a in agreement.items():
         console.print(
             f"gate on {escape(step)}: a human agreed with the gate on {a['agree']:.0f} of "

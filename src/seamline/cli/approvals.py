@@ -267,9 +267,9 @@ def feedback_export_command(
         bool, typer.Option("--json", help="Print the judge/human agreement as JSON.")
     ] = False,
 ) -> None:
-    """Export every human decision (artifact judged, decision, reason, edit, reviewer,
-    timestamps, the gate verdicts it confirmed or overrode), and print judge/human
-    agreement per gate.
+    """Export every decision (artifact judged, decision, reason, edit, reviewer and whether
+    a person or a simulated reviewer made it, timestamps, the gate verdicts it confirmed or
+    overrode), and print judge/human agreement per gate (human decisions only).
 
     Example:
 
@@ -292,10 +292,12 @@ def feedback_export_command(
     except OSError as e:
         raise fail(f"cannot write {output}: {e.strerror or e}") from None
     agree = agreement(rows)
+    simulated = sum(r.reviewer_kind == "simulated" for r in rows)
     if as_json:
         print_json(
             {
                 "rows": len(rows),
+                "simulated": simulated,
                 "output": str(output),
                 "agreement": to_jsonable_python(agree),
                 "damaged_runs": damaged,
@@ -303,6 +305,11 @@ def feedback_export_command(
         )
     else:
         console.print(f"{len(rows)} decisions written to {escape(str(output))}")
+        if simulated:
+            console.print(
+                f"  {simulated} of them simulated (reviewer_kind=simulated): not counted as "
+                "human agreement"
+            )
         for step, a in agree.items():
             console.print(
                 f"  gate on {escape(step)}: human agreed with the gate on {a['agree']:.0f} of "

@@ -21,7 +21,7 @@ from seamline.cli._common import (
     print_json,
     store_url,
 )
-from seamline.evals import EvalReport, TaskRun, evaluate, load_tasks
+from seamline.evals import EvalReport, TaskRun, evaluate, field_matcher, load_tasks
 from seamline.exceptions import ConfigError, SeamlineError
 from seamline.reliability import measure, print_report
 from seamline.reliability.diff import compare_reports
@@ -61,6 +61,21 @@ def eval_command(
         tuple[str, str] | None,
         typer.Option(help="Compare two stored evals by name, instead of running one."),
     ] = None,
+    reviewer: Annotated[
+        str,
+        typer.Option(
+            help="Who decides approvals: none (runs wait, reported as waiting), approve, or "
+            "expected (approve what matches the expected artifact, edit the rest into it). "
+            "approve and expected are simulated, and labelled so."
+        ),
+    ] = "none",
+    match: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="How a field compares with its expected value, FIELD=RULE with RULE one of "
+            "exact, approx, text, ignore (repeatable), e.g. claim.description=ignore."
+        ),
+    ] = None,
     comparators: Annotated[
         str | None,
         typer.Option(
@@ -73,13 +88,16 @@ def eval_command(
 ) -> None:
     """Run every task of a dataset, shadow and gated, and report where reliability is lost.
 
-    Per seam: first-pass yield, catches, false rejections, retries, escalations, cost.
-    End to end: the product of first-pass yields next to the measured shadow and gated
-    pass rates (95% intervals), cost per successful task, and the seam that loses most.
+    With --expected, the pass rate is correctness: the share of tasks whose final
+    artifacts match the expected ones, next to the share that passed every gate. Per
+    seam: right, accepted and right, escaped, caught, false alarms, and each check's
+    precision and recall. Also: first-pass yields, retries, escalations, runs waiting for
+    a person, calls, model and wall time per task, cost, and the lift of gated over
+    shadow with 95% intervals.
 
     Example:
 
-        seamline eval examples/claims/pipeline.py:pipe --dataset examples/claims/claims.jsonl --expected expected --model local --html claims.html --min-pass-rate 0.8
+        seamline eval examples/claims/pipeline.py:pipe --dataset examples/claims/dev/claims.jsonl --expected expected --match claim.description=ignore --reviewer expected --model local --html claims.html --min-pass-rate 0.4
 
         seamline eval examples/film/pipeline.py:pipe --dataset examples/film/dev_briefs.jsonl --expected expected --comparators examples/film/compare.py:COMPARE --model local
     """
@@ -91,7 +109,13 @@ def eval_command(
     try:
         pipe = load_pipeline(target)
         tasks = load_tasks(dataset)
-        fields = load_comparators(comparators) if comparators else None
+        rules: dict[str, Any] = dict(load_comparators(comparators)) if comparators else {}
+        rules.update(_match_rules(match or []))
+        field_matcher(rules)  # a bad rule fails here, before any task runs
+        if reviewer not in ("none", "approve", "expected"):
+            raise ConfigError(
+                f"--reviewer {reviewer!r}: use none, approve or expected (see seamline eval --help)"
+            )
     except (SeamlineError, OSError) as e:
         raise fail(str(e)) from None
     runs = len(tasks) * (2 if gates == "both" else 1)
@@ -120,8 +144,9 @@ def eval_command(
                 concurrency=concurrency,
                 store=store_url(store),
                 model=model,
-                compare=fields,
                 on_run=advance,
+                compare=rules,
+                reviewer=reviewer,
             )
 
     try:
@@ -135,6 +160,7 @@ def eval_command(
         print_agreement(report.agreement)
         for run in report.errors:
             console.print(f"[red]task {run.index} ({run.mode}) could not run:[/] {run.error}")
+        console.print(f"{len(report.runs)} runs in {report.seconds:.0f} s")
     if html is not None:
         report.write_html(html)
         if not as_json:
@@ -165,10 +191,21 @@ def _enforce(report: EvalReport, min_pass_rate: float | None) -> None:
     if interval is None:
         raise fail("--min-pass-rate needs gated runs (--gates on or both)", code=2)
     if interval.low < min_pass_rate:
+        what = "right" if gated is not None and gated.end_to_end.right is not None else "pass"
         raise fail(
-            f"gated pass rate lower bound {interval.low:.1%} is below --min-pass-rate {min_pass_rate:.1%}"
+            f"gated {what} rate lower bound {interval.low:.1%} is below --min-pass-rate {min_pass_rate:.1%}"
         )
     console.print(f"gated pass rate lower bound {interval.low:.1%} >= {min_pass_rate:.1%}")
+
+
+def _match_rules(rules: list[str]) -> dict[str, str]:
+    out = {}
+    for rule in rules:
+        field, sep, how = rule.partition("=")
+        if not sep or not field or not how:
+            raise ConfigError(f"--match {rule!r}: write FIELD=RULE, e.g. claim.description=ignore")
+        out[field] = how
+    return out
 
 
 def pct(value: float | None) -> str:

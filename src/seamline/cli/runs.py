@@ -207,6 +207,7 @@ def _timeline(events: list[Event], clean: Scrubber) -> list[str]:
             lines.append(
                 f"  [yellow]approval {escape(e.approval_id)}[/] {escape(e.decision)} by "
                 f"{escape(e.reviewer or '?')}"
+                + (" (simulated, not a person)" if e.reviewer_kind == "simulated" else "")
                 + (f": {_text(e.reason, clean)}" if e.reason else "")
                 + (f"; edited to {_text(e.edit, clean)}" if e.edit is not None else "")
             )

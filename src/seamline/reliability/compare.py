@@ -24,6 +24,7 @@ __all__ = [
     "diff_artifacts",
     "exact",
     "field_matcher",
+    "ignore",
     "same_text",
 ]
 
@@ -63,7 +64,17 @@ def same_text(*, punctuation: bool = False) -> Comparator:
     return lambda actual, expected: norm(actual) == norm(expected)
 
 
-_NAMED: dict[str, Callable[[], Comparator]] = {"approx": approx, "exact": exact, "text": same_text}
+def ignore() -> Comparator:
+    """Never a difference: for free text (a description) that no answer key can fix."""
+    return lambda actual, expected: True
+
+
+_NAMED: dict[str, Callable[[], Comparator]] = {
+    "approx": approx,
+    "exact": exact,
+    "ignore": ignore,
+    "text": same_text,
+}
 
 
 def field_matcher(compare: Mapping[str, Comparator | str] | None = None) -> Matcher:
@@ -71,7 +82,7 @@ def field_matcher(compare: Mapping[str, Comparator | str] | None = None) -> Matc
 
     Keys of `compare` name a field as "step.field.sub" (one step), "field.sub" (that
     field of any step) or "step" (the whole artifact); values are comparators or
-    "exact", "approx", "text". Fields without one compare exactly. Only the fields the
+    "exact", "approx", "text", "ignore". Fields without one compare exactly. Only the fields the
     expected artifact sets are compared; list items compare position by position.
     """
     rules: dict[str, Comparator] = {}

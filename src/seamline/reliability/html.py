@@ -8,7 +8,6 @@ click away.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from html import escape
@@ -16,13 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from seamline.reliability import fmt, svg
-from seamline.reliability.report import (
-    ModeReport,
-    ReliabilityReport,
-    SeamMetrics,
-    TaskExample,
-    VerdictExample,
-)
+from seamline.reliability.html_examples import examples_section
+from seamline.reliability.html_style import CSS
+from seamline.reliability.report import ModeReport, ReliabilityReport, SeamMetrics
+from seamline.reliability.stats import Lift
+from seamline.reliability.terminal import notes
 
 __all__ = ["COLORS", "render_html", "write_html"]
 
@@ -33,6 +30,7 @@ COLORS = {
     "off": "#a855f7",
     "step": "#2563eb",
     "judge": "#14b8a6",
+    "gates": "#cbd5e1",
 }
 
 
@@ -60,7 +58,8 @@ def render_html(
     if isinstance(report, ModeReport):
         report = ReliabilityReport((report,))
     pipelines = ", ".join(report.pipelines) or "pipeline"
-    heading = title or f"Coordination Gap — {pipelines}"
+    models = ", ".join(report.models)
+    heading = title or f"Coordination Gap — {pipelines}" + (f" on {models}" if models else "")
     stamp = time.strftime(
         "%Y-%m-%d %H:%M UTC", time.gmtime(time.time() if generated_at is None else generated_at)
     )
@@ -68,19 +67,28 @@ def render_html(
         f"{m.end_to_end.tasks} {m.label} run{'' if m.end_to_end.tasks == 1 else 's'}"
         for m in report.modes
     )
+    if models:
+        tasks += f" · model{'s' if len(report.models) > 1 else ''}: {models}"
+    said = "".join(f"<p class='note'>{escape(n)}</p>" for n in notes(report))
     parts = [
         f"<header><p class='eyebrow'>seamline reliability report</p><h1>{escape(heading)}</h1>"
         f"<p class='sub'>{escape(tasks or 'no runs')} · generated {escape(stamp)}</p>"
-        f"{_headline(report)}</header>"
+        f"{_headline(report)}{said}</header>"
     ]
+    known = any(m.end_to_end.right is not None for m in report.modes)
     if report.modes:
         parts += [
             _kpis(report),
             _section(
                 "End-to-end pass rate",
-                "Share of tasks the pipeline got through, with 95% Wilson intervals. The "
-                "predicted rate multiplies the first-pass yield of every seam: what you get "
-                "if each seam's losses compound independently.",
+                (
+                    "Share of tasks whose final artifacts match the expected ones (right), "
+                    "next to the share that passed every gate, with 95% Wilson intervals. "
+                    if known
+                    else "Share of tasks that passed every gate, with 95% Wilson intervals. "
+                )
+                + "The predicted rate multiplies the first-pass yield of every seam: what "
+                "you get if each seam's losses compound independently.",
                 svg.pass_rates(_rate_bars(report), "End-to-end pass rate"),
             ),
             _section(
@@ -94,20 +102,47 @@ def render_html(
             ),
             _section(
                 "Cost per successful task",
-                "All model spend, failed tasks included, divided by the tasks that passed; "
-                "split into the steps' own calls and the gates' judges.",
+                "All model spend, failed tasks included, divided by the tasks that "
+                + ("were right; " if known else "passed; ")
+                + "split into the steps' own calls and the gates' judges.",
                 _cost(report),
             ),
             _section("Per seam", "", _seam_table(report)),
+        ]
+        if any(s.scored for m in report.modes for s in m.seams):
+            parts.append(
+                _section(
+                    "Correctness per seam",
+                    "Against the expected artifacts. A unit is accepted when its gate's last "
+                    "verdict passed it; the artifact judged is the step's last attempt, not "
+                    "a reviewer's edit. Escaped: accepted but wrong. Caught: rejected and "
+                    "wrong. False alarm: rejected but right.",
+                    _correctness_table(report),
+                )
+            )
+            checks = _checks_table(report)
+            if checks:
+                parts.append(
+                    _section(
+                        "Checks, against the expected artifacts",
+                        f"In the {(report.gated or report.modes[-1]).label} runs, every "
+                        "evaluation of an attempt whose task has an expected artifact. "
+                        "Precision: of the attempts a check failed, the share that were wrong. "
+                        "Recall: of the wrong attempts, the share it failed. Let through: "
+                        "wrong attempts it passed.",
+                        checks,
+                    )
+                )
+        parts += [
             _section("End to end", "", _end_to_end_table(report)),
-            _examples(report),
+            examples_section(report, _pill),
         ]
     else:
         parts.append("<p class='empty'>No runs to report on.</p>")
     return (
         "<!doctype html>\n<html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{escape(heading)}</title><style>{_CSS}</style></head>"
+        f"<title>{escape(heading)}</title><style>{CSS}</style></head>"
         f"<body><main>{''.join(parts)}<footer>seamline · every number here is derived from "
         "the runs' append-only event logs</footer></main></body></html>\n"
     )
@@ -120,13 +155,21 @@ def _headline(report: ReliabilityReport) -> str:
         before, after = shadow.end_to_end, gated.end_to_end
         if before.pass_rate is None or after.pass_rate is None:
             return ""
-        points = (after.pass_rate - before.pass_rate) * 100
+        gain = report.lift()
+        what = "tasks right end to end" if after.right is not None else "the end-to-end pass rate"
         text = (
-            f"Gates took the end-to-end pass rate from <b>{fmt.pct(before.pass_rate)}</b> "
+            f"Gates took {what} from <b>{fmt.pct(before.pass_rate)}</b> "
             f"(shadow: gates watching, not acting) to <b>{fmt.pct(after.pass_rate)}</b> "
-            f"({points:+.1f} points); the seams' first-pass yields predicted "
+            f"({_lift_text(gain)}); the seams' first-pass yields predicted "
             f"{fmt.pct(report.predicted)}."
         )
+        if after.right is not None:
+            text += (
+                f" Passed every gate: {fmt.pct(before.gates_pass_rate)} shadow, "
+                f"{fmt.pct(after.gates_pass_rate)} gated, of which "
+                f"{after.escaped_defects} gated task{'s' if after.escaped_defects != 1 else ''} "
+                "escaped wrong."
+            )
         if after.cost_per_success and before.cost_per_success:
             text += (
                 f" A successful task costs {fmt.usd(after.cost_per_success)} gated, "
@@ -134,15 +177,31 @@ def _headline(report: ReliabilityReport) -> str:
             )
     elif report.modes:
         e = report.modes[0].end_to_end
-        text = (
-            f"{e.passed} of {e.tasks} tasks passed ({fmt.pct(e.pass_rate)}); the seams' "
-            f"first-pass yields predict {fmt.pct(e.predicted)}."
-        )
+        if e.right is not None:
+            text = (
+                f"{e.right} of {e.tasks} tasks right ({fmt.pct(e.pass_rate)}); {e.passed} passed "
+                f"every gate, {e.escaped_defects} of them wrong; the seams' first-pass yields "
+                f"predict {fmt.pct(e.predicted)}."
+            )
+        else:
+            text = (
+                f"{e.passed} of {e.tasks} tasks passed ({fmt.pct(e.pass_rate)}); the seams' "
+                f"first-pass yields predict {fmt.pct(e.predicted)}."
+            )
     else:
         return ""
     if report.modes and (worst := report.modes[-1].end_to_end.worst_seam) is not None:
         text += f" Most tasks are lost at <b>{escape(worst)}</b>."
     return f"<p class='headline'>{text}</p>"
+
+
+def _lift_text(gain: Lift | None) -> str:
+    if gain is None:
+        return "–"
+    return (
+        f"{gain.difference * 100:+.1f} points, 95% CI {gain.interval.low * 100:+.1f} to "
+        f"{gain.interval.high * 100:+.1f}"
+    )
 
 
 def _section(title: str, lede: str, body: str) -> str:
@@ -161,26 +220,39 @@ def _kpis(report: ReliabilityReport) -> str:
     ]
     for mode in report.modes:
         e = mode.end_to_end
+        if e.right is not None:
+            note = (
+                f"{e.right} of {e.tasks} right · 95% CI {fmt.interval(e.interval)} · passed "
+                f"every gate {fmt.pct(e.gates_pass_rate)}"
+            )
+            label = f"Right, {mode.label}"
+        else:
+            note = f"{e.passed} of {e.tasks} tasks · 95% CI {fmt.interval(e.interval)}"
+            label = f"Measured, {mode.label}"
+        cards.append(_card(label, fmt.pct(e.pass_rate), note, COLORS.get(mode.mode, "#64748b")))
+    main = report.gated or report.modes[-1]
+    e = main.end_to_end
+    if e.escaped_defects is not None:
+        accepted = (e.right_accepted or 0) + e.escaped_defects
         cards.append(
             _card(
-                f"Measured, {mode.label}",
-                fmt.pct(e.pass_rate),
-                f"{e.passed} of {e.tasks} tasks · 95% CI {fmt.interval(e.interval)}",
-                COLORS.get(mode.mode, "#64748b"),
+                f"Escaped, {main.label}",
+                f"{e.escaped_defects} of {accepted}",
+                "tasks that passed every gate but were wrong",
+                "#f59e0b",
             )
         )
-    main = report.gated or report.modes[-1]
     cards.append(
         _card(
             "Cost per successful task",
-            fmt.usd(main.end_to_end.cost_per_success),
-            f"{main.label} · {fmt.number(main.end_to_end.calls_per_success)} model calls",
+            fmt.usd(e.cost_per_success),
+            f"{main.label} · {fmt.number(e.per_task(e.model_calls), 2)} model calls per task",
             COLORS["judge"],
         )
     )
-    worst = main.end_to_end.worst_seam
+    worst = e.worst_seam
     if worst is not None:
-        lost = main.end_to_end.losses[0][1]
+        lost = e.losses[0][1]
         cards.append(
             _card("Loses most tasks", worst, f"{lost} {main.label} tasks lost here", "#ef4444")
         )
@@ -199,15 +271,36 @@ def _rate_bars(report: ReliabilityReport) -> list[svg.RateBar]:
     bars = [svg.RateBar("Predicted", report.predicted, None, COLORS["predicted"], "∏ yields")]
     for mode in report.modes:
         e = mode.end_to_end
-        bars.append(
-            svg.RateBar(
-                mode.label.capitalize(),
-                e.pass_rate,
-                e.interval,
-                COLORS.get(mode.mode, "#64748b"),
-                f"{e.passed}/{e.tasks} tasks",
+        color = COLORS.get(mode.mode, "#64748b")
+        if e.right is not None:
+            bars.append(
+                svg.RateBar(
+                    f"{mode.label.capitalize()}: right",
+                    e.pass_rate,
+                    e.interval,
+                    color,
+                    f"{e.right}/{e.tasks} right",
+                )
             )
-        )
+            bars.append(
+                svg.RateBar(
+                    f"{mode.label.capitalize()}: passed gates",
+                    e.gates_pass_rate,
+                    e.gates_interval,
+                    COLORS["gates"],
+                    f"{e.passed}/{e.tasks} passed",
+                )
+            )
+        else:
+            bars.append(
+                svg.RateBar(
+                    mode.label.capitalize(),
+                    e.pass_rate,
+                    e.interval,
+                    color,
+                    f"{e.passed}/{e.tasks} tasks",
+                )
+            )
     return bars
 
 
@@ -298,11 +391,10 @@ _COLUMNS: list[tuple[str, Callable[[SeamMetrics], str], Callable[[SeamMetrics], 
         ),
         lambda s: s.judges_skipped > 0,
     ),
-    ("false rejections", lambda s: str(s.false_rejections), lambda s: s.false_rejections > 0),
     (
-        "escaped defects",
-        lambda s: "–" if s.escaped_defects is None else str(s.escaped_defects),
-        lambda s: s.escaped_defects is not None,
+        "false rejections",
+        lambda s: str(s.false_rejections),
+        lambda s: s.false_rejections > 0 and not s.scored,
     ),
     ("model calls", lambda s: str(s.model_calls), lambda s: True),
     ("tokens", lambda s: escape(fmt.number(s.input_tokens + s.output_tokens)), lambda s: True),
@@ -312,27 +404,9 @@ _COLUMNS: list[tuple[str, Callable[[SeamMetrics], str], Callable[[SeamMetrics], 
 
 
 def _seam_table(report: ReliabilityReport) -> str:
-    several = len(report.modes) > 1
     seams = [s for m in report.modes for s in m.seams]
-    columns = [c for c in _COLUMNS if any(c[2](s) for s in seams)]
-    head = (
-        "<tr><th>seam</th>"
-        + ("<th class='mode'>mode</th>" if several else "")
-        + "".join(f"<th>{escape(name)}</th>" for name, _, _ in columns)
-        + "</tr>"
-    )
-    rows = []
-    for step in dict.fromkeys(s.step for s in seams):
-        for n, mode in enumerate(report.modes):
-            seam = next((s for s in mode.seams if s.step == step), None)
-            cls = " class='group'" if n == 0 else ""
-            name = f"<th scope='row'>{escape(step)}</th>" if n == 0 else "<td></td>"
-            mode_cell = f"<td class='mode'>{_pill(mode)}</td>" if several else ""
-            cells = [cell(seam) for _, cell, _ in columns] if seam else ["–"] * len(columns)
-            rows.append(
-                f"<tr{cls}>{name}{mode_cell}" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
-            )
-    return _table(head, "".join(rows))
+    columns = [(name, cell) for name, cell, shown in _COLUMNS if any(shown(s) for s in seams)]
+    return _per_seam_rows(report, columns)
 
 
 def _pill(mode: ModeReport) -> str:
@@ -348,40 +422,155 @@ def _meter(value: float | None) -> str:
     )
 
 
+def _per_seam_rows(
+    report: ReliabilityReport, columns: list[tuple[str, Any]], keep: Any = lambda s: True
+) -> str:
+    several = len(report.modes) > 1
+    head = (
+        "<tr><th>seam</th>"
+        + ("<th class='mode'>mode</th>" if several else "")
+        + "".join(f"<th>{escape(name)}</th>" for name, _ in columns)
+        + "</tr>"
+    )
+    rows = []
+    steps = dict.fromkeys(s.step for m in report.modes for s in m.seams if keep(s))
+    for step in steps:
+        for n, mode in enumerate(report.modes):
+            seam = next((s for s in mode.seams if s.step == step), None)
+            cls = " class='group'" if n == 0 else ""
+            name = f"<th scope='row'>{escape(step)}</th>" if n == 0 else "<td></td>"
+            mode_cell = f"<td class='mode'>{_pill(mode)}</td>" if several else ""
+            cells = [cell(seam) for _, cell in columns] if seam else ["–"] * len(columns)
+            rows.append(
+                f"<tr{cls}>{name}{mode_cell}" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+            )
+    return _table(head, "".join(rows))
+
+
+def _of(count: int, total: int) -> str:
+    if not total:
+        return "–"
+    return f"{count} <small>of {total} · {fmt.pct(count / total, 0)}</small>"
+
+
+def _correctness_table(report: ReliabilityReport) -> str:
+    def gated(s: SeamMetrics, text: str) -> str:
+        return text if s.gated else "–"
+
+    columns: list[tuple[str, Any]] = [
+        ("scored", lambda s: str(s.scored)),
+        ("right", lambda s: _of(s.right, s.scored)),
+        ("right and accepted", lambda s: gated(s, _of(s.right_accepted, s.scored))),
+        ("escaped (of accepted)", lambda s: gated(s, _of(s.escaped_defects or 0, s.accepted))),
+        ("caught", lambda s: gated(s, str(s.caught))),
+        ("false alarms", lambda s: gated(s, str(s.false_alarms))),
+    ]
+    return _per_seam_rows(report, columns, keep=lambda s: s.scored > 0)
+
+
+def _checks_table(report: ReliabilityReport) -> str:
+    """Per check of each seam, for the gated runs (or the only mode run)."""
+    mode = report.gated or report.modes[-1]
+    head = (
+        "<tr><th>seam</th><th class='name'>check</th><th>evaluated</th><th>flagged</th>"
+        "<th>precision</th><th>recall</th><th>let through</th></tr>"
+    )
+    rows = []
+    for seam in mode.seams:
+        for n, c in enumerate(seam.checks):
+            name = f"<b>{escape(c.name)}</b>" if c.kind == "gate" else escape(c.name)
+            step = f"<th scope='row'>{escape(c.step)}</th>" if n == 0 else "<td></td>"
+            rows.append(
+                f"<tr{' class=group' if n == 0 else ''}>{step}"
+                f"<td class='name'>{name} <small>{escape(c.kind)}</small></td>"
+                f"<td>{c.evaluated}</td><td>{c.flagged}</td><td>{_meter(c.precision)}</td>"
+                f"<td>{_meter(c.recall)}</td><td>{c.false_negatives}</td></tr>"
+            )
+    return _table(head, "".join(rows), "checks") if rows else ""
+
+
+def _rate(count: int | None, total: int, interval: Any) -> str:
+    if count is None or not total:
+        return "–"
+    return f"{count} / {total} ({fmt.pct(count / total)}) · {fmt.interval(interval)}"
+
+
 def _end_to_end_table(report: ReliabilityReport) -> str:
     modes = report.modes
-    head = "<tr><th></th>" + "".join(f"<th>{_pill(m)}</th>" for m in modes)
-    rows: list[tuple[str, list[str]]] = [
-        ("tasks passed", [f"{m.end_to_end.passed} / {m.end_to_end.tasks}" for m in modes]),
-        ("pass rate", [fmt.pct(m.end_to_end.pass_rate) for m in modes]),
-        ("95% Wilson interval", [fmt.interval(m.end_to_end.interval) for m in modes]),
-        ("predicted (∏ first-pass yields)", [fmt.pct(m.end_to_end.predicted) for m in modes]),
-        ("escalated to a human", [str(m.end_to_end.escalated) for m in modes]),
+    e2e = [m.end_to_end for m in modes]
+    with_lift = report.shadow is not None and report.gated is not None
+    known = any(e.right is not None for e in e2e)
+    head = (
+        "<tr><th></th>"
+        + "".join(f"<th>{_pill(m)}</th>" for m in modes)
+        + ("<th>gated − shadow</th>" if with_lift else "")
+    )
+    rows: list[tuple[str, list[str], str]] = []
+    if known:
+        rows += [
+            (
+                "result right (matches expected)",
+                [_rate(e.right, e.tasks, e.interval) for e in e2e],
+                _lift_text(report.lift()),
+            ),
+            (
+                "right with no person's help",
+                [_rate(e.right_unaided, e.tasks, e.right_unaided_interval) for e in e2e],
+                _lift_text(report.lift("right_unaided")),
+            ),
+        ]
+    rows.append(
         (
-            "escaped defects",
-            [
-                "–" if m.end_to_end.escaped_defects is None else str(m.end_to_end.escaped_defects)
-                for m in modes
-            ],
-        ),
-        ("cost per successful task", [fmt.usd(m.end_to_end.cost_per_success) for m in modes]),
-        ("model calls per success", [fmt.number(m.end_to_end.calls_per_success) for m in modes]),
-        ("tokens per success", [fmt.number(m.end_to_end.tokens_per_success, 0) for m in modes]),
-        ("model time per success", [fmt.seconds(m.end_to_end.seconds_per_success) for m in modes]),
+            "passed every gate",
+            [_rate(e.passed, e.tasks, e.gates_interval) for e in e2e],
+            _lift_text(report.lift("passed")),
+        )
+    )
+    if known:
+        rows += [
+            ("passed every gate, right", [str(e.right_accepted) for e in e2e], ""),
+            ("passed every gate, wrong (escaped)", [str(e.escaped_defects) for e in e2e], ""),
+            ("stopped by a gate, wrong (caught)", [str(e.caught) for e in e2e], ""),
+            ("stopped by a gate, right (false alarm)", [str(e.false_alarms) for e in e2e], ""),
+        ]
+    rows += [
+        ("predicted (∏ first-pass yields)", [fmt.pct(e.predicted) for e in e2e], ""),
+        ("escalated to a person", [str(e.escalated) for e in e2e], ""),
         (
-            "wall time per success",
-            [fmt.seconds(m.end_to_end.wall_seconds_per_success) for m in modes],
+            "waiting for a person",
+            [f"{e.waiting} ({e.pending_approvals} pending)" if e.waiting else "0" for e in e2e],
+            "",
         ),
+        (
+            "reviewer decisions",
+            [", ".join(f"{n} {kind}" for kind, n in e.decisions) or "0" for e in e2e],
+            "",
+        ),
+        ("model calls per task", [fmt.number(e.per_task(e.model_calls), 2) for e in e2e], ""),
+        ("model time per task", [fmt.seconds(e.per_task(e.model_seconds)) for e in e2e], ""),
+        (
+            "wall time per task (not waiting)",
+            [fmt.seconds(e.per_task(e.wall_seconds)) for e in e2e],
+            "",
+        ),
+        (
+            "waiting for a person per task",
+            [fmt.seconds(e.per_task(e.waiting_seconds)) for e in e2e],
+            "",
+        ),
+        ("cost per successful task", [fmt.usd(e.cost_per_success) for e in e2e], ""),
         (
             "tasks lost, by seam",
-            [", ".join(f"{k} ({v})" for k, v in m.end_to_end.losses) or "–" for m in modes],
+            [", ".join(f"{k} ({v})" for k, v in e.losses) or "–" for e in e2e],
+            "",
         ),
     ]
     body = "".join(
         f"<tr><th scope='row'>{escape(name)}</th>"
         + "".join(f"<td>{escape(c)}</td>" for c in cells)
+        + (f"<td>{escape(gain)}</td>" if with_lift else "")
         + "</tr>"
-        for name, cells in rows
+        for name, cells, gain in rows
     )
     return _table(head + "</tr>", body, "e2e")
 
@@ -391,169 +580,3 @@ def _table(head: str, body: str, cls: str = "") -> str:
         f"<div class='scroll'><table class='{cls}'><thead>{head}</thead>"
         f"<tbody>{body}</tbody></table></div>"
     )
-
-
-def _examples(report: ReliabilityReport) -> str:
-    blocks = []
-    for mode in report.modes:
-        if not mode.examples:
-            continue
-        items = "".join(_example(e, n) for n, e in enumerate(mode.examples, 1))
-        shown = len(mode.examples)
-        lost = mode.end_to_end.tasks - mode.end_to_end.passed
-        blocks.append(
-            f"<h3>{_pill(mode)} "
-            f"{shown} example{'s' if shown != 1 else ''} "
-            f"<small>({lost} failed task{'s' if lost != 1 else ''})</small></h3>{items}"
-        )
-    body = "".join(blocks) or "<p class='empty'>Every task passed. Nothing to show.</p>"
-    return _section(
-        "Failing tasks",
-        "Tasks that did not pass, and tasks that passed every gate with a wrong artifact "
-        "(escaped defects). Open one for its verdicts and artifacts.",
-        body,
-    )
-
-
-def _example(task: TaskExample, n: int) -> str:
-    first_reason = next((r for v in task.verdicts for r in v.reasons), task.error or "")
-    where = f" · lost at <b>{escape(task.lost_at)}</b>" if task.lost_at else ""
-    summary = (
-        f"<summary><span class='badge {escape(task.outcome)}'>{escape(task.outcome)}</span>"
-        f"<span class='run'>{escape(task.run_id or f'task {n}')}</span>"
-        f"<span class='status'>{escape(task.status)}</span>{where}"
-        f"<span class='reason'>{escape(_clip(first_reason, 110))}</span></summary>"
-    )
-    body = []
-    if task.error:
-        body.append(f"<p class='error'>{escape(task.error)}</p>")
-    if task.mismatches:
-        items = "".join(f"<li><code>{escape(m)}</code></li>" for m in task.mismatches)
-        body.append(f"<div class='mismatch'><h4>Differs from expected</h4><ul>{items}</ul></div>")
-    body += [_verdict(v) for v in task.verdicts]
-    if task.reads:
-        body.append(_reads(task.reads))
-    if not body:
-        body.append("<p class='empty'>No verdict failed in this run.</p>")
-    return f"<details class='task'>{summary}<div class='task-body'>{''.join(body)}</div></details>"
-
-
-def _verdict(v: VerdictExample) -> str:
-    item = f"[{v.index}]" if v.index is not None else ""
-    checks = "".join(
-        f"<li class='check {escape(str(c.outcome))}'><span class='outcome'>{escape(str(c.outcome))}"
-        f"</span><b>{escape(c.name)}</b> <small>{escape(c.kind)}"
-        f"{f' · score {c.score:.2f}' if c.score is not None else ''}</small>"
-        f"{f'<div class=why>{escape(c.reason)}</div>' if c.reason else ''}</li>"
-        for c in v.checks
-    )
-    if v.artifact is not None:
-        artifact = f"<pre>{escape(json.dumps(v.artifact, indent=2, ensure_ascii=False))}</pre>"
-    else:
-        artifact = f"<p class='error'>{escape(v.error or 'no artifact')}</p>"
-    return (
-        f"<div class='verdict'><div class='verdict-head'><b>{escape(v.step)}{item}</b> · attempt "
-        f"{v.attempt} · action <code>{escape(v.action)}</code></div><div class='verdict-grid'>"
-        f"<ul class='checks'>{checks}</ul><div class='artifact'>{artifact}</div></div></div>"
-    )
-
-
-def _reads(reads: Sequence[dict[str, Any]]) -> str:
-    """What the run's steps read from the context store: the provenance of its artifacts."""
-    items = []
-    for r in reads:
-        item = f"[{r['index']}]" if r.get("index") is not None else ""
-        found = ", ".join(
-            f"<code>{escape(str(doc))}#{chunk}@{escape(str(version))[:8]}</code> ({score:.3f})"
-            for doc, chunk, version, score in r["passages"]
-        )
-        items.append(
-            f"<li><b>{escape(r['step'])}{item}</b> attempt {r['attempt']} read "
-            f"<code>{escape(r['collection'])}</code> at revision {r['revision']}: "
-            f"<q>{escape(_clip(r['query'], 90))}</q> → {found or 'nothing'}</li>"
-        )
-    return f"<div class='reads'><h4>Read from the context store</h4><ul>{''.join(items)}</ul></div>"
-
-
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-_CSS = """
-:root{--ink:#0f172a;--muted:#64748b;--line:#e2e8f0;--bg:#f8fafc;--card:#fff;
---shadow:#f59e0b;--on:#2563eb;--off:#a855f7;--bad:#ef4444;--good:#16a34a}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--ink);
-font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
-main{max-width:1120px;margin:0 auto;padding:40px 28px 64px}
-header{margin-bottom:28px}
-.eyebrow{margin:0;color:var(--on);font-weight:700;font-size:12px;letter-spacing:.08em;
-text-transform:uppercase}
-h1{margin:6px 0 4px;font-size:30px;letter-spacing:-.02em}
-.sub{margin:0;color:var(--muted)}
-.headline{margin:14px 0 0;font-size:17px;max-width:80ch;line-height:1.55}
-h2{margin:0 0 6px;font-size:19px;letter-spacing:-.01em}
-h3{font-size:15px;margin:22px 0 10px;display:flex;gap:8px;align-items:center}
-h3 small{color:var(--muted);font-weight:400}
-h4{margin:0 0 6px;font-size:13px}
-section{background:var(--card);border:1px solid var(--line);border-radius:14px;
-padding:22px 24px;margin:0 0 20px;box-shadow:0 1px 2px rgba(15,23,42,.04)}
-.lede{margin:0 0 14px;color:var(--muted);max-width:78ch;font-size:14px}
-.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:14px;
-background:none;border:0;padding:0;box-shadow:none}
-.kpi{background:var(--card);border:1px solid var(--line);border-radius:14px;padding:16px 18px;
-border-top:4px solid var(--accent)}
-.kpi-label{color:var(--muted);font-size:12px;font-weight:600;text-transform:uppercase;
-letter-spacing:.05em}
-.kpi-value{font-size:30px;font-weight:750;letter-spacing:-.02em;margin:4px 0 2px;
-font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
-.kpi-note{color:var(--muted);font-size:13px}
-svg.chart{display:block;max-width:100%;height:auto}
-.scroll{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:13.5px;font-variant-numeric:tabular-nums}
-th,td{padding:7px 10px;text-align:right;white-space:nowrap;border-bottom:1px solid var(--line)}
-thead th{color:var(--muted);font-weight:600;font-size:12px;text-transform:uppercase;
-letter-spacing:.03em;border-bottom:2px solid var(--line);white-space:normal}
-th:first-child,td:first-child,.mode{text-align:left}
-tbody th{font-weight:650}
-tr.group>*{border-top:2px solid var(--line)}
-table.e2e td{font-weight:600}
-small{color:var(--muted)}
-.meter{display:inline-block;width:56px;height:7px;border-radius:4px;background:var(--line);
-margin-right:8px;vertical-align:middle;overflow:hidden}
-.meter span{display:block;height:100%;background:var(--good)}
-.pill{display:inline-block;padding:1px 9px;border-radius:999px;font-size:12px;font-weight:650;
-color:#fff;background:var(--muted)}
-.pill.shadow{background:var(--shadow)}.pill.on{background:var(--on)}.pill.off{background:var(--off)}
-details.task{border:1px solid var(--line);border-radius:10px;margin:8px 0;background:#fff}
-details.task[open]{box-shadow:0 4px 14px rgba(15,23,42,.07)}
-summary{cursor:pointer;padding:10px 14px;display:flex;gap:10px;align-items:baseline;
-flex-wrap:wrap;list-style-position:inside}
-summary .run{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
-summary .status{color:var(--muted);font-size:13px}
-summary .reason{color:var(--muted);font-size:13px;flex-basis:100%;padding-left:18px}
-.badge{font-size:11px;font-weight:700;text-transform:uppercase;letter-spacing:.05em;
-padding:2px 8px;border-radius:6px;background:#fee2e2;color:#b91c1c}
-.badge.escaped{background:#fef3c7;color:#92400e}
-.badge.caught{background:#ffedd5;color:#9a3412}
-.task-body{padding:4px 16px 16px}
-.verdict{border-top:1px dashed var(--line);padding-top:12px;margin-top:12px}
-.verdict-head{font-size:14px;margin-bottom:8px}
-.verdict-grid{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px}
-@media (max-width:760px){.verdict-grid{grid-template-columns:1fr}}
-ul.checks{list-style:none;margin:0;padding:0}
-li.check{padding:6px 0;border-bottom:1px solid var(--line);font-size:13.5px}
-li.check .outcome{display:inline-block;min-width:62px;font-size:11px;font-weight:700;
-text-transform:uppercase;color:var(--good)}
-li.check.failed .outcome,li.check.error .outcome{color:var(--bad)}
-li.check.skipped .outcome{color:var(--muted)}
-.why{color:#334155;margin:2px 0 0 62px}
-pre{margin:0;background:#0f172a;color:#e2e8f0;border-radius:8px;padding:12px 14px;font-size:12.5px;
-overflow:auto;max-height:340px}
-code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
-.error{color:#b91c1c;font-size:13.5px;margin:8px 0}
-.mismatch ul{margin:0;padding-left:18px}
-.empty{color:var(--muted)}
-footer{color:var(--muted);font-size:12px;text-align:center;margin-top:28px}
-"""

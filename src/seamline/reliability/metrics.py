@@ -14,12 +14,18 @@ shipped. Definitions, per seam (a step and the gate on its output):
   that saved, priced at the mean cost of the same judge where it ran).
 - false rejections: failed verdicts the gate got wrong, by a human approving the
   escalated artifact, or by the artifact matching the expected one.
-- escaped defects: units the seam passed whose artifact differs from the expected one.
 
-End to end: a gated (or gates-off) task passed when its run succeeded; a shadow task
-passed when its run succeeded and every unit's final verdict passed, i.e. the ungated
-pipeline's output would have been accepted. The predicted pass rate is the product of
-the per-seam first-pass yields.
+With expected artifacts (`correctness.py`), per seam: units right, accepted and right,
+escaped (accepted but wrong), caught (rejected and wrong), false alarms (rejected but
+right), and each check's precision and recall.
+
+End to end: a task *passed every gate* when its run succeeded and no unit's last verdict
+failed (in shadow mode: the ungated output would have been accepted; a person approving
+what a gate escalated does not count). With expected artifacts a task is *right* when
+its run succeeded with final artifacts that match, and the pass rate is the share of
+right tasks. Runs waiting for a person are counted as waiting, not as lost. Wall time is
+the time processes drove the runs; time waiting for a person is counted apart. The
+predicted pass rate is the product of the per-seam first-pass yields.
 """
 
 from __future__ import annotations
@@ -29,19 +35,24 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from pydantic_core import to_jsonable_python
-
 from seamline.events import Event, GateEvaluated
 from seamline.reliability.compare import Matcher, diff_artifacts
+from seamline.reliability.correctness import (
+    MISSING,
+    TaskJudgement,
+    check_stats,
+    expected_for,
+    judge_task,
+)
+from seamline.reliability.outcomes import example_for, false_rejections, lost_at, task_passed
 from seamline.reliability.report import (
     EndToEnd,
     ModeReport,
     ReliabilityReport,
     SeamMetrics,
     TaskExample,
-    VerdictExample,
 )
-from seamline.reliability.runlog import Attempt, RunLog, fold
+from seamline.reliability.runlog import RunLog, fold
 from seamline.reliability.stats import product
 from seamline.verdict import Outcome
 
@@ -51,7 +62,8 @@ Runs = Sequence[Event] | Sequence[Sequence[Event]] | Mapping[str, Sequence[Event
 """One run's events, a list of runs' events, or runs' events by run id."""
 
 _MODE_ORDER = {"off": 0, "shadow": 1, "on": 2}
-_STOPS = ("fail", "escalate", "budget")
+# Wrong answers first (they are what a report exists to show); the rest in run order.
+_EXAMPLE_ORDER = {"escaped": 0, "false alarm": 1, "wrong": 2}
 MAX_EXAMPLES = 50
 
 
@@ -66,8 +78,9 @@ def measure(
     Args:
         runs: one run's events, a list of runs' events, or a mapping run id -> events.
         expected: per run (same order), the expected artifacts by step name (a list
-            for a `map=` step), or None for a run without expectations. Enables
-            false rejections by comparison, and escaped defects.
+            for a `map=` step), or None for a run without expectations. Makes the pass
+            rate correctness, and gives escaped defects, false alarms and each check's
+            precision and recall.
         matcher: compares an artifact with its expected one; defaults to
             `diff_artifacts` (fields present in the expected artifact must be equal).
     """
@@ -121,7 +134,6 @@ class _Tally:
     escalations: int = 0
     judges_skipped: int = 0
     false_rejections: int = 0
-    escaped: int = 0
     retries: int = 0
     model_calls: int = 0
     judge_calls: int = 0
@@ -130,6 +142,27 @@ class _Tally:
     cost_usd: float = 0.0
     judge_cost_usd: float = 0.0
     seconds: float = 0.0
+    scored: int = 0
+    right: int = 0
+    right_accepted: int = 0
+    escaped: int = 0
+    caught: int = 0
+    false_alarms: int = 0
+
+
+@dataclass(slots=True)
+class _Totals:
+    """Mutable end-to-end counters for one gate mode."""
+
+    passed: int = 0
+    completed: int = 0
+    escalated: int = 0
+    helped: int = 0
+    waiting: int = 0
+    pending: int = 0
+    scored: int = 0
+    right: int = 0
+    right_unaided: int = 0
 
 
 def _mode_report(
@@ -142,9 +175,15 @@ def _mode_report(
     tallies: dict[str, _Tally] = {}
     judge_costs: dict[tuple[str, str], list[float]] = {}
     skipped: Counter[tuple[str, str]] = Counter()
+    evaluations: dict[str, list[tuple[GateEvaluated, bool]]] = {}
     losses: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
+    decisions: Counter[str] = Counter()
+    waiting_at: Counter[str] = Counter()
+    reviewers: dict[str, None] = {}
+    models: dict[str, None] = {}
     examples: list[TaskExample] = []
-    passed_tasks = escalated_tasks = escaped_tasks = 0
+    totals = _Totals()
 
     def tally(step: str) -> _Tally:
         if step not in tallies:
@@ -155,87 +194,87 @@ def _mode_report(
     for log, exp in group:
         for step in log.step_order:
             tally(step)
-        wrong_units = _seam_units(log, exp, matcher, tally)
-        false_rejected = _false_rejections(log, exp, matcher)
-        for step, _index, _attempt in false_rejected:
+        _count_units(log, tally)
+        judgement = judge_task(log, exp, matcher)
+        _count_correctness(log, exp, matcher, judgement, tally, evaluations)
+        for step, _index, _attempt in false_rejections(log, exp, matcher):
             tally(step).false_rejections += 1
-        for gate in log.gates:
-            t = tally(gate.step)
-            t.evaluations += 1
-            t.gated = t.gated or any(c.kind not in ("schema", "retry") for c in gate.verdict.checks)
-            if gate.verdict.errored:
-                t.gate_errors += 1
-            elif not gate.verdict.passed:
-                t.catches += 1
-            if gate.action == "escalate":
-                t.escalations += 1
-            t.judges_skipped += gate.verdict.skipped_judges
-            for check in gate.verdict.checks:
-                if check.kind == "judge" and check.outcome is Outcome.SKIPPED:
-                    skipped[gate.step, check.name] += 1
-                elif check.kind == "judge":
-                    judge_costs.setdefault((gate.step, check.name), []).append(check.cost_usd)
-        for call in log.calls:
-            t = tally(call.step)
-            t.model_calls += 1
-            t.input_tokens += call.input_tokens
-            t.output_tokens += call.output_tokens
-            t.cost_usd += call.cost_usd
-            t.seconds += call.seconds
-            if call.purpose == "judge":
-                t.judge_calls += 1
-                t.judge_cost_usd += call.cost_usd
+        _count_gates(log, tally, judge_costs, skipped)
+        _count_calls(log, tally)
+        models.update(dict.fromkeys(log.models))
+        for review in log.reviews.values():
+            if review.decision not in (None, "timeout"):
+                decisions[review.reviewer_kind or "human"] += 1
+                reviewers[review.reviewer or "(unnamed)"] = None
 
-        passed = _task_passed(log)
-        escalated_tasks += bool(log.escalations) or any(g.action == "escalate" for g in log.gates)
-        if passed:
-            passed_tasks += 1
-            if wrong_units:
-                escaped_tasks += 1
-                if len(examples) < MAX_EXAMPLES:
-                    examples.append(_example(log, "escaped", None, wrong_units))
-        else:
-            lost_at = _lost_at(log)
-            losses[lost_at or "(no seam)"] += 1
-            if len(examples) < MAX_EXAMPLES:
-                caught = log.mode == "shadow" and log.status == "succeeded"
-                outcome = "caught" if caught else "failed"
-                examples.append(_example(log, outcome, lost_at, wrong_units))
+        passed = task_passed(log)
+        totals.passed += passed
+        totals.completed += log.status == "succeeded"
+        totals.escalated += bool(log.escalations) or any(g.action == "escalate" for g in log.gates)
+        totals.helped += judgement.helped
+        if log.pending:
+            totals.waiting += 1
+            totals.pending += len(log.pending)
+            waiting_at.update(review.step for review in log.pending)
+        if exp is not None:
+            totals.scored += 1
+            outcomes[judgement.outcome or "failed"] += 1
+            totals.right += judgement.right
+            totals.right_unaided += judgement.right and not judgement.helped
+        where = None if passed else lost_at(log)
+        if not passed and (where is not None or not log.pending):
+            losses[where or "(no seam)"] += 1
+        example = example_for(log, judgement, with_expected, passed, where)
+        if example is not None:
+            examples.append(example)
 
-    seams = tuple(_seam(step, tallies[step], judge_costs, skipped, with_expected) for step in order)
+    examples.sort(key=lambda e: _EXAMPLE_ORDER.get(e.outcome, 3))
+    seams = tuple(
+        _seam(step, tallies[step], judge_costs, skipped, with_expected, evaluations.get(step, []))
+        for step in order
+    )
     yields = [s.first_pass_yield for s in seams if s.first_pass_yield is not None]
+
+    def known(value: int) -> int | None:
+        return value if with_expected else None
+
     end_to_end = EndToEnd(
         mode=mode,
         tasks=len(group),
-        passed=passed_tasks,
+        passed=totals.passed,
         predicted=product(yields) if yields else None,
-        escalated=escalated_tasks,
-        escaped_defects=escaped_tasks if with_expected else None,
+        escalated=totals.escalated,
+        escaped_defects=known(outcomes["escaped"]),
         model_calls=sum(s.model_calls for s in seams),
         input_tokens=sum(s.input_tokens for s in seams),
         output_tokens=sum(s.output_tokens for s in seams),
         cost_usd=sum(s.cost_usd for s in seams),
         model_seconds=sum(s.seconds for s in seams),
-        wall_seconds=sum(_wall(log) for log, _ in group),
+        wall_seconds=sum(log.active_seconds for log, _ in group),
         losses=tuple(sorted(losses.items(), key=lambda kv: (-kv[1], _position(order, kv[0])))),
         statuses=tuple(Counter(log.status for log, _ in group).most_common()),
+        completed=totals.completed,
+        right=known(totals.right),
+        right_unaided=known(totals.right_unaided),
+        right_accepted=known(outcomes["right"]),
+        caught=known(outcomes["caught"]),
+        false_alarms=known(outcomes["false alarm"]),
+        scored=totals.scored,
+        helped=totals.helped,
+        waiting=totals.waiting,
+        pending_approvals=totals.pending,
+        decisions=tuple(decisions.most_common()),
+        reviewers=tuple(reviewers),
+        waiting_seconds=sum(log.waiting_seconds for log, _ in group),
+        models=tuple(models),
+        waiting_at=tuple(waiting_at.most_common()),
     )
     pipelines = tuple(dict.fromkeys(log.pipeline for log, _ in group if log.pipeline))
-    return ModeReport(mode, pipelines, seams, end_to_end, tuple(examples))
+    return ModeReport(mode, pipelines, seams, end_to_end, tuple(examples[:MAX_EXAMPLES]))
 
 
-def _seam_units(
-    log: RunLog,
-    exp: Mapping[str, Any] | None,
-    matcher: Matcher,
-    tally: Callable[[str], _Tally],
-) -> list[str]:
-    """Count the run's units into their seams.
-
-    Returns how the artifacts the run handed on differ from the expected ones.
-    """
-    wrong: list[str] = []
-    for (step, index), attempts in log.units.items():
+def _count_units(log: RunLog, tally: Callable[[str], _Tally]) -> None:
+    for (step, _index), attempts in log.units.items():
         t = tally(step)
         t.units += 1
         t.attempts += len(attempts)
@@ -245,148 +284,72 @@ def _seam_units(
         if first_passed is not None:
             t.passed_units += 1
             t.retries += first_passed
-        final, gate_passed = _accepted(log, step, index, attempts)
-        want = _expected_for(exp, step, index)
-        if final is not None and want is not _MISSING:
-            differences = list(matcher(step, final, want))
-            if differences:
-                t.escaped += gate_passed
-                wrong += differences
-    return wrong
 
 
-def _accepted(
-    log: RunLog, step: str, index: int | None, attempts: list[Attempt]
-) -> tuple[Any, bool]:
-    """The artifact this unit handed on (None if none), and whether its gate passed it."""
-    for escalation in reversed(log.escalations):
-        if (escalation.step, escalation.index) != (step, index):
-            continue
-        if escalation.decision == "edit":
-            return escalation.edit, False
-        if escalation.decision == "approve":
-            return escalation.artifact, False
-        break
-    last = attempts[-1]
-    if last.finished and (last.passed or log.mode == "shadow"):
-        # In shadow mode the artifact proceeds even when its verdict failed.
-        return last.artifact, last.passed
-    return None, False
-
-
-_MISSING: Any = object()
-
-
-def _expected_for(exp: Mapping[str, Any] | None, step: str, index: int | None) -> Any:
-    if exp is None or step not in exp:
-        return _MISSING
-    value = exp[step]
-    if index is None:
-        return value
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes) and index < len(value):
-        return value[index]
-    return _MISSING
-
-
-def _false_rejections(
-    log: RunLog, exp: Mapping[str, Any] | None, matcher: Matcher
-) -> set[tuple[str, int | None, int]]:
-    """Failed verdicts that were wrong: by a human's approval, or by the expected artifact."""
-    wrong: set[tuple[str, int | None, int]] = set()
-    for escalation in log.escalations:
-        if escalation.decision != "approve":
-            continue
-        failed = [
-            g
-            for g in log.gates
-            if (g.step, g.index) == (escalation.step, escalation.index) and _caught(g)
-        ]
-        if failed:
-            wrong.add((escalation.step, escalation.index, failed[-1].attempt))
+def _count_correctness(
+    log: RunLog,
+    exp: Mapping[str, Any] | None,
+    matcher: Matcher,
+    judgement: TaskJudgement,
+    tally: Callable[[str], _Tally],
+    evaluations: dict[str, list[tuple[GateEvaluated, bool]]],
+) -> None:
+    """Per unit: right, and the gate's call on it; per evaluation: was the attempt wrong."""
+    for unit in judgement.units:
+        t = tally(unit.step)
+        t.scored += 1
+        t.right += unit.produced_right
+        if unit.accepted is True:
+            t.right_accepted += unit.produced_right
+            t.escaped += not unit.produced_right
+        elif unit.accepted is False:
+            t.caught += not unit.produced_right
+            t.false_alarms += unit.produced_right
     for gate in log.gates:
-        if not _caught(gate):
-            continue
-        want = _expected_for(exp, gate.step, gate.index)
-        attempt = log.attempt(gate.step, gate.index, gate.attempt)
-        if want is _MISSING or attempt is None or not attempt.finished:
-            continue
-        if not list(matcher(gate.step, attempt.artifact, want)):
-            wrong.add((gate.step, gate.index, gate.attempt))
-    return wrong
-
-
-def _caught(gate: GateEvaluated) -> bool:
-    return not gate.verdict.passed and not gate.verdict.errored
-
-
-def _task_passed(log: RunLog) -> bool:
-    if log.status != "succeeded":
-        return False
-    if log.mode == "shadow":
-        return all(attempts[-1].passed for attempts in log.units.values())
-    return True
-
-
-def _lost_at(log: RunLog) -> str | None:
-    """The seam a task that did not pass was lost at."""
-    failed = [g for g in log.gates if not g.verdict.passed]
-    if log.mode == "shadow" and failed:
-        return failed[0].step  # the first seam whose gate would have stopped it
-    stops = [g for g in log.gates if g.action in _STOPS]
-    rejected = [e for e in log.escalations if e.decision in ("reject", "timeout", None)]
-    if stops:
-        return stops[-1].step
-    if rejected:
-        return rejected[-1].step
-    if log.errors:
-        return log.errors[-1].step
-    if failed:
-        return failed[-1].step
-    started = [(a.seq, step) for (step, _), attempts in log.units.items() for a in attempts]
-    return max(started)[1] if started else None
-
-
-def _example(log: RunLog, outcome: str, lost_at: str | None, mismatches: list[str]) -> TaskExample:
-    verdicts = []
-    for gate in log.gates:
-        if gate.verdict.passed:
+        want = expected_for(exp, gate.step, gate.index)
+        if want is MISSING:
             continue
         attempt = log.attempt(gate.step, gate.index, gate.attempt)
         artifact = attempt.artifact if attempt is not None and attempt.finished else None
-        verdicts.append(
-            VerdictExample(
-                step=gate.step,
-                index=gate.index,
-                attempt=gate.attempt,
-                action=gate.action,
-                checks=gate.verdict.checks,
-                artifact=to_jsonable_python(artifact, fallback=repr),
-                error=attempt.error if attempt is not None else None,
-            )
-        )
-    return TaskExample(
-        run_id=log.run_id,
-        status=log.status,
-        outcome=outcome,
-        lost_at=lost_at,
-        error=log.error or (log.errors[-1].error if log.errors and outcome == "failed" else None),
-        verdicts=tuple(verdicts),
-        mismatches=tuple(mismatches),
-        reads=tuple(
-            {
-                "step": r.step,
-                "index": r.index,
-                "attempt": r.attempt,
-                "collection": r.collection,
-                "revision": r.revision,
-                "query": r.query,
-                "passages": [
-                    [p["document"], p["chunk"], p["version"], p["score"]] for p in r.passages
-                ],
-            }
-            for r in log.reads
-        ),
-    )
+        wrong = artifact is None or bool(list(matcher(gate.step, artifact, want)))
+        evaluations.setdefault(gate.step, []).append((gate, wrong))
+
+
+def _count_gates(
+    log: RunLog,
+    tally: Callable[[str], _Tally],
+    judge_costs: dict[tuple[str, str], list[float]],
+    skipped: Counter[tuple[str, str]],
+) -> None:
+    for gate in log.gates:
+        t = tally(gate.step)
+        t.evaluations += 1
+        t.gated = t.gated or any(c.kind not in ("schema", "retry") for c in gate.verdict.checks)
+        if gate.verdict.errored:
+            t.gate_errors += 1
+        elif not gate.verdict.passed:
+            t.catches += 1
+        if gate.action == "escalate":
+            t.escalations += 1
+        t.judges_skipped += gate.verdict.skipped_judges
+        for check in gate.verdict.checks:
+            if check.kind == "judge" and check.outcome is Outcome.SKIPPED:
+                skipped[gate.step, check.name] += 1
+            elif check.kind == "judge":
+                judge_costs.setdefault((gate.step, check.name), []).append(check.cost_usd)
+
+
+def _count_calls(log: RunLog, tally: Callable[[str], _Tally]) -> None:
+    for call in log.calls:
+        t = tally(call.step)
+        t.model_calls += 1
+        t.input_tokens += call.input_tokens
+        t.output_tokens += call.output_tokens
+        t.cost_usd += call.cost_usd
+        t.seconds += call.seconds
+        if call.purpose == "judge":
+            t.judge_calls += 1
+            t.judge_cost_usd += call.cost_usd
 
 
 def _seam(
@@ -395,6 +358,7 @@ def _seam(
     judge_costs: Mapping[tuple[str, str], list[float]],
     skipped: Mapping[tuple[str, str], int],
     with_expected: bool,
+    evaluations: Sequence[tuple[GateEvaluated, bool]],
 ) -> SeamMetrics:
     saved = 0.0
     for (seam, judge), count in skipped.items():
@@ -424,13 +388,13 @@ def _seam(
         cost_usd=t.cost_usd,
         judge_cost_usd=t.judge_cost_usd,
         seconds=t.seconds,
+        scored=t.scored,
+        right=t.right,
+        right_accepted=t.right_accepted,
+        caught=t.caught,
+        false_alarms=t.false_alarms,
+        checks=check_stats(step, evaluations) if t.gated else (),
     )
-
-
-def _wall(log: RunLog) -> float:
-    if log.started_at is None or log.finished_at is None:
-        return 0.0
-    return max(0.0, log.finished_at - log.started_at)
 
 
 def _position(order: list[str], step: str) -> int:

@@ -4,8 +4,12 @@ A *unit* is one (step, index) of a run: index is the item number of a `map=` ste
 None otherwise. Each unit has numbered attempts; an attempt *passed its seam* when it
 finished with an artifact and every gate verdict written for it passed (a step without
 a gate passes by finishing). Nothing here interprets policy: it only reads the log. The
-run's status, mode and what people decided come from the run-state reducer
-(`seamline.runtime.state`), which every reader of a run shares.
+run's status and error come from the run-state reducer (`seamline.runtime.state`), which
+every reader of a run shares.
+
+Time is split in two: *active* seconds, while a process drove the run (from `RunStarted`
+or `RunResumed` to the `RunFinished` that follows), and seconds *waiting for a person*
+(from each `ApprovalRequested` to its decision, or to the end of the log while pending).
 """
 
 from __future__ import annotations
@@ -15,11 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seamline.events import (
+    ApprovalDecided,
+    ApprovalRequested,
     ContextRead,
     Event,
     GateEvaluated,
     ModelCalled,
-    RunStatus,
+    Rewound,
+    RunFinished,
+    RunResumed,
+    RunStarted,
     StepErrored,
     StepFinished,
     StepStarted,
@@ -45,13 +54,29 @@ class Attempt:
 
 
 @dataclass(slots=True)
-class Escalation:
+class Review:
+    """An approval request and its decision: a checkpoint, or a gate's escalation."""
+
     step: str
     index: int | None
     artifact: Any
+    kind: str = "escalation"  # ApprovalRequested.reason: "approval" or "escalation"
+    requested_at: float = 0.0
     decision: str | None = None  # "approve", "reject", "edit", "timeout"; None while pending
     reason: str | None = None
     edit: Any = None  # the corrected artifact, for an "edit" decision
+    reviewer: str | None = None
+    reviewer_kind: str | None = None  # "human" or "simulated" once decided
+    decided_at: float | None = None
+    superseded_at: float | None = None  # its work was reset before anyone decided
+
+    @property
+    def changed(self) -> bool:
+        """The reviewer changed the work (an edit, or a rejection that sends it back)."""
+        return self.decision in ("edit", "reject")
+
+
+Escalation = Review  # the name measure() used before checkpoints were folded in too
 
 
 @dataclass(slots=True)
@@ -69,8 +94,10 @@ class RunLog:
     gates: list[GateEvaluated] = field(default_factory=list)
     errors: list[StepErrored] = field(default_factory=list)
     calls: list[ModelCalled] = field(default_factory=list)
-    approvals: dict[str, Escalation] = field(default_factory=dict)
+    reviews: dict[str, Review] = field(default_factory=dict)  # approval id -> review
     step_order: list[str] = field(default_factory=list)
+    active_seconds: float = 0.0
+    last_at: float | None = None
     reads: list[ContextRead] = field(default_factory=list)  # what steps read (provenance)
 
     def attempt(self, step: str, index: int | None, number: int) -> Attempt | None:
@@ -80,14 +107,34 @@ class RunLog:
         return None
 
     @property
-    def escalations(self) -> list[Escalation]:
-        return list(self.approvals.values())
+    def escalations(self) -> list[Review]:
+        """Reviews a gate asked for (not the pipeline's checkpoints)."""
+        return [r for r in self.reviews.values() if r.kind == "escalation"]
+
+    @property
+    def pending(self) -> list[Review]:
+        return [r for r in self.reviews.values() if r.decision is None and r.superseded_at is None]
+
+    @property
+    def waiting_seconds(self) -> float:
+        """Time the run waited for a person: request to decision (to the log's end if pending)."""
+        end = self.last_at or 0.0
+
+        def closed(r: Review) -> float:
+            return next((t for t in (r.decided_at, r.superseded_at) if t is not None), end)
+
+        return sum(max(0.0, closed(r) - r.requested_at) for r in self.reviews.values())
+
+    @property
+    def models(self) -> list[str]:
+        return list(dict.fromkeys(call.model for call in self.calls))
 
 
 def fold(events: Sequence[Event], run_id: str | None = None) -> RunLog:
     """Fold one run's events (in seq order) into a `RunLog`."""
     log = RunLog(run_id)
     open_attempts: dict[tuple[str, int | None, int], Attempt] = {}
+    driving_since: float | None = None
 
     def attempt_for(step: str, index: int | None, number: int, seq: int) -> Attempt:
         key = (step, index, number)
@@ -99,7 +146,12 @@ def fold(events: Sequence[Event], run_id: str | None = None) -> RunLog:
         return found
 
     for event in events:
-        if isinstance(event, StepStarted):
+        log.last_at = event.at
+        if isinstance(event, RunStarted):
+            log.pipeline = event.pipeline
+            log.mode = str(event.options.get("gates", "on"))
+            log.started_at = driving_since = event.at
+        elif isinstance(event, StepStarted):
             key = (event.step, event.index, event.attempt)
             # A resumed attempt starts again under the same number: keep one record.
             if key not in open_attempts:
@@ -119,25 +171,32 @@ def fold(events: Sequence[Event], run_id: str | None = None) -> RunLog:
             log.reads.append(event)
         elif isinstance(event, ModelCalled):
             log.calls.append(event)
-    state = fold_state(run_id or "", events)
-    log.pipeline = state.pipeline
-    log.mode = str(state.options.get("gates", "on"))
-    log.started_at = state.started_at
-    log.status, log.error = str(state.status), state.error
-    log.finished_at = state.finished_at if state.status is not RunStatus.RUNNING else None
-    for approval_id, approval in (state.approvals or {}).items():
-        request = approval.request
-        if request.reason != "escalation":
-            continue
-        decided = approval.decision
-        log.approvals[approval_id] = Escalation(
-            request.step,
-            request.index,
-            request.artifact,
-            decision=decided.decision if decided is not None else None,
-            reason=decided.reason if decided is not None else None,
-            edit=decided.edit if decided is not None else None,
-        )
+        elif isinstance(event, ApprovalRequested):
+            log.reviews[event.approval_id] = Review(
+                event.step, event.index, event.artifact, event.reason, event.at
+            )
+        elif isinstance(event, ApprovalDecided):
+            review = log.reviews.get(event.approval_id)
+            if review is not None:
+                review.decision, review.reason = event.decision, event.reason
+                review.edit, review.reviewer = event.edit, event.reviewer
+                review.reviewer_kind = getattr(event, "reviewer_kind", "human")
+                review.decided_at = event.at
+        elif isinstance(event, Rewound):
+            for approval_id in event.closes:  # reset before anyone decided: not decidable
+                if approval_id in log.reviews and log.reviews[approval_id].decision is None:
+                    log.reviews[approval_id].superseded_at = event.at
+        elif isinstance(event, RunFinished):
+            log.status, log.error, log.finished_at = str(event.status), event.error, event.at
+            if driving_since is not None:
+                log.active_seconds += max(0.0, event.at - driving_since)
+                driving_since = None
+        elif isinstance(event, RunResumed):
+            log.status = "running"
+            driving_since = event.at
+    if events:
+        state = fold_state(run_id or "", events)
+        log.status, log.error = str(state.status), state.error
     return log
 
 

@@ -41,3 +41,36 @@ def wilson_interval(successes: int, trials: int, z: float = Z_95) -> Interval:
 def product(rates: Iterable[float]) -> float:
     """The end-to-end pass rate the per-seam rates predict if seams fail independently."""
     return math.prod(rates)
+
+
+@dataclass(frozen=True, slots=True)
+class Lift:
+    """How much a rate moved between two sets of runs (b - a), with a 95% interval."""
+
+    a: float
+    b: float
+    difference: float
+    interval: Interval  # of the difference, in [-1, 1]
+
+    @property
+    def significant(self) -> bool:
+        """The interval excludes zero: the rates differ beyond chance at 95%."""
+        return self.interval.low > 0 or self.interval.high < 0
+
+
+def lift(a_successes: int, a_trials: int, b_successes: int, b_trials: int) -> Lift | None:
+    """The difference of two proportions (b - a) with Newcombe's hybrid score interval.
+
+    Built from the two Wilson intervals (Newcombe 1998, method 10), it stays inside
+    [-1, 1] and behaves at 0% and 100%, where a normal-approximation interval collapses.
+    It treats the two samples as independent, which for shadow and gated runs of the same
+    tasks makes it a little wider than a paired interval: it never overstates a lift.
+    """
+    if a_trials <= 0 or b_trials <= 0:
+        return None
+    p1, p2 = a_successes / a_trials, b_successes / b_trials
+    w1, w2 = wilson_interval(a_successes, a_trials), wilson_interval(b_successes, b_trials)
+    d = p2 - p1
+    low = d - math.sqrt((p2 - w2.low) ** 2 + (w1.high - p1) ** 2)
+    high = d + math.sqrt((w2.high - p2) ** 2 + (p1 - w1.low) ** 2)
+    return Lift(p1, p2, d, Interval(max(-1.0, low), min(1.0, high)))

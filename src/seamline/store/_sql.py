@@ -264,8 +264,8 @@ _CODEBOOK: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
     ),
     (
         "ApprovalDecided",
-        ("approval_id", "decision", "reason", "edit", "reviewer", "route_to"),
-        {"reason": None, "edit": None, "reviewer": None, "route_to": None},
+        ("approval_id", "decision", "reason", "edit", "reviewer", "route_to", "reviewer_kind"),
+        {"reason": None, "edit": None, "reviewer": None, "route_to": None, "reviewer_kind": "human"},
     ),
     ("RunResumed", ("pid",), {}),
     ("RunFinished", ("status", "error", "error_type"), {"error": None, "error_type": None}),

@@ -1,0 +1,261 @@
+"""Find the people a document names, and write a name the one way the pipeline keeps it.
+
+A claim document names people in many ways: "Thomas Whitaker", "Mrs Margaret Ellison",
+"KOWALCZYK, Anna", "WATANABE Kenji", "Surname: MURPHY  Forename(s): Siobhan",
+"Jean-Marc Lefebvre", "Declan O'Sullivan", "Lucía Fernández". `names_in_text` finds
+every full name (a given name and a surname) with where it is; `canonical_name` writes
+any of those forms as "Given Surname".
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = [
+    "NameMention",
+    "canonical_name",
+    "names_in_text",
+    "normalize_name",
+    "same_person",
+    "text_contains_name",
+]
+
+# A word of letters, not glued to digits ("LS11" is a postcode, not the name "LS").
+_WORD = re.compile(
+    r"(?<![\w-])[^\W\d_]+(?:['’][^\W\d_]+)*(?:-[^\W\d_]+(?:['’][^\W\d_]+)*)*(?![\d])"
+)
+_PARTICLES = frozenset(
+    [
+        "van",
+        "von",
+        "de",
+        "der",
+        "den",
+        "da",
+        "di",
+        "du",
+        "la",
+        "le",
+        "del",
+        "della",
+        "dos",
+        "das",
+        "do",
+        "bin",
+        "ben",
+        "al",
+        "el",
+        "ter",
+        "ten",
+        "y",
+    ]
+)
+_TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "sir",
+        "dame",
+        "madam",
+        "mme",
+        "mlle",
+        "herr",
+        "frau",
+        "sr",
+        "sra",
+    ]
+)
+# Capitalised words that are not names: sentence openers, closings in a few languages, form
+# labels, words of streets and places, and words that make a run of capitals a firm.
+_WORDS_THAT_ARE_NOT_NAMES = """
+I I'm I’m I've It's It’s That's There's Here's Hi Hello Hey Hiya Dear Sir Madam Sirs
+Regards Best Kind Thanks Thank Cheers Yours Faithfully Sincerely Truly Very Many Good
+Morning Afternoon Evening Day Please The This That These Those My Our Your His Her Their
+We You He She It They On At In Of For From To By With And Or But If As So Re Fw Fwd Cc
+Bcc Subject Sent Date Time Policy Policyholder Claim Claims Claimant Form Section Page
+Part Name Names Surname Forename Forenames Given First Last Insured Insurer Insurance
+Assurance Mutual Direct Department Team Services Service Company Bank Police Hospital
+Clinic Clinique Street Road Lane Avenue Grove Wharf Quay Close Drive Court Place Square
+Suite Unit Box Ltd Limited LLP Inc Corp GmbH Sons Co Esq Attorney Attorneys Law
+Solicitor Solicitors Property Manager Lettings Agent Officer Adjuster Assessor Broker
+Rep Caller Customer Member Patient Party Driver Vehicle Other Total Amount Estimate
+Estimated Quote Invoice Facture Type Loss Incident Accident Damage Details Description
+Statement Signature Signed Notes Note Report Reported Received Submitted Notification
+Online Via Email Call Phone Mobile Tel Reference Ref Number No Chat Transcript Voicemail
+Automated Agent Field Visit Contract Declaration Travel Medical Global Home Motor Auto
+Car House Fire Theft Storm Water Glass Collision Vandalism Liability Other Yes North
+South East West Store Building Emergency Cause Tick Escape Accidental Details Amount
+Claimed Witnesses Injuries Place Location Narrative Category Country Treatment Reason
+Itemised Expenses Item Declaration Mit Freundlichen Grüssen Kia Ngā Mihi Hola Gracias
+Saludo Merci Bonjour Objet Madame Monsieur Veuillez Estimados Señores Asunto Von An
+Betreff Brokers Brokerage Associates Partners Group Holdings Solutions Motors Garage
+Bodyworks Bodyshop Builders Building Roofing Plumbing Plumbers Plomberie Talleres
+Glaziers Glass Restoration Lettings Estates Agency Agencies Assist Assistance Healthcare
+Health Care Medical Centre Center University College School Hotel Café Cafe Restaurant
+Shop Store Mall Station Airport Direct Plus
+"""
+_NOT_NAMES = (
+    frozenset(w.lower() for w in _WORDS_THAT_ARE_NOT_NAMES.split())
+    | {m.lower() for m in calendar.month_name[1:]}
+    | {d.lower() for d in calendar.day_name}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NameMention:
+    """A full name as the document writes it, and as the pipeline keeps it."""
+
+    name: str  # canonical: "Given Surname"
+    start: int
+    end: int
+    text: str
+
+
+def _is_name_word(word: str) -> bool:
+    if word.lower() in _NOT_NAMES or word.lower() in _TITLES:
+        return False
+    core = word.replace("'", "").replace("’", "").replace("-", "")
+    if len(core) < 2 or not core[0].isupper():
+        return False
+    return word.isupper() or any(c.islower() for c in core)
+
+
+def _title(word: str) -> str:
+    """KOWALCZYK -> Kowalczyk, O'SULLIVAN -> O'Sullivan; mixed case stays as written."""
+    if not word.isupper():
+        return word
+    return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), word.lower())
+
+
+def canonical_name(name: str) -> str:
+    """ "KOWALCZYK, Anna" / "WATANABE Kenji" / "Mrs Anna Kowalczyk" -> "Anna Kowalczyk"."""
+    name = " ".join(name.replace("\n", " ").split())
+    if "," in name:
+        surname, _, given = name.partition(",")
+        name = f"{given.strip()} {surname.strip()}"
+    words = [w for w in name.split() if w.lower().rstrip(".") not in _TITLES]
+    # Surname first, marked by capitals: "WATANABE Kenji".
+    if len(words) == 2 and words[0].isupper() and not words[1].isupper() and len(words[0]) > 1:
+        words = [words[1], words[0]]
+    return " ".join(_title(w) for w in words)
+
+
+def names_in_text(text: str) -> list[NameMention]:
+    """Every full name in `text` (two to four name words), in order of appearance."""
+    found: list[NameMention] = []
+    words = list(_WORD.finditer(text))
+    n = 0
+    while n < len(words):
+        run = [words[n]]
+        k = n + 1
+        while k < len(words) and len(run) < 5:
+            gap = text[run[-1].end() : words[k].start()]
+            if gap not in (" ", "\u00a0"):
+                break
+            word = words[k].group(0)
+            if not (_is_name_word(word) or word.lower() in _PARTICLES):
+                break
+            run.append(words[k])
+            k += 1
+        while run and run[-1].group(0).lower() in _PARTICLES:
+            run.pop()
+        names = [w.group(0) for w in run]
+        if len(run) >= 2 and _is_name_word(names[0]) and _plausible(names):
+            start, end = run[0].start(), run[-1].end()
+            found.append(NameMention(canonical_name(" ".join(names)), start, end, text[start:end]))
+            n = k
+        else:
+            n += 1
+    found += _surname_first(text)
+    found += _form_fields(text)
+    unique: dict[tuple[int, int], NameMention] = {}
+    for mention in found:
+        unique.setdefault((mention.start, mention.end), mention)
+    return sorted(unique.values(), key=lambda m: m.start)
+
+
+def _plausible(words: list[str]) -> bool:
+    # A heading in capitals ("GLOBAL TRAVEL MEDICAL") is not a name; a name has at most
+    # one word in capitals (the surname, as forms write it).
+    return sum(w.isupper() for w in words) <= 1 and len(words) <= 4
+
+
+_SURNAME_COMMA = re.compile(
+    r"(?<![\w'’-])([^\W\d_]+(?:['’-][^\W\d_]+)*),[ \t]+([^\W\d_]+(?:-[^\W\d_]+)*(?:[ \t][^\W\d_]+)?)"
+)
+
+
+def _surname_first(text: str) -> list[NameMention]:
+    """ "KOWALCZYK, Anna" (a surname in capitals, or after a name label)."""
+    out = []
+    for m in _SURNAME_COMMA.finditer(text):
+        surname, given = m.group(1), m.group(2).split()
+        given = [w for w in given if _is_name_word(w) and not w.isupper()][:2]
+        if not given or not _is_name_word(surname) or given[0] != m.group(2).split()[0]:
+            continue
+        label = text[text.rfind("\n", 0, m.start()) + 1 : m.start()].lower()
+        if surname.isupper() or re.search(
+            r"(insured|name|holder|assuré|claimant|patient|member)\b[^\n]{0,12}$", label
+        ):
+            end = m.start(2) + len(" ".join(given))
+            name = canonical_name(f"{surname}, {' '.join(given)}")
+            out.append(NameMention(name, m.start(), end, text[m.start() : end]))
+    return out
+
+
+_FORM_SURNAME = re.compile(
+    r"(?:surname|last name|family name|nom)\s*:\s*([^\W\d_][^\n:]*?)\s{2,}|"
+    r"(?:surname|last name|family name|nom)\s*:\s*([^\W\d_][^\n:]*?)$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_FORM_GIVEN = re.compile(
+    r"(?:forename\(?s?\)?|first name|given names?|prénom)\s*:\s*([^\W\d_][^\W\d_ '’-]*(?:[ -][^\W\d_]+)?)",
+    re.IGNORECASE,
+)
+
+
+def _form_fields(text: str) -> list[NameMention]:
+    """ "Surname: MURPHY   Forename(s): Siobhan" on one line or the next."""
+    out = []
+    for surname in _FORM_SURNAME.finditer(text):
+        given = _FORM_GIVEN.search(text, surname.start(), surname.end() + 120)
+        if given is None:
+            continue
+        family = (surname.group(1) or surname.group(2)).strip()
+        start, end = surname.start(), given.end()
+        out.append(
+            NameMention(canonical_name(f"{family}, {given.group(1)}"), start, end, text[start:end])
+        )
+    return out
+
+
+def normalize_name(name: str) -> str:
+    """Lower-case, single-spaced, no punctuation or accents: "O'Neil,  Ana" -> "o neil ana"."""
+    plain = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w]+", " ", plain.lower()).split())
+
+
+def same_person(a: str, b: str) -> bool:
+    """Same words in any order: "O'Brien, Fatima" is "Fatima O'Brien"."""
+    return sorted(normalize_name(a).split()) == sorted(normalize_name(b).split())
+
+
+def text_contains_name(text: str, name: str) -> bool:
+    """True when the full name appears in the text as whole words, in either order."""
+    words = normalize_name(name).split()
+    if len(words) < 2:
+        return False
+    if any(same_person(m.name, name) for m in names_in_text(text)):
+        return True
+    haystack = f" {normalize_name(text)} "
+    orders = [words[k:] + words[:k] for k in range(len(words))]
+    return any(f" {' '.join(order)} " in haystack for order in orders)

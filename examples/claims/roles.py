@@ -1,0 +1,352 @@
+"""What a document says a value *is*: the words around an amount, a date, a name or an id.
+
+A claim document holds many values of each kind, and most are not the claim's: the
+deductible is an amount, the day a claim was reported is a date, the attorney has a
+name, the police report has a number. A claims handler tells them apart by the words
+around them ("Excess: £250", "Received: 08/05/2024", "Michael Brandt, Esq.", "crime ref
+12240927-0913"). These functions read those words: each returns the roles a mention
+has, from the text before it on its line (or the form label it follows), the text after
+it, and the heading of the section it sits in.
+
+The vocabulary is what claims documents in general use, in English and in the labels of
+a few other languages; nothing here names a particular document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+__all__ = [
+    "AMOUNT_DECOYS",
+    "DATE_DECOYS",
+    "ID_DECOYS",
+    "NAME_DECOYS",
+    "amount_roles",
+    "date_roles",
+    "id_roles",
+    "name_roles",
+]
+
+
+def _vocabulary(spec: Mapping[str, str]) -> dict[str, re.Pattern[str]]:
+    return {role: re.compile(words, re.IGNORECASE) for role, words in spec.items()}
+
+
+# ------------------------------------------------------------------ words before a value
+
+_AMOUNT_BEFORE = _vocabulary(
+    {
+        "deductible": r"deductible|excess|\bded\b\.?|franchise|own risk|self[- ]insured|"
+        r"co-?pay(?:ment)?|eigenanteil|selbstbehalt|selbstbeteiligung|franquicia",
+        "limit": r"\blimit\b|sum insured|maximum|cover(?:ed)? up to|capped at",
+        "premium": r"premium|instal(?:l)?ment",
+        "superseded": r"\binitial(?:ly)?\b|\boriginal(?:ly)?\b|\bearlier\b|previous(?:ly)?|"
+        r"first (?:quote|estimate)|\bold (?:quote|estimate|figure)|\bnot\s*$|instead of\s*$|"
+        r"rather than\s*$|replac\w+\s*$|down from\s*$|up from\s*$",
+        "claimed": r"\btotal\b|\bclaim(?:ed|ing)?\b|revised|\bfinal\b|corrected|updated|"
+        r"comes? to|all up|amount claimed|\bactual(?:ly)?\b|\bestimate[ds]?\b|"
+        r"\bquot(?:e|ed|ation)\b|\binvoice\b|\bbill\b|repair costs?|valued at|montant|"
+        r"importe|betrag",
+        "other_party": r"party b|other (?:driver|party|vehicle)|third[- ]party's|"
+        r"their (?:estimate|quote|costs?)|for reference only|not claimed",
+        "converted_from": r"converted (?:[\w ]{0,30})?from\s*$|original currency|local currency",
+        "paid_already": r"already (?:paid|reimbursed|refunded)|advance paid|deposit",
+        # an expense beside the loss: "I also paid 30 USD for a taxi"
+        "extra": r"\balso (?:paid|spent|had to pay|incurred)\b[^.\n]{0,12}$|\bplus\s*$|"
+        r"in addition\b[^.\n]{0,12}$",
+    }
+)
+_AMOUNT_AFTER = _vocabulary(
+    {
+        "superseded": r"^\W{0,3}(?:as I (?:wrote|said|mentioned)|superseded|no longer|"
+        r"was wrong|is wrong)",
+        "other_party": r"^\W{0,3}(?:for reference only|not claimed|their side)",
+        "claimed": r"^[^.\n]{0,40}(?:that'?s what I'?m claiming|is what I'?m claiming|"
+        r"I'?d like to claim|claimed|to claim)",
+        "deductible": r"^\W{0,3}(?:excess|deductible|franchise|own risk)\b",
+    }
+)
+
+_DATE_BEFORE = _vocabulary(
+    {
+        "reported": r"received|reported|report date|date of report|submitted|filed|\bsent\b|"
+        r"date of (?:the |this )?call|call date|date of call|date of (?:this |the )?statement|"
+        r"statement date|form completed|(?:chat|call|conversation|session) started|"
+        r"date of (?:the )?claim|\bdue\b|pay by|"
+        r"completed|declaration|\bvisit(?:ed)?\b\s*(?:on|date|:)|date of (?:the )?visit|invoice|"
+        r"quote[d ]+(?:dated|on)|\bdated\b|written on|"
+        r"transcri|notif|date of (?:the )?(?:letter|email)|\bwrote\b|dictated",
+        "signature": r"\bsign(?:ed|ature)?\b",
+        "policy": r"policy start|start date|effective|inception|renew|valid (?:from|until|to)|"
+        r"expir|period of (?:insurance|cover)|policy period|cover (?:starts|began|from)|"
+        r"issued",
+        "purchase": r"purchased|bought|date of purchase|purchase date",
+        "birth": r"date of birth|\bdob\b|d\.o\.b|\bborn\b|naissance|nacimiento",
+        "later": r"repair(?:ed|s)? on|mitigation|tarpaulin|fitted on|came (?:down|out) on|"
+        r"inspect|crew|assessed on|the next day|\bpaid\b|discharge|follow-up|appointment",
+        "incident": r"date of (?:the )?(?:loss|incident|accident|damage|collision|illness|injury|"
+        r"treatment|event|theft|fire|storm|break-in|burglary)|loss date|\bloss\b\s*:|"
+        r"incident date|accident date|damage occurred|illness/injury|happened|occurred|"
+        r"took place|sinistre|siniestro|schadensdatum|on the night of|date of damage|"
+        r"date of service|service date|admitted|admission",
+    }
+)
+_DATE_AFTER = _vocabulary({"reported": r"^[^\n]{0,3}(?:wrote|\(received\))"})
+
+_NAME_BEFORE = _vocabulary(
+    {
+        "professional": r"attorney|solicitor|lawyer|counsel|broker|corredor|\bagent\b|"
+        r"adjuster|assessor|property manager|lettings|managing agent|\brep\b|officer|"
+        r"adviser|advisor|notes typed by|completed by|typed by|dictated to|handler|"
+        r"case manager|interpreter|translator|attending|treating|physician|surgeon|"
+        r"\bnurse\b|paramedic|notary",
+        "third_party": r"other (?:driver|party|vehicle)|party b|third party|neighbou?r|"
+        r"\ba customer\b|witness(?:es)?|passenger|tenant|landlord|van driver|\bdriver'?s\b|"
+        r"claimant against|injured party",
+        "principal": r"on behalf of\b[^.\n]{0,30}$|represents?\s+(?:Mr\.?|Mrs\.?|Ms\.?|Dr\.?)?\s*$|"
+        r"our client\s*$|\bmy (?:wife|husband|partner|father|mother|dad|mum|mom|son|"
+        r"daughter|brother|sister|parents?|spouse)\b,?\s*$",
+        "holder": r"policy ?holder|\binsured\b|name of insured|claimant|\bpatient\b|\bmember\b|"
+        r"\bcaller\b|customer\s*:|your name|\bname\s*:|assuré|asegurado|versicherungsnehmer|"
+        r"in the name of|insured party",
+        # Cues that a name is a person's, not a street's or a firm's.
+        "person": r"(?:\b(?:mr|mrs|ms|miss|mx|dr|prof|mme|sr|sra|herr|frau)\.?\s*$)|"
+        r"(?:\b(?:i'?m|i am|this is|my name is|it'?s|name is|called|signed|from)\s*:?\s*$)|"
+        r"\bname\s*:|\b(?:driver|caller|patient|member|customer)\s*:",
+    }
+)
+_NAME_AFTER = _vocabulary(
+    {
+        "professional": r"^[^\n]{0,3}(?:esq\b|attorney|solicitor|property manager|\bagent\b|"
+        r"adjuster|broker|corredor)|^\W*\n\s*(?:property manager|attorney|solicitor|"
+        r"broker|corredor|loss adjuster|claims (?:handler|adviser))",
+        "holder": r"^[^\n]{0,6}(?:\(?policy ?holder\)?|\(me\)|your insured|is the policyholder)|"
+        r"^\s*-\s*he is the policyholder|^\s*-\s*she is the policyholder",
+        "person": r"^\s*<[^>\s]+@|^\s*\((?:mr|mrs|ms|me)\b|^\s*\(policyholder\)",
+    }
+)
+
+_ID_BEFORE = _vocabulary(
+    {
+        "claim_ref": r"claim (?:ref|no|number|#)\b|our ref|your ref|\bref\b\.?|reference|"
+        r"\bcase\b|\bfile\b|on file under|claim\s*:|booking|ticket|reservation|flight|"
+        r"account|iban|sort code|\bswift\b|\bbic\b|tracking",
+        "police": r"police|crime|\bpd\b|nypd|spvm|\bpsp\b|report (?:no|#|number)|report\s*#|"
+        r"incident (?:no|number)",
+        "invoice": r"invoice|facture|factura|receipt|bill (?:no|number)|\border\b",
+        "phone": r"phone|\btel\b|mobile|call ?back|\bring\b|\bcell\b|\bfax\b|"
+        r"(?:call|ring|reach|text)(?: me| us)? on\s*$",
+        "vehicle": r"\breg\b|registration|plate|\bvin\b",
+        "address": r"address|\bbox\b|postcode|zip",
+        "other_party": r"party b|other party|other driver|their (?:policy|insurer)|"
+        r"third party|insurer\s*/\s*policy",
+    }
+)
+_SECTION_OTHER_PARTY = re.compile(r"other party|party b|third party", re.IGNORECASE)
+
+AMOUNT_DECOYS = frozenset(
+    {
+        "deductible",
+        "limit",
+        "premium",
+        "superseded",
+        "other_party",
+        "converted_from",
+        "paid_already",
+        "extra",
+        "line_item",
+    }
+)
+DATE_DECOYS = frozenset({"reported", "signature", "policy", "birth", "later", "purchase"})
+NAME_DECOYS = frozenset({"professional", "third_party"})
+ID_DECOYS = frozenset(
+    {"claim_ref", "police", "invoice", "phone", "vehicle", "address", "other_party"}
+)
+
+
+# ------------------------------------------------------------------ context
+
+
+def _before(text: str, start: int, width: int = 48) -> str:
+    """The words before a value on its line, back to the start of its sentence or cell."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[max(line_start, start - width) : start]
+    # A table cell or a sentence ends the context: "| Total | USD 2,710" keeps "Total |".
+    cut = max(
+        before.rfind(". ") if not re.search(r"\b\w{1,4}\. $", before) else -1, before.rfind("; ")
+    )
+    return before[cut + 1 :] if cut > 0 else before
+
+
+def _row_label(text: str, start: int) -> str:
+    """A form or table row's label, when the value is its field: "Date of birth ........
+    02/11/1987" -> "Date of birth". A generic "Date:" under a "Signature:" line is the
+    signature's date."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line = text[line_start:start]
+    match = re.match(r"\s*\|?\s*([^|:\n]{2,40}?)\s*(?:\.{2,}|:|\|)\s*(?:\|\s*)?$", line)
+    if match is None:
+        return ""
+    label = match.group(1)
+    if label.strip().lower() in ("date", "datum", "fecha"):
+        previous = text[text.rfind("\n", 0, max(0, line_start - 1)) + 1 : max(0, line_start - 1)]
+        if re.match(r"\s*sign(?:ed|ature)\b", previous, re.IGNORECASE):
+            return "signature date"
+    return label
+
+
+def _after(text: str, end: int, width: int = 60) -> str:
+    return text[end : end + width]
+
+
+def _roles(
+    text: str,
+    start: int,
+    end: int,
+    before: Mapping[str, re.Pattern[str]],
+    after: Mapping[str, re.Pattern[str]],
+) -> set[str]:
+    context = _before(text, start)
+    label = _row_label(text, start)
+    roles = {role for role, words in before.items() if words.search(context)}
+    if label and label not in context:
+        roles |= {role for role, words in before.items() if words.search(label)}
+    tail = _after(text, end)
+    roles |= {role for role, words in after.items() if words.search(tail)}
+    return roles
+
+
+def amount_roles(text: str, start: int, end: int) -> set[str]:
+    roles = _roles(text, start, end, _AMOUNT_BEFORE, _AMOUNT_AFTER)
+    if "superseded" in roles or "converted_from" in roles:
+        roles.discard("claimed")  # "initial est." is an estimate, but not the one claimed
+    return roles
+
+
+def date_roles(text: str, start: int, end: int) -> set[str]:
+    roles = _roles(text, start, end, _DATE_BEFORE, _DATE_AFTER)
+    if _is_header_date(text, start, end):
+        roles.add("reported")
+    if roles & DATE_DECOYS and "incident" in roles:
+        # "Date of loss ... (reported 3 days later)": the label nearest the date decides.
+        nearest = _before(text, start, 24)
+        if _DATE_BEFORE["incident"].search(nearest):
+            roles -= DATE_DECOYS
+        else:
+            roles.discard("incident")
+    return roles
+
+
+def _is_header_date(text: str, start: int, end: int) -> bool:
+    """A letter's date on a line of its own, or an email header's "Date:" / "Sent:"."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line = text[line_start : line_end if line_end != -1 else len(text)]
+    rest = (line[: start - line_start] + line[end - line_start :]).strip(" ,.()")
+    # Alone on its line but for a place, a weekday, a time or one word ("Started", "Sent").
+    if re.fullmatch(
+        r"(?:[A-ZÀ-Þ][\w'-]+:?,?\s*(?:le|den|el)?\s*)?(?:\w+day,?)?\s*"
+        r"(?:\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]m)?)?\s*(?:\(?[A-Z]{2,4}\)?|[+-]\d{4})?",
+        rest,
+    ):
+        return True
+    header = re.match(r"\s*>?\s*(?:date|sent|submitted|received)\s*:", line, re.IGNORECASE)
+    if header is None:
+        return False
+    nearby = text[max(0, line_start - 200) : line_end + 200].lower()
+    return bool(
+        re.search(r"^\s*>?\s*(?:from|to|subject|submitted|de|von)\s*:", nearby, re.MULTILINE)
+    )
+
+
+_CLOSING = re.compile(
+    r"^\s*(?:(?:kind|best|warm|many)?\s*(?:regards|wishes|thanks)|thank you|cheers|yours"
+    r"(?: faithfully| sincerely| truly)?|sincerely|faithfully|very truly yours|cordially|"
+    r"(?:un )?saludos?|mit freundlichen gr(?:ü|ue)(?:ss|ß)en|ngā mihi|merci|gracias|best),?\s*$",
+    re.IGNORECASE,
+)
+
+
+def name_roles(text: str, start: int, end: int) -> set[str]:
+    # Words in brackets before a name are about someone else: "broker Ann Lee (Acme
+    # Brokers) for our client Bo Chan" makes Bo Chan the client, not a broker.
+    bracket = max(text.rfind(")", 0, start), text.rfind("(", 0, start))
+    line_start = text.rfind("\n", 0, start) + 1
+    if bracket >= line_start:
+        context = text[bracket + 1 : start]
+        roles = {role for role, words in _NAME_BEFORE.items() if words.search(context)}
+        roles |= {role for role, words in _NAME_AFTER.items() if words.search(_after(text, end))}
+    else:
+        roles = _roles(text, start, end, _NAME_BEFORE, _NAME_AFTER)
+    if _in_other_party_section(text, start):
+        roles.add("third_party")
+    if _signs_off(text, start):
+        roles |= {"signed", "person"}
+    if roles & {"holder", "professional", "third_party", "principal"}:
+        roles.add("person")
+    return roles
+
+
+def _signs_off(text: str, start: int) -> bool:
+    """The name that signs the document: after a closing ("Regards,") or "Signed:"."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if re.search(r"sign(?:ed|ature)\s*:?[^\n]*$", text[line_start:start], re.IGNORECASE):
+        return True
+    previous = [line for line in text[:line_start].split("\n")[-3:] if line.strip()]
+    if previous and _CLOSING.match(previous[-1]):
+        return True
+    # A name alone on the document's last line.
+    line_end = text.find("\n", start)
+    line_end = len(text) if line_end == -1 else line_end
+    line = text[line_start:line_end]
+    alone = bool(re.fullmatch(r"[^\W\d_][^\d\n]*?[.,]?", line.strip()))
+    return alone and not text[line_start:start].strip() and not text[line_end:].strip()
+
+
+def id_roles(text: str, start: int, end: int, value: str) -> set[str]:
+    # The label nearest an id is its own: "Claim ref HM-C-55812 (policy HX90177)".
+    cut = max(text.rfind(c, 0, start) for c in "(),;")
+    line_start = text.rfind("\n", 0, start) + 1
+    if cut >= line_start:
+        context = text[cut + 1 : start]
+        roles = {role for role, words in _ID_BEFORE.items() if words.search(context)}
+    else:
+        roles = _roles(text, start, end, _ID_BEFORE, {})
+    if re.fullmatch(r"\(?\d{3}\)?[- .]\d{3}[- .]\d{4}|0\d{2,3}[- ]\d{3}[- ]\d{3,4}", value):
+        roles.add("phone")
+    if _postcode(text, start, end, value):
+        roles.add("address")
+    if _in_other_party_section(text, start):
+        roles.add("other_party")
+    return roles
+
+
+def _postcode(text: str, start: int, end: int, value: str) -> bool:
+    """A postal code: digits before a town ("67000 Strasbourg") or after a state ("IL 60606")."""
+    if re.fullmatch(r"\d{4,6}", value):
+        return bool(re.match(r"[ \t]+[A-ZÀ-Þ][^\W\d_]+", text[end : end + 30]))
+    if re.fullmatch(r"[A-Z]{2} \d{5}(?:-\d{4})?", value):
+        return text[max(0, start - 2) : start] == ", "
+    return False
+
+
+def _in_other_party_section(text: str, start: int) -> bool:
+    """Under a heading like "Other party" or in a "PARTY B" column of a table."""
+    lines = text[:start].split("\n")
+    current = lines[-1]
+    header_line = next((line for line in reversed(lines[:-1]) if "|" in line), "")
+    if "|" in current and header_line:
+        column = current.count("|")
+        cells = header_line.split("|")
+        if column < len(cells) and _SECTION_OTHER_PARTY.search(cells[column]):
+            return True
+    for line in reversed(lines[-6:-1]):
+        if not line.strip():
+            return False  # a blank line ends the section
+        if ":" in line or "|" in line:
+            continue  # a field of the section: keep looking up for its heading
+        if len(line.split()) <= 4:
+            return bool(_SECTION_OTHER_PARTY.search(line))
+        return False  # prose, not a form
+    return False
