@@ -246,7 +246,11 @@ async def test_a_schema_2_store_is_read_as_it_is_and_migrated_by_a_writer(
 @given(
     payload=st.dictionaries(
         st.sampled_from(["pipeline", "inputs", "options", "status", "x"]),
-        st.none() | st.integers() | st.text(max_size=5) | st.lists(st.integers(), max_size=2),
+        # JSONB cannot hold NUL (the store refuses it: test_a_nul_character_...): no row has it.
+        st.none()
+        | st.integers()
+        | st.text(st.characters(blacklist_characters="\x00"), max_size=5)
+        | st.lists(st.integers(), max_size=2),
         max_size=4,
     )
 )
