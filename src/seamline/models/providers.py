@@ -1,4 +1,6 @@
-"""Remote and local models behind `Model`, through pydantic-ai's model layer.
+"""Remote models behind `Model`, through pydantic-ai's model layer.
+
+(`local` is built by `seamline.models.local`, which needs none of this.)
 
 One adapter, `ProviderModel`, serves every provider. It sends a single request with
 `pydantic_ai.direct.model_request` (no agent loop: retrying a bad artifact is the gate's job,
@@ -49,7 +51,14 @@ from pydantic_ai.tools import ToolDefinition
 from tenacity import RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential
 
 from seamline.exceptions import ConfigError
-from seamline.models.base import ModelCallFailed, ModelReply, ModelRequest, T, validate_output
+from seamline.models.base import (
+    Model,
+    ModelCallFailed,
+    ModelReply,
+    ModelRequest,
+    T,
+    validate_output,
+)
 from seamline.models.config import PROVIDERS, ModelConfig, ProviderConfig
 from seamline.redact import register_secret, scrub, url_secrets
 
@@ -555,7 +564,7 @@ def build_model(
     *,
     transport: httpx2.AsyncBaseTransport | None = None,
     sleep: Sleep | None = None,
-) -> ProviderModel:
+) -> Model:
     """Build the model a model string names. `get_model()` caches what this returns.
 
     Args:

@@ -15,8 +15,13 @@ to a worker thread ~150 µs more (benchmarks/bench_store.py). Nothing slow happe
 there, though: the connection's busy timeout is zero, and a call that finds the
 database locked by another process is retried on a worker thread, which may wait;
 SQLite's automatic checkpoint (an fsync, milliseconds) is replaced by one on a worker
-thread every thousand appends; and with `synchronous=full`, whose every commit
-waits for an fsync, appends always go to a worker thread.
+thread every thousand appends. With `synchronous=full` every commit waits for an
+fsync: where the disk does that in a few milliseconds, appends stay on the loop too
+(a hop would cost more than the fsync); when the median of the recent commits took
+longer than `_SLOW_COMMIT`, appends go to a worker thread until they are fast again,
+so a slow disk never holds the loop. The median, not the mean: on a shared disk one
+fsync in ten takes ten times the others, and a mean would send appends off the loop
+for every such outlier.
 
 An append is one row in `log`, its events in the compact encoding of `_sql.pack`
 (times kept to the millisecond), deflated when that makes it smaller, keyed by the
@@ -37,6 +42,7 @@ row's seqs; the store's other runs and its listings stay readable.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import functools
@@ -76,6 +82,10 @@ _KNOWN_RUNS = 10_000  # runs remembered at most (see _run)
 _PLAIN_UP_TO = 128  # without a dictionary, a row this short is not worth deflating
 # A run that stopped like this may have stopped early: no dictionary from it.
 _NOT_TYPICAL = (RunStatus.FAILED, RunStatus.CANCELLED)
+# synchronous=full: appends whose commits (an fsync each) take longer than this on average
+# leave the event loop for a worker thread. A hop costs ~0.15-1.5 ms itself.
+_SLOW_COMMIT = 0.005
+_RECENT_COMMITS = 9  # commits whose median decides
 
 _INSERT_RUN = """
     INSERT INTO runs (run_id, pipeline, status, created_at, updated_at, error, owner)
@@ -197,6 +207,8 @@ class SQLiteStore:
         self._beat_at = 0.0  # when this store object last renewed this process's heartbeat
         self._beating: asyncio.Task[None] | None = None
         self._inline_writes = inline_writes
+        # synchronous=full: how long the latest appends' commits took, in seconds.
+        self._recent_commits: collections.deque[float] = collections.deque(maxlen=_RECENT_COMMITS)
         self._busy_ms = int(busy_timeout * 1000)
         self._lock = asyncio.Lock()
         self._closed = False
@@ -260,7 +272,10 @@ class SQLiteStore:
         batch = _sql.plan(run_id, events, rows=False)
         self._appends += 1
         if self._appends % _CHECKPOINT_EVERY:
-            await self._call(self._append, batch, inline=self._inline_writes)
+            if self._inline_writes:
+                await self._call(self._append, batch)
+            else:  # synchronous=full
+                await self._call(self._timed_append, batch, inline=not self._commits_are_slow())
         else:
             await self._call(self._append_and_checkpoint, batch, inline=False)
         if batch.status is not None:  # the run started, resumed or stopped
@@ -529,6 +544,18 @@ class SQLiteStore:
             # go to another run: forget it.
             self._known.pop(batch.run_id, None)
             raise
+
+    def _timed_append(self, batch: Batch) -> None:
+        """An append that remembers how long its commit took."""
+        started = time.perf_counter()
+        try:
+            self._append(batch)
+        finally:
+            self._recent_commits.append(time.perf_counter() - started)
+
+    def _commits_are_slow(self) -> bool:
+        recent = self._recent_commits
+        return bool(recent) and sorted(recent)[len(recent) // 2] > _SLOW_COMMIT
 
     def _append_in_transaction(self, batch: Batch) -> None:
         """The run row's changes, the log row and the approvals' rows of a batch."""
