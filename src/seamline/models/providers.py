@@ -52,12 +52,14 @@ from tenacity import RetryCallState, retry_if_exception, stop_after_attempt, wai
 
 from seamline.exceptions import ConfigError
 from seamline.models.base import (
+    OUTPUT_TOOL,
     Model,
     ModelCallFailed,
     ModelReply,
     ModelRequest,
     T,
     validate_output,
+    without_output,
 )
 from seamline.models.config import PROVIDERS, ModelConfig, ProviderConfig
 from seamline.redact import register_secret, scrub, url_secrets
@@ -76,7 +78,6 @@ __all__ = [
 ]
 
 DEFAULT_OLLAMA_BASE_URL = "http://127.0.0.1:11434/v1"
-OUTPUT_TOOL = "final_result"
 MAX_RETRY_WAIT = 60.0
 
 API_KEY_ENV: dict[str, tuple[str, ...]] = {
@@ -419,7 +420,7 @@ class ProviderModel:
         return ModelReply(
             output=output,
             error=error,
-            response=_without_output(
+            response=without_output(
                 ModelMessagesTypeAdapter.dump_python([response], mode="json")[0], raw
             ),
             raw_output=raw,
@@ -477,21 +478,6 @@ def _messages(request: ModelRequest) -> list[ModelMessage]:
         system = []
     messages.append(PaiRequest(parts=[*system, UserPromptPart(request.prompt)]))
     return messages
-
-
-def _without_output(dumped: dict[str, Any], raw: str | None) -> dict[str, Any]:
-    """The response as recorded: the output the parts carry is `raw_output` already (a
-    ModelCalled stores both), so it is kept once: a 10 MB answer is not stored twice."""
-    if raw is None:
-        return dumped
-    for part in dumped.get("parts", ()):
-        kind = part.get("part_kind")
-        if kind == "text":
-            part["content"] = None
-        elif kind == "tool-call" and part.get("tool_name") == OUTPUT_TOOL:
-            part["args"] = None
-    dumped["output_in"] = "raw_output"  # says where the parts' output went
-    return dumped
 
 
 def _raw_output(response: ModelResponse) -> str | None:
