@@ -9,6 +9,7 @@ import pytest
 from pydantic import BaseModel
 
 import seamline as sl
+import seamline.events
 from seamline.events import ApprovalDecided, StepStarted
 from seamline.store import MemoryStore
 
@@ -235,3 +236,35 @@ async def test_resume_of_a_finished_run_does_nothing() -> None:
     again = await pipe.resume(result.run_id, store=store)
     assert again.ok and counter == {"only": 1}
     assert sum(isinstance(e, StepStarted) for e in again.events) == 1
+
+
+@pytest.mark.parametrize("url", ["memory://", "sqlite"])
+async def test_a_decision_bound_to_a_stale_view_is_refused(url: str, tmp_path: object) -> None:
+    store_url = url if url != "sqlite" else f"sqlite:///{tmp_path}/runs.db"
+    store = await sl.open_store(store_url)
+    try:
+        pipe = content_pipeline({})
+        result = await pipe.run({"brief": Brief(text="tides")}, store=store)
+        (request,) = result.pending_approvals
+        shown = sl.approval_fingerprint(request)  # the artifact as a model, in the result
+        (pending,) = await store.pending_approvals()
+        events = await store.load(pending.run_id)
+        (stored,) = [e for e in events if isinstance(e, sl.events.ApprovalRequested)]
+        assert sl.approval_fingerprint(stored) == shown  # and as JSON read back from the store
+
+        other = sl.events.ApprovalRequested(**{**vars_of(stored), "artifact": {"text": "x"}})
+        with pytest.raises(sl.StaleApproval, match="not what the reviewer saw"):
+            await pipe.decide(
+                pending.approval_id, "approve", store=store, expected=sl.approval_fingerprint(other)
+            )
+        assert await store.load(pending.run_id) == events  # nothing written
+        done = await pipe.decide(pending.approval_id, "approve", store=store, expected=shown)
+        assert done is not None and done.ok
+    finally:
+        await store.close()
+
+
+def vars_of(event: object) -> dict[str, object]:
+    import dataclasses
+
+    return {f.name: getattr(event, f.name) for f in dataclasses.fields(event)}  # type: ignore[arg-type]

@@ -188,6 +188,24 @@ def test_compare_two_stored_evals(workdir: Path) -> None:
         ),
         (["runs", "--status", "sleeping"], "'sleeping' is not one of 'running'"),
         (["show", "no-such-run"], "no store at sqlite:///"),
+        (["worker", "pipeline.py:pipe"], "give the Temporal to work for: --temporal"),
+        (
+            ["worker", "pipeline.py:pipe", "--temporal", "http://x:7233"],
+            "is not a temporal:// URL",
+        ),
+        (
+            ["worker", "pipeline.py:pipe", "--temporal", "temporal://x", "--store", "memory://w"],
+            "lives in one process",
+        ),
+        (
+            ["run", "pipeline.py:pipe", "--input", "input.json", "--engine", "temporal://x?q=1"],
+            "unknown option(s) ['q']",
+        ),
+        (["ui", "--token-file", "missing.txt"], "cannot read the token file missing.txt"),
+        (["ui", "--webhook", "http://x"], "use TYPE=URL with TYPE one of"),
+        (["ui", "--webhook", "run_failed=http://x"], "SEAMLINE_WEBHOOK_SECRET"),
+        (["ui", "--pipeline", "nowhere.py:pipe"], "no file 'nowhere.py'"),
+        (["ui", "--reports", "nowhere"], "--reports nowhere: not a folder"),
     ],
 )
 def test_bad_input_gets_a_clear_error(workdir: Path, args: list[str], message: str) -> None:
@@ -240,8 +258,15 @@ def test_eval_says_runs_wait_and_a_reviewer_decides_them(workdir: Path) -> None:
     assert "--reviewer approve|expected" in said
 
     code, out = cli(
-        "eval", "pipeline.py:pipe", "--dataset", "tasks.jsonl", "--gates", "on",
-        "--reviewer", "approve", "--json",
+        "eval",
+        "pipeline.py:pipe",
+        "--dataset",
+        "tasks.jsonl",
+        "--gates",
+        "on",
+        "--reviewer",
+        "approve",
+        "--json",
     )
     assert code == 0, out
     data = json.loads(out)
@@ -258,17 +283,23 @@ def test_eval_says_runs_wait_and_a_reviewer_decides_them(workdir: Path) -> None:
 
 def test_eval_compares_with_expected_artifacts_field_by_field(workdir: Path) -> None:
     (workdir / "expected.jsonl").write_text(
-        json.dumps(
-            {"doc": {"text": "a b c"}, "want": {"summary": {"words": 3, "text": "A B C!"}}}
-        )
+        json.dumps({"doc": {"text": "a b c"}, "want": {"summary": {"words": 3, "text": "A B C!"}}})
         + "\n"
     )
     args = ["eval", "pipeline.py:pipe", "--dataset", "expected.jsonl", "--expected", "want"]
     code, out = cli(*args, "--gates", "on", "--reviewer", "approve", "--json")
     assert json.loads(out)["modes"]["on"]["end_to_end"]["right"] == 0  # "A B C!" != "a b c"
     code, out = cli(
-        *args, "--gates", "on", "--reviewer", "approve", "--match", "summary.text=text",
-        "--name", "text", "--json",
+        *args,
+        "--gates",
+        "on",
+        "--reviewer",
+        "approve",
+        "--match",
+        "summary.text=text",
+        "--name",
+        "text",
+        "--json",
     )
     assert code == 0, out
     assert json.loads(out)["modes"]["on"]["end_to_end"]["right"] == 1
@@ -358,3 +389,70 @@ def test_eval_compares_fields_with_the_comparators_a_file_names(workdir: Path) -
         "compare.py:NOT_A_MAPPING",
     )
     assert code != 0 and "not a mapping of field comparators" in out
+
+
+@pytest.mark.slow
+def test_ui_serves_with_a_printed_token_and_decides_as_its_name(workdir: Path) -> None:
+    import os
+    import re
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx2
+
+    assert cli("run", "pipeline.py:pipe", "--input", "input.json")[0] == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "seamline",
+            "ui",
+            "--pipeline",
+            "pipeline.py:pipe",
+            "--port",
+            str(port),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
+    )
+    try:
+        assert server.stderr is not None
+        line = server.stderr.readline()
+        found = re.search(rf"http://127.0.0.1:{port}/\?token=(\S+)", line)
+        assert found is not None, line
+        headers = {"authorization": f"Bearer {found.group(1)}"}
+        for _ in range(100):
+            try:
+                me = httpx2.get(f"http://127.0.0.1:{port}/api/me", headers=headers)
+                break
+            except httpx2.HTTPError:
+                time.sleep(0.1)
+        assert me.json()["role"] == "reviewer"
+        assert httpx2.get(f"http://127.0.0.1:{port}/api/me").status_code == 401
+        (item,) = httpx2.get(
+            f"http://127.0.0.1:{port}/api/approvals", headers=headers, timeout=60
+        ).json()["items"]
+        # Generous: an approval also teaches the context store (its embedder loads on first use).
+        answer = httpx2.post(
+            f"http://127.0.0.1:{port}/api/approvals/{item['approval_id']}/decision",
+            headers=headers,
+            json={"decision": "approve", "fingerprint": item["fingerprint"]},
+            timeout=120,
+        )
+        assert answer.status_code == 200, answer.text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if server.stderr is not None:
+            server.stderr.close()
+    assert cli("feedback", "export", "--json")[0] == 0
+    (row,) = [json.loads(x) for x in (workdir / "feedback.jsonl").read_text().splitlines()]
+    import getpass
+
+    assert row["decision"] == "approve" and row["reviewer"] == getpass.getuser()

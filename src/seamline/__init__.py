@@ -10,6 +10,7 @@ import seamline as sl
 
 from typing import TYPE_CHECKING, Any
 
+from seamline.approvals import fingerprint as approval_fingerprint
 from seamline.events import RunStatus
 from seamline.exceptions import (
     ApprovalError,
@@ -27,6 +28,7 @@ from seamline.exceptions import (
     RunFailed,
     SchemaMismatch,
     SeamlineError,
+    StaleApproval,
     StepFailed,
     StoreError,
     ToolApprovalRequired,
@@ -131,6 +133,7 @@ __all__ = [
     "RunStore",
     "SchemaMismatch",
     "SeamlineError",
+    "StaleApproval",
     "StepContext",
     "StepFailed",
     "StepPolicy",
@@ -143,6 +146,7 @@ __all__ = [
     "VectorIndex",
     "Verdict",
     "__version__",
+    "approval_fingerprint",
     "check",
     "escalate_to_human",
     "fail",

@@ -2,21 +2,28 @@
 
 A decision is an `ApprovalDecided` event appended to the run's log by whichever process
 takes it; the run continues when it is resumed (`pipe.resume(run_id)` or
-`seamline resume RUN_ID`). The store refuses a second decision on the same approval,
+`seamline resume RUN_ID`). A run on Temporal gets the decision as a signal to its
+workflow, which writes it and goes on (`seamline.engines.temporal`). The store refuses a second decision on the same approval,
 so deciding twice changes nothing; an approval whose work was redone meanwhile is closed
 (superseded) and cannot be decided.
+
+A decision can be bound to what the person saw: `fingerprint(request)` hashes the
+approval's id and artifact as shown, and `decide(..., expected=that)` refuses
+(`StaleApproval`) a decision whose reviewer saw something else.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
-from seamline.events import ApprovalDecided, ApprovalRequested, Event, RunStatus
-from seamline.exceptions import ApprovalError
+from seamline.events import ApprovalDecided, ApprovalRequested, Event, RunStarted, RunStatus
+from seamline.exceptions import ApprovalError, StaleApproval
 from seamline.runtime.state import RunState, fold
 
 if TYPE_CHECKING:
@@ -25,6 +32,25 @@ if TYPE_CHECKING:
 
 Decision = Literal["approve", "reject", "edit"]
 ReviewerKind = Literal["human", "simulated"]
+
+
+def fingerprint(request: ApprovalRequested) -> str:
+    """SHA-256 of the canonical JSON of what a reviewer is shown of an approval: its id,
+    step, item and artifact. The same whether the artifact is a model or its JSON read
+    back from a store."""
+    text = json.dumps(
+        {
+            "approval_id": request.approval_id,
+            "step": request.step,
+            "index": request.index,
+            "artifact": to_jsonable_python(request.artifact),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 async def decide(
@@ -38,6 +64,8 @@ async def decide(
     route_to: str | None = None,
     pipeline: Pipeline | None = None,
     reviewer_kind: ReviewerKind = "human",
+    expected: str | None = None,
+    reason_code: str | None = None,
 ) -> str:
     """Record a decision on a pending approval; returns the id of the run it belongs to.
 
@@ -54,8 +82,13 @@ async def decide(
         reviewer_kind: "simulated" when code decides in a person's place (an eval's
             reviewer); such decisions are labelled simulated everywhere and never count
             as human agreement.
+        reason_code: a category for the decision's reason (e.g. "wrong_value"), kept
+            beside it in the log and the feedback dataset.
+        expected: the `fingerprint` of the approval as the reviewer saw it; the decision
+            is refused unless the approval is still exactly that.
 
     Raises:
+        StaleApproval: `expected` is not the approval's fingerprint.
         ApprovalError: unknown approval, already decided or superseded, the run is not
             waiting, a rejection without a reason, or an edit that does not validate.
         RunBusy: another process drives the run.
@@ -89,23 +122,19 @@ async def decide(
                 f"run {run_id!r} is {state.status.value}, not waiting for a decision"
             )
         approval = state.approvals.get(approval_id) if state.approvals else None
-        if approval is None or not approval.pending:
-            raise ApprovalError(f"approval {approval_id!r} is not pending in run {run_id!r}")
-        request = approval.request
-        if pipeline is not None:
-            edit = _checked_edit(pipeline, request, edit) if decision == "edit" else edit
-            if route_to is not None and route_to not in pipeline.validate().ancestors(
-                request.step
-            ) | {request.step}:
-                raise ApprovalError(
-                    f"route_to={route_to!r} is not {request.step!r} or a step upstream of it"
-                )
-        if decision == "approve" and request.reason == "escalation" and request.artifact is None:
-            raise ApprovalError(
-                f"approval {approval_id!r} escalates an attempt that produced no artifact "
-                "(its output did not validate): approve it with a corrected artifact "
-                "(an edit), or reject it"
+        if (
+            approval is not None
+            and approval.pending
+            and expected is not None
+            and fingerprint(approval.request) != expected
+        ):
+            raise StaleApproval(
+                f"approval {approval_id!r} is not what the reviewer saw: its artifact or "
+                "step differs from the one shown (fingerprint mismatch). Nothing was "
+                "recorded; reload it and decide again."
             )
+        edit = check_decision(state, approval_id, decision, edit, route_to, pipeline)
+        request = state.approvals[approval_id].request
         decided = ApprovalDecided(
             seq=len(events),
             approval_id=approval_id,
@@ -115,13 +144,57 @@ async def decide(
             reviewer=reviewer,
             route_to=route_to,
             reviewer_kind=reviewer_kind,
+            reason_code=reason_code,
         )
-        await store.append(run_id, [decided])
+        engine = events[0].options.get("engine") if isinstance(events[0], RunStarted) else None
+        if engine:
+            # The run's workflow writes its log: the decision goes to it, to be written
+            # and applied there, by whichever worker runs next.
+            from seamline.engines.temporal.client import send_decision
+
+            await send_decision(engine, run_id, decided)
+        else:
+            await store.append(run_id, [decided])
     finally:
         await store.release(run_id)
     if pipeline is not None and pipeline.learn_from_approvals and decision != "reject":
         await _learn(store, pipeline, [*events, decided], request, decided)
     return run_id
+
+
+def check_decision(
+    state: RunState,
+    approval_id: str,
+    decision: str,
+    edit: Any,
+    route_to: str | None,
+    pipeline: Pipeline | None,
+) -> Any:
+    """Whether the run's state lets `decision` be taken on the approval; returns the
+    edit, validated against the step's type when the pipeline is given.
+
+    Raises:
+        ApprovalError: what does not hold, and what to do instead.
+    """
+    approval = state.approvals.get(approval_id) if state.approvals else None
+    if approval is None or not approval.pending:
+        raise ApprovalError(f"approval {approval_id!r} is not pending in run {state.run_id!r}")
+    request = approval.request
+    if pipeline is not None:
+        edit = _checked_edit(pipeline, request, edit) if decision == "edit" else edit
+        if route_to is not None and route_to not in pipeline.validate().ancestors(request.step) | {
+            request.step
+        }:
+            raise ApprovalError(
+                f"route_to={route_to!r} is not {request.step!r} or a step upstream of it"
+            )
+    if decision == "approve" and request.reason == "escalation" and request.artifact is None:
+        raise ApprovalError(
+            f"approval {approval_id!r} escalates an attempt that produced no artifact "
+            "(its output did not validate): approve it with a corrected artifact "
+            "(an edit), or reject it"
+        )
+    return edit
 
 
 async def _state(

@@ -191,6 +191,7 @@ class ApprovalDecided(Event):
     # "human", or "simulated" for a decision made by code standing in for a person (an
     # eval's reviewer): reports never count a simulated decision as human agreement.
     reviewer_kind: str = "human"
+    reason_code: str | None = None  # a rejection's category (e.g. "wrong_value"), beside its text
 
 
 @dataclass(slots=True, kw_only=True)

@@ -16,6 +16,7 @@ SeamlineError
 │   ├── BudgetExceeded     a per-gate or per-run budget ran out
 │   └── ToolApprovalRequired  an agent's tool call needs a person's approval
 ├── ApprovalError          an approval cannot be decided (unknown id, already decided, bad edit)
+│   └── StaleApproval      the approval is not what the reviewer saw (its fingerprint differs)
 └── ReplayDivergence       a replayed run asked for something its recording does not hold
 
 Retry                      a signal, not an error: step code raises it to fail the attempt
@@ -173,6 +174,10 @@ class BudgetExceeded(RunFailed):
 
 class ApprovalError(SeamlineError):
     """An approval cannot be decided as asked."""
+
+
+class StaleApproval(ApprovalError):
+    """A decision was made on a view of an approval that is not the approval as it is."""
 
 
 class ReplayDivergence(SeamlineError):

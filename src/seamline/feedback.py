@@ -35,7 +35,7 @@ class FeedbackRow:
     decision: str  # approve, reject, edit (timeouts are not human decisions: left out)
     reason: str | None
     edit: Any
-    reviewer: str | None
+    reviewer: str | None  # who decided: the audit trail
     requested_at: float
     decided_at: float
     verdicts: list[dict[str, Any]] = field(default_factory=list)  # the gate's, on this unit
@@ -43,6 +43,7 @@ class FeedbackRow:
     human_agrees: bool | None = None  # None when no gate judged this unit, or not a human
     reviewer_kind: str = "human"  # "human", or "simulated" (code deciding in a person's place)
     reviewer_agrees: bool | None = None  # agreement with the gate, whoever decided
+    reason_code: str | None = None  # the reason's category, when the reviewer gave one
 
 
 def feedback_rows(logs: Mapping[str, Sequence[Event]]) -> list[FeedbackRow]:
@@ -106,6 +107,7 @@ def _row(
         human_agrees=agrees if kind == "human" else None,
         reviewer_kind=kind,
         reviewer_agrees=agrees,
+        reason_code=decided.reason_code,
     )
 
 

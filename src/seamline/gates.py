@@ -261,7 +261,6 @@ class Gate:
         passed = all(r.outcome is Outcome.PASSED for r in results)
         return Verdict(passed, tuple(results), min(scores) if scores else None)
 
-
     async def _checks_only(self, values: Mapping[str, Any]) -> Verdict:
         """`evaluate` for the most common gate (checks of artifacts, no judge, no reads or
         tool trace), kept short: it runs on every seam of every run."""

@@ -380,6 +380,7 @@ class Pipeline:
         deps: Any = None,
         raise_on_failure: bool = True,
         context: Any = None,
+        engine: str | None = None,
     ) -> Coroutine[Any, Any, RunResult]:
         """Run the pipeline once: `result = await pipe.run(inputs)`.
 
@@ -399,6 +400,9 @@ class Pipeline:
                 failed, `error` set) instead of raising.
             context: the context store for `ctx.search` in this run (default: the
                 pipeline's, else the run store's file).
+            engine: `"temporal://host:7233?namespace=...&task_queue=..."` runs it as a
+                Temporal workflow on the workers of that task queue (`seamline worker`),
+                which share `store`; see `seamline.engines.temporal`. Default: this process.
 
         Returns:
             The result, with status succeeded, waiting (an approval) or needs_review.
@@ -412,6 +416,23 @@ class Pipeline:
             raise PipelineError(f"gates={gates!r}: use 'on', 'shadow' or 'off'")
         values = self._coerce_inputs(inputs)
         run_budget = budget or self.budget
+        if engine is not None:
+            from seamline.engines.temporal.start import start_run
+
+            return start_run(
+                self,
+                plan,
+                engine,
+                store,
+                values,
+                gates,
+                run_id or new_run_id(),
+                model or self.model,
+                run_budget,
+                deps,
+                raise_on_failure,
+                context,
+            )
         execution = Execution(
             plan,
             store if store is not None else _RESULT_ONLY,
@@ -533,6 +554,8 @@ class Pipeline:
         model: str | Model | None = None,
         deps: Any = None,
         reviewer_kind: Literal["human", "simulated"] = "human",
+        expected: str | None = None,
+        reason_code: str | None = None,
     ) -> RunResult | None:
         """Decide a pending approval (from any process), then, by default, resume the run.
 
@@ -543,6 +566,10 @@ class Pipeline:
         Args:
             model, deps: as for `resume`.
             reviewer_kind: "simulated" marks a decision made by code in a person's place.
+            expected: the approval's fingerprint as the reviewer saw it
+                (`seamline.approvals.fingerprint`); a different one is refused
+                (`StaleApproval`) and nothing is written.
+            reason_code: a category for `reason`, kept beside it (the feedback dataset).
         """
         from seamline.approvals import decide
 
@@ -558,9 +585,16 @@ class Pipeline:
                 route_to=route_to,
                 pipeline=self,
                 reviewer_kind=reviewer_kind,
+                expected=expected,
+                reason_code=reason_code,
             )
             if not resume:
                 return None
+            if await _on_temporal(opened, run_id):
+                from seamline.engines.temporal.client import settle
+
+                # Its workflow writes the decision and goes on: wait until it did.
+                return await settle(self, opened, run_id, decided=approval_id)
             return await self.resume(run_id, store=opened, model=model, deps=deps)
         finally:
             if isinstance(store, str):
@@ -601,7 +635,9 @@ class Pipeline:
             recording=recording,
         )
         # A recorded failure is reproduced, not raised: the replay matched.
-        start = execution.start(self._coerce_inputs(started.inputs), dict(options))
+        # A run made on another engine (Temporal) replays here, in this process.
+        options = {k: v for k, v in options.items() if k != "engine"}
+        start = execution.start(self._coerce_inputs(started.inputs), options)
         result = await execution.execute(start, raise_on_failure=False)
         while not result.status.is_final:
             log = await replayed.load(run_id)
@@ -642,6 +678,12 @@ def _check_reads_params(plan: Plan) -> None:
                 )
 
 
+async def _on_temporal(store: RunStore, run_id: str) -> bool:
+    """Whether the run is driven by a Temporal workflow (its RunStarted says so)."""
+    events = await store.load(run_id)
+    return isinstance(events[0], RunStarted) and bool(events[0].options.get("engine"))
+
+
 class _ResultOnlyLog:
     """The default store: the run log lives only in the result the run returns."""
 
@@ -658,9 +700,7 @@ class _ResultOnlyLog:
     async def runs(self, **filters: Any) -> list[RunSummary]:
         return []
 
-    async def pending_approvals(
-        self, *, run_id: str | None = None, limit: int | None = None, newest_first: bool = False
-    ) -> list[PendingApproval]:
+    async def pending_approvals(self, **filters: Any) -> list[PendingApproval]:
         return []
 
     async def run(self, run_id: str) -> RunSummary | None:

@@ -158,6 +158,7 @@ def every_event(t0: float = 1_760_000_000.125, approval_id: str = "appr-1") -> l
             edit={"claimant": "Ada King", "amount": 1250.5, "policy_id": "P-77"},
             reviewer="bob@example.com",
             route_to="claim",
+            reason_code="wrong_value",
         ),
         Rewound(
             seq=14,

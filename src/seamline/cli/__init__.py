@@ -24,6 +24,8 @@ from seamline.cli.eval import eval_command
 from seamline.cli.mcp import mcp_app
 from seamline.cli.run import run_command
 from seamline.cli.runs import replay_command, resume_command, runs_command, show_command
+from seamline.cli.ui import ui_command
+from seamline.cli.worker import dev_server_command, worker_command
 
 EXIT_CODES = (
     "Exit codes: 0 done; 1 not done (a failed run, a refused decision, a store that "
@@ -74,6 +76,9 @@ app.command("approvals")(approvals_command)
 app.command("approve")(approve_command)
 app.command("reject")(reject_command)
 app.command("calibrate")(calibrate_command)
+app.command("ui")(ui_command)
+app.command("worker")(worker_command)
+app.command("dev-server")(dev_server_command)
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(context_app, name="context")
 app.add_typer(mcp_app, name="mcp")

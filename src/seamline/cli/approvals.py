@@ -104,6 +104,7 @@ def _decide(
     pipeline: str | None,
     resume: bool,
     as_json: bool,
+    reason_code: str | None = None,
 ) -> None:
     async def go() -> Any:
         opened = await open_store(store_url(store), access="write")
@@ -119,7 +120,7 @@ def _decide(
                     f"approval {approval_id!r} is not pending: it was decided, or its work "
                     "was redone meanwhile; `seamline approvals` lists the pending ones"
                 )
-            pipe, _ = await trusted_pipeline(opened, record.run_id, pipeline)
+            pipe, events = await trusted_pipeline(opened, record.run_id, pipeline)
             run_id = await decide(
                 opened,
                 approval_id,
@@ -129,9 +130,14 @@ def _decide(
                 reviewer=reviewer,
                 route_to=route_to,
                 pipeline=pipe,
+                reason_code=reason_code,
             )
             if resume:
                 try:
+                    engine = getattr(events[0], "options", {}).get("engine") if events else None
+                    if engine:  # the run's workflow writes the decision and goes on
+                        settled = await _settled_on_temporal(pipe, opened, run_id, approval_id)
+                        return run_id, settled
                     return run_id, await pipe.resume(run_id, store=opened, raise_on_failure=False)
                 except SeamlineError as e:  # the decision is recorded: say so, and why not on
                     return run_id, e
@@ -170,6 +176,25 @@ def _decide(
     resumed = outcome.get("resumed")
     bad = resumed is not None and (not resumed["resumed"] or resumed["status"] == "failed")
     raise typer.Exit(1 if bad else 0)
+
+
+async def _settled_on_temporal(
+    pipe: Any, store: Any, run_id: str, approval_id: str, wait: float = 10.0
+) -> Any:
+    """The run once its workflow wrote the decision and moved on; None when no worker
+    took it up within `wait` seconds (Temporal keeps the decision until one does)."""
+    from seamline.engines.temporal.client import settle
+
+    try:
+        return await settle(
+            pipe, store, run_id, decided=approval_id, wait=wait, raise_on_failure=False
+        )
+    except TimeoutError:
+        console.print(
+            f"sent to the workflow of run {run_id}; it is applied when a worker runs "
+            "(seamline worker PIPELINE --temporal URL)"
+        )
+        return None
 
 
 def approve_command(
@@ -222,6 +247,10 @@ def reject_command(
     route_to: Annotated[
         str | None, typer.Option(help="Send the work to this earlier step instead.")
     ] = None,
+    code: Annotated[
+        str | None,
+        typer.Option(help="A category for the reason (e.g. wrong_value), kept beside it."),
+    ] = None,
     reviewer: Annotated[str | None, typer.Option(help="Who decided.")] = None,
     pipeline: Annotated[str | None, typer.Option(help=PIPELINE_HELP)] = None,
     resume: Annotated[bool, typer.Option(help="Resume the run right away.")] = True,
@@ -232,7 +261,7 @@ def reject_command(
 
     Example:
 
-        seamline reject 18a2f0c3b1-4c2d1e0001.12 --reason "amount is net of deductible"
+        seamline reject 18a2f0c3b1-4c2d1e0001.12 --reason "amount is net of deductible" --code wrong_value
     """
     _decide(
         approval_id,
@@ -245,6 +274,7 @@ def reject_command(
         pipeline=pipeline,
         resume=resume,
         as_json=as_json,
+        reason_code=code,
     )
 
 

@@ -105,6 +105,13 @@ def run_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the result as JSON, no live view.")
     ] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help="Run it on Temporal: temporal://host:7233?namespace=...&task_queue=... "
+            "(workers: seamline worker). Default: in this process."
+        ),
+    ] = None,
 ) -> None:
     """Run a pipeline once on the inputs in a JSON file, showing each step as it goes.
 
@@ -113,6 +120,8 @@ def run_command(
     Example:
 
         seamline run examples/claims/pipeline.py:pipe --input claim.json --store sqlite:///runs.db
+
+        seamline run examples/claims/pipeline.py:pipe --input claim.json --store sqlite:///runs.db --engine temporal://127.0.0.1:7233
     """
     try:
         pipe = load_pipeline(target)
@@ -130,6 +139,15 @@ def run_command(
     async def go() -> RunResult:
         opened = await open_store(store_url(store))
         try:
+            if engine is not None:  # its workers write the log: nothing to watch here
+                return await pipe.run(
+                    inputs,
+                    store=opened,
+                    gates=mode,
+                    model=model,
+                    raise_on_failure=False,
+                    engine=engine,
+                )
             if as_json:
                 return await pipe.run(
                     inputs, store=opened, gates=mode, model=model, raise_on_failure=False

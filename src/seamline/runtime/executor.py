@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from seamline.policies import Budget
     from seamline.runtime.plan import Plan
     from seamline.runtime.replay import Recording
+    from seamline.runtime.unit import Remote
     from seamline.steps import Step
     from seamline.store.base import RunStore
 
@@ -73,6 +74,7 @@ class Execution(LogWriter):
         "plan",
         "recording",
         "remaining",
+        "remote",
         "stopping",
     )
 
@@ -89,9 +91,12 @@ class Execution(LogWriter):
         recording: Recording | None = None,
         hooks: Sequence[EventHook] = (),
         coerce: Coerce | None = None,
+        remote: Remote | None = None,
     ) -> None:
         """`coerce` is given to resume a run: its log is then folded into this execution
-        (`runtime/resume.py`) before it is driven; without it, this is a new run."""
+        (`runtime/resume.py`) before it is driven; without it, this is a new run.
+        `remote` makes every attempt elsewhere (the Temporal engine's activities): the
+        plan it drives has no `direct` steps, whose attempts are made inline."""
         fresh = coerce is None
         super().__init__(
             run_id,
@@ -108,6 +113,7 @@ class Execution(LogWriter):
         self.model = model
         self.deps = deps
         self.recording = recording
+        self.remote = remote
         self.calls_out = 0  # model calls made and not yet recorded (see runtime/calls.py)
         self.stopping = False  # the run decided to end: no further attempt starts
         # A new run has nothing done before it: its steps' first attempts can be made

@@ -6,6 +6,7 @@ wrong and the fix, raised before any step or model runs.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -172,6 +173,12 @@ def compile_plan(
     for spec in approvals.values():
         _check_approval(plan, spec)
     return plan
+
+
+def remote_plan(plan: Plan) -> Plan:
+    """The plan for a run whose attempts are made elsewhere (`Execution(remote=...)`): no
+    step's first attempt is made inline."""
+    return dataclasses.replace(plan, direct=frozenset())
 
 
 def _input_shapes(inputs: Mapping[str, Any], steps: Mapping[str, Step]) -> dict[str, Shape]:

@@ -34,6 +34,7 @@ from seamline.exceptions import (
 from seamline.policies import Budget
 from seamline.runtime import decide
 from seamline.runtime.executor import Execution
+from seamline.runtime.plan import remote_plan
 from seamline.runtime.state import Coerce, RunState, apply, fold, step_of
 
 if TYPE_CHECKING:
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from seamline.pipeline import Pipeline
     from seamline.runtime.plan import Plan
     from seamline.runtime.replay import Recording
+    from seamline.runtime.unit import Remote
     from seamline.runtime.writer import EventHook
     from seamline.store.base import RunStore
 
@@ -157,44 +159,80 @@ async def prepare_resume(
         await acquire(run_id)
     try:
         events = await _load(pipe, store, run_id)
-        plan = pipe.validate()
-        options = events[0].options  # type: ignore[attr-defined]
-        recorded_model = options.get("model")
-        execution = Execution(
-            plan,
-            store,
-            run_id,
-            gates=options.get("gates", "on"),
-            budget=Budget(**options.get("budget", {})),
-            model=model
-            if model is not None
-            else plan.model_for(recorded_model)
-            if recorded_model
-            else None,
-            deps=deps,
-            recording=recording,
-            hooks=hooks,
-            coerce=coercer(pipe, run_id),
+        engine = events[0].options.get("engine")  # type: ignore[attr-defined]
+        if engine and recording is None:
+            raise IncompatibleRun(
+                run_id,
+                f"it runs on {engine.split('?')[0]}, whose workflow drives it: it goes on by "
+                "itself while a worker runs (`seamline worker PIPELINE --temporal URL`), and "
+                "`seamline approve` sends decisions to it",
+            )
+        execution = rebuild(
+            pipe, store, run_id, events, model=model, deps=deps, recording=recording, hooks=hooks
         )
-        state = execution.state
-        for event in events:  # the same reducer, into the execution that continues the run
-            apply(state, event)
-        _check(plan, state)
     except BaseException:
         if acquire is not None:
             await store.release(run_id)
         raise
-    execution.adopt(events)
-    if state.status.is_final:
+    if execution.state.status.is_final:
         if acquire is not None:
             await store.release(run_id)
         return execution, None
+    return execution, carry_on(execution, time.time())
+
+
+def rebuild(
+    pipe: Pipeline,
+    store: RunStore,
+    run_id: str,
+    events: list[Event],
+    *,
+    model: str | Model | None,
+    deps: Any,
+    recording: Recording | None = None,
+    hooks: Sequence[EventHook] = (),
+    remote: Remote | None = None,
+) -> Execution:
+    """An execution that continues the run whose log is `events`: the log folded into it,
+    checked against the pipeline (`IncompatibleRun`). Nothing is written."""
+    plan = pipe.validate()
+    options = events[0].options  # type: ignore[attr-defined]
+    recorded_model = options.get("model")
+    execution = Execution(
+        remote_plan(plan) if remote is not None else plan,
+        store,
+        run_id,
+        gates=options.get("gates", "on"),
+        budget=Budget(**options.get("budget", {})),
+        model=model
+        if model is not None
+        else plan.model_for(recorded_model)
+        if recorded_model
+        else None,
+        deps=deps,
+        recording=recording,
+        hooks=hooks,
+        coerce=coercer(pipe, run_id),
+        remote=remote,
+    )
+    state = execution.state
+    for event in events:  # the same reducer, into the execution that continues the run
+        apply(state, event)
+    _check(plan, state)
+    execution.adopt(events)
+    return execution
+
+
+def carry_on(execution: Execution, now: float) -> list[str] | RunFailed:
+    """Continue a rebuilt run that is not final: its `RunResumed`, then what people
+    decided meanwhile; the steps ready to run, or the error its log already ends it with."""
+    plan, state = execution.plan, execution.state
     execution.resumed()
     ended = _ended(plan, state)
     if ended is not None:
-        return execution, ended
-    _apply_decisions(execution)
-    return execution, _ready(plan, state, execution.remaining)
+        return ended
+    _apply_decisions(execution, now)
+    return _ready(plan, state, execution.remaining)
 
 
 def _ended(plan: Plan, state: RunState) -> RunFailed | None:
@@ -220,11 +258,10 @@ def _ended(plan: Plan, state: RunState) -> RunFailed | None:
     return None
 
 
-def _apply_decisions(execution: Execution) -> None:
+def _apply_decisions(execution: Execution, now: float) -> None:
     """Record what people decided meanwhile (and approvals that timed out) where it needs
     more than the decision: a rejection's rework."""
     plan, state = execution.plan, execution.state
-    now = time.time()
     for request in state.pending_approvals:
         if request.timeout_at is None or request.timeout_at > now:
             continue

@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import ValidationError
 
@@ -40,6 +41,7 @@ from seamline.runtime.log import FINISHED, STARTED
 from seamline.steps import StepContext
 
 if TYPE_CHECKING:
+    from seamline.events import Event
     from seamline.runtime.executor import Execution
     from seamline.runtime.state import Unit
     from seamline.steps import Step
@@ -48,6 +50,41 @@ if TYPE_CHECKING:
 # An attempt already made (by the executor's fast path): its number, and what the step
 # returned or raised.
 Attempt = tuple[int, Any, Exception | None]
+
+
+@dataclass(slots=True)
+class Made:
+    """An attempt made elsewhere: what the step returned (or why it did not), and, for
+    a gated step with an artifact, the gate's verdict and its judges' calls."""
+
+    result: Any
+    failure: Failure | None
+    verdict: Verdict | None = None
+    judge_calls: list[Event] = field(default_factory=list)
+
+
+class Remote(Protocol):
+    """Where the attempts of a run are made when not in its own process (the Temporal
+    engine's activities). `attempt` records the step's own model and tool calls in the
+    run before it returns; `record_calls` records the judges' calls after the step's
+    `StepFinished`."""
+
+    async def attempt(
+        self,
+        x: Execution,
+        step: Step,
+        unit: Unit,
+        index: int | None,
+        item: Any,
+        attempt: int,
+        model: str | None,
+    ) -> Made: ...
+
+    def record_calls(self, x: Execution, events: list[Event]) -> None: ...
+
+    def uniform(self, low: float, high: float) -> float:
+        """A random number for the run's backoff jitter."""
+        ...
 
 
 class _Pending:
@@ -117,6 +154,7 @@ async def run_unit(
     gate = x.gates.get(name)
     acting = gate is not None and x.gates_mode == "on"
     judged: Any = None  # a finished attempt to judge before anything runs (a resume)
+    made: Any = None  # an attempt made by `x.remote`, with its verdict
     if not x._fresh:
         accepted, artifact = state.accepted(unit)
         if accepted:
@@ -125,7 +163,6 @@ async def run_unit(
             return PENDING
         if state.awaiting and unit in state.awaiting:
             judged = state.awaiting[unit]
-    policy = step.policy
     buffer = x._buffer
     # The completion of a chain's last step is written with the run's end, next.
     flush_each = x._flushes and (name != x.plan.last or index is not None)
@@ -147,24 +184,36 @@ async def run_unit(
                 seq = state.seq
                 state.seq = seq + 1
                 buffer += (STARTED, seq, time.time(), name, attempt, index, model)
-                error = None
-                try:
-                    if step.arg_names is not None:  # the common case, kept cheap: no kwargs dict
-                        call = step.fn(*map(state.artifacts.__getitem__, step.arg_names))
-                    else:
-                        call = step.fn(**_kwargs(x, step, unit, index, item, attempt, model))
-                    if policy.timeout is not None:
-                        async with asyncio.timeout(policy.timeout):
+                remote = x.remote
+                if remote is None:
+                    # `attempt_step`, inlined: a coroutine per attempt shows on map steps
+                    # (benchmarks/callgrind_core.py map: +1.7% instructions per run).
+                    error = None
+                    try:
+                        if step.arg_names is not None:  # the common case: no kwargs dict
+                            call = step.fn(*map(state.artifacts.__getitem__, step.arg_names))
+                        else:
+                            call = step.fn(**_kwargs(x, step, unit, index, item, attempt, model))
+                        timeout = step.policy.timeout
+                        if timeout is not None:
+                            async with asyncio.timeout(timeout):
+                                result = await call if step.is_async else call
+                        else:
                             result = await call if step.is_async else call
-                    else:
-                        result = await call if step.is_async else call
-                except (RunFailed, ReplayDivergence, ConfigError):
-                    raise  # ends the run, or stops it until a setting is fixed; never a retry
-                except asyncio.CancelledError:
-                    x.record_cancelled(name, index, attempt)
-                    raise
-                except Exception as e:
-                    error = e
+                    except (RunFailed, ReplayDivergence, ConfigError):
+                        raise  # ends the run, or stops it until a setting is fixed
+                    except asyncio.CancelledError:
+                        x.record_cancelled(name, index, attempt)
+                        raise
+                    except Exception as e:
+                        error = e
+                else:  # made elsewhere (an activity of the Temporal engine)
+                    try:
+                        made = await remote.attempt(x, step, unit, index, item, attempt, model)
+                    except asyncio.CancelledError:
+                        x.record_cancelled(name, index, attempt)
+                        raise
+                    result, error = made.result, made.failure
             if (
                 error is None
                 and type(result) is not step.returns.model
@@ -192,11 +241,12 @@ async def run_unit(
             continue
 
         assert gate is not None
-        values = state.copy_artifacts()
-        values[name] = result
-        if index is not None:
-            values[step.map] = item  # type: ignore[index]
-        verdict = await gate.evaluate(values, judge_runner(x, step, unit, index, attempt))
+        if made is not None:  # judged where it was made: its judges' calls come with it
+            verdict = made.verdict
+            x.remote.record_calls(x, made.judge_calls)  # type: ignore[union-attr]
+            made = None
+        else:
+            verdict = await judge_attempt(x, step, unit, index, item, attempt, result)
         if verdict.passed or not acting:
             x.record(
                 GateEvaluated(
@@ -219,6 +269,88 @@ async def run_unit(
 
 class _WrongType(Exception):
     """An attempt returned something its annotation does not allow."""
+
+
+async def attempt_step(
+    x: Execution,
+    step: Step,
+    unit: Unit,
+    index: int | None,
+    item: Any,
+    attempt: int,
+    model: str | None,
+) -> tuple[Any, Exception | None]:
+    """Run the step's code once, within its timeout: (artifact, None), or (what it
+    returned, the error). An error that ends or stops the run is raised. (`run_unit`
+    makes local attempts with this code inlined; the two must stay the same.)"""
+    try:
+        if step.arg_names is not None:  # the common case, kept cheap: no kwargs dict
+            call = step.fn(*map(x.state.artifacts.__getitem__, step.arg_names))
+        else:
+            call = step.fn(**_kwargs(x, step, unit, index, item, attempt, model))
+        timeout = step.policy.timeout
+        if timeout is not None:
+            async with asyncio.timeout(timeout):
+                result = await call if step.is_async else call
+        else:
+            result = await call if step.is_async else call
+    except (RunFailed, ReplayDivergence, ConfigError):
+        raise  # ends the run, or stops it until a setting is fixed; never a retry
+    except asyncio.CancelledError:
+        x.record_cancelled(step.name, index, attempt)
+        raise
+    except Exception as e:
+        return None, e
+    if type(result) is not step.returns.model and not step.returns.holds(result):
+        return result, _WrongType(
+            f"returned {type(result).__name__}, but its annotation says {step.returns.annotation!r}"
+        )
+    return result, None
+
+
+async def judge_attempt(
+    x: Execution,
+    step: Step,
+    unit: Unit,
+    index: int | None,
+    item: Any,
+    attempt: int,
+    artifact: Any,
+) -> Verdict:
+    """The verdict of the step's gate on one attempt's artifact (its judges' model calls
+    are recorded in the run)."""
+    gate = x.gates[step.name]
+    values = x.state.copy_artifacts()
+    values[step.name] = artifact
+    if index is not None:
+        values[step.map] = item  # type: ignore[index]
+    return await gate.evaluate(values, judge_runner(x, step, unit, index, attempt))
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """An attempt that produced no artifact, as its `StepErrored` records it."""
+
+    kind: str  # "retry", "exception", "timeout" or "type"
+    reason: str
+    # For output that did not fit ("schema") or a `Retry` ("retry"): the failed verdict
+    # it is where a gate acts on it.
+    verdict: str | None = None
+
+
+def classify(step: Step, error: Exception) -> Failure:
+    """What an attempt's error is: the same words wherever the attempt was made."""
+    # Output that does not fit the artifact type (the model's, or what the step's own
+    # validation rejected) is a failed "schema" verdict; `Retry` a failed "retry" one.
+    if isinstance(error, Retry | ValidationError):
+        kind = "schema" if isinstance(error, InvalidOutput | ValidationError) else "retry"
+        reason = error.reason if isinstance(error, Retry) else _validation_reason(error)
+        return Failure("retry", scrub(reason), kind)  # the model's words may quote a key
+    if isinstance(error, TimeoutError) and step.policy.timeout is not None:
+        return Failure("timeout", f"timed out after {step.policy.timeout:g} s")
+    if isinstance(error, _WrongType):
+        return Failure("type", str(error))
+    return Failure("exception", scrub(f"{type(error).__name__}: {error}"))
 
 
 def _kwargs(
@@ -252,45 +384,31 @@ async def _failed_attempt(
     unit: Unit,
     index: int | None,
     attempt: int,
-    error: Exception,
+    error: Exception | Failure,
     acting: bool,
 ) -> Any:
     """An attempt without an artifact. Returns None to try again, else the unit's outcome."""
     name = step.name
-    # Output that does not fit the artifact type (the model's, or what the step's own
-    # validation rejected) is a failed "schema" verdict; `Retry` a failed "retry" one.
-    if isinstance(error, Retry | ValidationError):
-        kind = "schema" if isinstance(error, InvalidOutput | ValidationError) else "retry"
-        reason = error.reason if isinstance(error, Retry) else _validation_reason(error)
-        reason = scrub(reason)  # what the step or the model said may quote a key
-        x.record(
-            StepErrored(
-                seq=x.next_seq(),
-                step=name,
-                attempt=attempt,
-                index=index,
-                error=reason,
-                kind="retry",
-            )
-        )
-        if acting:
-            assert x.gates.get(name) is not None
-            verdict = schema_verdict(kind, reason)
-            return await _on_failed_verdict(x, step, unit, index, attempt, verdict, None)
-        await _crashed(x, step, unit, index, attempt, reason)
-        return None
-    if isinstance(error, TimeoutError) and step.policy.timeout is not None:
-        reason, kind = f"timed out after {step.policy.timeout:g} s", "timeout"
-    elif isinstance(error, _WrongType):
-        reason, kind = str(error), "type"
-    else:
-        reason, kind = scrub(f"{type(error).__name__}: {error}"), "exception"
+    failure = error if isinstance(error, Failure) else classify(step, error)
     x.record(
         StepErrored(
-            seq=x.next_seq(), step=name, attempt=attempt, index=index, error=reason, kind=kind
+            seq=x.next_seq(),
+            step=name,
+            attempt=attempt,
+            index=index,
+            error=failure.reason,
+            kind=failure.kind,
         )
     )
-    await _crashed(x, step, unit, index, attempt, reason if kind != "exception" else error)
+    if failure.verdict is not None:
+        if acting:
+            assert x.gates.get(name) is not None
+            verdict = schema_verdict(failure.verdict, failure.reason)
+            return await _on_failed_verdict(x, step, unit, index, attempt, verdict, None)
+        await _crashed(x, step, unit, index, attempt, failure.reason)
+        return None
+    cause = error if failure.kind == "exception" and isinstance(error, Exception) else None
+    await _crashed(x, step, unit, index, attempt, cause or failure.reason)
     return None
 
 
@@ -319,7 +437,10 @@ async def _crashed(
         )
     wait = min(policy.backoff * 2 ** (trouble.crashes - 1), policy.max_backoff)
     if policy.jitter:
-        wait *= random.uniform(0.5, 1.0)
+        # Made elsewhere, the run is a Temporal workflow: its randomness is Temporal's,
+        # the same when the workflow is replayed.
+        draw = random.uniform if x.remote is None else x.remote.uniform
+        wait *= draw(0.5, 1.0)
     await asyncio.sleep(wait)
 
 

@@ -121,16 +121,40 @@ class RunStore(Protocol):
         status: RunStatus | None = None,
         pipeline: str | None = None,
         limit: int | None = None,
+        before: str | None = None,
+        updated_after: float | None = None,
     ) -> list[RunSummary]:
-        """Runs, newest first, optionally filtered (`RunStatus.INTERRUPTED` included)."""
+        """Runs, newest first, optionally filtered (`RunStatus.INTERRUPTED` included).
+
+        Args:
+            before: a run id: only the runs listed after it (the next page, when it is
+                the last run of the previous one). An unknown id lists nothing.
+            updated_after: only runs whose `updated_at` (their last change of status) is
+                later than this time: what changed since the caller last looked.
+        """
         ...
 
     async def pending_approvals(
-        self, *, run_id: str | None = None, limit: int | None = None, newest_first: bool = False
+        self,
+        *,
+        run_id: str | None = None,
+        limit: int | None = None,
+        pipeline: str | None = None,
+        step: str | None = None,
+        reason: str | None = None,
+        requested_before: float | None = None,
+        requested_after: float | None = None,
+        after: str | None = None,
+        newest_first: bool = False,
     ) -> list[PendingApproval]:
-        """Approvals requested and neither decided nor superseded, oldest first (the
-        newest first with `newest_first`; ties in the order they were requested, or its
-        reverse)."""
+        """Approvals requested and neither decided nor superseded, oldest first.
+
+        Every filter given must hold (`reason` is "approval" or "escalation"; the times
+        bound `requested_at`, exclusive). `after` is an approval id: only the approvals
+        listed after it (the next page, when it is the last of the previous one), even
+        if it was decided meanwhile; an unknown id lists nothing. `newest_first` lists
+        them in the reverse order (`seamline approvals`; not with `after`).
+        """
         ...
 
     async def close(self) -> None: ...

@@ -37,6 +37,9 @@ class MemoryStore:
         self._runs: dict[str, RunSummary] = {}
         self._approvals: dict[str, PendingApproval] = {}
         self._closed: dict[str, ApprovalRecord] = {}
+        # Every approval's place in the pending list (requested_at, then insertion), kept
+        # once it closes so that a page can start after it.
+        self._approval_keys: dict[str, tuple[float, int]] = {}
         # This store lives in one process: runs being driven (listed running, not
         # interrupted), and the runs a task took over to resume or decide them.
         self._driving: set[str] = set()
@@ -114,6 +117,7 @@ class MemoryStore:
             self._driving.discard(run_id)
             self._holds.drop(run_id)
         elif isinstance(event, ApprovalRequested):
+            self._approval_keys[event.approval_id] = (event.at, len(self._approval_keys))
             self._approvals[event.approval_id] = PendingApproval(
                 event.approval_id,
                 run_id,
@@ -147,16 +151,30 @@ class MemoryStore:
         status: RunStatus | None = None,
         pipeline: str | None = None,
         limit: int | None = None,
+        before: str | None = None,
+        updated_after: float | None = None,
     ) -> list[RunSummary]:
         found = [
             s
             for s in map(self._listed, self._runs.values())
             if (status is None or s.status == status)
             and (pipeline is None or s.pipeline == pipeline)
+            and (updated_after is None or s.updated_at > updated_after)
         ]
         found.reverse()  # so that runs started at the same instant list the later one first
         found.sort(key=lambda s: s.created_at, reverse=True)
+        if before is not None:
+            found = self._after_run(found, before)
         return found[:limit] if limit is not None else found
+
+    def _after_run(self, found: list[RunSummary], before: str) -> list[RunSummary]:
+        """The runs listed after run `before` (which the filters may have left out)."""
+        cursor = self._runs.get(before)
+        if cursor is None:
+            return []
+        order = {run_id: n for n, run_id in enumerate(self._runs)}
+        key = (cursor.created_at, order[before])
+        return [s for s in found if (s.created_at, order[s.run_id]) < key]
 
     def _listed(self, summary: RunSummary) -> RunSummary:
         if summary.status is RunStatus.RUNNING and summary.run_id not in self._driving:
@@ -183,12 +201,34 @@ class MemoryStore:
         self._driving.discard(run_id)
 
     async def pending_approvals(
-        self, *, run_id: str | None = None, limit: int | None = None, newest_first: bool = False
+        self,
+        *,
+        run_id: str | None = None,
+        limit: int | None = None,
+        pipeline: str | None = None,
+        step: str | None = None,
+        reason: str | None = None,
+        requested_before: float | None = None,
+        requested_after: float | None = None,
+        after: str | None = None,
+        newest_first: bool = False,
     ) -> list[PendingApproval]:
-        pending = [a for a in self._approvals.values() if run_id is None or a.run_id == run_id]
-        pending.sort(key=lambda a: a.requested_at)
-        if newest_first:
-            pending.reverse()
+        keys = self._approval_keys
+        start = keys.get(after) if after is not None else None
+        if after is not None and start is None:
+            return []
+        pending = [
+            a
+            for a in self._approvals.values()
+            if (run_id is None or a.run_id == run_id)
+            and (pipeline is None or a.pipeline == pipeline)
+            and (step is None or a.step == step)
+            and (reason is None or a.reason == reason)
+            and (requested_before is None or a.requested_at < requested_before)
+            and (requested_after is None or a.requested_at > requested_after)
+            and (start is None or keys[a.approval_id] > start)
+        ]
+        pending.sort(key=lambda a: keys[a.approval_id], reverse=newest_first)
         return pending[:limit] if limit is not None else pending
 
     async def close(self) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import groupby
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -126,30 +126,50 @@ _RUN_COLUMNS = """
            p.host, p.pid, p.beat_at
     FROM runs AS r LEFT JOIN processes AS p ON p.token = r.owner
 """
-_ORDER = " ORDER BY r.created_at DESC, r.id DESC LIMIT %s"
+# Paging (`before`: a run id) and `updated_after` are constant clauses whose parameter,
+# when None, makes them true; the status and pipeline filters get a statement each, so
+# that the status index still serves a status filter.
+_PAGE = """
+    (%(before)s::text IS NULL OR (r.created_at, r.id) <
+        (SELECT created_at, id FROM runs WHERE run_id = %(before)s::text))
+    AND (%(updated_after)s::double precision IS NULL OR r.updated_at > %(updated_after)s)
+"""
+_ORDER = " ORDER BY r.created_at DESC, r.id DESC LIMIT %(limit)s"
 # One constant statement per filter combination: (status given, pipeline given).
 _RUNS = {
-    (False, False): _RUN_COLUMNS + _ORDER,
-    (True, False): _RUN_COLUMNS + " WHERE r.status = %s" + _ORDER,
-    (False, True): _RUN_COLUMNS + " WHERE r.pipeline = %s" + _ORDER,
-    (True, True): _RUN_COLUMNS + " WHERE r.status = %s AND r.pipeline = %s" + _ORDER,
+    (False, False): _RUN_COLUMNS + " WHERE " + _PAGE + _ORDER,
+    (True, False): _RUN_COLUMNS + " WHERE r.status = %(status)s AND " + _PAGE + _ORDER,
+    (False, True): _RUN_COLUMNS + " WHERE r.pipeline = %(pipeline)s AND " + _PAGE + _ORDER,
+    (True, True): _RUN_COLUMNS
+    + " WHERE r.status = %(status)s AND r.pipeline = %(pipeline)s AND "
+    + _PAGE
+    + _ORDER,
 }
 _ONE_RUN = _RUN_COLUMNS + " WHERE r.run_id = %s"
-_PENDING = """
+# Every filter is a constant clause that a None parameter makes true. `after` pages by
+# (requested_at, id): the order of the partial index of pending approvals. A run's own
+# approvals are found through its index instead.
+_PENDING_COLUMNS = """
     SELECT a.approval_id, r.run_id, r.pipeline, a.step, a.idx, a.reason, a.requested_at,
            a.timeout_at
     FROM approvals AS a JOIN runs AS r ON r.id = a.run
     WHERE a.decided_at IS NULL
 """
-_OLDEST = " ORDER BY a.requested_at, a.id LIMIT %s"
-_NEWEST = " ORDER BY a.requested_at DESC, a.id DESC LIMIT %s"
-# By (run given, newest first).
-_PENDING_BY = {
-    (False, False): _PENDING + _OLDEST,
-    (False, True): _PENDING + _NEWEST,
-    (True, False): _PENDING + " AND r.run_id = %s" + _OLDEST,
-    (True, True): _PENDING + " AND r.run_id = %s" + _NEWEST,
-}
+_PENDING_FILTERS = """
+    AND (%(pipeline)s::text IS NULL OR r.pipeline = %(pipeline)s)
+    AND (%(step)s::text IS NULL OR a.step = %(step)s)
+    AND (%(reason)s::text IS NULL OR a.reason = %(reason)s)
+    AND (%(before)s::double precision IS NULL OR a.requested_at < %(before)s)
+    AND (%(since)s::double precision IS NULL OR a.requested_at > %(since)s)
+    AND (%(after)s::text IS NULL OR (a.requested_at, a.id) >
+        (SELECT requested_at, id FROM approvals WHERE approval_id = %(after)s::text))
+    ORDER BY a.requested_at, a.id LIMIT %(limit)s
+"""
+_PENDING_ALL = _PENDING_COLUMNS + _PENDING_FILTERS
+_PENDING_RUN = _PENDING_COLUMNS + " AND r.run_id = %(run_id)s" + _PENDING_FILTERS
+_OLDEST = "ORDER BY a.requested_at, a.id"
+_NEWEST = "ORDER BY a.requested_at DESC, a.id DESC"
+_PENDING_NEWEST = {query: query.replace(_OLDEST, _NEWEST) for query in (_PENDING_ALL, _PENDING_RUN)}
 _ONE_APPROVAL = """
     SELECT a.approval_id, r.run_id, r.pipeline, a.step, a.idx, a.reason, a.requested_at,
            a.timeout_at, a.decided_at
@@ -401,13 +421,21 @@ class PostgresStore:
         status: RunStatus | None = None,
         pipeline: str | None = None,
         limit: int | None = None,
+        before: str | None = None,
+        updated_after: float | None = None,
     ) -> list[RunSummary]:
         # As in SQLite: whether a running run's owner is alive is decided here.
         live = status in (RunStatus.RUNNING, RunStatus.INTERRUPTED)
         stored = RunStatus.RUNNING if live else status
         query = _RUNS[stored is not None, pipeline is not None]
-        params = [p for p in (stored and stored.value, pipeline) if p is not None]
-        rows = await self._fetch(query, (*params, None if live else limit))
+        params = {
+            "status": stored.value if stored is not None else None,
+            "pipeline": pipeline,
+            "before": before,
+            "updated_after": updated_after,
+            "limit": None if live else limit,
+        }
+        rows = await self._fetch(query, params)
         now = time.time()
         found = [self._summary(row, now) for row in rows]
         if live:
@@ -432,10 +460,31 @@ class PostgresStore:
         return ApprovalRecord(*rows[0]) if rows else None
 
     async def pending_approvals(
-        self, *, run_id: str | None = None, limit: int | None = None, newest_first: bool = False
+        self,
+        *,
+        run_id: str | None = None,
+        limit: int | None = None,
+        pipeline: str | None = None,
+        step: str | None = None,
+        reason: str | None = None,
+        requested_before: float | None = None,
+        requested_after: float | None = None,
+        after: str | None = None,
+        newest_first: bool = False,
     ) -> list[PendingApproval]:
-        query = _PENDING_BY[run_id is not None, newest_first]
-        params = (limit,) if run_id is None else (run_id, limit)
+        params = {
+            "run_id": run_id,
+            "pipeline": pipeline,
+            "step": step,
+            "reason": reason,
+            "before": requested_before,
+            "since": requested_after,
+            "after": after,
+            "limit": limit,
+        }
+        query = _PENDING_ALL if run_id is None else _PENDING_RUN
+        if newest_first:
+            query = _PENDING_NEWEST[query]
         rows = await self._fetch(query, params)
         return [PendingApproval(*row) for row in rows]
 
@@ -506,7 +555,7 @@ class PostgresStore:
         await self._pool.close()
 
     async def _fetch(
-        self, query: str, params: Sequence[Any], *, rows: bool = True
+        self, query: str, params: Sequence[Any] | Mapping[str, Any], *, rows: bool = True
     ) -> list[TupleRow]:
         try:
             async with self._pool.connection() as conn:

@@ -152,13 +152,20 @@ _RUN_COLUMNS = """
            p.host, p.pid, p.beat_at
     FROM runs AS r LEFT JOIN processes AS p ON p.token = r.owner
 """
-_ORDER = " ORDER BY r.created_at DESC, r.id DESC LIMIT ?"
+# Paging (`before`: a run id) and `updated_after` are constant clauses whose parameter,
+# when None, makes them true; the status and pipeline filters get a statement each, so
+# that the status index still serves a status filter.
+_PAGE = """
+    (?1 IS NULL OR (r.created_at, r.id) < (SELECT created_at, id FROM runs WHERE run_id = ?1))
+    AND (?2 IS NULL OR r.updated_at > ?2)
+"""
+_ORDER = " ORDER BY r.created_at DESC, r.id DESC LIMIT ?3"
 # One constant statement per filter combination: (status given, pipeline given).
 _RUNS = {
-    (False, False): _RUN_COLUMNS + _ORDER,
-    (True, False): _RUN_COLUMNS + " WHERE r.status = ?" + _ORDER,
-    (False, True): _RUN_COLUMNS + " WHERE r.pipeline = ?" + _ORDER,
-    (True, True): _RUN_COLUMNS + " WHERE r.status = ? AND r.pipeline = ?" + _ORDER,
+    (False, False): _RUN_COLUMNS + " WHERE " + _PAGE + _ORDER,
+    (True, False): _RUN_COLUMNS + " WHERE r.status = ?4 AND " + _PAGE + _ORDER,
+    (False, True): _RUN_COLUMNS + " WHERE r.pipeline = ?5 AND " + _PAGE + _ORDER,
+    (True, True): _RUN_COLUMNS + " WHERE r.status = ?4 AND r.pipeline = ?5 AND " + _PAGE + _ORDER,
 }
 _ONE_RUN = _RUN_COLUMNS + " WHERE r.run_id = ?"
 _APPROVAL_COLUMNS = """
@@ -166,16 +173,26 @@ _APPROVAL_COLUMNS = """
            a.timeout_at
     FROM approvals AS a JOIN runs AS r ON r.id = a.run
 """
-_PENDING = _APPROVAL_COLUMNS + " WHERE a.decided_at IS NULL"
-_OLDEST = " ORDER BY a.requested_at, a.rowid LIMIT ?"
-_NEWEST = " ORDER BY a.requested_at DESC, a.rowid DESC LIMIT ?"
-# By (run given, newest first).
-_PENDING_BY = {
-    (False, False): _PENDING + _OLDEST,
-    (False, True): _PENDING + _NEWEST,
-    (True, False): _PENDING + " AND r.run_id = ?" + _OLDEST,
-    (True, True): _PENDING + " AND r.run_id = ?" + _NEWEST,
-}
+# Every filter is a constant clause that a None parameter makes true. `after` pages by
+# (requested_at, rowid): the order of the partial index of pending approvals. A run's
+# own approvals (?1) are found through its index instead.
+_PENDING_FILTERS = """
+    AND (?2 IS NULL OR r.pipeline = ?2)
+    AND (?3 IS NULL OR a.step = ?3)
+    AND (?4 IS NULL OR a.reason = ?4)
+    AND (?5 IS NULL OR a.requested_at < ?5)
+    AND (?6 IS NULL OR a.requested_at > ?6)
+    AND (?7 IS NULL OR (a.requested_at, a.rowid) >
+        (SELECT requested_at, rowid FROM approvals WHERE approval_id = ?7))
+    ORDER BY a.requested_at, a.rowid LIMIT ?8
+"""
+_PENDING_ALL = _APPROVAL_COLUMNS + " WHERE a.decided_at IS NULL AND ?1 IS NULL" + _PENDING_FILTERS
+_PENDING_RUN = (
+    _APPROVAL_COLUMNS + " WHERE a.decided_at IS NULL AND r.run_id = ?1" + _PENDING_FILTERS
+)
+_OLDEST = "ORDER BY a.requested_at, a.rowid"
+_NEWEST = "ORDER BY a.requested_at DESC, a.rowid DESC"
+_PENDING_NEWEST = {query: query.replace(_OLDEST, _NEWEST) for query in (_PENDING_ALL, _PENDING_RUN)}
 _ONE_APPROVAL = """
     SELECT a.approval_id, r.run_id, r.pipeline, a.step, a.idx, a.reason, a.requested_at,
            a.timeout_at, a.decided_at
@@ -348,15 +365,21 @@ class SQLiteStore:
         status: RunStatus | None = None,
         pipeline: str | None = None,
         limit: int | None = None,
+        before: str | None = None,
+        updated_after: float | None = None,
     ) -> list[RunSummary]:
         # Whether a running run's owner is alive is decided here, not in SQL (a dead pid
         # on this host counts at once): running and interrupted are both read as running.
         live = status in (RunStatus.RUNNING, RunStatus.INTERRUPTED)
         stored = RunStatus.RUNNING if live else status
         query = _RUNS[stored is not None, pipeline is not None]
-        params = [p for p in (stored, pipeline) if p is not None]
         sql_limit = -1 if limit is None or live else limit
-        rows = await self._call(self._fetch, query, (*params, sql_limit))
+        params: list[Any] = [before, updated_after, sql_limit]
+        if stored is not None:
+            params.append(stored.value)
+        if pipeline is not None:
+            params += [None] * (4 - len(params)) + [pipeline]
+        rows = await self._call(self._fetch, query, params)
         now = time.time()
         found = [self._summary(row, now) for row in rows]
         if live:
@@ -373,14 +396,31 @@ class SQLiteStore:
         return RunSummary(run_id, pipe, status, created, updated, error)
 
     async def pending_approvals(
-        self, *, run_id: str | None = None, limit: int | None = None, newest_first: bool = False
+        self,
+        *,
+        run_id: str | None = None,
+        limit: int | None = None,
+        pipeline: str | None = None,
+        step: str | None = None,
+        reason: str | None = None,
+        requested_before: float | None = None,
+        requested_after: float | None = None,
+        after: str | None = None,
+        newest_first: bool = False,
     ) -> list[PendingApproval]:
-        query = _PENDING_BY[run_id is not None, newest_first]
         params = (
-            (-1 if limit is None else limit,)
-            if run_id is None
-            else (run_id, -1 if limit is None else limit)
+            run_id,
+            pipeline,
+            step,
+            reason,
+            requested_before,
+            requested_after,
+            after,
+            -1 if limit is None else limit,
         )
+        query = _PENDING_ALL if run_id is None else _PENDING_RUN
+        if newest_first:
+            query = _PENDING_NEWEST[query]
         rows = await self._call(self._fetch, query, params)
         return [PendingApproval(*row) for row in rows]
 

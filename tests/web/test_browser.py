@@ -1,0 +1,131 @@
+"""End to end in a real browser: Debian's Chromium driven by Playwright (the Python package;
+the browser is the system's, never one Playwright downloads).
+
+A reviewer signs in, opens the inbox, corrects a claim's amount in the generated form,
+approves; a second reviewer approves the decision while a third tab watches the run's
+page finish by server-sent events; a decision on a view gone stale is refused. The
+screenshots are saved under tests/web/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from claims import DOC, ClaimDoc, build
+from served import REVIEWER, serve
+
+from seamline.events import ApprovalDecided
+from seamline.store import RunStore
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+playwright = pytest.importorskip("playwright.async_api", reason="needs the playwright package")
+CHROMIUM = Path("/usr/bin/chromium")
+HAVE_CHROMIUM = CHROMIUM.exists()
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    if not HAVE_CHROMIUM:
+        pytest.fail("the browser tests need Debian's chromium at /usr/bin/chromium (CI installs it)")
+    async with playwright.async_playwright() as p:
+        with tempfile.TemporaryDirectory() as profile:
+            context = await p.chromium.launch_persistent_context(
+                profile,
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=ARGS,
+                viewport={"width": 1280, "height": 900},
+            )
+            try:
+                yield context
+            finally:
+                await context.close()
+
+
+async def test_edit_approve_and_watch_the_run_finish(sqlite_store: RunStore, browser: Any) -> None:
+    expect = playwright.expect
+    pipe = build()
+    run_id = (await pipe.run({"doc": DOC}, store=sqlite_store)).run_id
+    other = ClaimDoc(text="Bo Lind, policy PX-4410, claims $2,300 for a stolen bicycle (theft).")
+    await pipe.run({"doc": other}, store=sqlite_store)
+    (escalation, _) = await sqlite_store.pending_approvals()
+    SCREENSHOTS.mkdir(exist_ok=True)
+
+    async with serve(sqlite_store, [pipe]) as s:
+        page = await browser.new_page()
+        # No page without the token: the inbox sends a stranger to the login form.
+        await page.goto(f"{s.url}/inbox")
+        assert page.url.startswith(f"{s.url}/login")
+        await expect(page.locator("h1")).to_have_text("seamline")
+        assert await page.locator("table").count() == 0
+        await page.fill('input[name="token"]', REVIEWER)
+        await page.click("text=Sign in")
+        await expect(page.locator("h1")).to_have_text("Inbox")
+        rows = page.locator("table.inbox tbody tr")
+        await expect(rows).to_have_count(2)
+        await page.screenshot(path=SCREENSHOTS / "inbox.png", full_page=True)
+
+        # The escalated claim: its artifact, the gate's reasons, what the step read.
+        await page.click(f"a[href='/inbox/{escalation.approval_id}']")
+        await expect(page.locator("#artifact")).to_contain_text('"amount": 15.0')
+        await expect(page.locator(".verdict.fail").first).to_contain_text(
+            "amount 15 does not appear in the document"
+        )
+        await expect(page.locator("pre.read")).to_contain_text("claims $15,750")
+        await page.screenshot(path=SCREENSHOTS / "approval.png", full_page=True)
+
+        # Edit the amount in the generated form, and approve it.
+        amount = page.locator('#form-edit input[name="field.amount"]')
+        await expect(amount).to_have_value("15.0")
+        await amount.fill("15750")
+        await page.click("#form-edit button")
+        await expect(page.locator("p.notice").first).to_contain_text("edit recorded for claim by ana")
+        assert f"/runs/{run_id}" in page.url
+        # The run resumes in the server and waits for the decision's approval.
+        await expect(page.locator("#run-status")).to_have_text("waiting", timeout=20_000)
+        decision = next(p for p in await sqlite_store.pending_approvals(run_id=run_id))
+        assert decision.step == "decision"
+
+        # A third tab watches the run's page: it must change without being reloaded.
+        watcher = await browser.new_page()
+        await watcher.goto(f"{s.url}/runs/{run_id}")
+        await expect(watcher.locator("#run-status")).to_have_text("waiting")
+        await watcher.evaluate("window.notReloaded = true")
+
+        # Two reviewers open the decision's approval; the first approves it.
+        first, late = await browser.new_page(), await browser.new_page()
+        for tab in (first, late):
+            await tab.goto(f"{s.url}/inbox/{decision.approval_id}")
+            await expect(tab.locator("#artifact")).to_contain_text('"payout": 15750.0')
+        await first.click("#form-approve button")
+        await expect(first.locator("p.notice").first).to_contain_text("approve recorded")
+
+        # The watching tab sees the run finish, by server-sent events.
+        await expect(watcher.locator("#run-status")).to_have_text("succeeded", timeout=20_000)
+        assert await watcher.evaluate("window.notReloaded") is True
+        await expect(watcher.locator("table.decisions")).to_contain_text("edit")
+        await watcher.screenshot(path=SCREENSHOTS / "run.png", full_page=True)
+
+        # The second reviewer's view is stale: the decision is refused, and says why.
+        await late.click("#form-approve button")
+        await expect(late.locator("#problem")).to_contain_text("was already decided: approve by ana")
+
+    decided = [e for e in await sqlite_store.load(run_id) if isinstance(e, ApprovalDecided)]
+    assert [(d.decision, d.reviewer) for d in decided] == [("edit", "ana"), ("approve", "ana")]
+    assert decided[0].edit["amount"] == 15750
+    final = await sqlite_store.run(run_id)
+    assert final is not None and final.status.value == "succeeded"
