@@ -9,7 +9,14 @@ from typer.testing import CliRunner
 
 from seamline.cli import app
 from seamline.cli.demo import examples_dir
-from seamline.cli.demo_examples import DEMOS, ModeSummary, load_example, run_example, summarize
+from seamline.cli.demo_examples import (
+    DEMOS,
+    ModeSummary,
+    context_preparer,
+    load_example,
+    run_example,
+    summarize,
+)
 from seamline.exceptions import ConfigError
 from seamline.reliability.report import EndToEnd
 from seamline.testing import ScriptedModel
@@ -79,6 +86,7 @@ async def test_the_demo_signs_off_only_the_final_checkpoint(tmp_path: Path) -> N
         store_url=f"sqlite:///{tmp_path / 'd.db'}",
         model=model,
         concurrency=1,  # type: ignore[arg-type]
+        prepare=context_preparer(examples_dir(), DEMOS["content"]),
     )
     gated = summarize(report.reliability.gated.end_to_end)  # type: ignore[union-attr]
     assert isinstance(gated, ModeSummary)

@@ -3,6 +3,8 @@
 Each check takes artifacts by parameter name (`brief`, `notes`, `research`,
 `draft`, `verification`) and returns True or a short reason for the retry.
 
+- style seam: every rule the run uses is quoted from the passages of the house style
+  guide the step read (`sl.Reads`).
 - selection seam, per fact: no outdated, discredited or off-topic fact is used, and a
   fact that corrects an older figure is.
 - paragraphs seam, per paragraph: its numbers are its fact's, the brand rules, its
@@ -17,6 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import seamline as sl
+
+from .house_style import rule_statements
 from .models import (
     ContentBrief,
     Draft,
@@ -27,6 +32,7 @@ from .models import (
     ResearchSummary,
     Selection,
     SourceNotes,
+    StyleGuide,
     VerificationIssue,
     VerificationReport,
 )
@@ -56,6 +62,14 @@ def _reason(issues: Iterable[VerificationIssue], codes: set[str] | None = None) 
     ]
     more = f" (+{len(found) - _MAX_LISTED} more)" if len(found) > _MAX_LISTED else ""
     return "; ".join(shown) + more
+
+
+# ------------------------------------------------------------------ style seam
+
+
+def rules_are_from_the_guide(style: StyleGuide, reads: sl.Reads) -> bool | str:
+    """Every banned word, the sentence length and the disclosure are in what was read."""
+    return reads.grounded(rule_statements(style))
 
 
 # ------------------------------------------------------------------ selection seam, per fact
@@ -115,9 +129,11 @@ def paragraph_says_its_fact(
     return True
 
 
-def paragraph_keeps_the_style(paragraphs: FactParagraph, brief: ContentBrief) -> bool | str:
-    """Banned words and sentence length, from style_guide.md."""
-    issues = style_issues(_as_draft(paragraphs), brief)
+def paragraph_keeps_the_style(
+    paragraphs: FactParagraph, brief: ContentBrief, style: StyleGuide
+) -> bool | str:
+    """Banned words and sentence length, as the house style guide says."""
+    issues = style_issues(_as_draft(paragraphs), brief, style)
     return _reason(issues, {"banned_word", "sentence_too_long"})
 
 
@@ -179,30 +195,33 @@ RESEARCH_CHECKS = (
 # ------------------------------------------------------------------ draft seam
 
 
-def paragraphs_cite_claims(draft: Draft, research: ResearchSummary) -> bool | str:
+def paragraphs_cite_claims(
+    draft: Draft, research: ResearchSummary, style: StyleGuide
+) -> bool | str:
     """Every paragraph but the disclosure cites existing research claims."""
-    return _reason(grounding_issues(draft, research), {"unknown_claim", "uncited_paragraph"})
+    issues = grounding_issues(draft, research, style)
+    return _reason(issues, {"unknown_claim", "uncited_paragraph"})
 
 
-def numbers_grounded(draft: Draft, research: ResearchSummary) -> bool | str:
+def numbers_grounded(draft: Draft, research: ResearchSummary, style: StyleGuide) -> bool | str:
     """Every number in a paragraph is in a claim it cites."""
-    return _reason(grounding_issues(draft, research), {"ungrounded_number"})
+    return _reason(grounding_issues(draft, research, style), {"ungrounded_number"})
 
 
-def no_banned_words(draft: Draft, brief: ContentBrief) -> bool | str:
-    return _reason(style_issues(draft, brief), {"banned_word"})
+def no_banned_words(draft: Draft, brief: ContentBrief, style: StyleGuide) -> bool | str:
+    return _reason(style_issues(draft, brief, style), {"banned_word"})
 
 
-def sentences_short_enough(draft: Draft, brief: ContentBrief) -> bool | str:
-    return _reason(style_issues(draft, brief), {"sentence_too_long"})
+def sentences_short_enough(draft: Draft, brief: ContentBrief, style: StyleGuide) -> bool | str:
+    return _reason(style_issues(draft, brief, style), {"sentence_too_long"})
 
 
-def has_disclosure(draft: Draft, brief: ContentBrief) -> bool | str:
-    return _reason(style_issues(draft, brief), {"missing_disclosure"})
+def has_disclosure(draft: Draft, brief: ContentBrief, style: StyleGuide) -> bool | str:
+    return _reason(style_issues(draft, brief, style), {"missing_disclosure"})
 
 
-def within_word_limit(draft: Draft, brief: ContentBrief) -> bool | str:
-    return _reason(style_issues(draft, brief), {"too_long"})
+def within_word_limit(draft: Draft, brief: ContentBrief, style: StyleGuide) -> bool | str:
+    return _reason(style_issues(draft, brief, style), {"too_long"})
 
 
 DRAFT_CHECKS = (

@@ -1,9 +1,15 @@
 """The content pipeline: one fact at a time, then one paragraph per fact, then verification.
 
-    brief, notes ─▶ facts ─▶ candidates ─▶ selection (map: use this fact?) ─▶ chosen
+    brief ─▶ style: the brand rules, read by search from the house style guide (context store)
+    brief, notes, style ─▶ facts ─▶ candidates ─▶ selection (map: use this fact?) ─▶ chosen
                     Python                  model, one call per fact          Python
     ─▶ paragraphs (map: one per fact) ─▶ research ─▶ draft ─▶ verification ─▶ publication
        model                              claims     + disclosure  grounding, style, currency
+
+The style guide lives in the context store (`house_style.py`), so add it to the store
+the runs use first; `main()` below and `seamline demo content` do that themselves:
+
+    seamline context add examples/content/style_guide.md --collection content/house-style
 
 Run one brief (offline, with the embedded local model):
 
@@ -20,6 +26,7 @@ import seamline as sl
 from . import checks, rules
 from .choices import paragraph_type, selection_type
 from .facts import read_notes
+from .house_style import prepare_context, read_guide
 from .models import (
     ContentBrief,
     Draft,
@@ -32,6 +39,7 @@ from .models import (
     ResearchSummary,
     Selection,
     SourceNotes,
+    StyleGuide,
     VerificationReport,
 )
 from .prompts import (
@@ -43,15 +51,22 @@ from .prompts import (
     select_prompt,
 )
 
-GUIDE = rules.style_guide()
-
 pipe = sl.Pipeline("content", inputs={"brief": ContentBrief, "notes": SourceNotes})
 
 
 @pipe.step
-def facts(brief: ContentBrief, notes: SourceNotes) -> FactSheet:
+async def style(brief: ContentBrief, ctx: sl.StepContext) -> StyleGuide:
+    """The brand rules, searched for in the house style guide (three recorded reads)."""
+    try:
+        return await read_guide(ctx)
+    except ValueError as e:  # the guide is missing a rule section: a person must fix it
+        raise sl.Retry(str(e)) from None
+
+
+@pipe.step
+def facts(brief: ContentBrief, notes: SourceNotes, style: StyleGuide) -> FactSheet:
     """Every sentence of the notes, with what makes it unusable (no model)."""
-    return read_notes(notes, brief, GUIDE)
+    return read_notes(notes, brief, style)
 
 
 @pipe.step
@@ -86,12 +101,12 @@ def chosen(candidates: list[Fact], selection: list[Selection], facts: FactSheet)
 
 @pipe.step(map="chosen", concurrency=2)
 async def paragraphs(
-    chosen: Fact, facts: FactSheet, brief: ContentBrief, ctx: sl.StepContext
+    chosen: Fact, facts: FactSheet, brief: ContentBrief, style: StyleGuide, ctx: sl.StepContext
 ) -> FactParagraph:
     answer = paragraph_type(chosen, facts, level=len(ctx.feedback))
     choice = await ctx.generate(
         answer,
-        paragraph_prompt(chosen, brief, facts.paragraph_words, GUIDE),
+        paragraph_prompt(chosen, brief, facts.paragraph_words, style),
         system=PARAGRAPH_SYSTEM,
         examples=PARAGRAPH_EXAMPLES,
         max_tokens=sl.max_tokens_for(answer),
@@ -111,7 +126,12 @@ def research(chosen: list[Fact]) -> ResearchSummary:
 
 
 @pipe.step
-def draft(brief: ContentBrief, paragraphs: list[FactParagraph], research: ResearchSummary) -> Draft:
+def draft(
+    brief: ContentBrief,
+    paragraphs: list[FactParagraph],
+    research: ResearchSummary,
+    style: StyleGuide,
+) -> Draft:
     """The paragraphs in order, each citing its claim, and the disclosure line."""
     if len(paragraphs) != len(research.claims):
         raise sl.Retry(f"{len(paragraphs)} paragraphs for {len(research.claims)} claims")
@@ -120,7 +140,7 @@ def draft(brief: ContentBrief, paragraphs: list[FactParagraph], research: Resear
         for p, claim in zip(paragraphs, research.claims, strict=True)
     ]
     return Draft(
-        title=brief.topic, paragraphs=[*body, Paragraph(text=GUIDE.disclosure, claim_ids=[])]
+        title=brief.topic, paragraphs=[*body, Paragraph(text=style.disclosure, claim_ids=[])]
     )
 
 
@@ -131,8 +151,9 @@ def verification(
     notes: SourceNotes,
     brief: ContentBrief,
     facts: FactSheet,
+    style: StyleGuide,
 ) -> VerificationReport:
-    return rules.verify(draft, research, notes, brief, facts)
+    return rules.verify(draft, research, notes, brief, facts, style)
 
 
 @pipe.step
@@ -145,6 +166,10 @@ def publication(
 def _checks(*fns: object) -> list[sl.Check]:
     return [sl.check(fn.__name__.replace("_", " "), fn) for fn in fns]  # type: ignore[attr-defined,arg-type]
 
+
+# The rules the run uses must be quoted from what the style step read; a guide without
+# them is for a person to fix (no retry can add a section to it).
+pipe.gate("style", *_checks(checks.rules_are_from_the_guide), on_fail=sl.escalate_to_human())
 
 # Per fact and per paragraph (the gate of a map= step runs per item): a wrong call is
 # retried for that item alone, with the reason and a narrower question.
@@ -181,7 +206,12 @@ pipe.gate(
 pipe.approval("publication", route_to="paragraphs")
 
 
+async def _prepare(store: str) -> None:
+    await (await prepare_context(store)).close()
+
+
 def main(argv: list[str]) -> None:
+    import asyncio
     import json
     from pathlib import Path
 
@@ -192,7 +222,10 @@ def main(argv: list[str]) -> None:
         "brief": ContentBrief.model_validate(task["brief"]),
         "notes": SourceNotes.model_validate(task["notes"]),
     }
-    result = pipe.run_sync(inputs, model="local")
+    store = "sqlite:///.seamline/runs.db"
+    Path(".seamline").mkdir(exist_ok=True)
+    asyncio.run(_prepare(store))
+    result = pipe.run_sync(inputs, model="local", store=store)
     print(result.status)
     print(result.artifacts.get("verification"))
     publication = result.artifacts.get("publication")

@@ -144,9 +144,11 @@ def research_issues(research: ResearchSummary, notes: SourceNotes) -> list[Verif
     return issues
 
 
-def grounding_issues(draft: Draft, research: ResearchSummary) -> list[VerificationIssue]:
+def grounding_issues(
+    draft: Draft, research: ResearchSummary, guide: StyleGuide | None = None
+) -> list[VerificationIssue]:
     claims = {c.id: c for c in research.claims}
-    disclosure = _squash(style_guide().disclosure)
+    disclosure = _squash((guide or style_guide()).disclosure)
     issues = []
     for i, paragraph in enumerate(draft.paragraphs, start=1):
         if _squash(paragraph.text) == disclosure:
@@ -177,8 +179,10 @@ def grounding_issues(draft: Draft, research: ResearchSummary) -> list[Verificati
     return issues
 
 
-def style_issues(draft: Draft, brief: ContentBrief) -> list[VerificationIssue]:
-    guide = style_guide()
+def style_issues(
+    draft: Draft, brief: ContentBrief, guide: StyleGuide | None = None
+) -> list[VerificationIssue]:
+    guide = guide or style_guide()
     issues = []
     for i, paragraph in enumerate(draft.paragraphs, start=1):
         for word in guide.banned_words:
@@ -264,11 +268,13 @@ def verify(
     notes: SourceNotes,
     brief: ContentBrief,
     facts: FactSheet | None = None,
+    guide: StyleGuide | None = None,
 ) -> VerificationReport:
     """The verification step: every issue, research and draft, grounding and style, and
-    (with the fact sheet) currency: no replaced or discredited figure, no off-topic note."""
-    issues = research_issues(research, notes) + grounding_issues(draft, research)
-    issues += style_issues(draft, brief)
+    (with the fact sheet) currency: no replaced or discredited figure, no off-topic note.
+    `guide`: the brand rules the run read (default: those of `style_guide.md`)."""
+    issues = research_issues(research, notes) + grounding_issues(draft, research, guide)
+    issues += style_issues(draft, brief, guide)
     if facts is not None:
         issues += currency_issues(draft, research, facts)
     return VerificationReport(

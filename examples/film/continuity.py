@@ -10,6 +10,7 @@ A judge model is not needed for any of this, and a 135M judge could not do it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .models import (
     Character,
@@ -170,8 +171,36 @@ def graph_issues(scene_graph: SceneGraph) -> list[str]:
     return problems
 
 
-def review(frames: list[Frame], scene_graph: SceneGraph, brief: FilmBrief) -> ContinuityReport:
-    """The critic step: every issue across the storyboard."""
+def bible_issues(frame: Frame, bible: Sequence[Character]) -> list[ContinuityIssue]:
+    """Looks in the frame that differ from the approved sheets (`bible.py`) retrieved."""
+    approved = {_key(c.name): c for c in bible}
+    issues = []
+    for seen in frame.characters:
+        sheet = approved.get(_key(seen.name))
+        if sheet is None:
+            continue
+        for attribute in ("eye_color", "hair", "wardrobe"):
+            expected, got = getattr(sheet, attribute), getattr(seen, attribute)
+            if not attribute_matches(expected, got):
+                issues.append(
+                    ContinuityIssue(
+                        code="bible_mismatch",
+                        scene_index=frame.scene_index,
+                        detail=f"{seen.name}: {attribute} {got!r}, the approved sheet says "
+                        f"{expected!r}",
+                    )
+                )
+    return issues
+
+
+def review(
+    frames: list[Frame],
+    scene_graph: SceneGraph,
+    brief: FilmBrief,
+    bible: Sequence[Character] = (),
+) -> ContinuityReport:
+    """The critic step: every issue across the storyboard, against the scene graph and
+    the approved character sheets retrieved from the bible (`bible.py`)."""
     try:
         cards = {card.scene.index: card for card in scene_cards(scene_graph, brief)}
     except ValueError as e:
@@ -202,6 +231,7 @@ def review(frames: list[Frame], scene_graph: SceneGraph, brief: FilmBrief) -> Co
             )
         seen.add(frame.scene_index)
         issues += frame_issues(frame, card, known, known_settings)
+        issues += bible_issues(frame, bible)
     for index in sorted(set(cards) - seen):
         issues.append(
             ContinuityIssue(

@@ -33,6 +33,7 @@ IssueCode = Literal[
     "unknown_scene",
     "duration_out_of_range",
     "total_duration_exceeded",
+    "bible_mismatch",  # a look that differs from the sheet the director approved before
 ]
 
 

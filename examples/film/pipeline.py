@@ -4,6 +4,11 @@
              Python  └▶ beats  ─▶ staging (map: one call per scene) ────┴▶ scene_graph
     ─▶ scenes ─▶ frames (map: one call per scene) ─▶ continuity ─▶ assembly ─▶ (director)
        cards      model                               critic        cut list
+                                                      └ reads the character bible (context store)
+
+The critic checks every frame against the scene graph and against the looks the director
+approved in earlier runs of the film, searched in the `film/bible` collection
+(`bible.py`; `learn_bible` writes the approved sheets after a sign-off).
 
 Run one brief (offline, with the embedded local model):
 
@@ -18,6 +23,7 @@ import sys
 import seamline as sl
 
 from . import checks, editing
+from .bible import prepare_context, read_bible
 from .choices import as_look, as_sketch, as_staging, look_type, sketch_type, staging_type
 from .continuity import review, scene_cards
 from .models import (
@@ -201,9 +207,12 @@ async def frames(scenes: SceneCard, ctx: sl.StepContext) -> Frame:
 
 
 @pipe.step
-def continuity(frames: list[Frame], scene_graph: SceneGraph, brief: FilmBrief) -> ContinuityReport:
-    """The continuity critic, deterministic: the whole storyboard against the scene graph."""
-    return review(frames, scene_graph, brief)
+async def continuity(
+    frames: list[Frame], scene_graph: SceneGraph, brief: FilmBrief, ctx: sl.StepContext
+) -> ContinuityReport:
+    """The continuity critic, deterministic: the whole storyboard against the scene graph
+    and against the looks the director approved before (searched in the bible)."""
+    return review(frames, scene_graph, brief, await read_bible(ctx, scene_graph, brief))
 
 
 @pipe.step
@@ -269,14 +278,23 @@ pipe.gate(
 pipe.approval("assembly", route_to="frames")
 
 
+async def _prepare(store: str) -> None:
+    await (await prepare_context(store)).close()
+
+
 def main(argv: list[str]) -> None:
+    import asyncio
     import json
     from pathlib import Path
 
     path = Path(__file__).with_name("dev_briefs.jsonl")
     tasks = [json.loads(line) for line in path.read_text().splitlines()]
     task = next(t for t in tasks if not argv or t["id"] == argv[0])
-    result = pipe.run_sync({"brief": FilmBrief.model_validate(task["brief"])}, model="local")
+    store = "sqlite:///.seamline/runs.db"
+    Path(".seamline").mkdir(exist_ok=True)
+    asyncio.run(_prepare(store))
+    brief = FilmBrief.model_validate(task["brief"])
+    result = pipe.run_sync({"brief": brief}, model="local", store=store)
     print(result.status)
     print(result.artifacts.get("scene_graph"))
     print(result.artifacts.get("continuity"))

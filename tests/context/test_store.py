@@ -160,6 +160,21 @@ async def test_a_reverted_document_reuses_its_vectors(context_url: str) -> None:
         await store.close()
 
 
+async def test_a_repeated_query_is_embedded_once(context_url: str) -> None:
+    embedder = CountingEmbedder()
+    store = await open_context(context_url, embedder=embedder)
+    try:
+        await store.add("c", [make_document("d", "The ferry leaves at noon.")])
+        counted = embedder.texts
+        first = await store.search("when does the ferry leave", collection="c", k=1)
+        again = await store.search("when does the ferry leave", collection="c", k=1)
+        assert first == again and embedder.texts == counted + 1
+        await store.search("another question", collection="c", k=1)
+        assert embedder.texts == counted + 2
+    finally:
+        await store.close()
+
+
 class DictIndex:
     """A stand-in for a hosted vector database: brute force over what it was given."""
 

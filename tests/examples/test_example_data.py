@@ -228,6 +228,7 @@ def test_reference_research_and_draft_pass_every_check(task: ContentTask) -> Non
         "notes": task.notes,
         "research": task.expected.research,
         "draft": task.expected.draft,
+        "style": content_rules.style_guide(),
     }
     for check in (*content_checks.RESEARCH_CHECKS, *content_checks.DRAFT_CHECKS):
         verdict = call(check, **artifacts)
@@ -275,16 +276,17 @@ def test_research_grounding_catches_invented_facts(task: ContentTask) -> None:
 @pytest.mark.parametrize("task", CONTENT_TASKS, ids=lambda t: t.id)
 def test_draft_checks_catch_ungrounded_and_off_brand_text(task: ContentTask) -> None:
     draft, research, brief = task.expected.draft, task.expected.research, task.brief
+    style = content_rules.style_guide()
     first = draft.paragraphs[0].text
 
     invented = _with_paragraph(draft, 0, first + " Costs fell 37 percent.")
-    assert "37" in content_checks.numbers_grounded(invented, research)
+    assert "37" in content_checks.numbers_grounded(invented, research, style)
     hype = _with_paragraph(draft, 0, "A revolutionary result. " + first)
-    assert "revolutionary" in content_checks.no_banned_words(hype, brief)
+    assert "revolutionary" in content_checks.no_banned_words(hype, brief, style)
     rambling = _with_paragraph(draft, 0, " ".join(["word"] * 31) + ".")
-    assert content_checks.sentences_short_enough(rambling, brief) is not True
+    assert content_checks.sentences_short_enough(rambling, brief, style) is not True
     undisclosed = draft.model_copy(update={"paragraphs": draft.paragraphs[:-1]})
-    assert content_checks.has_disclosure(undisclosed, brief) is not True
+    assert content_checks.has_disclosure(undisclosed, brief, style) is not True
     uncited = draft.model_copy(
         update={
             "paragraphs": [
@@ -293,7 +295,7 @@ def test_draft_checks_catch_ungrounded_and_off_brand_text(task: ContentTask) -> 
             ]
         }
     )
-    assert "uncited_paragraph" in content_checks.paragraphs_cite_claims(uncited, research)
+    assert "uncited_paragraph" in content_checks.paragraphs_cite_claims(uncited, research, style)
     phantom = draft.model_copy(
         update={
             "paragraphs": [
@@ -302,7 +304,7 @@ def test_draft_checks_catch_ungrounded_and_off_brand_text(task: ContentTask) -> 
             ]
         }
     )
-    assert "unknown_claim" in content_checks.paragraphs_cite_claims(phantom, research)
+    assert "unknown_claim" in content_checks.paragraphs_cite_claims(phantom, research, style)
     padded = draft.model_copy(
         update={
             "paragraphs": [
@@ -311,7 +313,7 @@ def test_draft_checks_catch_ungrounded_and_off_brand_text(task: ContentTask) -> 
             ]
         }
     )
-    assert content_checks.within_word_limit(padded, brief) is not True
+    assert content_checks.within_word_limit(padded, brief, style) is not True
 
 
 def test_numbers_ignore_thousands_separators() -> None:

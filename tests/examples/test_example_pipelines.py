@@ -17,10 +17,13 @@ from typing import Any
 import pytest
 from examples.content.compare import COMPARE as CONTENT_COMPARE
 from examples.content.facts import read_notes
+from examples.content.house_style import HOUSE_STYLE, guide_document, prepare_context
 from examples.content.models import ContentBrief, SourceNotes
-from examples.content.pipeline import GUIDE
 from examples.content.pipeline import pipe as content_pipe
+from examples.content.rules import style_guide
 from examples.film import checks as film_checks
+from examples.film.bible import BIBLE, learn_bible
+from examples.film.bible import prepare_context as prepare_bible
 from examples.film.choices import NOT_HERE
 from examples.film.compare import COMPARE as FILM_COMPARE
 from examples.film.compare import same_name, same_phrase
@@ -57,6 +60,7 @@ def test_example_pipelines_validate() -> None:
         "assembly",
     )
     assert content_pipe.validate().order == (
+        "style",
         "facts",
         "candidates",
         "selection",
@@ -135,7 +139,7 @@ async def test_film_pipeline_reaches_director_approval_with_the_expected_graph(
     task: dict[str, Any],
 ) -> None:
     model = ScriptedModel(_film_oracle(task))
-    result = await film_pipe.run({"brief": task["brief"]}, model=model)
+    result = await film_pipe.run({"brief": task["brief"]}, model=model, context=await _bible())
     assert result.status is sl.RunStatus.WAITING
     assert result.artifacts["continuity"].passed
     graph = result.artifacts["scene_graph"].model_dump()
@@ -145,6 +149,56 @@ async def test_film_pipeline_reaches_director_approval_with_the_expected_graph(
     calls = Counter(type_name(r) for r in model.requests)
     brief = FilmBrief.model_validate(task["brief"])
     assert calls["StagingChoice"] == calls["FrameChoice"] == brief.scene_count
+
+
+async def _bible() -> sl.ContextStore:
+    """A store of its own with an empty character bible (keyword search: no embedder)."""
+    return await prepare_bible(await sl.open_context("memory://", embedder=None))
+
+
+async def test_film_critic_checks_frames_against_the_looks_the_director_approved(
+    tmp_path: Path,
+) -> None:
+    """After a sign-off the sheets are in the bible; the next run of the film reads them and
+    the critic holds its frames to them as well as to the new scene graph."""
+    from seamline.approvals import decide
+
+    task = FILM_DEV[0]
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    context = await prepare_bible(await sl.open_context(url, embedder=None))
+    store = await sl.open_store(url)
+    try:
+        first = await film_pipe.run(
+            {"brief": task["brief"]}, model=ScriptedModel(_film_oracle(task)), store=store
+        )
+        assert first.status is sl.RunStatus.WAITING
+        await decide(store, first.pending_approvals[0].approval_id, "approve", reviewer="dir")
+        graph = first.artifacts["scene_graph"]
+        assert await learn_bible(context, store) == len(graph.characters)
+        assert await learn_bible(context, store) == 0  # idempotent
+
+        again = await film_pipe.run(
+            {"brief": task["brief"]}, model=ScriptedModel(_film_oracle(task)), store=store
+        )
+        reads = [e for e in again.events if type(e).__name__ == "ContextRead"]
+        assert [r.collection for r in reads] == [BIBLE] * len(graph.characters)
+        assert all(len(r.passages) == 1 for r in reads)
+        assert again.artifacts["continuity"].passed  # the same looks: nothing drifted
+
+        # A frame that drifts from an approved look is caught, even if the graph agreed.
+        from examples.film.continuity import review
+        from examples.film.models import Character
+
+        sheets = [Character.model_validate(r.passages[0]["metadata"]["sheet"]) for r in reads]
+        frames = again.artifacts["frames"]
+        drifted = [f.model_copy(deep=True) for f in frames]
+        shown = drifted[0].characters[0]
+        shown.wardrobe = "a green ballgown"
+        report = review(drifted, graph, FilmBrief.model_validate(task["brief"]), sheets)
+        assert any(i.code == "bible_mismatch" and shown.name in i.detail for i in report.issues)
+    finally:
+        await store.close()
+        await context.close()
 
 
 def type_name(request: ModelRequest) -> str:
@@ -170,7 +224,7 @@ async def test_film_gate_catches_another_characters_look_and_narrows_the_retry()
         return answer  # type: ignore[no-any-return]
 
     model = ScriptedModel({**oracle, "LookChoice": look})
-    result = await film_pipe.run({"brief": task["brief"]}, model=model)
+    result = await film_pipe.run({"brief": task["brief"]}, model=model, context=await _bible())
     assert result.status is sl.RunStatus.WAITING
     retried = [r for r in calls if f"describe {first_name}" in r.prompt]
     assert len(retried) == 2
@@ -188,7 +242,9 @@ async def test_film_shadow_run_turns_a_wrong_staging_into_a_result_not_a_crash()
         return answer  # type: ignore[no-any-return]
 
     model = ScriptedModel({**oracle, "StagingChoice": staging})
-    result = await film_pipe.run({"brief": task["brief"]}, model=model, gates="shadow")
+    result = await film_pipe.run(
+        {"brief": task["brief"]}, model=model, gates="shadow", context=await _bible()
+    )
     assert result.status is not sl.RunStatus.FAILED or "KeyError" not in str(result.error)
     failed = [v for v in result.verdicts if v.step == "staging" and not v.verdict.passed]
     assert failed and "missing" in failed[0].verdict.reasons[0]
@@ -201,10 +257,17 @@ def test_film_frame_gate_fails_a_description_copied_from_the_example() -> None:
     assert film_checks.no_example_leak(FILMS[0].expected.frames[0], brief) is True
 
 
+async def _house() -> sl.ContextStore:
+    """A store of its own holding the house style guide (keyword search: no embedder)."""
+    return await prepare_context(await sl.open_context("memory://", embedder=None))
+
+
 def _content_oracle(task: dict[str, Any]) -> dict[str, Any]:
     """Uses what the reader says is usable; paragraphs are the facts' own sentences."""
     sheet = read_notes(
-        SourceNotes.model_validate(task["notes"]), ContentBrief.model_validate(task["brief"]), GUIDE
+        SourceNotes.model_validate(task["notes"]),
+        ContentBrief.model_validate(task["brief"]),
+        style_guide(),
     )
     by_text = {f.text: f for f in sheet.facts}
 
@@ -224,7 +287,7 @@ async def test_content_pipeline_reaches_publish_approval_with_current_figures(
 ) -> None:
     model = ScriptedModel(_content_oracle(task))
     inputs = {"brief": task["brief"], "notes": task["notes"]}
-    result = await content_pipe.run(inputs, model=model)
+    result = await content_pipe.run(inputs, model=model, context=await _house())
     assert result.status is sl.RunStatus.WAITING, result.verdicts
     assert result.artifacts["verification"].passed
     publication = result.artifacts["publication"]
@@ -248,7 +311,9 @@ async def test_content_gate_stops_an_outdated_figure_and_the_last_retry_can_only
         return oracle["SelectionChoice"](request)  # type: ignore[no-any-return]
 
     model = ScriptedModel({**oracle, "SelectionChoice": select})
-    result = await content_pipe.run({"brief": task["brief"], "notes": task["notes"]}, model=model)
+    result = await content_pipe.run(
+        {"brief": task["brief"], "notes": task["notes"]}, model=model, context=await _house()
+    )
     asked = [r for r in model.requests if "52 percent" in r.prompt.rsplit("\nFact from ", 1)[-1]]
     assert len(asked) == 3
     assert "outdated" in asked[1].prompt and "County survey 2024" in asked[1].prompt
@@ -270,10 +335,61 @@ async def test_content_gate_catches_an_invented_number_in_a_paragraph() -> None:
         return answer  # type: ignore[no-any-return]
 
     model = ScriptedModel({**oracle, "ParagraphChoice": paragraph})
-    result = await content_pipe.run({"brief": task["brief"], "notes": task["notes"]}, model=model)
+    result = await content_pipe.run(
+        {"brief": task["brief"], "notes": task["notes"]}, model=model, context=await _house()
+    )
     assert result.status is sl.RunStatus.WAITING
     assert "37 is not in the fact" in seen[1]
     assert "37" not in result.artifacts["publication"].figures
+
+
+async def test_content_reads_its_brand_rules_from_the_house_style_guide_by_search() -> None:
+    """The rules the run uses are the guide's, as read; a changed guide changes them for
+    the next run only; the reads are in the log, and the style gate checks against them."""
+    task = next(t for t in CONTENT_DEV if t["id"] == "ferry-fares")
+    inputs = {"brief": task["brief"], "notes": task["notes"]}
+    store = await _house()
+    result = await content_pipe.run(
+        inputs, model=ScriptedModel(_content_oracle(task)), context=store
+    )
+    assert result.artifacts["style"] == style_guide()
+    reads = [e for e in result.events if type(e).__name__ == "ContextRead"]
+    assert [r.query for r in reads] == ["Banned words", "Sentence length", "Disclosure"]
+    assert {p["document"] for r in reads for p in r.passages} == {"style_guide.md"}
+    assert all(v.verdict.passed for v in result.verdicts if v.step == "style")
+
+    # An editor bans one more word: the next run reads the new version and enforces it.
+    guide = guide_document()
+    stricter = sl.make_document(
+        guide.id,
+        guide.text.replace("- leverage", "- leverage\n- fares"),
+        media_type=guide.media_type,
+    )
+    await store.add(HOUSE_STYLE, [stricter])
+    again = await content_pipe.run(
+        inputs, model=ScriptedModel(_content_oracle(task)), context=store
+    )
+    assert again.artifacts["style"].banned_words[-1] == "fares"
+    failed = [v for v in again.verdicts if not v.verdict.passed]
+    assert again.status is sl.RunStatus.NEEDS_REVIEW
+    assert [v.step for v in failed] == ["draft"] and "title uses 'fares'" in failed[
+        0
+    ].verdict.reasons[0]
+    assert result.artifacts["style"] == style_guide()  # the first run's record is unchanged
+
+
+async def test_a_guide_without_a_rule_section_goes_to_a_person_with_the_fix() -> None:
+    task = CONTENT_DEV[0]
+    store = await sl.open_context("memory://", embedder=None)
+    await store.add(HOUSE_STYLE, [sl.make_document("guide.md", "# Guide\n\n## Voice\n\nCalm.\n")])
+    result = await content_pipe.run(
+        {"brief": task["brief"], "notes": task["notes"]}, model=ScriptedModel({}), context=store
+    )
+    assert result.status is sl.RunStatus.NEEDS_REVIEW
+    (failed,) = [v for v in result.verdicts if v.step == "style"]
+    reason = failed.verdict.reasons[0]
+    assert "no 'Banned words', 'Sentence length', 'Disclosure' section" in reason
+    assert "seamline context add examples/content/style_guide.md" in reason
 
 
 needs_local = pytest.mark.skipif(
@@ -292,9 +408,11 @@ async def test_film_and_content_run_on_the_embedded_model() -> None:
     film = next(t for t in FILM_DEV if t["id"] == "cut-to")
     content = next(t for t in CONTENT_DEV if t["id"] == "library-hours")
     for result in (
-        await film_pipe.run({"brief": film["brief"]}, model="local"),
+        await film_pipe.run({"brief": film["brief"]}, model="local", context=await _bible()),
         await content_pipe.run(
-            {"brief": content["brief"], "notes": content["notes"]}, model="local"
+            {"brief": content["brief"], "notes": content["notes"]},
+            model="local",
+            context=await _house(),
         ),
     ):
         assert result.status in (sl.RunStatus.WAITING, sl.RunStatus.NEEDS_REVIEW), result.error

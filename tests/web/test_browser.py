@@ -4,11 +4,15 @@ the browser is the system's, never one Playwright downloads).
 A reviewer signs in, opens the inbox, corrects a claim's amount in the generated form,
 approves; a second reviewer approves the decision while a third tab watches the run's
 page finish by server-sent events; a decision on a view gone stale is refused. The
-screenshots are saved under tests/web/screenshots/ for a person to look at.
+screenshots go to a temporary directory, or to $SEAMLINE_SCREENSHOTS: the committed ones
+in tests/web/screenshots/ are refreshed with
+`SEAMLINE_SCREENSHOTS=tests/web/screenshots pytest tests/web/test_browser.py` (a plain
+test run leaves the working tree as it was).
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,7 +30,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 playwright = pytest.importorskip("playwright.async_api", reason="needs the playwright package")
 CHROMIUM = Path("/usr/bin/chromium")
 HAVE_CHROMIUM = CHROMIUM.exists()
-SCREENSHOTS = Path(__file__).parent / "screenshots"
+SCREENSHOTS = Path(os.environ.get("SEAMLINE_SCREENSHOTS") or tempfile.mkdtemp(prefix="seamline-shots-"))
+SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -63,7 +68,6 @@ async def test_edit_approve_and_watch_the_run_finish(sqlite_store: RunStore, bro
     other = ClaimDoc(text="Bo Lind, policy PX-4410, claims $2,300 for a stolen bicycle (theft).")
     await pipe.run({"doc": other}, store=sqlite_store)
     (escalation, _) = await sqlite_store.pending_approvals()
-    SCREENSHOTS.mkdir(exist_ok=True)
 
     async with serve(sqlite_store, [pipe]) as s:
         page = await browser.new_page()

@@ -8,12 +8,17 @@ the final approval checkpoint of every run that reached it (runs a gate escalate
 waiting for a person), resumes those runs, and reports per mode: correct results
 (passed, and equal to the expected artifacts), escaped defects (passed, but wrong),
 escalations, and model calls and seconds per task, with 95% Wilson intervals.
+
+An example whose steps read the context store (content reads its house style guide by
+search) exports `prepare_context(url)` from its pipeline module: the demo calls it on
+the runs' store before the first run, so the runs find their documents there.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +36,7 @@ from seamline.reliability.stats import wilson_interval
 from seamline.store import RunStore, open_store
 
 SIGN_OFF = "simulated reviewer (signs off the final checkpoint; not a person)"
+Prepare = Callable[[str], Awaitable[Any]]  # puts an example's documents in a context store
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +108,12 @@ def summarize(end: EndToEnd) -> ModeSummary:
     )
 
 
+def context_preparer(folder: Path, demo: ExampleDemo) -> Prepare | None:
+    """The example's `prepare_context`, if its steps read the context store."""
+    found = getattr(import_file(folder / demo.name / "pipeline.py"), "prepare_context", None)
+    return found if callable(found) else None
+
+
 def load_example(
     folder: Path, demo: ExampleDemo, dataset: str
 ) -> tuple[Pipeline, Any, list[dict[str, Any]]]:
@@ -125,8 +137,15 @@ async def run_example(
     store_url: str,
     model: str,
     concurrency: int,
+    prepare: Prepare | None = None,
 ) -> EvalReport:
-    """Shadow and gated runs, the simulated sign-off, the resumed runs: the final report."""
+    """Shadow and gated runs, the simulated sign-off, the resumed runs: the final report.
+
+    `prepare`: the example's `prepare_context`, called on `store_url` before any run."""
+    if prepare is not None:
+        prepared = await prepare(store_url)
+        if hasattr(prepared, "close"):
+            await prepared.close()
     store = await open_store(store_url)
     try:
         with Progress(
@@ -235,6 +254,7 @@ def demo_example(
             store_url=f"sqlite:///{db}",
             model=model,
             concurrency=concurrency,
+            prepare=context_preparer(folder, demo),
         )
     )
     rows = print_summary(report, f"{example}: correct final artifacts, {dataset} set")

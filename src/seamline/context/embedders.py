@@ -122,6 +122,10 @@ class LocalEmbedder:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
+            # Idle pool threads sleep instead of spinning: on cores other processes share
+            # (CI runners, this machine), spinning threads burn the CPU the next batch
+            # needs, as OpenBLAS's did (ranking.py).
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             return ort.InferenceSession(str(weights), options, providers=["CPUExecutionProvider"])
 
         tokenizer = Tokenizer.from_file(str(tokenizer_file))

@@ -44,6 +44,10 @@ from seamline.exceptions import ConfigError
 Mode = Literal["hybrid", "keyword", "dense"]
 Progress = Callable[[int, int], None]  # (documents done, documents in all)
 _EMBED_BATCH = 64  # chunks embedded per call: progress is reported between batches
+# Query vectors kept per store: a pipeline asks the same questions run after run (the
+# content example searches its style guide for the same three sections every run), and
+# embedding the query is most of a hybrid search's time.
+_QUERY_CACHE = 1024
 
 
 @dataclass(slots=True)
@@ -93,6 +97,7 @@ class ContextStore:
         self._vectors: dict[int, CollectionVectors] = {}
         self._versions: dict[int, tuple[int, _Versions]] = {}  # collection -> (revision, rows)
         self._where_masks: dict[tuple[int, int, str], Any] = {}
+        self._query_vectors: dict[tuple[str, str], Any] = {}  # (embedder, query) -> vector
 
     # -- backend hooks (SQLite, PostgreSQL) ---------------------------------------------------
 
@@ -388,7 +393,6 @@ class ContextStore:
         where: Mapping[str, list[Any]],
         depth: int,
     ) -> list[tuple[int, float]]:
-        import numpy as np
 
         embedder = self.embedder
         if embedder is None or embedder.name != row.embedder:
@@ -397,7 +401,7 @@ class ContextStore:
                 f"store with that embedder to search it (this one has "
                 f"{embedder.name if embedder else 'none'!r}), or search with mode='keyword'"
             )
-        vector = np.asarray((await embedder.embed([query], kind="query"))[0], np.float32)
+        vector = await self._query_vector(embedder, query)
         own = await self._dense_index(row.id, vector, revision, where, depth)
         if own is not None:
             return own
@@ -412,6 +416,21 @@ class ContextStore:
             ][:depth]
         vectors = await self._loaded_vectors(row)
         return vectors.top(vector, live, depth)
+
+    async def _query_vector(self, embedder: Embedder, query: str) -> Any:
+        """The query's vector, embedded once per store (least recently used dropped first)."""
+        import numpy as np
+
+        key = (embedder.name, query)
+        cache = self._query_vectors
+        vector = cache.pop(key, None)
+        if vector is None:
+            vector = np.asarray((await embedder.embed([query], kind="query"))[0], np.float32)
+            vector.setflags(write=False)  # shared by every search with this query
+            if len(cache) >= _QUERY_CACHE:
+                del cache[next(iter(cache))]
+        cache[key] = vector  # (re)inserted last: dicts keep insertion order
+        return vector
 
     async def _chunk_versions(self, row: CollectionRow, ids: Sequence[int]) -> dict[int, int]:
         vectors = await self._loaded_vectors(row)
