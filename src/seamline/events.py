@@ -216,6 +216,9 @@ class RunResumed(Event):
     """A process picked the run up again from its log."""
 
     pid: int
+    # Where the session's trace is (a W3C traceparent), when the run is traced
+    # (`seamline.otel`): a later session continues the same trace and links to this one.
+    traceparent: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import itertools
 import os
 import sys
@@ -17,6 +18,7 @@ from seamline.exceptions import PipelineError, RunFailed, StoreError
 from seamline.gates import Check, Gate, Judge, make_gate
 from seamline.models.base import Model
 from seamline.models.registry import as_model
+from seamline.otel.switch import for_run
 from seamline.policies import Budget, Policy
 from seamline.runtime.executor import Execution
 from seamline.runtime.plan import ApprovalSpec, Plan, compile_plan
@@ -95,6 +97,7 @@ class Pipeline:
         self._approvals: dict[str, ApprovalSpec] = {}
         self._servers: dict[str, MCPServer] = {}
         self._plan: Plan | None = None
+        self._traced_plan: tuple[Plan, Plan] | None = None  # (plan, its traced variant)
         self._connects = False  # whether a step uses an MCP server; set by validate()
         self._input_adapters = {k: TypeAdapter(v) for k, v in self.inputs.items()}
         self.source: str | None = sys._getframe(1).f_globals.get("__file__")
@@ -433,23 +436,40 @@ class Pipeline:
                 raise_on_failure,
                 context,
             )
+        run_id = run_id or new_run_id()
+        trace = for_run(run_id)  # decided once per run: None unless OpenTelemetry is set up
         execution = Execution(
-            plan,
+            plan if trace is None else self._traced(plan),
             store if store is not None else _RESULT_ONLY,
-            run_id or new_run_id(),
+            run_id,
             gates=gates,
             budget=run_budget,
             model=as_model(model) or self.model,
             deps=deps,
             hooks=self._hooks,
+            trace=trace,
         )
         if context is not None or self.context is not None:
             execution.context = context if context is not None else self.context
         options = self._options(plan, gates, execution.model, run_budget)
+        if trace is not None:
+            options = trace.open_run(self.name, gates, options)
         ready = execution.start(values, options)
         if self._connects:
-            return self._connected_run(execution, ready, raise_on_failure)
-        return execution.execute(ready, raise_on_failure=raise_on_failure)
+            run = self._connected_run(execution, ready, raise_on_failure)
+        else:
+            run = execution.execute(ready, raise_on_failure=raise_on_failure)
+        return run if trace is None else trace.drive(run)
+
+    def _traced(self, plan: Plan) -> Plan:
+        """The plan a traced run executes: every attempt goes through the unit runner
+        (runtime/unit.py), which opens its span; the executor's inline first attempts
+        (`Plan.direct`) stay untouched for runs that are not traced. Both write the same
+        log (tests/runtime/test_state_property.py)."""
+        cached = self._traced_plan
+        if cached is None or cached[0] is not plan:
+            cached = self._traced_plan = (plan, dataclasses.replace(plan, direct=frozenset()))
+        return cached[1]
 
     async def _connected_run(
         self, execution: Execution, ready: Sequence[str], raise_on_failure: bool
@@ -519,6 +539,8 @@ class Pipeline:
         if self._uses_servers() and recording is None:
             await self.connect()  # before the run is taken: a mistake leaves it as it was
         opened = await open_store(store)
+        # A replay is not traced: it re-checks a recorded run, it is not one.
+        trace = for_run(run_id) if recording is None else None
         try:
             execution, ready = await prepare_resume(
                 self,
@@ -528,14 +550,17 @@ class Pipeline:
                 deps=deps,
                 recording=recording,
                 hooks=self._hooks,
+                trace=trace,
             )
             if context is not None or self.context is not None:
                 execution.context = context if context is not None else self.context
             if ready is None:  # already final: nothing to do
                 return run_result(execution)
             if isinstance(ready, RunFailed):  # its log holds what ended it
-                return await execution.conclude(ready, raise_on_failure=raise_on_failure)
-            return await execution.execute(ready, raise_on_failure=raise_on_failure)
+                run = execution.conclude(ready, raise_on_failure=raise_on_failure)
+            else:
+                run = execution.execute(ready, raise_on_failure=raise_on_failure)
+            return await (run if trace is None else trace.drive(run))
         finally:
             if isinstance(store, str):
                 await opened.close()

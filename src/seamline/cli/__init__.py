@@ -21,6 +21,7 @@ from seamline.cli.calibrate import calibrate_command
 from seamline.cli.context import context_app
 from seamline.cli.demo import demo_command
 from seamline.cli.eval import eval_command
+from seamline.cli.export import export_command
 from seamline.cli.mcp import mcp_app
 from seamline.cli.run import run_command
 from seamline.cli.runs import replay_command, resume_command, runs_command, show_command
@@ -68,7 +69,10 @@ def _root(
 app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("eval")(eval_command)
-app.command("runs")(runs_command)
+runs_app = typer.Typer(invoke_without_command=True)  # `seamline runs` lists; its commands act
+runs_app.callback()(runs_command)
+runs_app.command("export")(export_command)
+app.add_typer(runs_app, name="runs")
 app.command("show")(show_command)
 app.command("resume")(resume_command)
 app.command("replay")(replay_command)

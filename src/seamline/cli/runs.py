@@ -50,6 +50,7 @@ def _when(ts: float, seconds: bool = True) -> str:
 
 
 def runs_command(
+    ctx: typer.Context,
     status: Annotated[RunStatus | None, typer.Option(help="Only runs with this status.")] = None,
     pipeline: Annotated[str | None, typer.Option(help="Only runs of this pipeline.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
@@ -61,7 +62,10 @@ def runs_command(
     Example:
 
         seamline runs --status waiting --pipeline claims --json
+        seamline runs export --otlp --pipeline claims
     """
+    if ctx.invoked_subcommand is not None:
+        return  # `seamline runs export ...`: the listing options are not used
 
     async def go() -> list[Any]:
         opened = await open_store(store_url(store), access="read")

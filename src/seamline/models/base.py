@@ -8,6 +8,7 @@ with that error as feedback; only transport failures raise (`ModelCallFailed`).
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
@@ -28,6 +29,11 @@ __all__ = [
 ]
 
 T = TypeVar("T", bound=BaseModel)
+
+# True while seamline traces the run making a call (`seamline.otel`): every call it makes
+# is then one `chat` span of seamline's, so pydantic-ai's own instrumentation (when it is
+# on) is left out of seamline's calls instead of reporting each of them a second time.
+traced_by_seamline: ContextVar[bool] = ContextVar("seamline_traced_by_seamline", default=False)
 
 
 @dataclass(frozen=True, slots=True)

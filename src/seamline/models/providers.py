@@ -58,6 +58,7 @@ from seamline.models.base import (
     ModelReply,
     ModelRequest,
     T,
+    traced_by_seamline,
     validate_output,
     without_output,
 )
@@ -399,6 +400,7 @@ class ProviderModel:
                     messages,
                     model_settings=settings,
                     model_request_parameters=params,
+                    instrument=False if traced_by_seamline.get() else None,
                 )
             except UnexpectedModelBehavior as e:
                 # The provider answered, but not with anything readable as a model response.

@@ -45,6 +45,7 @@ from seamline.runtime.writer import EventHook, LogWriter
 if TYPE_CHECKING:
     from seamline.gates import Gate
     from seamline.models.base import Model
+    from seamline.otel.live import LiveTrace
     from seamline.policies import Budget
     from seamline.runtime.plan import Plan
     from seamline.runtime.replay import Recording
@@ -76,6 +77,7 @@ class Execution(LogWriter):
         "remaining",
         "remote",
         "stopping",
+        "trace",
     )
 
     def __init__(
@@ -91,13 +93,18 @@ class Execution(LogWriter):
         recording: Recording | None = None,
         hooks: Sequence[EventHook] = (),
         coerce: Coerce | None = None,
+        trace: LiveTrace | None = None,
         remote: Remote | None = None,
     ) -> None:
         """`coerce` is given to resume a run: its log is then folded into this execution
         (`runtime/resume.py`) before it is driven; without it, this is a new run.
         `remote` makes every attempt elsewhere (the Temporal engine's activities): the
-        plan it drives has no `direct` steps, whose attempts are made inline."""
+        plan it drives has no `direct` steps, whose attempts are made inline. `trace`: the
+        run is traced (`seamline.otel`); its spans are built from the events it writes."""
         fresh = coerce is None
+        if trace is not None:
+            hooks = (*hooks, trace.on_event)
+        self.trace = trace
         super().__init__(
             run_id,
             store,
@@ -140,7 +147,9 @@ class Execution(LogWriter):
         return self.plan.roots
 
     def resumed(self) -> None:
-        self.record(RunResumed(seq=self.next_seq(), pid=os.getpid()))
+        seq = self.next_seq()
+        trace = self.trace.begin_session(self.log) if self.trace is not None else None
+        self.record(RunResumed(seq=seq, pid=os.getpid(), traceparent=trace))
 
     async def execute(self, ready: Sequence[str], *, raise_on_failure: bool = True) -> RunResult:
         """Drive the run until every step is done, or waits, or the run fails.

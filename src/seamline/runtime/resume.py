@@ -39,6 +39,7 @@ from seamline.runtime.state import Coerce, RunState, apply, fold, step_of
 
 if TYPE_CHECKING:
     from seamline.models.base import Model
+    from seamline.otel.live import LiveTrace
     from seamline.pipeline import Pipeline
     from seamline.runtime.plan import Plan
     from seamline.runtime.replay import Recording
@@ -149,6 +150,7 @@ async def prepare_resume(
     deps: Any,
     recording: Recording | None = None,
     hooks: Sequence[EventHook] = (),
+    trace: LiveTrace | None = None,
 ) -> tuple[Execution, list[str] | RunFailed | None]:
     """Rebuild the run and take its lease; return it and the steps ready to run (None:
     it is finished, nothing to do; an error: its log holds what ends it, and it is to be
@@ -168,7 +170,15 @@ async def prepare_resume(
                 "`seamline approve` sends decisions to it",
             )
         execution = rebuild(
-            pipe, store, run_id, events, model=model, deps=deps, recording=recording, hooks=hooks
+            pipe,
+            store,
+            run_id,
+            events,
+            model=model,
+            deps=deps,
+            recording=recording,
+            hooks=hooks,
+            trace=trace,
         )
     except BaseException:
         if acquire is not None:
@@ -192,6 +202,7 @@ def rebuild(
     recording: Recording | None = None,
     hooks: Sequence[EventHook] = (),
     remote: Remote | None = None,
+    trace: LiveTrace | None = None,
 ) -> Execution:
     """An execution that continues the run whose log is `events`: the log folded into it,
     checked against the pipeline (`IncompatibleRun`). Nothing is written."""
@@ -199,7 +210,8 @@ def rebuild(
     options = events[0].options  # type: ignore[attr-defined]
     recorded_model = options.get("model")
     execution = Execution(
-        remote_plan(plan) if remote is not None else plan,
+        # A traced run's attempts all go through the unit runner, which opens their spans.
+        remote_plan(plan) if remote is not None or trace is not None else plan,
         store,
         run_id,
         gates=options.get("gates", "on"),
@@ -214,6 +226,7 @@ def rebuild(
         hooks=hooks,
         coerce=coercer(pipe, run_id),
         remote=remote,
+        trace=trace,
     )
     state = execution.state
     for event in events:  # the same reducer, into the execution that continues the run

@@ -533,6 +533,12 @@ def _gate_evaluated(state: RunState, e: GateEvaluated) -> None:
     # `ApprovalRequested` follows.
 
 
+def decision_effect(e: GateEvaluated) -> str:
+    """What a recorded gate decision does next: "pass", "again", "rewind", "escalate",
+    "fail" (or "budget" in logs older than the decision fields)."""
+    return "pass" if e.action in ("pass", "shadow") else _decision(e)[0]
+
+
 def _decision(e: GateEvaluated) -> tuple[str, list[str], str | None]:
     """(effect, feedback, model) of a recorded decision; logs older than the decision
     fields are read by their label, with the default feedback."""

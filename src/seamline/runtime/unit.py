@@ -164,6 +164,7 @@ async def run_unit(
         if state.awaiting and unit in state.awaiting:
             judged = state.awaiting[unit]
     buffer = x._buffer
+    trace = x.trace  # None unless the run is traced (seamline.otel)
     # The completion of a chain's last step is written with the run's end, next.
     flush_each = x._flushes and (name != x.plan.last or index is not None)
     while True:
@@ -189,6 +190,9 @@ async def run_unit(
                     # `attempt_step`, inlined: a coroutine per attempt shows on map steps
                     # (benchmarks/callgrind_core.py map: +1.7% instructions per run).
                     error = None
+                    entered = None
+                    if trace is not None:  # a traced attempt's span is current while it runs
+                        entered = trace.enter(seq, name, index, attempt, model)
                     try:
                         if step.arg_names is not None:  # the common case: no kwargs dict
                             call = step.fn(*map(state.artifacts.__getitem__, step.arg_names))
@@ -207,6 +211,9 @@ async def run_unit(
                         raise
                     except Exception as e:
                         error = e
+                    finally:
+                        if trace is not None:
+                            trace.leave(entered)
                 else:  # made elsewhere (an activity of the Temporal engine)
                     try:
                         made = await remote.attempt(x, step, unit, index, item, attempt, model)

@@ -283,7 +283,7 @@ _CODEBOOK: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
             "reason_code": None,
         },
     ),
-    ("RunResumed", ("pid",), {}),
+    ("RunResumed", ("pid", "traceparent"), {"traceparent": None}),
     ("RunFinished", ("status", "error", "error_type"), {"error": None, "error_type": None}),
     # Code 15 on: 13 and 14 are the folded codes below.
     (

@@ -37,6 +37,7 @@ from seamline.exceptions import (
     RunFailed,
     SeamlineError,
 )
+from seamline.models.base import traced_by_seamline
 from seamline.runtime.feedback import with_feedback
 from seamline.tools.specs import Allowlist, ToolSpec
 from seamline.tools.toolset import AgentCall, OnToolError, RecordedToolset, ToolEntry
@@ -99,6 +100,8 @@ async def run_agent(
         model_settings=agent_model.settings,
         name=ctx.step,
     )
+    if traced_by_seamline.get():  # a traced run's turns and tool calls are seamline's spans
+        agent.instrument = False
     try:
         result = await agent.run(
             with_feedback(prompt, ctx.feedback),
