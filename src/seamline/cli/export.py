@@ -87,7 +87,7 @@ def export_command(
     )
 
     async def go() -> Any:
-        opened = await open_store(store_url(store), access="read")
+        opened = await open_store(store_url(store))
         try:
             ids = list(run_ids or ())
             if not ids:
