@@ -74,8 +74,9 @@ def test_sigkill_mid_step_then_resume_in_another_process(
         (run_id, "interrupted")
     ], listed.stderr
 
-    # A new process resumes every interrupted run through the CLI, finding the pipeline
-    # from the run's log.
+    # A new process resumes every interrupted run through the CLI, with the pipeline the
+    # person has configured for the run's pipeline name (never the code the store names).
+    (tmp_path / "seamline.toml").write_text(f'[pipelines]\ndurable = "{WORKER}:pipe"\n')
     resumed = subprocess.run(
         [sys.executable, "-m", "seamline", "resume", "--interrupted", "--store", durable_store],
         env=env,
@@ -85,7 +86,7 @@ def test_sigkill_mid_step_then_resume_in_another_process(
         timeout=120,
     )
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert f"run {run_id} succeeded" in resumed.stdout
+    assert f"run {run_id} resumed: succeeded" in resumed.stdout
 
     lines = side_effects.read_text().splitlines()
     assert lines == [

@@ -32,6 +32,7 @@ def test_public_api_is_pinned() -> None:
         "ReplayDivergence",
         "Retry",
         "RunBusy",
+        "RunCorrupted",
         "RunFailed",
         "RunResult",
         "RunStatus",

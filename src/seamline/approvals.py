@@ -250,6 +250,9 @@ async def _state(
     return events, fold(run_id, events)
 
 
+_warned_no_context = False  # `_learn` says once per process that the context extra is missing
+
+
 async def _learn(
     store: RunStore,
     pipeline: Pipeline,
@@ -269,6 +272,21 @@ async def _learn(
     try:
         context = source if not isinstance(source, str) else await shared_store(source)
         await remember(context, pipeline, events, request, decided)
+    except ImportError as e:
+        # Without the `context` extra there is no embedder to write examples with: say so
+        # once per process, not once per approval.
+        global _warned_no_context
+        if not _warned_no_context:
+            _warned_no_context = True
+            warnings.warn(
+                f"approved artifacts are not written to the context store as examples: "
+                f"that needs the `context` extra ({e}); install it with "
+                "`pip install 'seamline[context]'` and `seamline context learn "
+                f"{pipeline.name}` writes the ones recorded meanwhile (or pass "
+                "learn_from_approvals=False to the pipeline)",
+                RuntimeWarning,
+                stacklevel=3,
+            )
     except Exception as e:
         warnings.warn(
             f"approval {request.approval_id}: the decision is recorded, but its example was "

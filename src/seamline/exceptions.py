@@ -7,7 +7,8 @@ SeamlineError
 ├── ModelCallFailed        a model could not be reached, or refused, after its retries
 ├── StoreError             the run log cannot be opened or written
 │   ├── SchemaMismatch     a store written by a newer seamline, or not a seamline store
-│   └── RunBusy            another process (or task) is driving the run
+│   ├── RunBusy            another process (or task) is driving the run
+│   └── RunCorrupted       a stored run's log fails its checksum or cannot be decoded
 ├── IncompatibleRun        a stored run that this version of its pipeline cannot continue
 ├── RunFailed              a run ended without producing its artifacts
 │   ├── StepFailed         a step raised or returned the wrong type, attempts exhausted
@@ -80,6 +81,25 @@ class RunBusy(StoreError):
             f"run {run_id!r} is being driven by {owner}{detail}; nothing was changed. Wait "
             "for it to finish or wait, or, if that process is gone, resume once its lease "
             "expires (`seamline runs` then lists the run as interrupted)"
+        )
+
+
+class RunCorrupted(StoreError):
+    """A run's stored log is damaged: a row fails its checksum, or cannot be decoded.
+
+    Only that run is affected: the store's other runs, and its listings, stay readable.
+    """
+
+    def __init__(self, store: str, run_id: str, seq: int | tuple[int, int], problem: str):
+        self.store = store
+        self.run_id = run_id
+        first, last = seq if isinstance(seq, tuple) else (seq, seq)
+        self.seq = first
+        where = f"seq {first}" if first == last else f"seqs {first}-{last}"
+        super().__init__(
+            f"run {run_id!r} in {store} is damaged at {where}: {problem}. Nothing was "
+            "changed; the store's other runs are unaffected. Restore the store from a "
+            "backup to read this run again"
         )
 
 

@@ -261,7 +261,6 @@ class Gate:
         passed = all(r.outcome is Outcome.PASSED for r in results)
         return Verdict(passed, tuple(results), min(scores) if scores else None)
 
-
     async def _checks_only(self, values: Mapping[str, Any]) -> Verdict:
         """`evaluate` for the most common gate (checks of artifacts, no judge, no reads or
         tool trace), kept short: it runs on every seam of every run."""
@@ -321,5 +320,7 @@ def make_gate(
 def schema_verdict(kind: str, reason: str) -> Verdict:
     """The verdict for an attempt that produced no artifact: the model's output did not
     validate (`kind="schema"`), or the step raised `Retry` (`kind="retry"`)."""
-    name = "output matches the artifact type" if kind == "schema" else "step asked to retry"
+    # Named for what was checked, not for a hoped-for outcome: "failed: output matches the
+    # artifact type" read as if the output did match.
+    name = "artifact schema" if kind == "schema" else "step's own Retry"
     return Verdict(False, (CheckResult(name, kind, Outcome.FAILED, reason),))

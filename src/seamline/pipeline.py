@@ -17,6 +17,7 @@ from seamline.events import Event, RunStarted
 from seamline.exceptions import PipelineError, RunFailed, StoreError
 from seamline.gates import Check, Gate, Judge, make_gate
 from seamline.models.base import Model
+from seamline.models.registry import as_model
 from seamline.otel.switch import for_run
 from seamline.policies import Budget, Policy
 from seamline.runtime.executor import Execution
@@ -87,7 +88,7 @@ class Pipeline:
         self.context = context
         self.learn_from_approvals = learn_from_approvals
         self.inputs: dict[str, Any] = dict(inputs or {})
-        self.model = model
+        self.model = as_model(model)
         self.budget = budget or Budget()
         self.models: dict[str, Model] = dict(models or {})
         self._hooks: list[EventHook] = []
@@ -448,7 +449,7 @@ class Pipeline:
             run_id,
             gates=gates,
             budget=run_budget,
-            model=model or self.model,
+            model=as_model(model) or self.model,
             deps=deps,
             hooks=self._hooks,
             trace=trace,
@@ -550,7 +551,7 @@ class Pipeline:
                 self,
                 opened,
                 run_id,
-                model=model,
+                model=as_model(model),
                 deps=deps,
                 recording=recording,
                 hooks=self._hooks,

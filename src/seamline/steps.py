@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from seamline._typing import Shape, describe, shape_of
 from seamline.exceptions import PipelineError
+from seamline.models.registry import as_model
 from seamline.tools.specs import Allowlist, ToolSpec, parse_tools
 
 if TYPE_CHECKING:
@@ -197,7 +198,7 @@ def make_step(
         concurrency=concurrency,
         when=when,
         when_params=tuple(when_params),
-        model=model,
+        model=as_model(model),
         arg_names=tuple(p.name for p in params) if positional else None,
         tools=allowlist,
         tool_servers=tool_servers,

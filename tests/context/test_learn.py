@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from pydantic import BaseModel
 
 import seamline as sl
@@ -74,3 +75,24 @@ async def test_examples_can_be_switched_off(tmp_path: Path) -> None:
     await pipe.decide(first.pending_approvals[0].approval_id, "approve", store=url)
     second = await pipe.run({"doc": Doc(text="Storm, $20 claimed")}, store=url)
     assert second["claim"].examples == 0
+
+
+async def test_without_the_context_extra_decisions_are_taken_and_it_is_said_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import seamline.approvals
+    import seamline.context.learn
+
+    async def no_embedder(*args: object, **kwargs: object) -> None:
+        raise ModuleNotFoundError("No module named 'numpy'")
+
+    monkeypatch.setattr(seamline.context.learn, "remember", no_embedder)
+    monkeypatch.setattr(seamline.approvals, "_warned_no_context", False)
+    url = f"sqlite:///{tmp_path}/runs.db"
+    pipe = claims_pipeline()
+    with pytest.warns(RuntimeWarning, match=r"needs the `context` extra") as caught:
+        for amount in (10, 20):
+            run = await pipe.run({"doc": Doc(text=f"Storm, ${amount} claimed")}, store=url)
+            done = await pipe.decide(run.pending_approvals[0].approval_id, "approve", store=url)
+            assert done.status == "succeeded"
+    assert len([w for w in caught if issubclass(w.category, RuntimeWarning)]) == 1

@@ -145,7 +145,9 @@ async def test_the_reply_records_usage_finish_reason_and_the_engine_time(
     assert reply.seconds == 0.25  # the engine's own time, not the queue's
     assert reply.response["finish_reason"] == "stop"
     assert reply.response["usage"]["cache_read_tokens"] == 38
-    assert reply.response["parts"][0]["content"] == reply.raw_output
+    # The output is recorded once, as raw_output; the response's part does not repeat it.
+    assert reply.response["parts"][0]["content"] is None
+    assert reply.response["output_in"] == "raw_output" and reply.raw_output
 
 
 async def test_the_system_prompt_and_examples_are_the_cached_prefix(

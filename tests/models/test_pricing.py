@@ -13,22 +13,37 @@ from seamline.models.providers import build_model
 from .conftest import Claim, Exchange, claim_request, fixture
 
 
-def test_the_table_prices_common_models_per_million_tokens() -> None:
+def test_provider_models_are_priced_by_genai_prices() -> None:
     table = PriceTable()
 
+    assert len(DEFAULT_PRICES) == 0  # no hand-kept copy to go stale
     assert table.cost("openai:gpt-4o-mini", 1_000_000, 1_000_000) == pytest.approx(0.75)
     assert table.cost("anthropic:claude-haiku-4-5", 2_000, 500) == pytest.approx(0.0045)
-    assert len(table) == len(DEFAULT_PRICES)
+    # A dated snapshot name is the same model.
+    assert table.cost("openai:gpt-4o-mini-2024-07-18", 1_000_000, 0) == pytest.approx(0.15)
+
+
+def test_cached_input_tokens_cost_their_cached_rate() -> None:
+    table = PriceTable()
+    full = table.cost("openai:gpt-4o-mini", 1_000_000, 0)
+    half_cached = table.cost("openai:gpt-4o-mini", 1_000_000, 0, cache_read_tokens=500_000)
+
+    assert half_cached == pytest.approx(0.5 * 0.15 + 0.5 * 0.075)
+    assert half_cached < full
 
 
 def test_dated_names_use_their_base_entry_but_other_variants_do_not() -> None:
-    table = PriceTable()
+    table = PriceTable().with_overrides(
+        {
+            "openai:gpt-4o-mini": Price(input=1, output=1),
+            "anthropic:claude-haiku-4-5": Price(input=2, output=2),
+        }
+    )
 
     assert table.lookup("openai:gpt-4o-mini-2024-07-18") == table["openai:gpt-4o-mini"]
     assert (
         table.lookup("anthropic:claude-haiku-4-5-20251001") == table["anthropic:claude-haiku-4-5"]
     )
-    assert table.lookup("google:gemini-2.0-flash-001") == table["google:gemini-2.0-flash"]
     assert table.lookup("openai:gpt-4o-audio-preview") is None
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 
 import httpx2
 import pytest
+from pydantic import BaseModel
 
+import seamline as sl
 from seamline.exceptions import ConfigError
 from seamline.models import (
     Model,
@@ -386,3 +389,69 @@ def test_one_model_serves_successive_event_loops() -> None:
 
     for _ in range(2):
         assert all(reply.ok for reply in asyncio.run(two_at_once()))
+
+
+@pytest.mark.parametrize(
+    ("spec", "module", "extra"),
+    [
+        ("openai:gpt-4o-mini", "openai", "openai"),
+        ("anthropic:claude-haiku-4-5", "anthropic", "anthropic"),
+        ("google:gemini-2.5-flash", "google.genai", "google"),
+    ],
+)
+def test_a_missing_provider_sdk_names_the_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, spec: str, module: str, extra: str
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed
+    with pytest.raises(ConfigError, match=rf"pip install 'seamline\[{extra}\]'"):
+        build_model(spec, ModelConfig())
+
+
+class Doc(BaseModel):
+    text: str
+
+
+class Summary(BaseModel):
+    text: str
+    words: int
+
+
+def test_a_pydantic_ai_model_object_is_accepted_wherever_a_model_is() -> None:
+    from pydantic_ai.models.test import TestModel
+
+    from seamline.testing import allow_real_models
+
+    model = TestModel()
+    pipe = sl.Pipeline("pai", inputs={"doc": Doc}, model=model)
+
+    @pipe.step
+    async def summary(doc: Doc, ctx: sl.StepContext) -> Summary:
+        return await ctx.generate(Summary, doc.text)
+
+    @pipe.step(model=model)
+    async def again(summary: Summary, ctx: sl.StepContext) -> Summary:
+        return await ctx.generate(Summary, summary.text)
+
+    previous = allow_real_models(True)
+    try:
+        result = pipe.run_sync({"doc": Doc(text="a b")}, model=model)
+    finally:
+        allow_real_models(previous)
+
+    assert result.status == sl.RunStatus.SUCCEEDED
+    assert isinstance(result["summary"], Summary)
+    calls = [e for e in result.events if type(e).__name__ == "ModelCalled"]
+    assert [c.model for c in calls] == ["test:test", "test:test"]
+
+
+@pytest.mark.usefixtures("openai_key")
+async def test_a_large_output_is_recorded_once() -> None:
+    big = json.dumps({"claimant": "x" * 2_000_000, "amount": 1.0, "policy_id": "PX-1"})
+    http = Exchange(httpx2.Response(200, json=with_content("openai_claim.json", big)))
+    model = build_model(OPENAI, ModelConfig(), transport=http.transport)
+
+    reply = await model.generate(Claim, claim_request(OPENAI))
+
+    assert reply.output is not None and len(reply.output.claimant) == 2_000_000
+    assert reply.raw_output == big
+    assert len(json.dumps(reply.response)) < 10_000  # the parts do not carry it again

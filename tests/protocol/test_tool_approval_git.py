@@ -74,6 +74,8 @@ PIPELINE = textwrap.dedent(
 @pytest.fixture
 def workdir(tmp_path: Path, scratch_repo: Path) -> dict[str, Any]:
     (tmp_path / "pipeline.py").write_text(PIPELINE)
+    # The code a decision resumes the run with is named here, never by the store.
+    (tmp_path / "seamline.toml").write_text('[pipelines]\ncommits = "pipeline.py:pipe"\n')
     (tmp_path / "input.json").write_text(json.dumps({"change": {"summary": "December"}}))
     (scratch_repo / "ledger.csv").write_text("account,amount\nACME,1234.50\nGLOBEX,88.00\n")
     subprocess.run(["git", "-C", str(scratch_repo), "add", "ledger.csv"], check=True)

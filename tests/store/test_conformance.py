@@ -382,6 +382,22 @@ async def test_pending_approvals_oldest_first_by_run(store: RunStore) -> None:
     assert await store.pending_approvals(run_id="nope") == []
 
 
+async def test_pending_approvals_newest_first_page_from_the_newest(store: RunStore) -> None:
+    await store.append("run-1", [started(), requested(1, "late", at=T0 + 30)])
+    await store.append("run-2", [started(), requested(1, "early", at=T0 + 10)])
+    await store.append("run-2", [requested(2, "middle", at=T0 + 20)])
+    await store.append(
+        "run-3", [started(), requested(1, "tie-1", at=T0), requested(2, "tie-2", at=T0)]
+    )
+
+    newest = await store.pending_approvals(newest_first=True)
+    assert [p.approval_id for p in newest] == ["late", "middle", "early", "tie-2", "tie-1"]
+    page = await store.pending_approvals(newest_first=True, limit=2)
+    assert [p.approval_id for p in page] == ["late", "middle"]
+    mine = await store.pending_approvals(run_id="run-2", newest_first=True, limit=1)
+    assert [p.approval_id for p in mine] == ["middle"]
+
+
 async def test_approvals_requested_at_the_same_instant_keep_their_order(
     store: RunStore,
 ) -> None:

@@ -11,6 +11,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sample_runs import STEPS, Claim, as_json, every_event, six_step_run
 
 from seamline.events import (
@@ -24,7 +26,7 @@ from seamline.events import (
     StepFinished,
     StepStarted,
 )
-from seamline.exceptions import ConfigError, SchemaMismatch, StoreError
+from seamline.exceptions import ConfigError, RunCorrupted, SchemaMismatch, StoreError
 from seamline.store import _sql, open_store
 from seamline.store.sqlite import SCHEMA_VERSION, SQLiteStore
 
@@ -659,3 +661,109 @@ async def test_an_sqlite_too_old_for_the_store_is_a_config_error(
     with pytest.raises(ConfigError, match=r"needs SQLite 3\.35\.0 or newer.*uses 3\.31\.1"):
         await SQLiteStore.open(url(tmp_path / "runs.db"))
     assert not (tmp_path / "runs.db").exists()
+
+
+# -- integrity: a damaged row names its run and seqs; the rest stays readable ------------
+
+
+async def _two_runs(path: Path) -> None:
+    store = await SQLiteStore.open(url(path))
+    try:
+        await store.append(
+            "marked", [RunStarted(seq=0, at=T0, pipeline="p", inputs={"x": "MARKER-4711"})]
+        )
+        for batch in six_step_run(1, T0 + 1):
+            await store.append("other", batch)
+    finally:
+        await store.close()  # the WAL goes into the main file
+
+
+async def test_a_flipped_bit_in_the_file_is_reported_as_corruption(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    await _two_runs(path)
+    data = bytearray(path.read_bytes())
+    at = data.index(b"MARKER-4711")
+    data[at] ^= 0x01  # "M" becomes "L": still valid JSON, and wrong
+    path.write_bytes(bytes(data))
+
+    store = await open_store(url(path), access="read")
+    try:
+        with pytest.raises(RunCorrupted) as info:
+            await store.load("marked")
+        assert info.value.run_id == "marked" and info.value.seq == 0
+        assert "run 'marked'" in str(info.value) and "damaged at seq 0" in str(info.value)
+        assert "fail their checksum" in str(info.value)
+        # The rest of the store reads as before.
+        assert {r.run_id for r in await store.runs()} == {"marked", "other"}
+        assert len(await store.load("other")) == 14
+    finally:
+        await store.close()
+
+
+async def test_a_damaged_dictionary_is_reported_by_the_runs_that_use_it(tmp_path: Path) -> None:
+    path = tmp_path / "runs.db"
+    store = await SQLiteStore.open(url(path))
+    try:
+        for n in range(3):
+            for batch in executor_run(n, T0 + n):
+                await store.append(f"run-{n}", batch)
+    finally:
+        await store.close()
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("UPDATE dictionaries SET data = CAST(upper(data) AS BLOB)")
+        conn.commit()
+    finally:
+        conn.close()
+    store = await open_store(url(path), access="read")
+    try:
+        assert len(await store.load("run-0")) == 14  # written before the dictionary
+        with pytest.raises(RunCorrupted, match=r"run 'run-1'.*dictionary 1 .*fails its checksum"):
+            await store.load("run-1")
+    finally:
+        await store.close()
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(row=json_values | st.lists(st.lists(json_values, max_size=6), min_size=1, max_size=3))
+def test_any_row_with_a_valid_checksum_decodes_or_is_reported(tmp_path: Path, row: object) -> None:
+    """What a row holds is never trusted: well-formed JSON that is not a batch of events
+    (or bytes that are not JSON) is a `RunCorrupted`, never another exception."""
+    path = tmp_path / "fuzz.db"
+    if not path.exists():
+        asyncio.run(_two_runs(path))
+    text = json.dumps(row).encode()
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute(
+            "UPDATE log SET codec = NULL, data = ?, crc = ? WHERE run = 1",
+            (text.decode(), zlib.crc32(text)),
+        )
+        conn.commit()
+    finally:
+        conn.close()
+
+    async def load() -> None:
+        store = await open_store(url(path), access="read")
+        try:
+            try:
+                await store.load("marked")
+            except RunCorrupted as e:
+                assert e.run_id == "marked" and "seq 0" in str(e)
+            assert len(await store.load("other")) == 14
+        finally:
+            await store.close()
+
+    asyncio.run(load())

@@ -1,6 +1,13 @@
-"""The `seamline` command line. Every command has `--help` with an example."""
+"""The `seamline` command line. Every command has `--help` with an example.
+
+Exit codes: 0 the command did what was asked; 1 it could not (a failed run, a refused
+decision, a store that cannot be read, a pass rate below its threshold); 2 the command
+line is wrong (an unknown option, a value that is not one of the choices).
+"""
 
 from __future__ import annotations
+
+from typing import Annotated
 
 import typer
 
@@ -21,15 +28,44 @@ from seamline.cli.runs import replay_command, resume_command, runs_command, show
 from seamline.cli.ui import ui_command
 from seamline.cli.worker import dev_server_command, worker_command
 
+EXIT_CODES = (
+    "Exit codes: 0 done; 1 not done (a failed run, a refused decision, a store that "
+    "cannot be read, a pass rate below --min-pass-rate); 2 a mistake in the command line."
+)
+
 app = typer.Typer(
     name="seamline",
     help="seamline: multi-step AI pipelines with typed handoffs, verification gates at every "
     "seam, durable runs, and measured reliability.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     rich_markup_mode="rich",
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from seamline import __version__
+
+        typer.echo(f"seamline {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print seamline's version and exit."
+        ),
+    ] = False,
+) -> None:
+    """seamline: multi-step AI pipelines with typed handoffs, verification gates at every
+    seam, durable runs, and measured reliability."""
+
+
 app.command("demo")(demo_command)
 app.command("run")(run_command)
 app.command("eval")(eval_command)

@@ -4,18 +4,32 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, cast
 
 import typer
 from pydantic_core import to_jsonable_python
-from rich.table import Table
+from rich.markup import escape
 
 from seamline.approvals import Decision, decide
-from seamline.cli._common import STORE_HELP, console, fail, pipeline_for_run, print_json, store_url
-from seamline.cli.runs import PIPELINE_HELP, _run
+from seamline.cli._common import (
+    PIPELINE_HELP,
+    STORE_HELP,
+    Column,
+    console,
+    fail,
+    print_json,
+    read_json_file,
+    run_or_fail,
+    store_hint,
+    store_url,
+    table,
+    trusted_pipeline,
+)
 from seamline.events import TOOL_CALL
-from seamline.feedback import agreement, feedback_rows, load_logs, write_rows
+from seamline.exceptions import ApprovalError, SeamlineError
+from seamline.feedback import agreement, feedback_rows, write_rows
 from seamline.runtime.state import fold
 from seamline.store import open_store
 from seamline.tools.approval import describe
@@ -25,46 +39,75 @@ FINGERPRINT_HELP = (
     "the decision is refused if the approval waiting is not that."
 )
 
+__all__ = [
+    "approvals_command",
+    "approve_command",
+    "feedback_app",
+    "feedback_export_command",
+    "reject_command",
+]
+
 feedback_app = typer.Typer(help="The dataset of human decisions.", no_args_is_help=True)
 
 
 def approvals_command(
+    limit: Annotated[
+        int, typer.Option(min=0, help="At most this many, newest first; 0 lists them all.")
+    ] = 50,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List approvals waiting for a decision, oldest first.
+    """List approvals waiting for a decision, newest first.
 
     Example:
 
-        seamline approvals --json
+        seamline approvals --limit 20 --json
     """
 
-    async def go() -> list[dict[str, Any]]:
-        opened = await open_store(store_url(store))
+    async def go() -> tuple[list[Any], dict[str, dict[str, Any]]]:
+        opened = await open_store(store_url(store), access="read")
         try:
-            pending = await opened.pending_approvals()
-            calls = await _tool_calls(opened, pending)
+            pending = await opened.pending_approvals(limit=limit or None, newest_first=True)
+            return pending, await _tool_calls(opened, pending)
         finally:
             await opened.close()
+
+    pending, calls = run_or_fail(go())
+    if as_json:
         rows = []
         for a in pending:
             row = to_jsonable_python(a)
             if a.approval_id in calls:  # what a person approves: the exact call
                 row["tool_call"] = calls[a.approval_id]
             rows.append(row)
-        return rows
-
-    pending = _run(go())
-    if as_json:
-        print_json(pending)
+        print_json(rows)
         return
-    table = Table("approval", "pipeline", "step", "why", "waiting since", "call")
-    for a in pending:
-        item = "" if a["index"] is None else f"[{a['index']}]"
-        since = dt.datetime.fromtimestamp(a["requested_at"]).strftime("%Y-%m-%d %H:%M")
-        call = describe(a["tool_call"]) if "tool_call" in a else ""
-        table.add_row(a["approval_id"], a["pipeline"], a["step"] + item, a["reason"], since, call)
-    console.print(table if pending else "no approvals waiting")
+    if not pending:
+        console.print("no approvals waiting")
+        return
+    columns = [
+        Column("approval", keep=True),
+        Column("pipeline"),
+        Column("step", least=6),
+        Column("why", least=8),
+        Column("waiting since", keep=True),
+        Column("tool call (arguments, fingerprint)"),
+    ]
+    rows = [
+        [
+            a.approval_id,
+            a.pipeline,
+            a.step + ("" if a.index is None else f"[{a.index}]"),
+            a.reason,
+            dt.datetime.fromtimestamp(a.requested_at).strftime("%Y-%m-%d %H:%M"),
+            describe(calls[a.approval_id]) if a.approval_id in calls else "",
+        ]
+        for a in pending
+    ]
+    typer.echo(table(columns, rows))
+    if limit and len(pending) == limit:
+        typer.echo(f"(the newest {limit}; --limit 0 lists them all)")
+    typer.echo(f"decide with: seamline approve APPROVAL_ID{store_hint(store)}")
 
 
 async def _tool_calls(store: Any, pending: list[Any]) -> dict[str, dict[str, Any]]:
@@ -90,16 +133,25 @@ def _decide(
     route_to: str | None,
     pipeline: str | None,
     resume: bool,
+    as_json: bool,
     reason_code: str | None = None,
     fingerprint: str | None = None,
 ) -> None:
     async def go() -> Any:
-        opened = await open_store(store_url(store))
+        opened = await open_store(store_url(store), access="write")
         try:
-            pending = {a.approval_id: a for a in await opened.pending_approvals()}
-            run_id = pending[approval_id].run_id if approval_id in pending else None
-            events = await opened.load(run_id) if run_id else []
-            pipe = pipeline_for_run(events, pipeline) if run_id else None
+            record = await opened.approval(approval_id)
+            if record is None:
+                raise ApprovalError(
+                    f"no approval {approval_id!r} in {opened.url}; `seamline approvals"
+                    f"{store_hint(store)}` lists the pending ones"
+                )
+            if not record.pending:
+                raise ApprovalError(
+                    f"approval {approval_id!r} is not pending: it was decided, or its work "
+                    "was redone meanwhile; `seamline approvals` lists the pending ones"
+                )
+            pipe, events = await trusted_pipeline(opened, record.run_id, pipeline)
             run_id = await decide(
                 opened,
                 approval_id,
@@ -112,19 +164,50 @@ def _decide(
                 reason_code=reason_code,
                 expected=fingerprint,
             )
-            if resume and pipe is not None:
-                engine = getattr(events[0], "options", {}).get("engine") if events else None
-                if engine:  # the run's workflow writes the decision and goes on
-                    return await _settled_on_temporal(pipe, opened, run_id, approval_id)
-                return await pipe.resume(run_id, store=opened, raise_on_failure=False)
-            return None
+            if resume:
+                try:
+                    engine = getattr(events[0], "options", {}).get("engine") if events else None
+                    if engine:  # the run's workflow writes the decision and goes on
+                        settled = await _settled_on_temporal(pipe, opened, run_id, approval_id)
+                        return run_id, settled
+                    return run_id, await pipe.resume(run_id, store=opened, raise_on_failure=False)
+                except SeamlineError as e:  # the decision is recorded: say so, and why not on
+                    return run_id, e
+            return run_id, None
         finally:
             await opened.close()
 
-    result = _run(go())
-    console.print(f"approval {approval_id}: {decision}")
+    run_id, result = run_or_fail(go())
+    outcome: dict[str, Any] = {"approval_id": approval_id, "decision": decision, "run_id": run_id}
     if result is not None:
-        console.print(f"run [bold]{result.run_id}[/] resumed: {result.status.value}")
+        from seamline.cli.runs import _outcome
+
+        outcome["resumed"] = _outcome(run_id, result)
+    if as_json:
+        print_json(outcome)
+    else:
+        console.print(f"approval {escape(approval_id)}: {decision}")
+        resumed = outcome.get("resumed")
+        if resumed is not None and resumed["resumed"]:
+            console.print(
+                f"run [bold]{escape(run_id)}[/] resumed: {resumed['status']}"
+                + (f": {escape(resumed['error'])}" if resumed["error"] else ""),
+                soft_wrap=True,
+            )
+        elif resumed is not None:
+            console.print(
+                f"run [bold]{escape(run_id)}[/] [red]not resumed[/]: {escape(resumed['error'])}; "
+                f"the decision is recorded: `seamline resume {run_id}{store_hint(store)}` "
+                "continues it",
+                soft_wrap=True,
+            )
+        else:
+            console.print(
+                f"resume it with: seamline resume {escape(run_id)}{escape(store_hint(store))}"
+            )
+    resumed = outcome.get("resumed")
+    bad = resumed is not None and (not resumed["resumed"] or resumed["status"] == "failed")
+    raise typer.Exit(1 if bad else 0)
 
 
 async def _settled_on_temporal(
@@ -160,6 +243,7 @@ def approve_command(
     pipeline: Annotated[str | None, typer.Option(help=PIPELINE_HELP)] = None,
     resume: Annotated[bool, typer.Option(help="Resume the run right away.")] = True,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
     fingerprint: Annotated[str | None, typer.Option(help=FINGERPRINT_HELP)] = None,
     arguments: Annotated[
         str | None,
@@ -173,6 +257,7 @@ def approve_command(
 
     A tool call's approval (`seamline approvals` shows its exact arguments and
     fingerprint) is approved as shown, or with other `--arguments`.
+    Exits 1 if the decision is refused (nothing is written) or the resumed run fails.
 
     Example:
 
@@ -181,24 +266,28 @@ def approve_command(
     """
     if edit is not None and arguments is not None:
         raise fail("give --edit (an artifact) or --arguments (a tool call's), not both")
-    changed: Any = json.loads(edit.read_text()) if edit else None
+    try:
+        artifact = read_json_file(edit, "--edit") if edit else None
+    except SeamlineError as e:
+        raise fail(str(e)) from None
     if arguments is not None:
         try:
-            changed = {"arguments": json.loads(arguments)}
+            artifact = {"arguments": json.loads(arguments)}
         except json.JSONDecodeError as e:
             raise fail(
                 f"--arguments is not JSON ({e}): give an object, e.g. '{{\"x\": 1}}'"
             ) from None
     _decide(
         approval_id,
-        "edit" if changed is not None else "approve",
+        "edit" if artifact is not None else "approve",
         store=store,
         reason=None,
-        edit=changed,
+        edit=artifact,
         reviewer=reviewer,
         route_to=None,
         pipeline=pipeline,
         resume=resume,
+        as_json=as_json,
         fingerprint=fingerprint,
     )
 
@@ -219,6 +308,7 @@ def reject_command(
     pipeline: Annotated[str | None, typer.Option(help=PIPELINE_HELP)] = None,
     resume: Annotated[bool, typer.Option(help="Resume the run right away.")] = True,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
     fingerprint: Annotated[str | None, typer.Option(help=FINGERPRINT_HELP)] = None,
 ) -> None:
     """Reject a pending approval with a reason; the work goes back with it as feedback
@@ -238,9 +328,15 @@ def reject_command(
         route_to=route_to,
         pipeline=pipeline,
         resume=resume,
+        as_json=as_json,
         reason_code=code,
         fingerprint=fingerprint,
     )
+
+
+class FeedbackFormat(StrEnum):
+    JSONL = "jsonl"
+    PARQUET = "parquet"
 
 
 @feedback_app.command("export")
@@ -248,7 +344,9 @@ def feedback_export_command(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Where to write the dataset.")
     ] = Path("feedback.jsonl"),
-    fmt: Annotated[str, typer.Option("--format", help="jsonl or parquet.")] = "jsonl",
+    fmt: Annotated[
+        FeedbackFormat, typer.Option("--format", help="jsonl, or parquet (the parquet extra).")
+    ] = FeedbackFormat.JSONL,
     pipeline: Annotated[str | None, typer.Option(help="Only this pipeline's runs.")] = None,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
     as_json: Annotated[
@@ -264,31 +362,61 @@ def feedback_export_command(
         seamline feedback export --format parquet -o decisions.parquet
     """
 
-    async def go() -> Any:
-        opened = await open_store(store_url(store))
+    async def go() -> tuple[Any, list[str]]:
+        opened = await open_store(store_url(store), access="read")
         try:
-            return feedback_rows(await load_logs(opened, pipeline=pipeline))
+            logs, damaged = await _readable_logs(opened, pipeline)
+            return feedback_rows(logs), damaged
         finally:
             await opened.close()
 
-    rows = _run(go())
+    rows, damaged = run_or_fail(go())
     try:
-        write_rows(rows, output, fmt)
-    except Exception as e:
+        write_rows(rows, output, fmt.value)
+    except SeamlineError as e:
         raise fail(str(e)) from None
+    except OSError as e:
+        raise fail(f"cannot write {output}: {e.strerror or e}") from None
     agree = agreement(rows)
     simulated = sum(r.reviewer_kind == "simulated" for r in rows)
     if as_json:
         print_json(
-            {"rows": len(rows), "simulated": simulated, "output": str(output), "agreement": agree}
+            {
+                "rows": len(rows),
+                "simulated": simulated,
+                "output": str(output),
+                "agreement": to_jsonable_python(agree),
+                "damaged_runs": damaged,
+            }
         )
-        return
-    console.print(f"{len(rows)} decisions written to {output}")
-    if simulated:
-        console.print(
-            f"  {simulated} of them simulated (reviewer_kind=simulated): not counted as human agreement"
+    else:
+        console.print(f"{len(rows)} decisions written to {escape(str(output))}")
+        if simulated:
+            console.print(
+                f"  {simulated} of them simulated (reviewer_kind=simulated): not counted as "
+                "human agreement"
+            )
+        for step, a in agree.items():
+            console.print(
+                f"  gate on {escape(step)}: human agreed with the gate on {a['agree']:.0f} of "
+                f"{a['decisions']:.0f} ({a['rate']:.0%})"
+            )
+    if damaged:
+        raise fail(
+            f"{len(damaged)} damaged run(s) left out of the dataset: {', '.join(damaged)} "
+            "(`seamline show RUN_ID` says where each is damaged)"
         )
-    for step, a in agree.items():
-        console.print(
-            f"  gate on {step}: human agreed with the gate on {a['agree']:.0f} of {a['decisions']:.0f} ({a['rate']:.0%})"
-        )
+
+
+async def _readable_logs(store: Any, pipeline: str | None) -> tuple[dict[str, Any], list[str]]:
+    """Every run's log, but the damaged ones, which are named instead."""
+    from seamline.exceptions import RunCorrupted
+
+    logs: dict[str, Any] = {}
+    damaged: list[str] = []
+    for summary in await store.runs(pipeline=pipeline):
+        try:
+            logs[summary.run_id] = await store.load(summary.run_id)
+        except RunCorrupted:
+            damaged.append(summary.run_id)
+    return logs, damaged

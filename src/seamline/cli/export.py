@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from seamline.cli._common import STORE_HELP, console, fail, print_json, store_url
-from seamline.cli.runs import _run
+from seamline.cli._common import run_or_fail as _run
 from seamline.events import RunStatus
 from seamline.store import open_store
 

@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, cast
 
 import typer
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from seamline.cli._common import (
     STORE_HELP,
+    GateMode,
     console,
     fail,
-    gate_mode,
     load_pipeline,
     print_json,
+    read_json_file,
+    store_hint,
     store_url,
 )
 from seamline.events import (
@@ -28,8 +30,9 @@ from seamline.events import (
     StepSkipped,
     StepStarted,
 )
-from seamline.exceptions import RunFailed, SeamlineError
+from seamline.exceptions import ConfigError, RunFailed, SeamlineError
 from seamline.pipeline import Pipeline
+from seamline.redact import scrub
 from seamline.runtime.result import RunResult
 from seamline.store import open_store
 
@@ -50,18 +53,19 @@ class StepBoard:
         elif isinstance(event, StepFinished):
             row[0] = "[green]done[/]"
         elif isinstance(event, StepErrored):
-            row[0], row[2] = "[red]errored[/]", event.error[:60]
+            row[0], row[2] = "[red]errored[/]", escape(scrub(event.error)[:60])
         elif isinstance(event, StepSkipped):
             row[0] = "[dim]skipped[/]"
         elif isinstance(event, GateEvaluated):
-            row[2] = ("passed" if event.verdict.passed else "; ".join(event.verdict.reasons))[:60]
+            reasons = "passed" if event.verdict.passed else "; ".join(event.verdict.reasons)
+            row[2] = escape(reasons[:60])
             if not event.verdict.passed:
-                row[0] = f"[magenta]{event.action}[/]"
+                row[0] = f"[magenta]{escape(event.action)}[/]"
 
     def render(self) -> Table:
         table = Table("step", "state", "attempt", "gate", box=None)
         for name, (state, attempt, gate) in self.rows.items():
-            table.add_row(name, state, attempt, gate)
+            table.add_row(escape(name), state, attempt, gate)
         return table
 
 
@@ -92,7 +96,9 @@ def run_command(
         typer.Option("--input", "-i", help="JSON file: an object with a value per pipeline input."),
     ],
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
-    gates: Annotated[str, typer.Option(help="on (gates act), shadow (record only), off.")] = "on",
+    gates: Annotated[
+        GateMode, typer.Option(help="on (gates act), shadow (record only), off.")
+    ] = GateMode.ON,
     model: Annotated[
         str | None, typer.Option(help="Default model, e.g. local or openai:gpt-4o-mini.")
     ] = None,
@@ -109,6 +115,8 @@ def run_command(
 ) -> None:
     """Run a pipeline once on the inputs in a JSON file, showing each step as it goes.
 
+    Exits 0 when the run succeeded or waits for a person, 1 when it failed.
+
     Example:
 
         seamline run examples/claims/pipeline.py:pipe --input claim.json --store sqlite:///runs.db
@@ -118,11 +126,15 @@ def run_command(
     try:
         pipe = load_pipeline(target)
         pipe.validate()
-        inputs = json.loads(input.read_text())
-    except (SeamlineError, OSError, json.JSONDecodeError) as e:
+        inputs = read_json_file(input, "--input")
+        if not isinstance(inputs, dict):
+            raise ConfigError(
+                f"--input {input} holds a JSON {_kind(inputs)}; it must hold an object with "
+                f"a value per input of pipeline {pipe.name!r}: {sorted(pipe.inputs)}"
+            )
+    except SeamlineError as e:
         raise fail(str(e)) from None
-
-    mode = gate_mode(gates)
+    mode = cast(Literal["on", "shadow", "off"], str(gates.value))
 
     async def go() -> RunResult:
         opened = await open_store(store_url(store))
@@ -153,18 +165,28 @@ def run_command(
         result = asyncio.run(go())
     except SeamlineError as e:
         raise fail(str(e)) from None
+    error = scrub(str(result.error)) if result.error else None
     if as_json:
         print_json(
             {
                 "run_id": result.run_id,
                 "status": result.status,
                 "artifacts": result.artifacts,
-                "error": str(result.error) if result.error else None,
+                "error": error,
             }
         )
     else:
         console.print(f"run [bold]{result.run_id}[/] {result.status.value}")
-        if isinstance(result.error, RunFailed):
-            console.print(f"[red]{result.error}[/]")
-        console.print(f"see it with: seamline show {result.run_id}")
+        if isinstance(result.error, RunFailed) and error:
+            console.print(f"[red]{escape(error)}[/]")
+        hint = store_hint(store)
+        console.print(f"see it with: seamline show {result.run_id}{escape(hint)}")
+        if result.pending_approvals:
+            console.print(f"decide it with: seamline approvals{escape(hint)}")
     raise typer.Exit(0 if result.status.value in ("succeeded", "waiting", "needs_review") else 1)
+
+
+def _kind(value: Any) -> str:
+    return {list: "list", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number"
+    )

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from typing import Annotated, Any
 
 import typer
 from pydantic_core import to_jsonable_python
-from rich.table import Table
+from rich.markup import escape
 
-from seamline.cli._common import STORE_HELP, console, fail, pipeline_for_run, print_json, store_url
+from seamline.cli._common import (
+    PIPELINE_HELP,
+    STORE_HELP,
+    Column,
+    console,
+    print_json,
+    run_or_fail,
+    store_url,
+    table,
+    trusted_pipeline,
+)
 from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
@@ -29,25 +38,22 @@ from seamline.events import (
     ToolCalled,
 )
 from seamline.exceptions import SeamlineError
+from seamline.redact import Scrubber
+from seamline.runtime.state import fold
 from seamline.store import open_store
 
-PIPELINE_HELP = "The pipeline's code, path/to/pipeline.py:pipe (default: the file that defined it)."
+__all__ = ["replay_command", "resume_command", "runs_command", "show_command"]
 
 
-def _when(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+def _when(ts: float, seconds: bool = True) -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M" + (":%S" if seconds else ""))
 
 
 def runs_command(
     ctx: typer.Context,
-    status: Annotated[
-        str | None,
-        typer.Option(
-            help="Only runs with this status (running, interrupted, waiting, needs_review, succeeded, failed, cancelled)."
-        ),
-    ] = None,
+    status: Annotated[RunStatus | None, typer.Option(help="Only runs with this status.")] = None,
     pipeline: Annotated[str | None, typer.Option(help="Only runs of this pipeline.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many, newest first.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -60,35 +66,38 @@ def runs_command(
     """
     if ctx.invoked_subcommand is not None:
         return  # `seamline runs export ...`: the listing options are not used
-    try:
-        wanted = RunStatus(status) if status else None
-    except ValueError:
-        raise fail(
-            f"unknown status {status!r}; use one of {[s.value for s in RunStatus]}"
-        ) from None
 
     async def go() -> list[Any]:
-        opened = await open_store(store_url(store))
+        opened = await open_store(store_url(store), access="read")
         try:
-            return await opened.runs(status=wanted, pipeline=pipeline, limit=limit)
+            return await opened.runs(status=status, pipeline=pipeline, limit=limit)
         finally:
             await opened.close()
 
-    found = _run(go())
+    found = run_or_fail(go())
     if as_json:
-        print_json(found)
-        return
-    table = Table("run", "pipeline", "status", "started", "updated", "error")
-    for r in found:
-        table.add_row(
-            r.run_id,
-            r.pipeline,
-            r.status.value,
-            _when(r.created_at),
-            _when(r.updated_at),
-            (r.error or "")[:60],
+        clean = Scrubber()
+        print_json(
+            [{**to_jsonable_python(r), "error": clean(r.error or "") or None} for r in found]
         )
-    console.print(table if found else "no runs")
+        return
+    if not found:
+        console.print("no runs" + (f" with status {status.value}" if status else ""))
+        return
+    columns = [
+        Column("run", keep=True),
+        Column("pipeline"),
+        Column("status", keep=True),
+        Column("started", keep=True),
+        Column("error", least=5),
+    ]
+    rows = [
+        [r.run_id, r.pipeline, r.status.value, _when(r.created_at, False), r.error or ""]
+        for r in found
+    ]
+    typer.echo(table(columns, rows))
+    if len(found) == limit:
+        typer.echo(f"(the newest {limit}; --limit shows more)")
 
 
 def show_command(
@@ -96,56 +105,85 @@ def show_command(
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole log as JSON.")] = False,
 ) -> None:
-    """Show a run: its attempts, verdicts, model calls, approvals and artifacts.
+    """Show a run: its attempts, verdicts, model calls, approvals and artifacts, in full.
 
     Example:
 
         seamline show 18a2f0c3b1-4c2d1e0001
     """
-    events = _run(_load(store, run_id))
+
+    async def go() -> list[Event]:
+        opened = await open_store(store_url(store), access="read")
+        try:
+            return await opened.load(run_id)
+        finally:
+            await opened.close()
+
+    events = run_or_fail(go())
+    clean = Scrubber()
     if as_json:
-        print_json([{"kind": type(e).__name__, **to_jsonable_python(e)} for e in events])
+        text = json.dumps(
+            [{"kind": type(e).__name__, **to_jsonable_python(e)} for e in events],
+            indent=2,
+            ensure_ascii=False,
+        )
+        typer.echo(clean(text))
         return
     started = events[0]
-    assert isinstance(started, RunStarted)
+    assert isinstance(started, RunStarted)  # the store checks every log starts so
     console.print(
-        f"[bold]{run_id}[/]  pipeline [bold]{started.pipeline}[/]  gates {started.options.get('gates')}  started {_when(started.at)}"
+        f"[bold]{escape(run_id)}[/]  pipeline [bold]{escape(started.pipeline)}[/]  "
+        f"gates {escape(str(started.options.get('gates')))}  started {_when(started.at)}",
+        soft_wrap=True,
     )
-    for line in _timeline(events):
-        console.print(line)
+    for line in _timeline(events, clean):
+        console.print(line, soft_wrap=True, highlight=False)
     reads = [e for e in events if isinstance(e, ContextRead)]
     if reads:
         for line in _outdated(store, reads):
-            console.print(line)
+            console.print(line, soft_wrap=True, highlight=False)
 
 
-def _timeline(events: list[Event]) -> list[str]:
+def _text(value: Any, clean: Scrubber) -> str:
+    """A stored value as the terminal shows it: JSON, secrets scrubbed, never markup."""
+    if isinstance(value, str):
+        return escape(clean(value))
+    return escape(clean(json.dumps(to_jsonable_python(value), ensure_ascii=False)))
+
+
+def _timeline(events: list[Event], clean: Scrubber) -> list[str]:
     lines = []
     for e in events:
-        item = "" if getattr(e, "index", None) is None else f"[{e.index}]"  # type: ignore[attr-defined]
+        index = getattr(e, "index", None)
+        item = "" if index is None else escape(f"[{index}]")
+        step = escape(str(getattr(e, "step", "")))
         if isinstance(e, StepStarted):
             lines.append(
-                f"  {e.step}{item} attempt {e.attempt} started"
-                + (f" on {e.model}" if e.model else "")
+                f"  {step}{item} attempt {e.attempt} started"
+                + (f" on {escape(e.model)}" if e.model else "")
             )
         elif isinstance(e, StepFinished):
-            text = str(to_jsonable_python(e.artifact))
-            lines.append(f"  {e.step}{item} attempt {e.attempt} [green]finished[/]: {text[:100]}")
+            lines.append(
+                f"  {step}{item} attempt {e.attempt} [green]finished[/]: {_text(e.artifact, clean)}"
+            )
         elif isinstance(e, StepErrored):
-            lines.append(f"  {e.step}{item} attempt {e.attempt} [red]{e.kind}[/]: {e.error[:100]}")
+            lines.append(
+                f"  {step}{item} attempt {e.attempt} [red]{escape(e.kind)}[/]: {_text(e.error, clean)}"
+            )
         elif isinstance(e, StepSkipped):
-            lines.append(f"  {e.step} [dim]skipped[/]: {e.reason}")
+            lines.append(f"  {step} [dim]skipped[/]: {_text(e.reason, clean)}")
         elif isinstance(e, ModelCalled):
             lines.append(
-                f"    model {e.model} ({e.purpose}): {e.input_tokens}+{e.output_tokens} tokens, {e.seconds:.2f} s"
-                + (f", [red]{e.error[:80]}[/]" if e.error else "")
+                f"    model {escape(e.model)} ({escape(e.purpose)}): "
+                f"{e.input_tokens}+{e.output_tokens} tokens, {e.seconds:.2f} s"
+                + (f", [red]{_text(e.error, clean)}[/]" if e.error else "")
             )
         elif isinstance(e, ToolCalled):
             color = "green" if e.outcome == "ok" else "red" if e.outcome == "failed" else "yellow"
-            args = json.dumps(e.request, ensure_ascii=False)[:60]
             lines.append(
-                f"    tool {e.tool}({args}): [{color}]{e.outcome}[/], {e.seconds:.2f} s"
-                + (f", {e.error[:80]}" if e.error else "")
+                f"    tool {escape(e.tool)}({_text(e.request, clean)}): "
+                f"[{color}]{escape(e.outcome)}[/], {e.seconds:.2f} s"
+                + (f", {_text(e.error, clean)}" if e.error else "")
             )
         elif isinstance(e, ContextRead):
             found = ", ".join(
@@ -155,26 +193,83 @@ def _timeline(events: list[Event]) -> list[str]:
             more = f" +{len(e.passages) - 5}" if len(e.passages) > 5 else ""
             what = "examples" if e.kind == "examples" else "read"
             lines.append(
-                f"    [cyan]{what}[/] {e.collection}@r{e.revision} {e.query[:60]!r}: "
-                f"{found or 'nothing'}{more}"
+                f"    [cyan]{what}[/] {escape(e.collection)}@r{e.revision} "
+                f"{_text(repr(e.query[:60]), clean)}: {_text(found or 'nothing', clean)}{more}"
             )
         elif isinstance(e, GateEvaluated):
-            mark = "[green]passed[/]" if e.verdict.passed else f"[magenta]failed → {e.action}[/]"
-            reasons = "" if e.verdict.passed else ": " + "; ".join(e.verdict.reasons)[:120]
-            lines.append(f"    gate {mark}{reasons}")
+            if e.verdict.passed:
+                lines.append("    gate [green]passed[/]")
+            else:
+                reasons = _text("; ".join(e.verdict.reasons), clean)
+                lines.append(f"    gate [magenta]failed → {escape(e.action)}[/]: {reasons}")
         elif isinstance(e, ApprovalRequested):
             lines.append(
-                f"  [yellow]approval {e.approval_id}[/] requested on {e.step}{item} ({e.reason})"
+                f"  [yellow]approval {escape(e.approval_id)}[/] requested on {step}{item} "
+                f"({escape(e.reason)})"
             )
         elif isinstance(e, ApprovalDecided):
             lines.append(
-                f"  [yellow]approval {e.approval_id}[/] {e.decision} by {e.reviewer or '?'}"
+                f"  [yellow]approval {escape(e.approval_id)}[/] {escape(e.decision)} by "
+                f"{escape(e.reviewer or '?')}"
                 + (" (simulated, not a person)" if e.reviewer_kind == "simulated" else "")
-                + (f": {e.reason}" if e.reason else "")
+                + (f": {_text(e.reason, clean)}" if e.reason else "")
+                + (f"; edited to {_text(e.edit, clean)}" if e.edit is not None else "")
             )
         elif isinstance(e, RunFinished):
-            lines.append(f"  run [bold]{e.status.value}[/]" + (f": {e.error}" if e.error else ""))
+            lines.append(
+                f"  run [bold]{escape(e.status.value)}[/]"
+                + (f": {_text(e.error, clean)}" if e.error else "")
+            )
     return lines
+
+
+def _outcome(run_id: str, result: Any) -> dict[str, Any]:
+    """What a resumed (or replayed) run ended as, for --json and the terminal."""
+    if isinstance(result, SeamlineError):
+        return {
+            "run_id": run_id,
+            "resumed": False,
+            "status": None,
+            "error": Scrubber()(str(result)),
+        }
+    return {
+        "run_id": run_id,
+        "resumed": True,
+        "status": result.status.value,
+        "error": Scrubber()(str(result.error)) if result.error else None,
+    }
+
+
+def print_outcomes(outcomes: list[dict[str, Any]], verb: str = "resumed") -> None:
+    for o in outcomes:
+        if o.get("already"):
+            console.print(
+                f"run [bold]{escape(o['run_id'])}[/] is already {o['status']}; there is "
+                "nothing to continue" + (f": {escape(o['error'])}" if o["error"] else ""),
+                soft_wrap=True,
+            )
+            continue
+        if not o["resumed"]:
+            console.print(
+                f"run [bold]{escape(o['run_id'])}[/] [red]not {verb}[/]: {escape(o['error'])}",
+                soft_wrap=True,
+            )
+            continue
+        console.print(
+            f"run [bold]{escape(o['run_id'])}[/] {verb}: {o['status']}"
+            + (f": {escape(o['error'])}" if o["error"] else ""),
+            soft_wrap=True,
+        )
+
+
+def failed(outcomes: list[dict[str, Any]]) -> bool:
+    return any(
+        o["status"] == RunStatus.FAILED.value or (not o["resumed"] and not o.get("already"))
+        for o in outcomes
+    )
+
+
+_FINAL = frozenset({RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED})
 
 
 def _outdated(store: str | None, reads: list[ContextRead]) -> list[str]:
@@ -182,12 +277,12 @@ def _outdated(store: str | None, reads: list[ContextRead]) -> list[str]:
     from seamline.context.provenance import outdated
 
     try:
-        changed = _run(outdated(store_url(store), reads))
+        changed = run_or_fail(outdated(store_url(store), reads))
     except typer.Exit:
         return ["  [dim](the context store could not be opened to compare versions)[/]"]
     return [
-        f"  [yellow]outdated[/]: {c.collection}/{c.document} was read at version {c.read[:8]}, "
-        + (f"now {c.current[:8]}" if c.current else "since removed")
+        f"  [yellow]outdated[/]: {escape(c.collection)}/{escape(c.document)} was read at "
+        f"version {c.read[:8]}, " + (f"now {c.current[:8]}" if c.current else "since removed")
         for c in changed
     ]
 
@@ -207,95 +302,103 @@ def resume_command(
     model: Annotated[
         str | None, typer.Option(help="Default model, if the run used one given at run time.")
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print each run's outcome as JSON.")
+    ] = False,
 ) -> None:
     """Continue a run from its log: after a crash, or once its approvals are decided.
 
     Completed attempts are never run again; an attempt that was in flight runs again
-    with the same idempotency key. A run another process drives is left alone (exit 1).
+    with the same idempotency key. The pipeline's code is the one --pipeline names, or
+    the one seamline.toml [pipelines] registers under the run's pipeline name: never
+    code the store names. Exits 1 if a run failed, or could not be resumed (another
+    process drives it, its pipeline is not configured, ...).
 
     Example:
 
         seamline resume 18a2f0c3b1-4c2d1e0001 --store sqlite:///runs.db
-        seamline resume --interrupted
+
+        seamline resume --interrupted --pipeline examples/claims/pipeline.py:pipe
     """
     if (run_id is None) == (not interrupted):
-        raise fail("give a RUN_ID, or --interrupted to resume every interrupted run", code=2)
+        raise typer.BadParameter(
+            "give a RUN_ID, or --interrupted to resume every interrupted run",
+            param_hint="RUN_ID",
+        )
 
-    async def one(opened: Any, rid: str) -> Any:
-        pipe = pipeline_for_run(await opened.load(rid), pipeline)
-        return await pipe.resume(rid, store=opened, model=model, raise_on_failure=False)
+    async def one(opened: Any, rid: str) -> dict[str, Any]:
+        pipe, events = await trusted_pipeline(opened, rid, pipeline)
+        before = fold(rid, events)
+        if before.status in _FINAL:  # nothing to continue: say so, with what ended it
+            return {
+                "run_id": rid,
+                "resumed": False,
+                "status": before.status.value,
+                "error": Scrubber()(before.error) if before.error else None,
+                "already": True,
+            }
+        return _outcome(
+            rid, await pipe.resume(rid, store=opened, model=model, raise_on_failure=False)
+        )
 
-    async def go() -> list[tuple[str, Any]]:
-        opened = await open_store(store_url(store))
+    async def go() -> list[dict[str, Any]]:
+        opened = await open_store(store_url(store), access="write")
         try:
             if run_id is not None:
-                return [(run_id, await one(opened, run_id))]
-            done: list[tuple[str, Any]] = []
-            for summary in await opened.runs(status=RunStatus.INTERRUPTED):
+                return [await one(opened, run_id)]
+            name = None
+            if pipeline is not None:  # only the runs that pipeline can continue
+                from seamline.registry import load_pipeline
+
+                name = load_pipeline(pipeline).name
+            done: list[dict[str, Any]] = []
+            for summary in await opened.runs(status=RunStatus.INTERRUPTED, pipeline=name):
                 try:
-                    done.append((summary.run_id, await one(opened, summary.run_id)))
+                    done.append(await one(opened, summary.run_id))
                 except SeamlineError as e:  # one run that cannot go on must not stop the rest
-                    done.append((summary.run_id, e))
+                    done.append(_outcome(summary.run_id, e))
             return done
         finally:
             await opened.close()
 
-    results = _run(go())
-    if not results:
+    outcomes = run_or_fail(go())
+    if as_json:
+        print_json(outcomes)
+    elif not outcomes:
         console.print("no interrupted runs")
-    failed = False
-    for rid, result in results:
-        if isinstance(result, SeamlineError):
-            failed = True
-            console.print(f"run [bold]{rid}[/] [red]not resumed[/]: {result}")
-            continue
-        failed |= result.status is RunStatus.FAILED
-        console.print(
-            f"run [bold]{rid}[/] {result.status.value}"
-            + (f": {result.error}" if result.error else "")
-        )
-    raise typer.Exit(1 if failed else 0)
+    else:
+        print_outcomes(outcomes)
+    raise typer.Exit(1 if failed(outcomes) else 0)
 
 
 def replay_command(
     run_id: Annotated[str, typer.Argument(help="The recorded run to replay.")],
     pipeline: Annotated[str | None, typer.Option(help=PIPELINE_HELP)] = None,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outcome as JSON.")] = False,
 ) -> None:
     """Re-run a recorded run offline, against its recorded model and tool calls.
 
     Reports the first request that differs from the recording (a changed prompt, a
-    changed step), naming the step, and exits 1.
+    changed step), naming the step, and exits 1. The store is only read.
 
     Example:
 
-        seamline replay 18a2f0c3b1-4c2d1e0001
+        seamline replay 18a2f0c3b1-4c2d1e0001 --pipeline examples/claims/pipeline.py:pipe
     """
 
     async def go() -> Any:
-        opened = await open_store(store_url(store))
+        opened = await open_store(store_url(store), access="read")
         try:
-            pipe = pipeline_for_run(await opened.load(run_id), pipeline)
+            pipe, _ = await trusted_pipeline(opened, run_id, pipeline)
             return await pipe.replay(run_id, store=opened)
         finally:
             await opened.close()
 
-    result = _run(go())
+    result = run_or_fail(go())
+    if as_json:
+        print_json({"run_id": run_id, "replayed": True, "status": result.status.value})
+        return
     console.print(
-        f"run [bold]{run_id}[/] replays: {result.status.value}, every request as recorded"
+        f"run [bold]{escape(run_id)}[/] replays: {result.status.value}, every request as recorded"
     )
-
-
-async def _load(store: str | None, run_id: str) -> list[Event]:
-    opened = await open_store(store_url(store))
-    try:
-        return await opened.load(run_id)
-    finally:
-        await opened.close()
-
-
-def _run(coro: Any) -> Any:
-    try:
-        return asyncio.run(coro)
-    except SeamlineError as e:
-        raise fail(str(e)) from None

@@ -27,7 +27,9 @@ def ui_command(
         ),
     ] = None,
     store: Annotated[str | None, typer.Option(help=STORE_HELP)] = None,
-    host: Annotated[str, typer.Option(help="The address to listen on (loopback by default).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="The address to listen on (loopback by default).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="The port.")] = 8765,
     token_file: Annotated[
         Path | None,
@@ -125,7 +127,9 @@ def ui_command(
             address = f"http://{host}:{port}/"
             errors.print(f"seamline ui: {address}" + (f"?token={shown}" if shown else ""))
             if shown:
-                errors.print("(a reviewer token was generated for this run of the server; give --token-file to keep tokens)")
+                errors.print(
+                    "(a reviewer token was generated for this run of the server; give --token-file to keep tokens)"
+                )
             await server(app, host, port).serve()
         finally:
             await opened.close()

@@ -73,8 +73,8 @@ class PostgresContextStore(ContextStore):
 
     @classmethod
     async def open(cls, url: str, **options: Any) -> PostgresContextStore:
+        from seamline.redact import redact_url as _redacted
         from seamline.store import open_store
-        from seamline.store.postgres import _redacted
 
         runs = await open_store(url)  # creates (or checks) seamline_meta and the run tables
         await runs.close()

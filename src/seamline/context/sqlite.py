@@ -76,12 +76,12 @@ class SQLiteContextStore(ContextStore):
     @classmethod
     async def open(cls, url: str, **options: Any) -> SQLiteContextStore:
         from seamline.store import open_store
-        from seamline.store.sqlite import _parse_url
+        from seamline.store.sqlite_file import parse_url
 
         # The run store first: it creates (or checks) the file and its seamline_meta.
         runs = await open_store(url)
         await runs.close()
-        path, _ = _parse_url(url)
+        path = parse_url(url).path
         conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
@@ -382,6 +382,6 @@ def _migrate(conn: sqlite3.Connection, url: str) -> None:
 
 
 def sqlite_path(url: str) -> Path:
-    from seamline.store.sqlite import _parse_url
+    from seamline.store.sqlite_file import parse_url
 
-    return _parse_url(url)[0]
+    return parse_url(url).path

@@ -190,3 +190,23 @@ def get_model(spec: str | Model) -> Model:
     from seamline.models.registry import resolve
 
     return resolve(spec)
+
+
+OUTPUT_TOOL = "final_result"
+"""The tool a model calls to give its answer, when output comes as a tool call."""
+
+
+def without_output(record: dict[str, Any], raw: str | None) -> dict[str, Any]:
+    """A model response as the run log records it: the output its parts carry is the
+    ModelCalled's `raw_output` already, so it is kept there only (a 10 MB answer is not
+    stored twice), and `output_in` says where it went."""
+    if raw is None:
+        return record
+    for part in record.get("parts", ()):
+        kind = part.get("part_kind")
+        if kind == "text":
+            part["content"] = None
+        elif kind == "tool-call" and part.get("tool_name") == OUTPUT_TOOL:
+            part["args"] = None
+    record["output_in"] = "raw_output"
+    return record

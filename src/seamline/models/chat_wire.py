@@ -28,7 +28,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from seamline.models.base import ModelRequest
+from seamline.models.base import ModelRequest, without_output
 
 __all__ = ["PROVIDER_URL", "Reply", "WireError", "chat_body", "llama_schema", "read_reply"]
 
@@ -309,7 +309,7 @@ def read_reply(result: dict[str, Any], *, now: datetime | None = None) -> Reply:
         truncated=finish == "length",
         input_tokens=usage["input_tokens"],
         output_tokens=usage["output_tokens"],
-        record=record,
+        record=without_output(record, content if content else None),
     )
 
 

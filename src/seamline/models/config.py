@@ -25,7 +25,7 @@ threads = 2                   # per engine; default: chosen for this machine
 engines = 1                   # llama.cpp engines, one call each at a time; default: chosen
 max_tokens = 256
 
-[prices]                      # USD per 1M tokens, overriding the built-in table
+[prices]                      # USD per 1M tokens, a flat rate instead of genai-prices
 "openai:gpt-4o-mini" = { input = 0.15, output = 0.60 }
 ```
 
@@ -194,6 +194,10 @@ def load_config(
                 raise ConfigError(f"config file {source} does not exist") from None
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(f"{source} is not valid TOML: {e}") from e
+        except UnicodeDecodeError:
+            raise ConfigError(f"{source} is not UTF-8 text; save it as UTF-8 TOML") from None
+        except OSError as e:
+            raise ConfigError(f"cannot read {source}: {e.strerror or e}") from None
     return _build(data, env, source)
 
 

@@ -1,10 +1,11 @@
 """Turn token usage into US dollars.
 
-A `PriceTable` maps model strings to a `Price` in USD per million tokens. The built-in table
-covers common models at their base (non-batch, short-context) rates; `[prices]` in
-`seamline.toml` or `PriceTable.with_overrides()` change or add entries. A model the table does
-not know is priced from the `genai-prices` snapshot that ships with pydantic-ai; self-hosted
-models (`local`, `ollama:`) cost nothing unless you give them a price.
+Provider models (`openai:`, `anthropic:`, `google:`) are priced from the `genai-prices`
+snapshot, counting cached input tokens at their cached rate (reasoning tokens are part of
+the output tokens providers report). A `PriceTable` entry, from `[prices]` in `seamline.toml`
+or `PriceTable.with_overrides()`, replaces that with a flat rate in USD per million tokens
+(for a model genai-prices does not know, or a negotiated price); self-hosted models
+(`local`, `ollama:`, `openai-compatible:`) cost nothing unless you give them a price.
 """
 
 from __future__ import annotations
@@ -33,27 +34,10 @@ class Price(BaseModel):
         return (input_tokens * self.input + output_tokens * self.output) / 1_000_000
 
 
-DEFAULT_PRICES: Mapping[str, Price] = {
-    # Base rates as published by each provider (late 2026 snapshot, standard tier).
-    "openai:gpt-4o": Price(input=2.50, output=10.00),
-    "openai:gpt-4o-mini": Price(input=0.15, output=0.60),
-    "openai:gpt-4.1": Price(input=2.00, output=8.00),
-    "openai:gpt-4.1-mini": Price(input=0.40, output=1.60),
-    "openai:gpt-4.1-nano": Price(input=0.10, output=0.40),
-    "openai:gpt-5": Price(input=1.25, output=10.00),
-    "openai:gpt-5-mini": Price(input=0.25, output=2.00),
-    "openai:gpt-5-nano": Price(input=0.05, output=0.40),
-    "anthropic:claude-opus-4-5": Price(input=5.00, output=25.00),
-    "anthropic:claude-opus-4-1": Price(input=15.00, output=75.00),
-    "anthropic:claude-sonnet-4-6": Price(input=3.00, output=15.00),
-    "anthropic:claude-sonnet-4-5": Price(input=3.00, output=15.00),
-    "anthropic:claude-haiku-4-5": Price(input=1.00, output=5.00),
-    "anthropic:claude-3-5-haiku": Price(input=0.80, output=4.00),
-    "google:gemini-2.5-pro": Price(input=1.25, output=10.00),
-    "google:gemini-2.5-flash": Price(input=0.30, output=2.50),
-    "google:gemini-2.5-flash-lite": Price(input=0.10, output=0.40),
-    "google:gemini-2.0-flash": Price(input=0.10, output=0.40),
-}
+# Empty: every provider model is priced from the `genai-prices` snapshot (kept current by
+# its maintainers, with cached-input rates), which a hand-kept copy only went stale beside.
+# Entries here, or `[prices]` in seamline.toml, override it with a flat rate.
+DEFAULT_PRICES: Mapping[str, Price] = {}
 
 _FREE_PROVIDERS = ("local", "ollama")
 _VERSION_SUFFIX = re.compile(r"-(\d{4}-\d{2}-\d{2}|\d{8}|\d{3}|latest)$")
@@ -111,27 +95,56 @@ class PriceTable(Mapping[str, Price]):
                 return self._prices[base]
         return None
 
-    def cost(self, model: str, input_tokens: int, output_tokens: int) -> float:
-        """The cost in USD of a call to `model` that used these tokens. Unknown models cost 0."""
+    def cost(
+        self,
+        model: str,
+        input_tokens: int,
+        output_tokens: int,
+        *,
+        cache_read_tokens: int = 0,
+        cache_write_tokens: int = 0,
+    ) -> float:
+        """The cost in USD of a call to `model` that used these tokens. Unknown models cost 0.
+
+        `input_tokens` counts every input token, cached ones included (as providers report
+        them); genai-prices charges the cached ones at their own rate. A table entry is a
+        flat rate: every input token at its input price.
+        """
         if price := self.lookup(model):
             return price.cost(input_tokens, output_tokens)
         provider, _, name = model.partition(":")
         if provider in _FREE_PROVIDERS or model == "local":
             return 0.0
         if self._fallback and (provider_id := _GENAI_PROVIDER_IDS.get(provider)):
-            return _genai_cost(provider_id, name, input_tokens, output_tokens)
+            return _genai_cost(
+                provider_id,
+                name,
+                input_tokens,
+                output_tokens,
+                cache_read_tokens,
+                cache_write_tokens,
+            )
         return 0.0
 
 
-def _genai_cost(provider_id: str, name: str, input_tokens: int, output_tokens: int) -> float:
+def _genai_cost(
+    provider_id: str,
+    name: str,
+    input_tokens: int,
+    output_tokens: int,
+    cache_read_tokens: int,
+    cache_write_tokens: int,
+) -> float:
     try:
         from genai_prices import Usage, calc_price
 
-        result = calc_price(
-            Usage(input_tokens=input_tokens, output_tokens=output_tokens),
-            model_ref=name,
-            provider_id=provider_id,
+        usage = Usage(
+            input_tokens=input_tokens,
+            output_tokens=output_tokens,
+            cache_read_tokens=cache_read_tokens or None,
+            cache_write_tokens=cache_write_tokens or None,
         )
+        result = calc_price(usage, model_ref=name, provider_id=provider_id)
     except Exception:  # an unknown model, or a snapshot that cannot be read
         logger.debug("no price for %s:%s; counting it as free", provider_id, name)
         return 0.0

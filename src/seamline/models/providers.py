@@ -21,6 +21,7 @@ connection errors with exponential backoff, waiting what `Retry-After` (or `retr
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import re
 import threading
@@ -51,6 +52,7 @@ from tenacity import RetryCallState, retry_if_exception, stop_after_attempt, wai
 
 from seamline.exceptions import ConfigError
 from seamline.models.base import (
+    OUTPUT_TOOL,
     Model,
     ModelCallFailed,
     ModelReply,
@@ -58,25 +60,35 @@ from seamline.models.base import (
     T,
     traced_by_seamline,
     validate_output,
+    without_output,
 )
 from seamline.models.config import PROVIDERS, ModelConfig, ProviderConfig
+from seamline.redact import register_secret, scrub, url_secrets
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model as PaiModel
 
     from seamline.models.agent import AgentModel
 
-__all__ = ["ProviderModel", "build_model", "parse_model_string", "retrying_client"]
+__all__ = [
+    "ProviderModel",
+    "build_model",
+    "parse_model_string",
+    "retrying_client",
+    "wrap_pydantic_model",
+]
 
 DEFAULT_OLLAMA_BASE_URL = "http://127.0.0.1:11434/v1"
-OUTPUT_TOOL = "final_result"
 MAX_RETRY_WAIT = 60.0
 
 API_KEY_ENV: dict[str, tuple[str, ...]] = {
     "openai": ("OPENAI_API_KEY",),
     "anthropic": ("ANTHROPIC_API_KEY",),
     "google": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+    "openai-compatible": ("SEAMLINE_OPENAI_COMPATIBLE_API_KEY",),
 }
+# Providers that run without a key (a local server); the others refuse to build without one.
+_KEY_OPTIONAL = frozenset({"openai-compatible"})
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -230,7 +242,7 @@ def retrying_client(
 
 def _check_key(provider: str, spec: str, config: ProviderConfig) -> None:
     names = API_KEY_ENV.get(provider)
-    if not names or any(os.environ.get(name) for name in names):
+    if not names or provider in _KEY_OPTIONAL or any(os.environ.get(name) for name in names):
         return
     if provider == "openai" and (config.base_url or os.environ.get("OPENAI_BASE_URL")):
         return  # a self-hosted OpenAI-style endpoint may need no key
@@ -238,6 +250,31 @@ def _check_key(provider: str, spec: str, config: ProviderConfig) -> None:
     raise ConfigError(
         f"model {spec!r} needs an API key: set the {names[0]} environment variable{alternatives}"
     )
+
+
+# The SDK each provider needs, and the extra that installs it.
+_SDKS = {
+    "openai": ("openai", "openai"),
+    "ollama": ("openai", "openai"),
+    "openai-compatible": ("openai", "openai"),
+    "anthropic": ("anthropic", "anthropic"),
+    "google": ("google.genai", "google"),
+}
+
+
+def _check_sdk(provider: str, spec: str) -> None:
+    """A clear hint instead of an ImportError when the provider's SDK is not installed
+    (`pip install seamline` brings none of them)."""
+    module, extra = _SDKS[provider]
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except (ModuleNotFoundError, ValueError):  # a parent package ("google") is missing
+        found = False
+    if not found:
+        raise ConfigError(
+            f"model {spec!r} needs the {module} package, which is not installed: "
+            f"pip install 'seamline[{extra}]'"
+        )
 
 
 def _pydantic_model(
@@ -369,8 +406,8 @@ class ProviderModel:
                 # The provider answered, but not with anything readable as a model response.
                 return ModelReply(
                     output=None,
-                    error=f"the model's response could not be read: {e.message}",
-                    response={"error": e.message, "body": e.body},
+                    error=scrub(f"the model's response could not be read: {e.message}"),
+                    response={"error": scrub(e.message), "body": e.body and scrub(e.body)},
                     raw_output=None,
                     seconds=time.perf_counter() - started,
                 )
@@ -385,11 +422,19 @@ class ProviderModel:
         return ModelReply(
             output=output,
             error=error,
-            response=ModelMessagesTypeAdapter.dump_python([response], mode="json")[0],
+            response=without_output(
+                ModelMessagesTypeAdapter.dump_python([response], mode="json")[0], raw
+            ),
             raw_output=raw,
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
-            cost_usd=self._prices.cost(self.name, usage.input_tokens, usage.output_tokens),
+            cost_usd=self._prices.cost(
+                self.name,
+                usage.input_tokens,
+                usage.output_tokens,
+                cache_read_tokens=usage.cache_read_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+            ),
             seconds=seconds,
         )
 
@@ -421,7 +466,8 @@ class ProviderModel:
         message = str(e)
         if self._error_hint is not None:
             message += self._error_hint(e)
-        return ModelCallFailed(self.name, message, status_code=status)
+        # The provider's error body may echo the key or the URL it was sent to.
+        return ModelCallFailed(self.name, scrub(message), status_code=status)
 
 
 def _messages(request: ModelRequest) -> list[ModelMessage]:
@@ -448,7 +494,7 @@ def _remote_hint(provider: str, config: ProviderConfig) -> Callable[[ModelAPIErr
     def hint(e: ModelAPIError) -> str:
         status = getattr(e, "status_code", None)
         if status in (401, 403) and provider in API_KEY_ENV:
-            return f" (check {API_KEY_ENV[provider][0]})"
+            return f" ({_key_source(provider)})"
         if status == 429 or (status is not None and status >= 500):
             return (
                 f" (gave up after {config.max_retries} retries; raise max_retries or lower "
@@ -460,6 +506,44 @@ def _remote_hint(provider: str, config: ProviderConfig) -> Callable[[ModelAPIErr
         return ""
 
     return hint
+
+
+def _key_source(provider: str) -> str:
+    """Which variable the key refused came from, for a 401 a person can act on."""
+    names = API_KEY_ENV[provider]
+    used = next((name for name in names if os.environ.get(name)), None)
+    if used is None:
+        return f"no API key was sent: set {' or '.join(names)}"
+    others = [n for n in names if n != used and os.environ.get(n)]
+    also = f"; {', '.join(others)} is set too but not used" if others else ""
+    return f"the API key sent came from {used}: check its value{also}"
+
+
+def _register_secrets(provider: str, config: ProviderConfig) -> None:
+    """Make `scrub` know the credentials this provider is configured with, wherever
+    they came from, so no error about it stores or prints them."""
+    for name in API_KEY_ENV.get(provider, ()):
+        register_secret(os.environ.get(name))
+    if config.base_url:
+        for secret in url_secrets(config.base_url):
+            register_secret(secret)
+
+
+def wrap_pydantic_model(model: PaiModel, config: ModelConfig) -> ProviderModel:
+    """A pydantic-ai model object the person built (their own provider, client, settings)
+    as a seamline `Model`: priced, limited and validated as a model string would be."""
+    provider = model.system
+    name = f"{provider}:{model.model_name}"
+    return ProviderModel(
+        name,
+        provider=provider,
+        factory=lambda: model,
+        settings={},
+        max_tokens=config.provider(provider).max_tokens,
+        concurrency=config.provider(provider).concurrency,
+        output_mode=config.provider(provider).output_mode,
+        config=config,
+    )
 
 
 def build_model(
@@ -486,8 +570,10 @@ def build_model(
         from seamline.models.local import local_model
 
         return local_model(spec, name or None, config)
+    _check_sdk(provider, spec)
     provider_config = config.provider(provider)
     _check_key(provider, spec, provider_config)
+    _register_secrets(provider, provider_config)
     if provider == "openai-compatible" and not provider_config.base_url:
         raise ConfigError(
             f"model {spec!r} needs the server's base URL: set SEAMLINE_OPENAI_COMPATIBLE_BASE_URL, "

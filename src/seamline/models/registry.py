@@ -8,20 +8,44 @@ from __future__ import annotations
 
 import sys
 import threading
+from typing import Any
 
 from seamline.models.base import Model
 from seamline.models.config import get_config
 
-__all__ = ["clear_cache", "resolve"]
+__all__ = ["as_model", "clear_cache", "resolve"]
 
 _cache: dict[str, Model] = {}
 _lock = threading.Lock()
+# pydantic-ai model objects by id, with the object itself so the id stays its own.
+_wrapped: dict[int, tuple[Any, Model]] = {}
+
+
+def as_model(spec: Any) -> Any:
+    """`spec` as seamline calls it: a pydantic-ai model object (`OpenAIChatModel(...)`,
+    `AnthropicModel(...)`, a `FallbackModel` ...) becomes a `Model` named
+    "provider:model_name", the same object each time; anything else passes through."""
+    if spec is None or isinstance(spec, str) or not type(spec).__module__.startswith("pydantic_ai"):
+        return spec
+    from pydantic_ai.models import Model as PaiModel
+
+    if not isinstance(spec, PaiModel):
+        return spec
+    with _lock:
+        if (known := _wrapped.get(id(spec))) is not None:
+            return known[1]
+    from seamline.models.providers import wrap_pydantic_model
+
+    wrapped = wrap_pydantic_model(spec, get_config())
+    with _lock:
+        return _wrapped.setdefault(id(spec), (spec, wrapped))[1]
 
 
 def resolve(spec: str | Model) -> Model:
-    """The model for a model string, built on first use; a `Model` object passes through."""
+    """The model for a model string, built on first use; a `Model` object passes through
+    (a pydantic-ai model object is wrapped, see `as_model`)."""
     if not isinstance(spec, str):
-        return spec
+        return as_model(spec)  # type: ignore[no-any-return]
     key = spec.strip()
     with _lock:
         if (model := _cache.get(key)) is not None:

@@ -27,6 +27,7 @@ from seamline.exceptions import (
     RunFailed,
 )
 from seamline.gates import Judge, JudgeScore
+from seamline.redact import scrub
 from seamline.runtime.feedback import with_feedback
 from seamline.tools.trace import ToolTrace, trace_of
 from seamline.verdict import CheckResult
@@ -149,7 +150,7 @@ async def call_tool(
         if inspect.isawaitable(response):
             response = await response
     except Exception as e:
-        error, response = f"{type(e).__name__}: {e}", None
+        error, response = scrub(f"{type(e).__name__}: {e}"), None
         raise
     finally:
         execution.tools_out -= 1
@@ -231,7 +232,7 @@ async def call_model(
                 model=request.model,
                 request=request.to_record(),
                 response=None,
-                error=f"ModelCallFailed: {e}",
+                error=scrub(f"ModelCallFailed: {e}"),
                 purpose=purpose,
             )
         )
@@ -251,7 +252,7 @@ async def call_model(
             output_tokens=reply.output_tokens,
             cost_usd=reply.cost_usd,
             seconds=reply.seconds,
-            error=reply.error,
+            error=scrub(reply.error) if reply.error else None,
             purpose=purpose,
         )
     )

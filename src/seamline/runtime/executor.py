@@ -35,6 +35,7 @@ from seamline.events import (
     StepSkipped,
 )
 from seamline.exceptions import BudgetExceeded, ConfigError, ReplayDivergence, RunFailed
+from seamline.redact import scrub
 from seamline.runtime import unit as units
 from seamline.runtime.log import FINISHED, STARTED
 from seamline.runtime.result import RunResult, run_result
@@ -244,6 +245,8 @@ class Execution(LogWriter):
         """Record the end of the run; the caller flushes it."""
         seq = self.seq
         self.seq = seq + 1
+        if error:  # a provider's error body or a URL in it may carry a key: never stored
+            error = scrub(error)
         finished = RunFinished(seq=seq, status=status, error=error, error_type=error_type)
         self._buffer.append(finished)  # `record`, inlined as in `start`
         on_run_finished(self, finished)

@@ -35,6 +35,7 @@ from seamline.exceptions import (
     ToolApprovalRequired,
 )
 from seamline.gates import schema_verdict
+from seamline.redact import scrub
 from seamline.runtime import decide
 from seamline.runtime.calls import judge_runner
 from seamline.runtime.log import FINISHED, STARTED
@@ -357,12 +358,12 @@ def classify(step: Step, error: Exception) -> Failure:
     if isinstance(error, Retry | ValidationError):
         kind = "schema" if isinstance(error, InvalidOutput | ValidationError) else "retry"
         reason = error.reason if isinstance(error, Retry) else _validation_reason(error)
-        return Failure("retry", reason, kind)
+        return Failure("retry", scrub(reason), kind)  # the model's words may quote a key
     if isinstance(error, TimeoutError) and step.policy.timeout is not None:
         return Failure("timeout", f"timed out after {step.policy.timeout:g} s")
     if isinstance(error, _WrongType):
         return Failure("type", str(error))
-    return Failure("exception", f"{type(error).__name__}: {error}")
+    return Failure("exception", scrub(f"{type(error).__name__}: {error}"))
 
 
 def _kwargs(

@@ -518,3 +518,9 @@ def undecidable(
         f"approval {approval_id!r} belongs to run {owner!r}, not {run_id!r}; "
         "decide it in its own run"
     )
+
+
+def describe(exc: BaseException, limit: int = 200) -> str:
+    """An exception in a line, for a damaged row's report: what decoding it ran into."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

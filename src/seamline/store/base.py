@@ -18,9 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from seamline.events import Event, RunStatus
+
+Access = Literal["create", "write", "read"]
+"""How a store is opened: to run pipelines (made if missing), to change runs that are
+there (resume, decide: it must exist), or to read them (it must exist; nothing is written)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,13 +145,15 @@ class RunStore(Protocol):
         requested_before: float | None = None,
         requested_after: float | None = None,
         after: str | None = None,
+        newest_first: bool = False,
     ) -> list[PendingApproval]:
         """Approvals requested and neither decided nor superseded, oldest first.
 
         Every filter given must hold (`reason` is "approval" or "escalation"; the times
         bound `requested_at`, exclusive). `after` is an approval id: only the approvals
         listed after it (the next page, when it is the last of the previous one), even
-        if it was decided meanwhile; an unknown id lists nothing.
+        if it was decided meanwhile; an unknown id lists nothing. `newest_first` lists
+        them in the reverse order (`seamline approvals`; not with `after`).
         """
         ...
 

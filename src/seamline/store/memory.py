@@ -211,6 +211,7 @@ class MemoryStore:
         requested_before: float | None = None,
         requested_after: float | None = None,
         after: str | None = None,
+        newest_first: bool = False,
     ) -> list[PendingApproval]:
         keys = self._approval_keys
         start = keys.get(after) if after is not None else None
@@ -227,7 +228,7 @@ class MemoryStore:
             and (requested_after is None or a.requested_at > requested_after)
             and (start is None or keys[a.approval_id] > start)
         ]
-        pending.sort(key=lambda a: keys[a.approval_id])
+        pending.sort(key=lambda a: keys[a.approval_id], reverse=newest_first)
         return pending[:limit] if limit is not None else pending
 
     async def close(self) -> None:

@@ -22,11 +22,13 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from seamline.events import Event, RunStatus
-from seamline.exceptions import ConfigError, RunBusy, SchemaMismatch, StoreError
+from seamline.exceptions import ConfigError, RunBusy, RunCorrupted, SchemaMismatch, StoreError
+from seamline.redact import redact_url, register_secret, scrub, url_secrets
 from seamline.store import _sql, lease
 from seamline.store._sql import Batch, CloseApproval, OpenApproval
-from seamline.store.base import ApprovalRecord, PendingApproval, RunSummary
+from seamline.store.base import Access, ApprovalRecord, PendingApproval, RunSummary
 from seamline.store.migrations import POSTGRES as MIGRATIONS
+from seamline.store.migrations.postgres import digest_of
 
 try:
     import psycopg
@@ -38,6 +40,9 @@ except ImportError as exc:  # pragma: no cover - depends on the install
     ) from exc
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
+# A read-only open reads the schema before digests as it is (it cannot migrate).
+OLDEST_READABLE = 2
+DIGESTS_SINCE = 3
 # pg_advisory_xact_lock key for migrations: any constant, the same in every process.
 _MIGRATION_LOCK = 0x5EA3_11E0
 
@@ -45,11 +50,13 @@ _Conn = psycopg.AsyncConnection[TupleRow]
 
 # The event rows, joined to the run row `r` the statement's WITH clause produced:
 # no row in `r` (a seq conflict) means no event is written.
-_INSERT_EVENTS = """
-    INSERT INTO events (run, seq, kind, at, payload)
-    SELECT r.id, e.seq, e.kind, e.at, e.payload::jsonb
+# Each row's digest is computed by the server, from what it stores (see the migrations).
+_INSERT_EVENTS = f"""
+    INSERT INTO events (run, seq, kind, at, payload, digest)
+    SELECT r.id, e.seq, e.kind, e.at, j.payload, {digest_of("e.seq", "e.at", "e.kind", "j.payload")}
     FROM r, unnest(%s::integer[], %s::text[], %s::double precision[], %s::text[])
-        AS e (seq, kind, at, payload)
+        AS e (seq, kind, at, payload),
+        LATERAL (SELECT e.payload::jsonb) AS j (payload)
     RETURNING run
 """
 _START = (
@@ -101,8 +108,16 @@ _APPROVAL_STATE = """
     SELECT r.run_id, a.decided_at FROM approvals AS a JOIN runs AS r ON r.id = a.run
     WHERE a.approval_id = %s
 """
-_LOAD = """
-    SELECT seq, kind, at, payload FROM events
+# The last column: whether the row still matches its digest (NULL if it has none).
+_LOAD = f"""
+    SELECT seq, kind, at, payload, digest = {digest_of("seq", "at", "kind", "payload")}
+    FROM events
+    WHERE run = (SELECT id FROM runs WHERE run_id = %s)
+    ORDER BY seq
+"""
+# A store of schema 2, read without migrating it: its rows have no digests yet.
+_LOAD_UNCHECKED = """
+    SELECT seq, kind, at, payload, true FROM events
     WHERE run = (SELECT id FROM runs WHERE run_id = %s)
     ORDER BY seq
 """
@@ -152,6 +167,9 @@ _PENDING_FILTERS = """
 """
 _PENDING_ALL = _PENDING_COLUMNS + _PENDING_FILTERS
 _PENDING_RUN = _PENDING_COLUMNS + " AND r.run_id = %(run_id)s" + _PENDING_FILTERS
+_OLDEST = "ORDER BY a.requested_at, a.id"
+_NEWEST = "ORDER BY a.requested_at DESC, a.id DESC"
+_PENDING_NEWEST = {query: query.replace(_OLDEST, _NEWEST) for query in (_PENDING_ALL, _PENDING_RUN)}
 _ONE_APPROVAL = """
     SELECT a.approval_id, r.run_id, r.pipeline, a.step, a.idx, a.reason, a.requested_at,
            a.timeout_at, a.decided_at
@@ -193,19 +211,40 @@ class PostgresStore:
         self._beat_at = 0.0
         self._beating: asyncio.Task[None] | None = None
         self._closed = False
+        self._checksums = True  # False: a schema 2 store, read as it is
 
     @classmethod
     async def open(
-        cls, url: str, *, min_size: int = 1, max_size: int = 10, connect_timeout: float = 30.0
+        cls,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        connect_timeout: float = 30.0,
+        access: Access = "create",
     ) -> PostgresStore:
         """Connect, and create or migrate the tables if needed.
 
+        A server that refuses the connection for good (no such database or role, a
+        wrong password, a malformed URL) fails at once; one that cannot be reached yet
+        (refused, starting up, too many connections) is retried for `connect_timeout`.
+
+        Args:
+            access: "create" and "write" create or migrate the tables; "read" needs a
+                seamline store to be there already, changes nothing, and runs every
+                statement in a read-only transaction.
+
         Raises:
-            StoreError: the server cannot be reached within `connect_timeout` seconds.
+            StoreError: the server refused the connection, or cannot be reached within
+                `connect_timeout` seconds; with "read", there is no seamline store.
             SchemaMismatch: the tables were written by a newer seamline, or tables of
                 the same names exist that are not a seamline store.
         """
         url, lease_for = _lease_option(url)
+        shown = redact_url(url)
+        for secret in url_secrets(url):
+            register_secret(secret)
+        probe_error = await _probe(url, shown, connect_timeout)
         pool = AsyncConnectionPool(
             url,
             min_size=min_size,
@@ -213,20 +252,29 @@ class PostgresStore:
             timeout=connect_timeout,
             open=False,
             kwargs={"autocommit": True},
+            configure=_read_only if access == "read" else None,
         )
         try:
             await pool.open(wait=True, timeout=connect_timeout)
             async with pool.connection() as conn:
-                await _migrate(conn, _redacted(url))
+                if access == "read":
+                    version = await _readable_version(conn, shown)
+                else:
+                    await _migrate(conn, shown)
+                    version = SCHEMA_VERSION
         except PoolTimeout as exc:
             await pool.close()
-            raise StoreError(
-                f"cannot connect to {_redacted(url)} within {connect_timeout:g}s"
-            ) from exc
+            why = f": {_first_line(probe_error)}" if probe_error else ""
+            raise StoreError(f"cannot connect to {shown} within {connect_timeout:g}s{why}") from exc
+        except psycopg.Error as exc:
+            await pool.close()
+            raise StoreError(f"{shown}: {_first_line(str(exc))}") from exc
         except BaseException:
             await pool.close()
             raise
-        return cls(pool, _redacted(url), lease_for)
+        store = cls(pool, shown, lease_for)
+        store._checksums = version >= DIGESTS_SINCE
+        return store
 
     # -- the protocol ---------------------------------------------------------------
 
@@ -348,10 +396,24 @@ class PostgresStore:
         return run
 
     async def load(self, run_id: str) -> list[Event]:
-        rows = await self._fetch(_LOAD, (run_id,))
+        rows = await self._fetch(_LOAD if self._checksums else _LOAD_UNCHECKED, (run_id,))
         if not rows:
             raise StoreError(f"no run {run_id!r} in {self.url}")
-        return [_sql.decode_row(kind, seq, at, payload) for seq, kind, at, payload in rows]
+        events: list[Event] = []
+        for seq, kind, at, payload, intact in rows:
+            problem = None
+            if intact is not True:
+                problem = "its row does not match its digest"
+            elif seq != len(events):
+                problem = f"its rows skip from seq {len(events) - 1} to {seq}"
+            else:
+                try:
+                    events.append(_sql.decode_row(kind, seq, at, payload))
+                except Exception as exc:  # whatever a damaged row decodes into
+                    problem = f"its event cannot be decoded ({_sql.describe(exc)})"
+            if problem is not None:
+                raise RunCorrupted(self.url, run_id, len(events), problem)
+        return events
 
     async def runs(
         self,
@@ -408,6 +470,7 @@ class PostgresStore:
         requested_before: float | None = None,
         requested_after: float | None = None,
         after: str | None = None,
+        newest_first: bool = False,
     ) -> list[PendingApproval]:
         params = {
             "run_id": run_id,
@@ -419,7 +482,10 @@ class PostgresStore:
             "after": after,
             "limit": limit,
         }
-        rows = await self._fetch(_PENDING_ALL if run_id is None else _PENDING_RUN, params)
+        query = _PENDING_ALL if run_id is None else _PENDING_RUN
+        if newest_first:
+            query = _PENDING_NEWEST[query]
+        rows = await self._fetch(query, params)
         return [PendingApproval(*row) for row in rows]
 
     async def acquire(self, run_id: str) -> None:
@@ -553,10 +619,69 @@ def _lease_option(url: str) -> tuple[str, float]:
     return urlunsplit(parts._replace(query=rest)), lease.lease_seconds(option)
 
 
-def _redacted(url: str) -> str:
-    """The URL without its password, for messages and `store.url`."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+# Connection errors that trying again will not fix (libpq reports them as text only).
+_TRANSIENT = (
+    "starting up",
+    "shutting down",
+    "in recovery",
+    "too many",
+    "remaining connection slots",
+    "connection refused",
+    "timeout expired",
+    "could not receive",
+    "server closed the connection",
+)
+
+
+async def _probe(url: str, shown: str, wait: float) -> str | None:
+    """Connect once: a permanent refusal is a `StoreError` at once; a passing one
+    (returned, as text) is left to the pool, which retries until its timeout."""
+    try:
+        conn = await psycopg.AsyncConnection.connect(
+            url, connect_timeout=max(1, min(int(wait), 10)), autocommit=True
+        )
+    except psycopg.ProgrammingError as exc:  # the URL itself is malformed
+        raise ConfigError(f"bad PostgreSQL store URL {shown}: {_first_line(str(exc))}") from None
+    except psycopg.OperationalError as exc:
+        message = _first_line(str(exc))
+        if any(word in message.lower() for word in _TRANSIENT):
+            return message
+        raise StoreError(f"cannot connect to {shown}: {message}{_hint(message)}") from None
+    await conn.close()
+    return None
+
+
+def _hint(message: str) -> str:
+    lower = message.lower()
+    if "database" in lower and "does not exist" in lower:
+        return " (create it with createdb, or fix the database name in the store URL)"
+    if "role" in lower and "does not exist" in lower:
+        return " (fix the user name in the store URL, or create the role)"
+    if "password" in lower:
+        return " (fix the password in the store URL, or in $PGPASSWORD / ~/.pgpass)"
+    return ""
+
+
+def _first_line(message: str) -> str:
+    """psycopg's connection errors span lines; the server's reason is on the first."""
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return scrub(" ".join(lines[:2]) if lines else message)
+
+
+async def _read_only(conn: _Conn) -> None:
+    await conn.execute("SET default_transaction_read_only = on")
+
+
+async def _readable_version(conn: _Conn, url: str) -> int:
+    version = await _version(conn, url)
+    if version == 0:
+        raise StoreError(
+            f"no seamline store in {url}: the database has no seamline tables. Check "
+            "--store (or $SEAMLINE_STORE), and its search_path if the tables live in a schema"
+        )
+    if version < OLDEST_READABLE:
+        raise StoreError(
+            f"{url} was written by an older seamline (schema version {version}); a command "
+            "that writes (seamline resume, seamline run) upgrades it, then it can be read"
+        )
+    return version

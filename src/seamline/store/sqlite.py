@@ -1,8 +1,10 @@
 """The SQLite store: the embedded default, one file many processes can share.
 
 `sqlite:///runs.db` is relative to the working directory, `sqlite:////abs/runs.db`
-absolute (SQLAlchemy's convention); missing parent directories are created. Query
-options: `synchronous=normal|full` (default normal: in WAL mode a power loss can lose
+absolute (SQLAlchemy's convention). Opened to run pipelines, a missing file and its
+missing parent directories are created; opened to resume or decide, the file must
+exist; opened to read, it must exist and is opened read-only (see
+`seamline.store.sqlite_file`). Query options: `synchronous=normal|full` (default normal: in WAL mode a power loss can lose
 the last commits but never corrupts the file; full fsyncs every append) and
 `busy_timeout=SECONDS` (default 30), how long a write waits for other processes, and
 `lease=SECONDS` (default 30, or $SEAMLINE_LEASE_SECONDS), how long a run's owner may go
@@ -31,6 +33,10 @@ pipeline to finish (not failed or cancelled; waiting for an approval counts) giv
 rows to that pipeline's deflate dictionary: a row in `dictionaries`, never changed
 once written, which the rows deflated with it name. The later runs of the pipeline
 then store little more than what differs from that first one.
+
+Each row and each dictionary carries a checksum of its bytes (`crc`, schema 5): a row
+that fails it, or that does not decode, is a `RunCorrupted` naming the run and the
+row's seqs; the store's other runs and its listings stay readable.
 """
 
 from __future__ import annotations
@@ -38,36 +44,36 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import functools
 import sqlite3
 import time
 import zlib
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import parse_qsl, urlsplit
 
 from seamline.events import Event, RunFinished, RunStatus
-from seamline.exceptions import ConfigError, RunBusy, SchemaMismatch, StoreError
+from seamline.exceptions import RunBusy, RunCorrupted, StoreError
 from seamline.store import _sql, lease
 from seamline.store._sql import Batch, CloseApproval, OpenApproval
-from seamline.store.base import ApprovalRecord, PendingApproval, RunSummary
-from seamline.store.migrations import SQLITE as MIGRATIONS
+from seamline.store.base import Access, ApprovalRecord, PendingApproval, RunSummary
+from seamline.store.sqlite_file import (
+    CHECKSUMS_SINCE,
+    SCHEMA_VERSION,
+    connect,
+    parse_url,
+)
 
 T = TypeVar("T")
 
-SCHEMA_VERSION = MIGRATIONS[-1].version
-_OLDEST_SQLITE = (3, 35, 0)
+__all__ = ["SCHEMA_VERSION", "SQLiteStore"]
+
 _SQLITE_BUSY = 5
-_SQLITE_NOTADB = 26
-_SYNCHRONOUS = ("normal", "full")
 # Checkpoint every this many appends. An append writes two or three 1 KB pages to the
 # WAL, so it stays under ~4 MB. A checkpoint's cost is mostly its two fsyncs, whatever
 # it copies: every 250 appends cost 6 µs per append, every 1,000 3 µs (1 KB pages;
 # with 4 KB pages, 9 and 6).
 _CHECKPOINT_EVERY = 1000
-# Small pages: an append writes whole pages to the WAL, and its row is ~100 bytes.
-_PAGE_SIZE = 1024
 # Deflate: a 4 KB window keeps a compressor's state small (copying a primed one costs
 # a few µs; the default 32 KB one, ~100). Rows are read with the largest window.
 _WBITS = 12
@@ -108,14 +114,17 @@ _RELEASE = "UPDATE runs SET owner = NULL WHERE run_id = ? AND owner = ?"
 # A row is keyed by its last event's seq (schema 3), so the run's next seq is
 # max(seq) + 1: the row goes in only if its first event is that one (?5 = first - 1).
 _INSERT_ROW = """
-    INSERT INTO log (run, seq, codec, data)
-    SELECT ?1, ?2, ?3, ?4 WHERE (SELECT coalesce(max(seq), -1) FROM log WHERE run = ?1) = ?5
+    INSERT INTO log (run, seq, codec, data, crc)
+    SELECT ?1, ?2, ?3, ?4, ?6 WHERE (SELECT coalesce(max(seq), -1) FROM log WHERE run = ?1) = ?5
 """
 _NEXT_SEQ = "SELECT coalesce(max(seq), -1) + 1 FROM log WHERE run = ?"
 _RUN_ROWS = "SELECT codec, data FROM log WHERE run = ? ORDER BY seq"
-_DICTIONARY_FOR = "SELECT id, data FROM dictionaries WHERE pipeline = ? ORDER BY id DESC LIMIT 1"
-_DICTIONARY = "SELECT data FROM dictionaries WHERE id = ?"
-_INSERT_DICTIONARY = "INSERT INTO dictionaries (pipeline, data) VALUES (?, ?) RETURNING id"
+_DICTIONARY_FOR = """
+    SELECT id, data, crc FROM dictionaries WHERE pipeline = ? ORDER BY id DESC LIMIT 1
+"""
+_DICTIONARY = "SELECT data, crc FROM dictionaries WHERE id = ?"
+_DICTIONARY_UNCHECKED = "SELECT data, NULL FROM dictionaries WHERE id = ?"  # schema 4
+_INSERT_DICTIONARY = "INSERT INTO dictionaries (pipeline, data, crc) VALUES (?, ?, ?) RETURNING id"
 _OPEN_APPROVAL = """
     INSERT INTO approvals (approval_id, run, step, idx, reason, requested_at, timeout_at)
     VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -129,11 +138,15 @@ _APPROVAL_STATE = """
     SELECT r.run_id, a.decided_at FROM approvals AS a JOIN runs AS r ON r.id = a.run
     WHERE a.approval_id = ?
 """
+# As bytes, whatever the row's type: a damaged text row need not be valid UTF-8.
 _LOAD = """
-    SELECT r.created_at, l.seq, l.codec, l.data FROM runs AS r JOIN log AS l ON l.run = r.id
+    SELECT r.created_at, l.seq, l.codec, CAST(l.data AS BLOB), l.crc
+    FROM runs AS r JOIN log AS l ON l.run = r.id
     WHERE r.run_id = ?
     ORDER BY l.seq
 """
+# A store of schema 4, read without migrating it: its rows have no checksums yet.
+_LOAD_UNCHECKED = _LOAD.replace("l.crc", "NULL")
 _RUN_COLUMNS = """
     SELECT r.run_id, r.pipeline, r.status, r.created_at, r.updated_at, r.error,
            p.host, p.pid, p.beat_at
@@ -173,12 +186,13 @@ _PENDING_FILTERS = """
         (SELECT requested_at, rowid FROM approvals WHERE approval_id = ?7))
     ORDER BY a.requested_at, a.rowid LIMIT ?8
 """
-_PENDING_ALL = (
-    _APPROVAL_COLUMNS + " WHERE a.decided_at IS NULL AND ?1 IS NULL" + _PENDING_FILTERS
-)
+_PENDING_ALL = _APPROVAL_COLUMNS + " WHERE a.decided_at IS NULL AND ?1 IS NULL" + _PENDING_FILTERS
 _PENDING_RUN = (
     _APPROVAL_COLUMNS + " WHERE a.decided_at IS NULL AND r.run_id = ?1" + _PENDING_FILTERS
 )
+_OLDEST = "ORDER BY a.requested_at, a.rowid"
+_NEWEST = "ORDER BY a.requested_at DESC, a.rowid DESC"
+_PENDING_NEWEST = {query: query.replace(_OLDEST, _NEWEST) for query in (_PENDING_ALL, _PENDING_RUN)}
 _ONE_APPROVAL = """
     SELECT a.approval_id, r.run_id, r.pipeline, a.step, a.idx, a.reason, a.requested_at,
            a.timeout_at, a.decided_at
@@ -222,6 +236,11 @@ class SQLiteStore:
         # (none yet: looked for again when a run of it starts). Dictionaries by id.
         self._compressors: dict[str, tuple[int, Any] | None] = {}
         self._dictionaries: dict[int, bytes] = {}
+        # Dictionaries whose bytes fail their checksum, and why: rows deflated with one
+        # cannot be read.
+        self._damaged: dict[int, str] = {}
+        self._read_only = False
+        self._checksums = True  # False: a schema 4 store, read as it is
 
     @classmethod
     async def open(
@@ -230,38 +249,37 @@ class SQLiteStore:
         *,
         synchronous: str | None = None,
         busy_timeout: float | None = None,
+        access: Access = "create",
     ) -> SQLiteStore:
-        """Open (creating and migrating if needed) the store at `sqlite:///path`.
+        """Open the store at `sqlite:///path`.
+
+        Args:
+            access: "create" makes the file if needed and migrates it; "write" needs the
+                file to exist, and migrates it; "read" needs it to exist and writes nothing.
 
         Raises:
             ConfigError: the URL or an option is malformed.
+            StoreError: the file does not exist (unless `access="create"`), or cannot
+                be opened as `access` needs; the message says what to change.
             SchemaMismatch: the file is not a seamline store, or a newer seamline wrote it.
         """
-        path, options = _parse_url(url)
-        sync = (synchronous or options.pop("synchronous", "normal")).lower()
-        if sync not in _SYNCHRONOUS:
-            raise ConfigError(f"{url}: synchronous must be one of {', '.join(_SYNCHRONOUS)}")
-        try:
-            timeout = float(options.pop("busy_timeout", "30"))
-        except ValueError:
-            raise ConfigError(f"{url}: busy_timeout must be a number of seconds") from None
+        options = parse_url(url)
+        if synchronous is not None:
+            options = dataclasses.replace(options, synchronous=synchronous.lower())
         if busy_timeout is not None:
-            timeout = busy_timeout
-        lease_for = lease.lease_seconds(options.pop("lease", None))
-        if options:
-            raise ConfigError(
-                f"{url}: unknown option {', '.join(options)}; "
-                "known: synchronous=normal|full, busy_timeout=SECONDS, lease=SECONDS"
-            )
-        conn = await asyncio.to_thread(_connect, path, url, sync, timeout)
-        return cls(
+            options = dataclasses.replace(options, busy_timeout=busy_timeout)
+        conn, version = await asyncio.to_thread(connect, options, url, access)
+        store = cls(
             conn,
             url,
-            inline_writes=sync == "normal",
-            busy_timeout=timeout,
-            lease_seconds=lease_for,
-            identity=str(path.resolve()),
+            inline_writes=options.synchronous == "normal",
+            busy_timeout=options.busy_timeout,
+            lease_seconds=options.lease_seconds,
+            identity=str(options.path.resolve()),
         )
+        store._read_only = access == "read"
+        store._checksums = version >= CHECKSUMS_SINCE
+        return store
 
     # -- the protocol ---------------------------------------------------------------
 
@@ -313,14 +331,33 @@ class SQLiteStore:
             raise StoreError(f"no run {run_id!r} in {self.url}")
         base = _sql.to_ms(rows[0][0])
         events: list[Event] = []
-        for _, last_seq, codec, data in rows:
-            events += _sql.unpack(self._inflate(codec, data), len(events), base)
-            if events[-1].seq != last_seq:
-                raise StoreError(
-                    f"{self.url}: run {run_id!r} is damaged: its log row ending at seq "
-                    f"{last_seq} ends at {events[-1].seq}"
+        for _, last_seq, codec, data, crc in rows:
+            first = len(events)
+            problem = self._damage(codec, data, crc)
+            if problem is None:
+                try:
+                    events += _sql.unpack(self._inflate(codec, data), first, base)
+                except Exception as exc:  # whatever damaged bytes decode into
+                    problem = f"its events cannot be decoded ({_sql.describe(exc)})"
+            if problem is None and (len(events) == first or events[-1].seq != last_seq):
+                problem = (
+                    f"its row is keyed by seq {last_seq} but holds events up to seq "
+                    f"{len(events) - 1}"
                 )
+            if problem is not None:
+                raise RunCorrupted(self.url, run_id, (first, max(first, last_seq)), problem)
         return events
+
+    def _damage(self, codec: int | None, data: bytes, crc: int | None) -> str | None:
+        """Why a row cannot be read (its checksum, its dictionary), or None."""
+        if self._checksums and (crc is None or zlib.crc32(data) != crc):
+            return "its stored bytes fail their checksum"
+        if codec:
+            if codec in self._damaged:
+                return self._damaged[codec]
+            if codec not in self._dictionaries:
+                return f"the deflate dictionary {codec} it was written with is missing"
+        return None
 
     async def runs(
         self,
@@ -369,6 +406,7 @@ class SQLiteStore:
         requested_before: float | None = None,
         requested_after: float | None = None,
         after: str | None = None,
+        newest_first: bool = False,
     ) -> list[PendingApproval]:
         params = (
             run_id,
@@ -381,6 +419,8 @@ class SQLiteStore:
             -1 if limit is None else limit,
         )
         query = _PENDING_ALL if run_id is None else _PENDING_RUN
+        if newest_first:
+            query = _PENDING_NEWEST[query]
         rows = await self._call(self._fetch, query, params)
         return [PendingApproval(*row) for row in rows]
 
@@ -407,6 +447,8 @@ class SQLiteStore:
             except sqlite3.Error as exc:
                 if exc.sqlite_errorcode & 0xFF != _SQLITE_BUSY:  # BUSY or BUSY_*: retry below
                     raise StoreError(f"{self.url}: {exc}") from exc
+            except UnicodeDecodeError as exc:
+                raise StoreError(_damaged(self.url)) from exc
         await self._lock.acquire()
         try:
             if self._closed:
@@ -434,6 +476,8 @@ class SQLiteStore:
             return fn(*args)
         except sqlite3.Error as exc:
             raise StoreError(f"{self.url}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise StoreError(_damaged(self.url)) from exc
         finally:
             self._conn.execute("PRAGMA busy_timeout = 0")
 
@@ -493,11 +537,27 @@ class SQLiteStore:
 
     def _fetch_log(self, run_id: str) -> list[Any]:
         """The run's rows, having fetched the dictionaries they need that we lack."""
-        rows = self._conn.execute(_LOAD, (run_id,)).fetchall()
-        for _, _, codec, _ in rows:
-            if codec and codec not in self._dictionaries:
-                self._dictionaries[codec] = self._conn.execute(_DICTIONARY, (codec,)).fetchone()[0]
+        query = _LOAD if self._checksums else _LOAD_UNCHECKED
+        rows = self._conn.execute(query, (run_id,)).fetchall()
+        for _, _, codec, _, _ in rows:
+            if codec and codec not in self._dictionaries and codec not in self._damaged:
+                dictionary = _DICTIONARY if self._checksums else _DICTIONARY_UNCHECKED
+                found = self._conn.execute(dictionary, (codec,)).fetchone()
+                if found is not None:
+                    self._dictionary(codec, *found)
         return rows
+
+    def _dictionary(self, dictionary_id: int, data: bytes, crc: int | None) -> bytes | None:
+        """Keep a dictionary read from the store, if its checksum holds."""
+        if self._checksums and (
+            not isinstance(data, bytes) or crc is None or zlib.crc32(data) != crc
+        ):
+            self._damaged[dictionary_id] = (
+                f"the deflate dictionary {dictionary_id} it was written with fails its checksum"
+            )
+            return None
+        self._dictionaries[dictionary_id] = data
+        return data
 
     def _append(self, batch: Batch) -> None:
         if batch.started is None and batch.status is None and not batch.approvals:
@@ -516,7 +576,7 @@ class SQLiteStore:
                     made = self._make_dictionary(run, pipeline)
             conn.execute("COMMIT")
             if made is not None:  # only once committed: rows may name it from now on
-                self._compressors[pipeline] = self._primed(*made)
+                self._compressors[pipeline] = self._primed(*made, checked=True)
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -572,9 +632,9 @@ class SQLiteStore:
                 self._close_approval(known[0], batch.run_id, op)
 
     def _insert_row(self, run: int, pipeline: str, created_ms: int, batch: Batch) -> None:
-        codec, data = self._deflate(batch, pipeline, _sql.pack(batch.events, created_ms))
+        codec, data, crc = self._deflate(batch, pipeline, _sql.pack(batch.events, created_ms))
         cursor = self._conn.execute(
-            _INSERT_ROW, (run, batch.next_seq - 1, codec, data, batch.first_seq - 1)
+            _INSERT_ROW, (run, batch.next_seq - 1, codec, data, batch.first_seq - 1, crc)
         )
         if cursor.rowcount != 1:
             raise self._conflict(batch)
@@ -621,9 +681,11 @@ class SQLiteStore:
 
     # -- compression -----------------------------------------------------------------
 
-    def _deflate(self, batch: Batch, pipeline: str, text: bytes) -> tuple[int | None, str | bytes]:
-        """(codec, data) for a row: NULL and the JSON text, 0 and it deflated, or the
-        id of the pipeline's dictionary and it deflated with that."""
+    def _deflate(
+        self, batch: Batch, pipeline: str, text: bytes
+    ) -> tuple[int | None, str | bytes, int]:
+        """(codec, data, checksum) for a row: NULL and the JSON text, 0 and it deflated,
+        or the id of the pipeline's dictionary and it deflated with that."""
         # None yet: look again when a run starts (another process may have made one).
         if (batch.started is not None or pipeline not in self._compressors) and (
             self._compressors.get(pipeline) is None
@@ -634,15 +696,26 @@ class SQLiteStore:
         if primed is not None:
             codec, compressor = primed
             deflate = compressor.copy()
-            return codec, deflate.compress(text) + deflate.flush()
+            data = deflate.compress(text) + deflate.flush()
+            return codec, data, zlib.crc32(data)
         if len(text) > _PLAIN_UP_TO:
             deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
             data = deflate.compress(text) + deflate.flush()
             if len(data) < len(text):
-                return 0, data
-        return None, text.decode()
+                return 0, data, zlib.crc32(data)
+        return None, text.decode(), zlib.crc32(text)
 
-    def _primed(self, dictionary_id: int, dictionary: bytes) -> tuple[int, Any]:
+    def _primed(
+        self,
+        dictionary_id: int,
+        dictionary: bytes,
+        crc: int | None = None,
+        *,
+        checked: bool = False,
+    ) -> tuple[int, Any] | None:
+        """A compressor primed with a dictionary; None if the stored one is damaged."""
+        if not checked and self._dictionary(dictionary_id, dictionary, crc) is None:
+            return None
         self._dictionaries[dictionary_id] = dictionary
         compressor = zlib.compressobj(9, zlib.DEFLATED, -_WBITS, 2, zdict=dictionary)
         return dictionary_id, compressor
@@ -650,7 +723,8 @@ class SQLiteStore:
     def _inflate(self, codec: int | None, data: str | bytes) -> str | bytes:
         if codec is None:
             return data
-        assert isinstance(data, bytes)
+        if not isinstance(data, bytes):
+            raise ValueError("a deflated row holds text")
         if codec == 0:
             return zlib.decompress(data, -15)
         inflate = zlib.decompressobj(-15, zdict=self._dictionaries[codec])
@@ -661,11 +735,16 @@ class SQLiteStore:
         if self._conn.execute(_DICTIONARY_FOR, (pipeline,)).fetchone() is not None:
             return None  # another process made one: picked up when a run starts
         rows = self._conn.execute(_RUN_ROWS, (run,)).fetchall()
-        texts = [self._inflate(codec, data) for codec, data in rows]
+        try:
+            texts = [self._inflate(codec, data) for codec, data in rows]
+        except (zlib.error, KeyError, ValueError):  # a damaged row: no dictionary from it
+            return None
         joined = b"".join(t.encode() if isinstance(t, str) else t for t in texts)
         # Deflate refers back at most a window: keep the end, where the last steps are.
         dictionary = joined[-_DICTIONARY_SIZE:]
-        (dictionary_id,) = self._conn.execute(_INSERT_DICTIONARY, (pipeline, dictionary)).fetchone()
+        (dictionary_id,) = self._conn.execute(
+            _INSERT_DICTIONARY, (pipeline, dictionary, zlib.crc32(dictionary))
+        ).fetchone()
         return dictionary_id, dictionary
 
     def _open_approval(self, run: int, run_id: str, op: OpenApproval) -> None:
@@ -683,120 +762,10 @@ class SQLiteStore:
             raise _sql.undecidable(op.approval_id, run_id, found[0] if found else None)
 
 
-# -- opening ----------------------------------------------------------------------
-
-
-def _parse_url(url: str) -> tuple[Path, dict[str, str]]:
-    parts = urlsplit(url)
-    if parts.scheme != "sqlite" or parts.netloc or not parts.path.startswith("/"):
-        raise ConfigError(
-            f"bad SQLite store URL {url!r}: use sqlite:///relative/runs.db "
-            "or sqlite:////absolute/runs.db"
-        )
-    path = parts.path[1:]
-    if not path:
-        raise ConfigError(f"bad SQLite store URL {url!r}: no file name")
-    return Path(path), dict(parse_qsl(parts.query, keep_blank_values=True))
-
-
-def _connect(path: Path, url: str, synchronous: str, busy_timeout: float) -> sqlite3.Connection:
-    if sqlite3.sqlite_version_info < _OLDEST_SQLITE:
-        raise ConfigError(
-            f"{url}: the SQLite store needs SQLite {'.'.join(map(str, _OLDEST_SQLITE))} or "
-            f"newer (RETURNING, DROP COLUMN), but this Python uses {sqlite3.sqlite_version}. "
-            "Use a Python built with a newer SQLite (python.org and most current "
-            "distributions' builds are), or a PostgreSQL store."
-        )
-    if path.exists():
-        _check_untouched(path, url)  # refuse before writing a single byte
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(
-        path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+def _damaged(url: str) -> str:
+    # Python's sqlite3 decodes SQLite's own error messages, and TEXT cells, as UTF-8: a
+    # damaged file can yield neither.
+    return (
+        f"{url} is damaged: SQLite read bytes that are not text where text belongs. Restore "
+        "the file from a backup, or check it with `sqlite3 FILE 'PRAGMA integrity_check'`"
     )
-    try:
-        conn.execute(f"PRAGMA page_size = {_PAGE_SIZE:d}")  # a new file only: before WAL
-        conn.execute("PRAGMA journal_mode = WAL")
-        # PRAGMAs take no bound parameters; `synchronous` was checked against _SYNCHRONOUS.
-        conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-        _migrate(conn, url)
-        conn.execute("PRAGMA wal_autocheckpoint = 0")  # see _append_and_checkpoint
-        conn.execute("PRAGMA busy_timeout = 0")  # see the module docstring
-    except BaseException:
-        conn.close()
-        raise
-    return conn
-
-
-def _check_untouched(path: Path, url: str) -> None:
-    """Refuse a file that is not a seamline store, or is a newer one, without writing."""
-    # Without a -wal file, the main file holds everything: read it as immutable, so that
-    # no -wal/-shm files are left next to a file that is refused. (The check is repeated
-    # inside the migration transaction, which catches what a concurrent writer changed.)
-    wal = path.with_name(path.name + "-wal")
-    mode = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open {url}: {exc}") from exc
-    try:
-        _check_version(conn, url)
-    finally:
-        conn.close()
-
-
-def _check_version(conn: sqlite3.Connection, url: str) -> int:
-    """The store's schema version: 0 for an empty database. Raises `SchemaMismatch`."""
-    try:
-        tables = {
-            name
-            for (name,) in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            )
-        }
-        if not tables:
-            return 0
-        if "seamline_meta" not in tables:
-            raise SchemaMismatch(
-                f"{url} is an SQLite database but not a seamline store "
-                f"(it has tables {', '.join(sorted(tables))}); it was left untouched. "
-                "Point the store URL at a new file."
-            )
-        row = conn.execute(
-            "SELECT value FROM seamline_meta WHERE key = 'schema_version'"
-        ).fetchone()
-    except sqlite3.Error as exc:
-        if exc.sqlite_errorcode & 0xFF != _SQLITE_NOTADB:  # locked, unreadable, ...
-            raise StoreError(f"cannot read {url}: {exc}") from exc
-        raise SchemaMismatch(
-            f"{url} is not a seamline store ({exc}); it was left untouched. "
-            "Point the store URL at a new file."
-        ) from exc
-    version = int(row[0]) if row else 0
-    if version > SCHEMA_VERSION:
-        raise SchemaMismatch(_sql.newer_schema(url, version, SCHEMA_VERSION))
-    return version
-
-
-def _migrate(conn: sqlite3.Connection, url: str) -> None:
-    conn.execute("BEGIN IMMEDIATE")  # one migrator at a time; others wait, then see it done
-    try:
-        version = _check_version(conn, url)
-        if version == 0:
-            conn.execute("CREATE TABLE seamline_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        for migration in MIGRATIONS:
-            if migration.version > version:
-                for statement in migration.statements:
-                    conn.execute(statement)
-                if migration.convert is not None:
-                    migration.convert(conn)
-        if version < SCHEMA_VERSION:
-            conn.execute(
-                "INSERT OR REPLACE INTO seamline_meta (key, value) VALUES ('schema_version', ?)",
-                (str(SCHEMA_VERSION),),
-            )
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise

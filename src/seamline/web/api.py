@@ -198,7 +198,11 @@ async def batch(request: Request, body: BatchIn) -> BatchOut:
     out = []
     for item, result in zip(body.items, results, strict=True):
         if isinstance(result, WebError):
-            out.append(BatchResult(approval_id=item.approval_id, ok=False, error=result.code, detail=result.message))
+            out.append(
+                BatchResult(
+                    approval_id=item.approval_id, ok=False, error=result.code, detail=result.message
+                )
+            )
         else:
             out.append(BatchResult(approval_id=item.approval_id, ok=True, run_id=result.run_id))
     return BatchOut(results=out)
@@ -241,7 +245,9 @@ async def run(request: Request, run_id: str) -> dict[str, Any]:
     return run_json(await services_of(request).dashboard.run(run_id))
 
 
-@router.get("/runs/{run_id}/result", response_model=ResultOut, summary="A run's status and artifacts")
+@router.get(
+    "/runs/{run_id}/result", response_model=ResultOut, summary="A run's status and artifacts"
+)
 async def result(
     request: Request,
     run_id: str,
@@ -320,7 +326,8 @@ async def reliability(
                 "pipeline": t.pipeline,
                 "runs": t.runs,
                 "over_time": {
-                    mode: [to_jsonable_python(p) for p in points] for mode, points in t.series.items()
+                    mode: [to_jsonable_python(p) for p in points]
+                    for mode, points in t.series.items()
                 },
                 "report": t.report.to_dict(),
             }
@@ -380,7 +387,9 @@ _NO_CACHE = {"cache-control": "no-cache", "x-accel-buffering": "no"}
 
 def _decided(done: Decided) -> DecisionOut:
     if done.errors:
-        raise WebError(422, "bad_edit", "; ".join(f"{f.name}: {e}" for f in done.errors for e in f.errors))
+        raise WebError(
+            422, "bad_edit", "; ".join(f"{f.name}: {e}" for f in done.errors for e in f.errors)
+        )
     return DecisionOut(
         approval_id=done.approval_id,
         run_id=done.run_id,
@@ -416,7 +425,9 @@ def run_json(view: RunView) -> dict[str, Any]:
     }
 
 
-def item_json(item: InboxItem, schema: dict[str, Any] | None, codes: tuple[str, ...]) -> dict[str, Any]:
+def item_json(
+    item: InboxItem, schema: dict[str, Any] | None, codes: tuple[str, ...]
+) -> dict[str, Any]:
     return {
         "approval": to_jsonable_python(item.approval),
         "run_id": item.run.run_id,

@@ -258,7 +258,10 @@ def _set_cookie(response: Response, token: str) -> None:
 
 def _refuse(request: Request, status: int, message: str) -> Response:
     if request.url.path.startswith("/api") or request.url.path.startswith("/static"):
-        return JSONResponse({"error": "unauthorized" if status == 401 else "forbidden", "detail": message}, status_code=status)
+        return JSONResponse(
+            {"error": "unauthorized" if status == 401 else "forbidden", "detail": message},
+            status_code=status,
+        )
     if status == 401:
         rest = urlencode([(k, v) for k, v in parse_qsl(request.url.query) if k != "token"])
         target = request.url.path + (f"?{rest}" if rest else "")

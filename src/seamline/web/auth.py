@@ -92,7 +92,9 @@ class TokenBook:
                     'make one with: python -c "import secrets; print(secrets.token_urlsafe(24))"'
                 )
             if token in tokens:
-                raise ConfigError(f"{path}, line {number}: this token is already on an earlier line")
+                raise ConfigError(
+                    f"{path}, line {number}: this token is already on an earlier line"
+                )
             name = rest[1].strip() if len(rest) > 1 else f"{role}-{number}"
             tokens[token] = Identity(name, role)
         if not tokens:

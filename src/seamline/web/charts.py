@@ -69,7 +69,7 @@ def run_graph(shape: Mapping[str, StepShape], nodes: Sequence[Node], inputs: Seq
                 x1, y1 = position[read]
                 body.append(
                     f'<path d="M {x1 + _NODE_W:.0f} {y1 + _NODE_H / 2:.0f} C {x1 + _NODE_W + 30:.0f} '
-                    f'{y1 + _NODE_H / 2:.0f}, {x2 - 30:.0f} {y2 + _NODE_H / 2:.0f}, {x2:.0f} '
+                    f"{y1 + _NODE_H / 2:.0f}, {x2 - 30:.0f} {y2 + _NODE_H / 2:.0f}, {x2:.0f} "
                     f'{y2 + _NODE_H / 2:.0f}" fill="none" stroke="#94a3b8" stroke-width="1.5" '
                     'marker-end="url(#arrow)"/>'
                 )
@@ -148,14 +148,18 @@ def trend(series: Mapping[str, Sequence[Point]], colors: Mapping[str, str], titl
         known = [p for p in points if p.value is not None]
         band = [p for p in known if p.interval is not None]
         if len(band) > 1:
-            upper = " ".join(f"{x(p.label):.1f},{y(p.interval.high):.1f}" for p in band if p.interval)
+            upper = " ".join(
+                f"{x(p.label):.1f},{y(p.interval.high):.1f}" for p in band if p.interval
+            )
             lower = " ".join(
                 f"{x(p.label):.1f},{y(p.interval.low):.1f}" for p in reversed(band) if p.interval
             )
             body.append(f'<polygon points="{upper} {lower}" fill="{color}" opacity="0.15"/>')
         if len(known) > 1:
             line = " ".join(f"{x(p.label):.1f},{y(p.value or 0):.1f}" for p in known)
-            body.append(f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="2"/>')
+            body.append(
+                f'<polyline points="{line}" fill="none" stroke="{color}" stroke-width="2"/>'
+            )
         for p in known:
             note = f"{name} {p.label}: {p.value:.0%} of {p.n}"
             if p.interval is not None:

@@ -62,9 +62,10 @@ def fields(schema: Mapping[str, Any], value: Any) -> list[Field]:
 
 def _resolve(node: Mapping[str, Any], defs: Mapping[str, Any]) -> Mapping[str, Any]:
     while "$ref" in node:
-        node = {**defs.get(str(node["$ref"]).rsplit("/", 1)[-1], {}), **{
-            k: v for k, v in node.items() if k != "$ref"
-        }}
+        node = {
+            **defs.get(str(node["$ref"]).rsplit("/", 1)[-1], {}),
+            **{k: v for k, v in node.items() if k != "$ref"},
+        }
     return node
 
 
@@ -90,7 +91,9 @@ def _object_fields(
         label = str(sub.get("title") or key.replace("_", " "))
         described = str(sub.get("description", ""))
         if sub.get("type") == "object" and "properties" in sub and not nullable:
-            _object_fields(sub, defs, current if isinstance(current, Mapping) else {}, name + ".", out)
+            _object_fields(
+                sub, defs, current if isinstance(current, Mapping) else {}, name + ".", out
+            )
             continue
         kind, item_kind, choices = _kind(sub, defs)
         out.append(
@@ -204,9 +207,7 @@ def validate(annotation: Any, data: Any, form_fields: Sequence[Field]) -> tuple[
             while path and path not in names:
                 path = path.rpartition(".")[0]
             by_name.setdefault(path if path in names else "", []).append(error["msg"])
-        marked = [
-            replace(f, errors=f.errors + tuple(by_name.pop(f.name, ()))) for f in form_fields
-        ]
+        marked = [replace(f, errors=f.errors + tuple(by_name.pop(f.name, ()))) for f in form_fields]
         if by_name and marked:  # an error on no field (a model validator): on the first
             rest = tuple(m for msgs in by_name.values() for m in msgs)
             marked[0] = replace(marked[0], errors=marked[0].errors + rest)

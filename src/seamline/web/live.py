@@ -135,7 +135,9 @@ class Watcher:
         assert self.webhooks is not None
         window = self.webhooks.config.pass_rate_window
         finished = [
-            r for r in await self.store.runs(pipeline=pipeline, limit=window * 4) if r.status.is_final
+            r
+            for r in await self.store.runs(pipeline=pipeline, limit=window * 4)
+            if r.status.is_final
         ]
         logs = await self.cache.logs(self.store, finished)
         # The last `window` gated runs (newest first), measured alone.
@@ -160,7 +162,9 @@ async def stream(
     try:
         while True:
             get = asyncio.ensure_future(queue.get())
-            done, _ = await asyncio.wait({get, stop}, timeout=heartbeat, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {get, stop}, timeout=heartbeat, return_when=asyncio.FIRST_COMPLETED
+            )
             if get not in done:
                 get.cancel()
                 if stop in done:

@@ -77,7 +77,9 @@ async def _form(request: Request) -> dict[str, str]:
     if state.get("by_cookie") and not services_of(request).tokens.csrf_ok(
         state["token"], values.get(CSRF_FIELD)
     ):
-        raise WebError(403, "csrf", "this form is stale or was not sent by this site: reload and try again")
+        raise WebError(
+            403, "csrf", "this form is stale or was not sent by this site: reload and try again"
+        )
     return values
 
 
@@ -163,7 +165,17 @@ async def inbox(
         limit,
     )
     page = await services_of(request).dashboard.inbox(filters, time.time())
-    kept = {k: v for k, v in (("pipeline", pipeline), ("step", step), ("reason", reason), ("older", older), ("newer", newer)) if v}
+    kept = {
+        k: v
+        for k, v in (
+            ("pipeline", pipeline),
+            ("step", step),
+            ("reason", reason),
+            ("older", older),
+            ("newer", newer),
+        )
+        if v
+    }
     return render(
         request,
         "inbox.html",
@@ -181,12 +193,20 @@ async def inbox_batch(request: Request) -> Response:
     values = await _form(request)
     chosen = _lists(form, "approval")
     if not chosen:
-        return RedirectResponse("/inbox?" + urlencode({"notice": "Nothing was selected."}), status_code=303)
+        return RedirectResponse(
+            "/inbox?" + urlencode({"notice": "Nothing was selected."}), status_code=303
+        )
     items = [(aid, values.get(f"fingerprint.{aid}", "")) for aid in chosen]
     results = await services_of(request).dashboard.batch_approve(identity_of(request), items)
     ok = sum(isinstance(r, Decided) for r in results)
-    failed = [f"{aid}: {r.message}" for (aid, _), r in zip(items, results, strict=True) if isinstance(r, WebError)]
-    notice = f"Approved {ok} of {len(items)}." + (" Not approved: " + " | ".join(failed) if failed else "")
+    failed = [
+        f"{aid}: {r.message}"
+        for (aid, _), r in zip(items, results, strict=True)
+        if isinstance(r, WebError)
+    ]
+    notice = f"Approved {ok} of {len(items)}." + (
+        " Not approved: " + " | ".join(failed) if failed else ""
+    )
     return RedirectResponse("/inbox?" + urlencode({"notice": notice}), status_code=303)
 
 
@@ -317,7 +337,9 @@ _MODE_COLORS = {"shadow (gates watch)": "#94a3b8", "gated": "#2563eb", "gates of
 @router.get("/reliability")
 async def reliability(request: Request, pipeline: str = "", limit: int = 2000) -> HTMLResponse:
     services = services_of(request)
-    found = await trends(services.store, services.cache, pipeline=pipeline or None, limit=max(1, min(limit, 20_000)))
+    found = await trends(
+        services.store, services.cache, pipeline=pipeline or None, limit=max(1, min(limit, 20_000))
+    )
     charts = {
         t.pipeline: Markup(trend(t.series, _MODE_COLORS, f"{t.pipeline}: pass rate by day"))
         for t in found
@@ -355,7 +377,9 @@ async def report_file(request: Request, name: str) -> Response:
 
 
 # The reports are self-contained files: no script, no request elsewhere.
-_SANDBOX = {"content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
+_SANDBOX = {
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+}
 
 
 # -- pipelines --------------------------------------------------------------------------
@@ -387,14 +411,21 @@ async def start(request: Request, name: str) -> Response:
         if e.status != 422:
             raise
         return RedirectResponse(f"/pipelines?{urlencode({'problem': e.message})}", status_code=303)
-    return RedirectResponse(f"/runs/{run_id}?{urlencode({'notice': 'Run started.'})}", status_code=303)
+    return RedirectResponse(
+        f"/runs/{run_id}?{urlencode({'notice': 'Run started.'})}", status_code=303
+    )
 
 
 @router.get("/api")
 async def api_docs(request: Request) -> HTMLResponse:
     schema = request.app.openapi()
     endpoints = [
-        {"method": method.upper(), "path": path, "summary": op.get("summary", ""), "params": op.get("parameters", [])}
+        {
+            "method": method.upper(),
+            "path": path,
+            "summary": op.get("summary", ""),
+            "params": op.get("parameters", []),
+        }
         for path, ops in schema["paths"].items()
         for method, op in ops.items()
     ]

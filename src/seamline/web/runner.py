@@ -74,7 +74,9 @@ class Runner:
         pipe = self.pipeline(name)
         run_id = new_run_id()
         # The inputs are checked here, before anything is awaited (PipelineError).
-        running = pipe.run(dict(inputs), store=self.store, gates=gates, run_id=run_id, raise_on_failure=False)
+        running = pipe.run(
+            dict(inputs), store=self.store, gates=gates, run_id=run_id, raise_on_failure=False
+        )
         self._track(run_id, running)
         for _ in range(200):  # the RunStarted is written by the run's first await
             if await self.store.run(run_id) is not None or self.tasks[run_id].done():

@@ -148,7 +148,11 @@ class Dashboard:
         if cached is None:
             events = await self.store.load(p.run_id)
             request = next(
-                (e for e in events if isinstance(e, ApprovalRequested) and e.approval_id == p.approval_id),
+                (
+                    e
+                    for e in events
+                    if isinstance(e, ApprovalRequested) and e.approval_id == p.approval_id
+                ),
                 None,
             )
             if request is None:
@@ -221,9 +225,13 @@ class Dashboard:
         `Decided.errors`, with nothing recorded.
         """
         if not who.reviewer:
-            raise WebError(403, "forbidden", f"{who.name} is a viewer; deciding needs a reviewer token")
+            raise WebError(
+                403, "forbidden", f"{who.name} is a viewer; deciding needs a reviewer token"
+            )
         if decision not in ("approve", "reject", "edit"):
-            raise WebError(422, "bad_decision", f"decision {decision!r}: use approve, reject or edit")
+            raise WebError(
+                422, "bad_decision", f"decision {decision!r}: use approve, reject or edit"
+            )
         if not shown:
             raise WebError(
                 422,
@@ -240,14 +248,25 @@ class Dashboard:
         if not item.approval.pending:
             raise WebError(409, "not_pending", await self._why_closed(approval_id))
         if item.run.pipeline not in self.runner.pipelines:
-            raise WebError(409, "not_registered", str(NotRegistered(item.run.pipeline, list(self.runner.pipelines))))
+            raise WebError(
+                409,
+                "not_registered",
+                str(NotRegistered(item.run.pipeline, list(self.runner.pipelines))),
+            )
         if decision == "edit" and form is not None:
             fields_ = self.edit_form(item) or []
             edit, fields_ = forms.read(fields_, form)
             if not any(f.errors for f in fields_):
                 _, fields_ = forms.validate(self._annotation(item), edit, fields_)
             if any(f.errors for f in fields_):
-                return Decided(approval_id, item.run.run_id, decision, False, "the edit does not validate", fields_)
+                return Decided(
+                    approval_id,
+                    item.run.run_id,
+                    decision,
+                    False,
+                    "the edit does not validate",
+                    fields_,
+                )
         try:
             await self.runner.decide(
                 approval_id,
@@ -279,7 +298,9 @@ class Dashboard:
             + ("; the run is resuming" if resumed else ""),
         )
 
-    async def batch_approve(self, who: Identity, items: Sequence[tuple[str, str]]) -> list[Decided | WebError]:
+    async def batch_approve(
+        self, who: Identity, items: Sequence[tuple[str, str]]
+    ) -> list[Decided | WebError]:
         """Approve each (approval id, fingerprint shown); the runs resume once all are in,
         so that a run with several of them is not busy resuming while the next is decided."""
         out: list[Decided | WebError] = []
@@ -334,13 +355,17 @@ class Dashboard:
             wanted = RunStatus(status) if status else None
         except ValueError:
             raise WebError(
-                400, "bad_filter", f"status {status!r}: use one of {', '.join(s.value for s in RunStatus)}"
+                400,
+                "bad_filter",
+                f"status {status!r}: use one of {', '.join(s.value for s in RunStatus)}",
             ) from None
         if not 1 <= limit <= MAX_PAGE:
             raise WebError(400, "bad_filter", f"limit {limit}: use 1 to {MAX_PAGE}")
         if before is not None and await self.store.run(before) is None:
             raise WebError(400, "bad_cursor", f"no run {before!r} to page after")
-        found = await self.store.runs(status=wanted, pipeline=pipeline, before=before, limit=limit + 1)
+        found = await self.store.runs(
+            status=wanted, pipeline=pipeline, before=before, limit=limit + 1
+        )
         more = len(found) > limit
         found = found[:limit]
         rows = [await self._row(s) for s in found]
@@ -363,7 +388,9 @@ class Dashboard:
         summary = await self.store.run(run_id)
         if summary is None:
             if self.runner.driving(run_id):
-                raise WebError(404, "starting", f"run {run_id!r} is starting; try again in a moment")
+                raise WebError(
+                    404, "starting", f"run {run_id!r} is starting; try again in a moment"
+                )
             raise WebError(404, "unknown_run", f"no run {run_id!r}")
         try:
             events = await self.store.load(run_id)
@@ -373,7 +400,9 @@ class Dashboard:
 
     async def start(self, pipeline: str, inputs: dict[str, Any], gates: str, who: Identity) -> str:
         if not who.reviewer:
-            raise WebError(403, "forbidden", f"{who.name} is a viewer; starting runs needs a reviewer token")
+            raise WebError(
+                403, "forbidden", f"{who.name} is a viewer; starting runs needs a reviewer token"
+            )
         if gates not in ("on", "shadow", "off"):
             raise WebError(422, "bad_gates", f"gates {gates!r}: use on, shadow or off")
         try:
@@ -385,12 +414,16 @@ class Dashboard:
 
     async def resume(self, run_id: str, who: Identity) -> bool:
         if not who.reviewer:
-            raise WebError(403, "forbidden", f"{who.name} is a viewer; resuming needs a reviewer token")
+            raise WebError(
+                403, "forbidden", f"{who.name} is a viewer; resuming needs a reviewer token"
+            )
         summary = await self.store.run(run_id)
         if summary is None:
             raise WebError(404, "unknown_run", f"no run {run_id!r}")
         if summary.status.is_final:
-            raise WebError(409, "final", f"run {run_id!r} is {summary.status.value}: nothing to resume")
+            raise WebError(
+                409, "final", f"run {run_id!r} is {summary.status.value}: nothing to resume"
+            )
         try:
             return self.runner.resume_soon(run_id, summary.pipeline)
         except NotRegistered as e:

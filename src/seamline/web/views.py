@@ -285,7 +285,9 @@ def _step(
             for e in extras.get((step, index, a.number), ()):
                 if isinstance(e, ToolCalled):
                     view.tools.append(
-                        ToolView(e.seq, e.tool, e.outcome, e.seconds, e.request, e.response, e.error)
+                        ToolView(
+                            e.seq, e.tool, e.outcome, e.seconds, e.request, e.response, e.error
+                        )
                     )
                 elif isinstance(e, ContextRead):
                     view.reads.append(_read(e))
@@ -304,7 +306,13 @@ def _step(
     units.sort(key=lambda u: -1 if u.index is None else u.index)
     done = name in state.done
     artifact = state.artifacts.get(name) if name in state.artifacts else None
-    return StepView(name, shape, _step_status(state, name, units), units, to_jsonable_python(artifact) if done or artifact is not None else None)
+    return StepView(
+        name,
+        shape,
+        _step_status(state, name, units),
+        units,
+        to_jsonable_python(artifact) if done or artifact is not None else None,
+    )
 
 
 def _unit_status(state: RunState, unit: Any) -> str:
@@ -420,16 +428,27 @@ def _decisions(events: Sequence[Event], state: RunState) -> list[DecisionView]:
             what += f" to {e.target}" if e.target else ""
             out.append(
                 DecisionView(
-                    e.seq, e.at, "gate", e.step, e.index, what, None,
+                    e.seq,
+                    e.at,
+                    "gate",
+                    e.step,
+                    e.index,
+                    what,
+                    None,
                     list(e.feedback or e.verdict.reasons),
                 )
             )
         elif isinstance(e, Rewound):
             out.append(
                 DecisionView(
-                    e.seq, e.at, "rewind", e.step, e.index,
+                    e.seq,
+                    e.at,
+                    "rewind",
+                    e.step,
+                    e.index,
                     f"work went back to {e.step} ({e.cause}); reset: {', '.join(e.steps) or '-'}",
-                    None, list(e.feedback),
+                    None,
+                    list(e.feedback),
                 )
             )
         elif isinstance(e, ApprovalDecided):
@@ -447,9 +466,14 @@ def _decisions(events: Sequence[Event], state: RunState) -> list[DecisionView]:
                 detail.insert(0, f"code: {approval.decision.reason_code}")
             out.append(
                 DecisionView(
-                    e.seq, e.at, "approval", r.step, r.index,
+                    e.seq,
+                    e.at,
+                    "approval",
+                    r.step,
+                    r.index,
                     f"{approval.decision.decision} ({r.reason} {r.approval_id})",
-                    _who(approval.decision), detail,
+                    _who(approval.decision),
+                    detail,
                 )
             )
     return out

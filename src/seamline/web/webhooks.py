@@ -148,7 +148,12 @@ class Webhooks:
 
     async def _deliver(self, delivery: Delivery, url: str) -> None:
         body = json.dumps(
-            {"type": delivery.type, "id": delivery.id, "at": delivery.created_at, "data": delivery.data},
+            {
+                "type": delivery.type,
+                "id": delivery.id,
+                "at": delivery.created_at,
+                "data": delivery.data,
+            },
             ensure_ascii=False,
             default=str,
         ).encode()

@@ -111,6 +111,9 @@ async def test_a_decision_taken_while_no_worker_runs_is_applied_when_one_starts(
             "--reviewer",
             "ana",
             "--no-resume",
+            # The pipeline the person trusts (a run's log never says which code to run).
+            "--pipeline",
+            "tests/engines/temporal/pipelines.py:gated",
         ],
         cwd=ROOT,
         capture_output=True,

@@ -1,11 +1,30 @@
 """PostgreSQL schema, by version. The same tables as SQLite, with JSONB payloads.
 
 Version 2 records who drives each run (`runs.owner`, `processes`), as SQLite's version 4.
+
+Version 3 gives each event row a digest, `events.digest`: the first 8 bytes of the SHA-256
+of its seq, time, kind and payload (`digest_of`), computed by the server when the row is
+written and again when it is read. A row that no longer matches its digest (a damaged
+page, an edit by hand) is reported as damaged, naming the run and the seq.
 """
 
 from __future__ import annotations
 
 from seamline.store._sql import Migration
+
+
+def digest_of(seq: str, at: str, kind: str, payload: str) -> str:
+    """The SQL expression of an event row's digest, over the given column expressions.
+
+    Binary forms (`int4send`, `float8send`) and jsonb's canonical text keep it the same
+    whatever the session's settings (`extra_float_digits` changes the text of a float).
+    Never change it: every stored row is checked with it.
+    """
+    return (
+        f"substr(sha256(int4send({seq}) || float8send({at}) || "
+        f"convert_to({kind} || ' ' || ({payload})::text, 'UTF8')), 1, 8)"
+    )
+
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -67,6 +86,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             )
             """,
             "CREATE INDEX runs_by_owner ON runs (owner) WHERE owner IS NOT NULL",
+        ),
+    ),
+    Migration(
+        3,
+        "a digest per event row",
+        (
+            "ALTER TABLE events ADD COLUMN digest bytea",
+            "UPDATE events SET digest = " + digest_of("seq", "at", "kind", "payload"),
         ),
     ),
 )

@@ -19,11 +19,17 @@ append instead of two, which halves what the WAL must write and fsync. The count
 Version 4 records who drives each run: `runs.owner` is the process driving it (NULL
 once it stops: finished, waiting, or released), and `processes` holds each driving
 process's host, pid and last heartbeat (see `seamline.store.lease`).
+
+Version 5 gives each `log` row and each dictionary a checksum, `crc`: the CRC-32 of its
+bytes as stored (a text row's UTF-8). A row whose bytes no longer match (a flipped bit,
+an edit by hand) is reported as damaged, naming the run and its seqs, instead of being
+decoded into wrong events.
 """
 
 from __future__ import annotations
 
 import sqlite3
+import zlib
 
 from seamline.store._sql import Migration
 
@@ -39,6 +45,13 @@ def _events_to_log(conn: sqlite3.Connection) -> None:
         ),
     )
     conn.execute("DROP TABLE events")
+
+
+def _checksum_rows(conn: sqlite3.Connection) -> None:
+    """Every row's and dictionary's checksum, from its bytes as stored."""
+    conn.create_function("seamline_crc32", 1, zlib.crc32, deterministic=True)
+    conn.execute("UPDATE log SET crc = seamline_crc32(CAST(data AS BLOB))")
+    conn.execute("UPDATE dictionaries SET crc = seamline_crc32(data)")
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -152,5 +165,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             """,
             "CREATE INDEX runs_by_owner ON runs (owner) WHERE owner IS NOT NULL",
         ),
+    ),
+    Migration(
+        5,
+        "a checksum per log row and per dictionary",
+        (
+            "ALTER TABLE log ADD COLUMN crc INTEGER",
+            "ALTER TABLE dictionaries ADD COLUMN crc INTEGER",
+        ),
+        _checksum_rows,
     ),
 )
