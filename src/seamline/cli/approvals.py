@@ -91,8 +91,9 @@ def approvals_command(
         Column("step", least=6),
         Column("why", least=8),
         Column("waiting since", keep=True),
-        Column("tool call (arguments, fingerprint)"),
     ]
+    if calls:  # the exact call a person approves (whole in --json)
+        columns.append(Column("tool call", least=12))
     rows = [
         [
             a.approval_id,
@@ -100,8 +101,8 @@ def approvals_command(
             a.step + ("" if a.index is None else f"[{a.index}]"),
             a.reason,
             dt.datetime.fromtimestamp(a.requested_at).strftime("%Y-%m-%d %H:%M"),
-            describe(calls[a.approval_id]) if a.approval_id in calls else "",
         ]
+        + ([describe(calls[a.approval_id]) if a.approval_id in calls else ""] if calls else [])
         for a in pending
     ]
     typer.echo(table(columns, rows))
