@@ -126,7 +126,7 @@ async def full_sync_against_floor(pipe: sl.Pipeline, runs: int, tmp: Path) -> fl
     steps): a shared disk's fsyncs change speed from one second to the next, and both sides
     must meet the same disk.
     """
-    from seamline.store.sqlite import _PAGE_SIZE
+    from seamline.store.sqlite_file import _PAGE_SIZE
 
     store = await open_store(f"sqlite:///{tmp / 'full.db'}?synchronous=full")
     await pipe.run(DOC, store=store)
