@@ -36,7 +36,7 @@ from seamline.events import (
     RunStatus,
 )
 from seamline.exceptions import ApprovalError, StaleApproval
-from seamline.runtime.state import RunState, fold
+from seamline.runtime.state import ApprovalState, RunState, fold
 
 if TYPE_CHECKING:
     from seamline.pipeline import Pipeline
@@ -140,7 +140,7 @@ async def decide(
             approval is not None
             and approval.pending
             and expected is not None
-            and expected not in _fingerprints(approval.request)
+            and expected not in _fingerprints(approval)
         ):
             raise StaleApproval(
                 f"approval {approval_id!r} is not what the reviewer saw: its artifact or "
@@ -230,12 +230,12 @@ def check_decision(
     return edit
 
 
-def _fingerprints(request: ApprovalRequested) -> set[str]:
+def _fingerprints(approval: ApprovalState) -> set[str]:
     """What a reviewer may name as what they saw: the approval's fingerprint, and for a
     tool call, the call's own."""
-    seen = {fingerprint(request)}
-    if request.reason == TOOL_CALL and isinstance(request.artifact, dict):
-        seen.add(str(request.artifact.get("fingerprint")))
+    seen = {fingerprint(approval.request)}
+    if approval.call is not None:
+        seen.add(approval.call.fingerprint)
     return seen
 
 

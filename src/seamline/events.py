@@ -122,8 +122,13 @@ class ToolCalled(Event):
     server: str | None = None  # the MCP server's declared name; None for a Python tool
     call_id: str | None = None  # the id the model gave the call, in an agent step
     # "ok"; "retry": the error went back to the model, which may try again; "failed": the
-    # error failed the attempt; "refused": not made (not allowed, or a person rejected it).
+    # error failed the attempt; "refused": not made (not allowed, or a person rejected it);
+    # "started": an approved call about to be made, recorded and flushed before it is
+    # (no result yet: its result is a later ToolCalled with the same approval_id).
     outcome: str = "ok"
+    # The tool-call approval (`ApprovalRequested.approval_id`) this call answers: the
+    # decision it applied, so each decision applies to one call, once.
+    approval_id: str | None = None
 
 
 @dataclass(slots=True, kw_only=True)

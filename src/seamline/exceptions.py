@@ -232,11 +232,12 @@ class ToolApprovalRequired(SeamlineError):
 
     Attributes:
         step: the step whose attempt waits.
-        calls: what each approval shows (`seamline.tools.approval.ToolCallApproval`).
+        calls: the calls that wait (`seamline.tools.approval.DeferredCall`: what each
+            approval shows, and its timeout).
     """
 
     def __init__(self, step: str, calls: Sequence[Any]) -> None:
         self.step = step
         self.calls = tuple(calls)
-        names = ", ".join(f"{c.tool}({c.arguments})" for c in self.calls)
+        names = ", ".join(f"{c.shown.tool}({c.shown.arguments})" for c in self.calls)
         super().__init__(f"step {step!r} waits for a person's approval of: {names}")

@@ -223,6 +223,7 @@ class StepContext(Generic[DepsT]):
     __slots__ = (
         "_again",
         "_execution",
+        "_matched",
         "_prefix",
         "attempt",
         "deps",
@@ -248,6 +249,7 @@ class StepContext(Generic[DepsT]):
         # died): the calls it made then are answered from the log (`_recorded`).
         self._again = again
         self._prefix: Recording | None = None
+        self._matched: set[str] | None = None
         self.run_id: str = execution.run_id
         self.step = step
         self.attempt = attempt
@@ -268,6 +270,13 @@ class StepContext(Generic[DepsT]):
             events = x.log if x._buffer is x.log else itertools.chain(x.log, x._buffer)
             self._prefix = prefix_of(events, self.step, self.index, self.attempt)
         return self._prefix
+
+    def _matched_approvals(self) -> set[str]:
+        """The tool-call approvals this run of the attempt matched to a call so far (each
+        matches one call; see `seamline.tools.approval`)."""
+        if self._matched is None:
+            self._matched = set()
+        return self._matched
 
     @property
     def idempotency_key(self) -> str:

@@ -320,7 +320,7 @@ async def test_a_tool_that_needs_approval_suspends_the_run_until_a_person_approv
     assert done is not None and done.status == sl.RunStatus.SUCCEEDED
     assert calls == ["transfer ACME 5.0"] and told == ["done"]
     made = [e for e in done.events if isinstance(e, ToolCalled) and e.tool == "transfer"]
-    assert [e.outcome for e in made] == ["ok"]
+    assert [e.outcome for e in made] == ["started", "ok"]
     assert {e.attempt for e in done.events if isinstance(e, ToolCalled)} == {1}  # one attempt
     assert done.state.tool_calls == 1
     # Resumed again, nothing is called again.

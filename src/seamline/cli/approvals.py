@@ -32,7 +32,7 @@ from seamline.exceptions import ApprovalError, SeamlineError
 from seamline.feedback import agreement, feedback_rows, write_rows
 from seamline.runtime.state import fold
 from seamline.store import open_store
-from seamline.tools.approval import describe
+from seamline.tools.approval import describe_call
 
 FINGERPRINT_HELP = (
     "The fingerprint you were shown (`seamline approvals`; for a tool call, the call's): "
@@ -92,8 +92,6 @@ def approvals_command(
         Column("why", least=8),
         Column("waiting since", keep=True),
     ]
-    if calls:  # the exact call a person approves (whole in --json)
-        columns.append(Column("tool call", least=12))
     rows = [
         [
             a.approval_id,
@@ -102,12 +100,17 @@ def approvals_command(
             a.reason,
             dt.datetime.fromtimestamp(a.requested_at).strftime("%Y-%m-%d %H:%M"),
         ]
-        + ([describe(calls[a.approval_id]) if a.approval_id in calls else ""] if calls else [])
         for a in pending
     ]
     typer.echo(table(columns, rows))
     if limit and len(pending) == limit:
         typer.echo(f"(the newest {limit}; --limit 0 lists them all)")
+    # A tool call is shown whole, below the table: a person approves exactly this.
+    for a in pending:
+        if a.approval_id in calls:
+            typer.echo("")
+            typer.echo(describe_call(a.approval_id, calls[a.approval_id], store_hint(store)))
+    typer.echo("")
     typer.echo(f"decide with: seamline approve APPROVAL_ID{store_hint(store)}")
 
 

@@ -22,6 +22,7 @@ from seamline.cli._common import (
     trusted_pipeline,
 )
 from seamline.events import (
+    TOOL_CALL,
     ApprovalDecided,
     ApprovalRequested,
     ContextRead,
@@ -41,6 +42,7 @@ from seamline.exceptions import SeamlineError
 from seamline.redact import Scrubber
 from seamline.runtime.state import fold
 from seamline.store import open_store
+from seamline.tools.approval import describe
 
 __all__ = ["replay_command", "resume_command", "runs_command", "show_command"]
 
@@ -184,6 +186,7 @@ def _timeline(events: list[Event], clean: Scrubber) -> list[str]:
                 f"    tool {escape(e.tool)}({_text(e.request, clean)}): "
                 f"[{color}]{escape(e.outcome)}[/], {e.seconds:.2f} s"
                 + (f", {_text(e.error, clean)}" if e.error else "")
+                + (f" (approval {escape(e.approval_id)})" if e.approval_id else "")
             )
         elif isinstance(e, ContextRead):
             found = ", ".join(
@@ -203,9 +206,10 @@ def _timeline(events: list[Event], clean: Scrubber) -> list[str]:
                 reasons = _text("; ".join(e.verdict.reasons), clean)
                 lines.append(f"    gate [magenta]failed → {escape(e.action)}[/]: {reasons}")
         elif isinstance(e, ApprovalRequested):
+            call = f": {_text(describe(e.artifact), clean)}" if e.reason == TOOL_CALL else ""
             lines.append(
                 f"  [yellow]approval {escape(e.approval_id)}[/] requested on {step}{item} "
-                f"({escape(e.reason)})"
+                f"({escape(e.reason)}){call}"
             )
         elif isinstance(e, ApprovalDecided):
             lines.append(

@@ -69,6 +69,8 @@ class Recording:
             if isinstance(e, ModelCalled):
                 self._models[(e.step, e.index, e.attempt)].append(e)
             elif isinstance(e, ToolCalled):
+                if e.outcome == "started":
+                    continue  # an approved call's intent: its result is the call's record
                 calls = self._tools if e.call_id is None else self._agent_tools
                 calls[(e.step, e.index, e.attempt)].append(e)
             elif isinstance(e, ContextRead):

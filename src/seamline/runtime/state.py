@@ -83,12 +83,41 @@ class UnitTrouble:
     error: str | None = None  # why its last attempt that raised did
 
 
+@dataclass(frozen=True, slots=True)
+class ToolCallKey:
+    """Which tool call a tool-call approval is about (read from its artifact, a
+    `seamline.tools.approval.ToolCallApproval`): the attempt that asked, the id the model
+    gave the call, and the fingerprint of its tool and arguments."""
+
+    attempt: int
+    call_id: str | None
+    fingerprint: str
+
+    @classmethod
+    def of(cls, request: ApprovalRequested) -> ToolCallKey | None:
+        shown = request.artifact
+        if not isinstance(shown, Mapping) or not isinstance(shown.get("attempt"), int):
+            return None  # a log edited by hand: an approval no call can match
+        call_id = shown.get("call_id")
+        return cls(
+            shown["attempt"],
+            call_id if isinstance(call_id, str) else None,
+            str(shown.get("fingerprint")),
+        )
+
+
 @dataclass(slots=True)
 class ApprovalState:
     request: ApprovalRequested
     decision: ApprovalDecided | None = None
     superseded: bool = False  # its work was reset before anyone decided: not decidable
     applied: bool = False  # a rejection whose rework was recorded (a `Rewound` names it)
+    # A tool-call approval's call; the intent recorded before the approved call was made
+    # ("started"); and the `ToolCalled` that answered it (made, failed or refused). Once
+    # `made` is set the decision is used: it never applies to another call.
+    call: ToolCallKey | None = None
+    started: ToolCalled | None = None
+    made: ToolCalled | None = None
 
     @property
     def pending(self) -> bool:
@@ -154,6 +183,7 @@ class RunState:
         "started_at",
         "status",
         "tokens",
+        "tool_approvals",
         "tool_calls",
         "trouble",
         "waiting",
@@ -185,6 +215,8 @@ class RunState:
     _counts: dict[str, int]  # per map= step: its items accepted
     context_pins: dict[str, int]  # collection -> the revision the run reads (its first read's)
     reads: dict[tuple[str, int | None, int], list[Any]]  # (step, index, attempt) -> passages
+    # (unit, attempt, call id) -> its tool-call approvals, in log order
+    tool_approvals: dict[tuple[Unit, int, str | None], list[ApprovalState]]
     model_calls: int
     tokens: int
     tool_calls: int
@@ -212,7 +244,7 @@ class RunState:
         # runs, every container allocated per run shows up as garbage-collector time.
         self.inputs = self.options = self.items = self.awaiting = self.trouble = _NONE
         self.approvals = self.waiting = self.approved = self.skipped = self._counts = _NONE
-        self.context_pins = self.reads = _NONE
+        self.context_pins = self.reads = self.tool_approvals = _NONE
         self.model_calls = self.tokens = self.tool_calls = 0
         self.cost_usd = self.busy_seconds = 0.0
 
@@ -281,6 +313,24 @@ class RunState:
     @property
     def pending_approvals(self) -> list[ApprovalRequested]:
         return [a.request for a in self.approvals.values() if a.pending]
+
+    def tool_call_approvals(
+        self, unit: Unit, attempt: int, call_id: str | None
+    ) -> list[ApprovalState]:
+        """The tool-call approvals asked for the call with this id in this attempt of the
+        unit, in log order. An id can repeat within an attempt (two `ctx.agent` calls, a
+        model numbering its calls per turn): the toolset matches them to the calls in
+        order, each decision to one call (`ApprovalState.made` says which are used)."""
+        if not self.tool_approvals:
+            return []
+        return self.tool_approvals.get((unit, attempt, call_id), [])
+
+    def waits_on_tool_calls(self, unit: Unit) -> str | None:
+        """The id of a tool-call approval of the unit still waiting for a decision."""
+        for approval in self.approvals.values() if self.approvals else ():
+            if approval.call is not None and approval.pending and approval.unit == unit:
+                return approval.request.approval_id
+        return None
 
     def rejections_to_apply(self) -> list[ApprovalState]:
         """Approvals a person rejected (or that timed out to a rejection) whose rework is
@@ -564,8 +614,15 @@ def _decision(e: GateEvaluated) -> tuple[str, list[str], str | None]:
 def _approval_requested(state: RunState, e: ApprovalRequested) -> None:
     if state.approvals is _NONE:
         state.approvals = {}
-    state.approvals[e.approval_id] = ApprovalState(e)
-    state._wait(unit_of(e.step, e.index), e.approval_id)
+    approval = state.approvals[e.approval_id] = ApprovalState(e)
+    unit = unit_of(e.step, e.index)
+    if e.reason == TOOL_CALL:
+        approval.call = key = ToolCallKey.of(e)
+        if key is not None:
+            if state.tool_approvals is _NONE:
+                state.tool_approvals = {}
+            state.tool_approvals.setdefault((unit, key.attempt, key.call_id), []).append(approval)
+    state._wait(unit, e.approval_id)
 
 
 def _approval_decided(state: RunState, e: ApprovalDecided) -> None:
@@ -599,11 +656,10 @@ def _tool_call_decided(state: RunState, approval: ApprovalState) -> None:
     is in flight: see `RunState.in_flight`), with the feedback it had; the toolset finds
     the decision there. It waits on until every call it asked about is decided."""
     unit = approval.unit
-    for other in state.approvals.values():
-        if other.pending and other.request.reason == TOOL_CALL and other.unit == unit:
-            state.waiting[unit] = other.request.approval_id
-            return
-    if state.waiting:
+    waits_on = state.waits_on_tool_calls(unit)
+    if waits_on is not None:
+        state.waiting[unit] = waits_on
+    elif state.waiting:
         state.waiting.pop(unit, None)
 
 
@@ -637,7 +693,14 @@ def _context_read(state: RunState, e: ContextRead) -> None:
 
 
 def _tool_called(state: RunState, e: ToolCalled) -> None:
-    if e.outcome != "refused":  # a call refused before it was made costs nothing
+    if e.approval_id is not None and state.approvals:
+        approval = state.approvals.get(e.approval_id)
+        if approval is not None and approval.call is not None:
+            if e.outcome == "started":  # an intent: made, or being made, result unknown
+                approval.started = e
+                return
+            approval.made = e  # its decision is used
+    if e.outcome not in ("refused", "started"):  # a call refused before it was made is free
         state.tool_calls += 1
 
 

@@ -246,7 +246,7 @@ async def run_unit(
 
         if error is not None:
             if type(error) is ToolApprovalRequired:  # neither failed nor finished: it waits
-                await _suspend(x, step, unit, index, attempt, error)
+                await _suspend(x, step, index, error)
                 return PENDING
             outcome = await _failed_attempt(x, step, unit, index, attempt, error, acting)
             if outcome is not None:
@@ -550,29 +550,14 @@ def _ask(
 
 
 async def _suspend(
-    x: Execution,
-    step: Step,
-    unit: Unit,
-    index: int | None,
-    attempt: int,
-    waits: ToolApprovalRequired,
+    x: Execution, step: Step, index: int | None, waits: ToolApprovalRequired
 ) -> None:
     """An attempt whose tool calls wait for a person: one approval request per call (one
     already asked and still pending is not asked again), flushed. The attempt stays in
     flight, and runs again under its own number once every call is decided."""
-    state = x.state
-    asked = {
-        (a.request.artifact.get("call_id"), a.request.artifact.get("fingerprint"))
-        for a in (state.approvals.values() if state.approvals else ())
-        if a.pending
-        and a.request.reason == TOOL_CALL
-        and a.unit == unit
-        and isinstance(a.request.artifact, dict)
-        and a.request.artifact.get("attempt") == attempt
-    }
     for call in waits.calls:
-        if (call.call_id, call.fingerprint) not in asked:
-            _ask(x, step.name, call.as_artifact(), index, TOOL_CALL, call.timeout)
+        if call.asked is None:
+            _ask(x, step.name, call.shown.as_artifact(), index, TOOL_CALL, call.timeout)
     await x.flush()
 
 

@@ -242,6 +242,7 @@ _CODEBOOK: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
             "server",
             "call_id",
             "outcome",
+            "approval_id",
         ),
         {
             "seconds": 0.0,
@@ -250,6 +251,7 @@ _CODEBOOK: tuple[tuple[str, tuple[str, ...], dict[str, Any]], ...] = (
             "server": None,
             "call_id": None,
             "outcome": "ok",
+            "approval_id": None,
         },
     ),
     (

@@ -47,7 +47,7 @@ from seamline.exceptions import (
 from seamline.models.base import traced_by_seamline
 from seamline.runtime.feedback import with_feedback
 from seamline.tools.specs import Allowlist, ToolSpec
-from seamline.tools.toolset import APPROVAL, AgentCall, OnToolError, RecordedToolset, ToolEntry
+from seamline.tools.toolset import DEFERRED, AgentCall, OnToolError, RecordedToolset, ToolEntry
 from seamline.tools.turns import RecordedTurns
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ async def run_agent(
         ) from e
     output = result.output
     if isinstance(output, DeferredToolRequests):
-        waits = [output.metadata[c.tool_call_id][APPROVAL] for c in output.approvals]
+        waits = [output.metadata[c.tool_call_id][DEFERRED] for c in output.approvals]
         raise ToolApprovalRequired(ctx.step, waits)
     assert isinstance(output, output_type)
     return output

@@ -18,25 +18,44 @@ undecided past the tool's `approval_timeout` is rejected when the run is next re
 
 Whatever the decision, the attempt then runs again under its own number: its earlier
 model turns and tool calls are answered from the log (`runtime/replay.py`'s prefix), so
-the model asks for the same call; the toolset finds the decision here and makes the
-approved call once, writing it to the store at once, so a process that dies after it
-replays its result instead of calling again.
+the model asks for the same call. The run's reducer indexes tool-call approvals by
+(unit, attempt, call id) (`RunState.tool_call_approvals`); the toolset matches them to the
+calls of the attempt in order, each decision to one call, once:
+
+- a decision whose call was made (its `ToolCalled` carries the `approval_id`) is used: the
+  call is answered from that record, however the rest of the attempt's prefix went (a
+  prompt that changed, a tool description that changed), and is never made again;
+- an unused decision is applied: "approve" or "edit" makes the call, "reject" tells the
+  model;
+- a call with no decision left is deferred, and a person is asked (a model that numbers
+  its calls per turn, or two `ctx.agent` calls in one attempt, repeat ids: the second call
+  gets an approval of its own).
+
+Made at most once: before an approved call is made, an intent (`ToolCalled` with
+`outcome="started"`) is written to the store; its result follows, written at once. A
+process that dies between the two leaves an intent with no result: the call may or may
+not have happened, and seamline does not guess. The call is never made again on its own:
+the attempt is suspended on a new approval of the same call marked `outcome_unknown`
+(`seamline approvals` shows "OUTCOME UNKNOWN"). A person checks whether it happened and
+decides: approve (or edit) to make it again, or reject with what they found (e.g. "it
+went through: transfer 4411"), which the model receives as the call's result.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
-from seamline.events import TOOL_CALL
 from seamline.exceptions import ApprovalError
 
 if TYPE_CHECKING:
     from seamline.pipeline import Pipeline
     from seamline.runtime.state import ApprovalState, RunState
+
+ToolEffect = Literal["approve", "edit", "reject"]
 
 
 def fingerprint(tool: str, arguments: dict[str, Any]) -> str:
@@ -64,8 +83,9 @@ class ToolCallApproval:
         call_id: the id the model gave the call.
         description: what the tool says it does.
         parameters: the tool's input schema (JSON Schema): an edit must fit it.
-        timeout: seconds the call may wait for a decision (not shown: it sets the
-            request's `timeout_at`).
+        outcome_unknown: the approval id of an earlier decision on this same call whose
+            call was started and never reported back (its process died during it): the
+            person is asked whether it happened, not only whether to make it.
     """
 
     tool: str
@@ -76,12 +96,26 @@ class ToolCallApproval:
     call_id: str | None = None
     description: str | None = None
     parameters: dict[str, Any] | None = None
-    timeout: float | None = field(default=None, compare=False)
+    outcome_unknown: str | None = None
 
     def as_artifact(self) -> dict[str, Any]:
-        shown = asdict(self)
-        del shown["timeout"]
-        return shown
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class DeferredCall:
+    """A call that waits for a person, as the toolset hands it to the executor.
+
+    Attributes:
+        shown: what the approval shows.
+        timeout: seconds it may wait for a decision (sets the request's `timeout_at`).
+        asked: the id of the approval already asked for it and still pending (the
+            executor does not ask again), or None: ask.
+    """
+
+    shown: ToolCallApproval
+    timeout: float | None = None
+    asked: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,66 +123,56 @@ class ToolDecision:
     """A person's decision on one tool call, as the toolset applies it."""
 
     approval_id: str
-    effect: str  # "approve", "edit" or "reject" (a timeout rejects)
+    effect: ToolEffect  # a timeout rejects
     arguments: dict[str, Any]  # what to call it with: the approved ones, or the edit
     reason: str | None = None
     reviewer: str | None = None
     timed_out: bool = False
+    outcome_unknown: bool = False  # asked after the call started and was never heard of
 
     @property
     def refusal(self) -> str:
         """What the model is told of a rejected call, as the call's result."""
+        who = f"a person ({self.reviewer})" if self.reviewer else "a person"
+        if self.outcome_unknown:  # it may have happened: the person says what they found
+            if self.timed_out:
+                return (
+                    "This call was started once but its outcome was never recorded, and "
+                    "no one checked it in time: it was not made again; it may or may not "
+                    "have happened."
+                )
+            return (
+                "This call was started once but its outcome was never recorded; it was "
+                f"not made again. {who} checked: {self.reason or 'no finding given'}."
+            )
         if self.timed_out:
             return f"This call was not made: {self.reason or 'no one approved it in time'}."
-        who = f"a person ({self.reviewer})" if self.reviewer else "a person"
         return f"This call was not made: {who} rejected it: {self.reason or 'no reason given'}."
 
-
-def requests_of(state: RunState, step: str, index: int | None) -> Iterable[ApprovalState]:
-    """The tool-call approvals a unit of work asked for, through the run's reducer."""
-    for approval in state.approvals.values() if state.approvals else ():
-        request = approval.request
-        if request.reason == TOOL_CALL and request.step == step and request.index == index:
-            yield approval
-
-
-def find_decision(
-    state: RunState,
-    step: str,
-    index: int | None,
-    attempt: int,
-    call_id: str | None,
-    call: str,
-) -> ToolDecision | None:
-    """The decision on this exact call (attempt, call id, fingerprint `call`), or None.
-
-    An approval asked for the same arguments in another attempt, or for another call of
-    this one, does not count: each call is approved on its own.
-    """
-    for approval in requests_of(state, step, index):
-        shown = approval.request.artifact
-        if (
-            approval.decision is None
-            or not isinstance(shown, Mapping)
-            or shown.get("fingerprint") != call
-            or shown.get("attempt") != attempt
-            or shown.get("call_id") != call_id
-        ):
-            continue
+    @classmethod
+    def of(cls, state: RunState, approval: ApprovalState) -> ToolDecision:
+        """The decision recorded on a decided tool-call approval."""
         decided = approval.decision
-        effect = state.effect_of(approval) or "reject"
+        if decided is None:
+            raise ValueError(f"approval {approval.request.approval_id!r} is not decided")
+        shown = approval.request.artifact
+        shown = shown if isinstance(shown, Mapping) else {}
+        recorded = state.effect_of(approval)
+        effect: ToolEffect = "approve" if recorded == "approve" else "reject"
+        if recorded == "edit":
+            effect = "edit"
         arguments = dict(shown.get("arguments") or {})
         if effect == "edit" and isinstance(decided.edit, Mapping):
             arguments = dict(decided.edit.get("arguments") or {})
-        return ToolDecision(
+        return cls(
             approval.request.approval_id,
             effect,
             arguments,
             decided.reason,
             decided.reviewer,
             timed_out=decided.decision == "timeout",
+            outcome_unknown=shown.get("outcome_unknown") is not None,
         )
-    return None
 
 
 # -- deciding ---------------------------------------------------------------------------------
@@ -243,4 +267,38 @@ def describe(shown: Any) -> str:
     """One line for a person: the call and its fingerprint."""
     if not isinstance(shown, Mapping):
         return ""
-    return f"{shown.get('tool')}({_json(shown.get('arguments'))}) fingerprint {shown.get('fingerprint')}"
+    unknown = "OUTCOME UNKNOWN " if shown.get("outcome_unknown") else ""
+    return (
+        f"{unknown}{shown.get('tool')}({_json(shown.get('arguments'))}) "
+        f"fingerprint {shown.get('fingerprint')}"
+    )
+
+
+def describe_call(approval_id: str, shown: Any, hint: str = "") -> str:
+    """The whole call a tool-call approval shows, for a terminal (lines wrap, nothing is
+    cut), with the commands that decide it bound to its fingerprint (`hint`: options
+    every command needs, e.g. `--store ...`)."""
+    if not isinstance(shown, Mapping):
+        return f"tool call {approval_id}: (no call recorded)"
+    server = shown.get("server")
+    lines = [f"tool call {approval_id}:"]
+    if shown.get("outcome_unknown"):
+        lines += [
+            "  OUTCOME UNKNOWN: this call was approved and started "
+            f"(approval {shown['outcome_unknown']}), and its process died before its "
+            "result was recorded. Check whether it happened: approve to make it again, or "
+            "reject with what you found (the model is told).",
+        ]
+    lines += [
+        f"  tool:        {shown.get('tool')}" + (f" (MCP server {server})" if server else ""),
+        f"  arguments:   {_json(shown.get('arguments'))}",
+    ]
+    if shown.get("description"):
+        lines.append(f"  description: {shown['description']}")
+    print_ = shown.get("fingerprint")
+    lines += [
+        f"  fingerprint: {print_}",
+        f"  approve:     seamline approve {approval_id} --fingerprint {print_}{hint}",
+        f'  reject:      seamline reject {approval_id} --reason "..." --fingerprint {print_}{hint}',
+    ]
+    return "\n".join(lines)
