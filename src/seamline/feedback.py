@@ -18,7 +18,14 @@ from typing import Any
 
 from pydantic_core import to_jsonable_python
 
-from seamline.events import ApprovalDecided, ApprovalRequested, Event, GateEvaluated, RunStarted
+from seamline.events import (
+    TOOL_CALL,
+    ApprovalDecided,
+    ApprovalRequested,
+    Event,
+    GateEvaluated,
+    RunStarted,
+)
 from seamline.exceptions import ConfigError
 from seamline.store.base import RunStore
 
@@ -75,7 +82,8 @@ def _row(
     verdicts: Mapping[tuple[str, int | None], list[GateEvaluated]],
 ) -> FeedbackRow:
     before = [v for v in verdicts.get((request.step, request.index), []) if v.seq < request.seq]
-    gate_passed = before[-1].verdict.passed if before else None
+    # A tool call's approval is no judgement of the step's artifact: no gate to agree with.
+    gate_passed = before[-1].verdict.passed if before and request.reason != TOOL_CALL else None
     approved = decided.decision == "approve"
     agrees = None if gate_passed is None else gate_passed == approved
     kind = getattr(decided, "reviewer_kind", "human")

@@ -90,7 +90,7 @@ def specs(draw: st.DrawFn) -> Spec:
         pure = kind == "plain" and draw(st.booleans())
         tools = None
         if kind in ("plain", "map") and not pure and draw(st.integers(0, 2)) == 0:
-            tools = draw(st.integers(0, 3))
+            tools = draw(st.integers(0, 4))
         if kind == "plain" and not pure and tools is None:
             crash = draw(st.integers(0, 4)) == 0
         steps.append(
@@ -121,14 +121,16 @@ def _value(request: ModelRequest, salt: str) -> Val:
 
 def _agent_turn(turn: AgentTurn, salt: str) -> Any:
     """An agent step's model: by the pattern its prompt names, it calls `act` (which needs
-    a person's approval) alone (0), beside `look` (1), twice in one turn (2), or on its
-    second turn after `look` (3); then it answers with what the tools returned."""
-    n = zlib.crc32((turn.prompt + salt).encode()) % 60
+    a person's approval) alone (0), beside `look` (1), twice in one turn (2), on its
+    second turn after `look` (3), or alone in each of two `ctx.agent` calls of the attempt
+    with the same arguments (4: the same call, under the same call id, asked twice); then
+    it answers with what the tools returned."""
+    n = zlib.crc32((turn.prompt.replace(" again", "") + salt).encode()) % 60
     tag = turn.prompt.split()[0]
     match = re.search(r"pattern=(\d)", turn.prompt)
     pattern = int(match.group(1)) if match else 0
     if turn.turn == 1:
-        if pattern == 0:
+        if pattern in (0, 4):
             return ToolCall("act", {"tag": tag, "v": n})
         if pattern == 1:
             return [ToolCall("look", {"v": n}), ToolCall("act", {"tag": tag, "v": n + 1})]
@@ -248,6 +250,10 @@ def _step_fn(s: StepSpec, executed: list[tuple[str, int | None, int]]) -> Callab
             return await ctx.generate(Val, f"{s.name} join {total} feedback={ctx.feedback}")
         seen = ",".join(f"{k}={v.v}" for k, v in sorted(reads.items()))
         prompt = f"{s.name} {seen} item={ctx.index} attempt={ctx.attempt}"
+        if s.tools == 4:  # two agent calls asking the same call: each needs its decision
+            first = await ctx.agent(Val, f"{prompt} pattern=4", max_turns=4)
+            second = await ctx.agent(Val, f"{prompt} pattern=4 again", max_turns=4)
+            return Val(v=(first.v + second.v) % 60)
         if s.tools is not None:
             return await ctx.agent(Val, f"{prompt} pattern={s.tools}", max_turns=4)
         return await ctx.generate(Val, prompt)
@@ -281,12 +287,26 @@ def decision_for(log: list[Event], request: ApprovalRequested) -> tuple[str, dic
     """How the reviewer decides `request`: a function of the run's log only (how often this
     unit was decided before), so every replay of the same history decides the same."""
     requests = {e.approval_id: e for e in log if isinstance(e, ApprovalRequested)}
+    if request.reason == TOOL_CALL and request.artifact.get("outcome_unknown"):
+        # The run was cut after an approved call's intent: the reviewer checks, finds it
+        # was not made (this world never made it), and has it made as it was started.
+        started = next(
+            e
+            for e in log
+            if isinstance(e, ToolCalled)
+            and e.outcome == "started"
+            and e.approval_id == request.artifact["outcome_unknown"]
+        )
+        if started.request == request.artifact["arguments"]:
+            return "approve", {}
+        return "edit", {"edit": {"arguments": started.request}}
     before = sum(
         1
         for e in log
         if isinstance(e, ApprovalDecided)
         and (r := requests.get(e.approval_id)) is not None
         and (r.step, r.index, r.reason) == (request.step, request.index, request.reason)
+        and not (r.reason == TOOL_CALL and r.artifact.get("outcome_unknown"))
     )
     roll = zlib.crc32(f"{request.step}/{request.index}/{request.reason}/{before}".encode()) % 3
     if request.reason == TOOL_CALL:
@@ -386,6 +406,20 @@ def acted_in(log: list[Event]) -> list[tuple[str, int]]:
         for e in log
         if isinstance(e, ToolCalled) and e.tool == "act" and e.outcome == "ok"
     ]
+
+
+def dangling_intents(log: list[Event]) -> list[tuple[str, int | None, int]]:
+    """Approved calls of `act` whose intent the log holds and whose result it does not (cut
+    between the two): resumed, their attempt runs once more to ask a person about each."""
+    started = {
+        e.approval_id: (e.step, e.index, e.attempt)
+        for e in log
+        if isinstance(e, ToolCalled) and e.outcome == "started"
+    }
+    for e in log:
+        if isinstance(e, ToolCalled) and e.outcome != "started":
+            started.pop(e.approval_id, None)
+    return sorted(set(started.values()), key=str)
 
 
 def open_attempts(log: list[Event]) -> list[tuple[str, int | None, int]]:

@@ -22,7 +22,7 @@ import seamline as sl
 from seamline.events import ToolCalled
 from seamline.runtime.state import fold
 from seamline.store import MemoryStore, open_store
-from seamline.testing import AgentTurn, ScriptedModel, ToolCall
+from seamline.testing import AgentTurn, ScriptedModel, ToolCall, assert_replays
 
 
 class Question(BaseModel):
@@ -133,6 +133,25 @@ async def test_an_approved_call_records_its_intent_before_it_is_made() -> None:
     outcomes = [(e.outcome, e.approval_id) for e in done.events if isinstance(e, ToolCalled)]
     assert outcomes == [("started", request.approval_id), ("ok", request.approval_id)]
     assert made == ["A 1.0"] and done.state.tool_calls == 1  # the intent is not a call
+
+
+async def test_a_run_with_decided_tool_calls_replays_offline_without_making_them(
+    tmp_path: Path,
+) -> None:
+    pipe, made = payments({"p": "pay the first invoice"}, twice=True)
+    store = f"sqlite:///{tmp_path / 'runs.db'}"
+    first = pending_one(await pipe.run({"q": Question(account="x")}, store=store))
+    after = await pipe.decide(first.approval_id, "approve", store=store)
+    assert after is not None
+    done = await pipe.decide(pending_one(after).approval_id, "reject", reason="no", store=store)
+    assert done is not None and done.status == sl.RunStatus.SUCCEEDED and made == ["A 1.0"]
+    replayed = await assert_replays(pipe, done.run_id, store=store)
+    assert made == ["A 1.0"]  # the recording answered: nothing made again
+    assert replayed.artifacts["answer"] == done.artifacts["answer"]
+    # Each recorded call answers the replay's own approval, as in the run.
+    calls = [e for e in replayed.events if isinstance(e, ToolCalled)]
+    asked = list(replayed.state.approvals)
+    assert [(e.outcome, e.approval_id) for e in calls] == [("ok", asked[0]), ("refused", asked[1])]
 
 
 # -- a real SIGKILL during the call, in separate processes --------------------------------

@@ -180,7 +180,9 @@ async def run_unit(
                 if x.stopping:
                     raise Stopped
                 attempt = state.next_attempt(unit)
-                again = state.attempts.get(unit) == attempt  # it runs again, see StepContext
+                # Whether it runs again under its number (see StepContext): only a step
+                # with a context can ask for its recorded calls.
+                again = step.ctx_param is not None and state.attempts.get(unit) == attempt
                 state.attempts[unit] = attempt
                 trouble = state.trouble.get(unit) if state.trouble else None
                 model = trouble.model if trouble is not None else None

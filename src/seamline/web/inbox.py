@@ -15,6 +15,7 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from seamline.approvals import fingerprint
+from seamline.events import TOOL_CALL
 from seamline.runtime.shape import StepShape
 from seamline.web.views import ApprovalView, AttemptView, RunView, ancestors, descendants
 
@@ -72,8 +73,17 @@ def inbox_item(run: RunView, approval_id: str) -> InboxItem | None:
         fingerprint(request),
         attempts,
         _reads(state.shape.step(request.step), state.artifacts, request.index),
-        effects(shape, request.step, request.index, request.reason, request.artifact is not None),
-        [request.step, *reversed(ancestors(shape, request.step))],
+        (
+            tool_call_effects(request.artifact)
+            if request.reason == TOOL_CALL
+            else effects(
+                shape, request.step, request.index, request.reason, request.artifact is not None
+            )
+        ),
+        # A rejected tool call goes to the model that asked for it, nowhere else.
+        []
+        if request.reason == TOOL_CALL
+        else [request.step, *reversed(ancestors(shape, request.step))],
         earlier,
     )
 
@@ -88,6 +98,53 @@ def _reads(shape: StepShape, artifacts: Mapping[str, Any], index: int | None) ->
             value = value[index] if index < len(value) else None
         out[name] = to_jsonable_python(value)
     return out
+
+
+def tool_call_effects(shown: Any) -> list[Effect]:
+    """What approve, edit and reject do to a tool call that waits, in words."""
+    shown = shown if isinstance(shown, Mapping) else {}
+    tool = shown.get("tool", "the tool")
+    if shown.get("outcome_unknown"):  # it may have happened already: a person checks
+        return [
+            Effect(
+                "approve",
+                True,
+                f"You checked and the call did not happen: {tool} is called again, once, "
+                "with the arguments shown, when the run resumes; the model gets its result.",
+            ),
+            Effect(
+                "edit",
+                True,
+                f"{tool} is called again, once, with your arguments instead (checked against "
+                "the tool's input schema before anything is recorded).",
+            ),
+            Effect(
+                "reject",
+                True,
+                "The call is not made again; the model is told what you found (your "
+                "reason: say whether it happened) as the call's result.",
+            ),
+        ]
+    return [
+        Effect(
+            "approve",
+            True,
+            f"{tool} is called once, with exactly the arguments shown, when the run resumes; "
+            "the model gets its result and the step goes on.",
+        ),
+        Effect(
+            "edit",
+            True,
+            f"{tool} is called once with your arguments instead (checked against the tool's "
+            "input schema before anything is recorded); the model gets its result.",
+        ),
+        Effect(
+            "reject",
+            True,
+            f"{tool} is not called; the model is told your reason as the call's result, and "
+            "the step goes on without it.",
+        ),
+    ]
 
 
 def effects(

@@ -12,14 +12,14 @@ import dataclasses
 import datetime as dt
 import json
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic_core import to_jsonable_python
 
 from seamline.approvals import fingerprint
-from seamline.events import ApprovalDecided, ApprovalRequested, Event, RunStatus
+from seamline.events import TOOL_CALL, ApprovalDecided, ApprovalRequested, Event, RunStatus
 from seamline.exceptions import ApprovalError, PipelineError, RunBusy, StaleApproval, StoreError
 from seamline.reliability import run_report
 from seamline.store.base import PendingApproval, RunStore, RunSummary
@@ -175,7 +175,13 @@ class Dashboard:
         return found
 
     def edit_form(self, item: InboxItem) -> list[forms.Field] | None:
-        """The edit form's fields, if this server runs the item's pipeline."""
+        """The edit form's fields, if this server runs the item's pipeline (for a tool
+        call, from the tool's input schema, filled with the arguments shown)."""
+        call = _tool_call(item)
+        if call is not None:
+            if item.run.pipeline not in self.runner.pipelines:
+                return None
+            return forms.fields(call.get("parameters") or {}, call.get("arguments"))
         annotation = self._annotation(item)
         if annotation is None:
             return None
@@ -186,6 +192,10 @@ class Dashboard:
         return forms.fields(schema, shown)
 
     def schema(self, item: InboxItem) -> dict[str, Any] | None:
+        call = _tool_call(item)
+        if call is not None:  # an edit is of the call's arguments
+            parameters = call.get("parameters")
+            return dict(parameters) if isinstance(parameters, Mapping) else None
         annotation = self._annotation(item)
         if annotation is None:
             return None
@@ -253,10 +263,15 @@ class Dashboard:
                 "not_registered",
                 str(NotRegistered(item.run.pipeline, list(self.runner.pipelines))),
             )
+        call = _tool_call(item)
+        if call is not None:
+            route_to = None  # a rejected call goes back to the model that asked for it
         if decision == "edit" and form is not None:
             fields_ = self.edit_form(item) or []
             edit, fields_ = forms.read(fields_, form)
-            if not any(f.errors for f in fields_):
+            if call is not None:  # checked against the tool's input schema by decide
+                edit = {"arguments": edit}
+            elif not any(f.errors for f in fields_):
                 _, fields_ = forms.validate(self._annotation(item), edit, fields_)
             if any(f.errors for f in fields_):
                 return Decided(
@@ -444,3 +459,11 @@ def _row(s: RunSummary, events: Sequence[Event]) -> RunRow:
         e2e.input_tokens + e2e.output_tokens,
         (e2e.passed == 1) if s.status.is_final else None,
     )
+
+
+def _tool_call(item: InboxItem) -> Mapping[str, Any] | None:
+    """The call a tool-call approval shows (`seamline.tools.approval.ToolCallApproval`)."""
+    approval = item.approval
+    if approval.reason == TOOL_CALL and isinstance(approval.artifact, Mapping):
+        return approval.artifact
+    return None
