@@ -422,6 +422,14 @@ def dangling_intents(log: list[Event]) -> list[tuple[str, int | None, int]]:
     return sorted(set(started.values()), key=str)
 
 
+def dangling_approvals(log: list[Event], run_id: str) -> set[str]:
+    """The approvals (as run `run_id`'s ids) whose call has an intent in the log and no
+    result."""
+    started = {e.approval_id for e in log if isinstance(e, ToolCalled) and e.outcome == "started"}
+    done = {e.approval_id for e in log if isinstance(e, ToolCalled) and e.outcome != "started"}
+    return {str(a).replace("run.", f"{run_id}.", 1) for a in started - done}
+
+
 def open_attempts(log: list[Event]) -> list[tuple[str, int | None, int]]:
     """Attempts whose code was running where the log stops (neither finished, failed nor
     suspended on a tool's approval): resumed, each runs again once, under its own number."""
