@@ -30,6 +30,7 @@ from .phrases import (
     norm,
     place_phrases,
     sentences,
+    setting_phrases,
     span_of,
     times,
     tokens,
@@ -181,6 +182,58 @@ def _holder(
     return None
 
 
+# ------------------------------------------------------------------ looks
+
+
+def _cast(
+    looks: dict[str, list[Span]],
+    groups: list[_Group],
+    preamble: Span,
+    notes_from: int,
+    sentence_of: Callable[[int], tuple[int, int]],
+    strict: bool,
+) -> tuple[list[Person], list[Span]]:
+    """People with described looks, and the look phrases attributed to them.
+
+    Strictly, looks are given where a character is introduced: in the opening text, in a
+    note after the scenes ("Casting: Vale, grey eyes ..."), or in the sentence that first
+    names them ("carrying the cracked helmet" later is a prop). Not strictly (a brief that
+    gives looks only in passing), any look phrase belongs to the nearest name before it
+    in its sentence."""
+    people: list[Person] = []
+    described: list[Span] = []
+    for g in groups:
+        mine: dict[str, list[str]] = {}
+        near: dict[str, list[str]] = {}
+        first = sentence_of(min(g.mentions)) if g.mentions else (0, 0)
+        for attribute, spans in looks.items():
+            for span in spans:
+                sentence = sentence_of(span.start)
+                introduced = (
+                    not strict
+                    or span.start < preamble.end
+                    or span.start >= notes_from
+                    or sentence == first
+                )
+                if introduced and _nearest_before(groups, span.start, sentence[0]) is g:
+                    described.append(span)
+                    mine.setdefault(attribute, []).append(norm(span.text))
+                if any(sentence[0] <= m < sentence[1] for m in g.mentions):
+                    near.setdefault(attribute, []).append(norm(span.text))
+        if mine:
+            mine = {k: _complete(v) for k, v in mine.items()}
+            aliases = sorted(g.aliases | {w for w in g.name.split()} - {g.name})
+            people.append(
+                Person(
+                    name=g.name,
+                    aliases=aliases,
+                    looks={k: list(dict.fromkeys(v)) for k, v in mine.items()},
+                    nearby={k: list(dict.fromkeys(v)) for k, v in near.items()},
+                )
+            )
+    return people, described
+
+
 # ------------------------------------------------------------------ the whole reading
 
 
@@ -204,39 +257,16 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
 
     looks = look_phrases(text)
     groups = people_groups(text)
-    people: list[Person] = []
-    described: list[Span] = []  # look phrases the reader attributes: where looks are given
-    for g in groups:
-        mine: dict[str, list[str]] = {}
-        near: dict[str, list[str]] = {}
-        # Looks are given where a character is introduced: in the opening text, or in the
-        # sentence that first names them ("carrying the cracked helmet" later is a prop).
-        first = sentence_of(min(g.mentions)) if g.mentions else (0, 0)
-        for attribute, spans in looks.items():
-            for span in spans:
-                sentence = sentence_of(span.start)
-                introduced = span.start < preamble.end or sentence == first
-                if introduced and _nearest_before(groups, span.start, sentence[0]) is g:
-                    described.append(span)
-                    mine.setdefault(attribute, []).append(norm(span.text))
-                if any(sentence[0] <= m < sentence[1] for m in g.mentions):
-                    near.setdefault(attribute, []).append(norm(span.text))
-        if mine:
-            mine = {k: _complete(v) for k, v in mine.items()}
-            aliases = sorted(g.aliases | {w for w in g.name.split()} - {g.name})
-            people.append(
-                Person(
-                    name=g.name,
-                    aliases=aliases,
-                    looks={k: list(dict.fromkeys(v)) for k, v in mine.items()},
-                    nearby={k: list(dict.fromkeys(v)) for k, v in near.items()},
-                )
-            )
+    notes_from = beats[-1].end if beats else len(text)  # a casting note after the scenes
+    people, described = _cast(looks, groups, preamble, notes_from, sentence_of, strict=True)
+    if not people:  # looks given only in passing, mid-scene: anywhere, by nearest name
+        people, described = _cast(looks, groups, preamble, notes_from, sentence_of, strict=False)
     if not people:
         problems.append("found no character with a described look (eyes, hair or clothes)")
     cast_groups = [g for g in groups if any(p.name == g.name for p in people)]
 
     place_spans = [s for s in place_phrases(text) if not _inside_look(s, looks)]
+    place_spans = _settings_in_own_words(text, beats, place_spans, looks)
     canon = canonical_places(place_spans)
     places = list(dict.fromkeys(canon[norm(s.text)] for s in place_spans))
     time_marks = times(text, place_spans)
@@ -333,7 +363,7 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
             )
         )
     for card, beat in zip(cards, beats, strict=True):
-        if len(card.cast) == 1 and (who := _unnamed_object(beat.text)):
+        if len(card.cast) == 1 and (who := _unnamed_object(beat.text, card.cast[0], groups)):
             problems.append(
                 f"scene {card.index} refers to someone it does not name ({who!r}): name who "
                 "is in it"
@@ -412,17 +442,70 @@ _AFTER_OBJECT = frozenset(
 )
 
 
-def _unnamed_object(text: str) -> str | None:
-    """An object pronoun ("Tomas joins her on the deck"): someone the scene does not name.
+_SUBJECT_PRONOUNS = frozenset({"she", "he", "they"})
+_CLAUSE_BREAKS = frozenset({",", ";", ":", "—", "–", "(", ")"})
 
-    "her" before a noun is a possessive ("to show her mother") and is not counted."""
+
+def _unnamed_object(text: str, only: str, groups: list[_Group]) -> str | None:
+    """An object pronoun that cannot be the one person the scene names: someone else.
+
+    "Tomas joins her on the deck": Tomas (or "he") acts on "her" in the same clause, so
+    "her" is someone the scene does not name. "Everyone leaves except Vale; the dog
+    stays beside her": nobody else is there, so "her" is Vale and is resolved. "her"
+    before a noun is a possessive ("to show her mother") and is not counted."""
     toks = tokens(text)
+    forms = {w.lower() for g in groups if g.name == only for w in [g.name, *g.aliases]}
+    forms |= {w.lower() for f in list(forms) for w in f.split()}
     for i, t in enumerate(toks):
-        if t.low in _OBJECT_PRONOUNS:
-            nxt = toks[i + 1] if i + 1 < len(toks) else None
-            if nxt is None or not nxt.is_word or nxt.low in _AFTER_OBJECT:
+        if t.low not in _OBJECT_PRONOUNS:
+            continue
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if not (nxt is None or not nxt.is_word or nxt.low in _AFTER_OBJECT):
+            continue
+        # Back to the start of the clause: a subject there acts on the pronoun.
+        for k in range(i - 1, -1, -1):
+            word = toks[k]
+            if word.text in _CLAUSE_BREAKS or word.text in ".!?" or word.low in CLAUSE_WORDS:
+                break
+            if word.low in forms or word.low in _SUBJECT_PRONOUNS:
                 return t.text
     return None
+
+
+_OPENING = frozenset(
+    """open opens opening on in at inside outside into onto aboard by to smash cut then
+    later next first finally meanwhile we end ends close back and so with fade up
+    dissolve match the a an""".split()
+)
+
+
+def _settings_in_own_words(
+    text: str, beats: list[Span], place_spans: list[Span], looks: dict[str, list[Span]]
+) -> list[Span]:
+    """Places no word list knows, for scenes that name none it does: the noun phrase
+    after a locative ("at the bakery", "inside Nan's caravan"). Taken when the scene opens
+    on it (its first clause) or when no scene before it has a place to go on from, so a
+    scene that goes on where the last one was ("Helen sits on the bench") keeps its place.
+    """
+    found = [s for s in setting_phrases(text) if not _inside_look(s, looks)]
+    added: list[Span] = []
+    had_place = False
+    for beat in beats:
+        if any(beat.start <= s.start < beat.end for s in place_spans):
+            had_place = True
+            continue
+        mine = [s for s in found if beat.start <= s.start < beat.end]
+        if not mine:
+            continue
+        before = re.split(r"[,;.!?—–\n]", text[beat.start : mine[0].start])
+        lead = [w for w in re.findall(r"[\w'’-]+", before[0])] if len(before) == 1 else None
+        # Only scene-marker words, names and the locative before it: "Open on Vale at the
+        # bakery", "Smash to inside the caravan"; not "Then Vale sits on the step".
+        opens_on = lead is not None and all(w[0].isupper() or w.lower() in _OPENING for w in lead)
+        if opens_on or not had_place:
+            added.append(mine[0])
+            had_place = True
+    return sorted([*place_spans, *added], key=lambda s: s.start)
 
 
 def _complete(phrases: list[str]) -> list[str]:
