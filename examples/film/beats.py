@@ -62,7 +62,11 @@ _TIME_JUMP = (
 )
 _TRANSITION = (
     r"(?:first|then|next|later|after that|afterwards|finally|meanwhile|lastly|"
-    r"(?:we )?open(?:s|ing)? (?:on|in|at|with)|smash(?:es)? (?:cut )?to|cut(?:s)? to|"
+    r"(?:(?:we|it|this|the film) )?open(?:s|ing)? (?:on|in|at|with)|"
+    r"(?:at|by|come|that) (?:dawn|dusk|noon|midday|midnight|nightfall|sunrise|sunset|"
+    r"night|evening|morning)|"
+    r"(?:dawn|dusk|noon|midday|midnight|nightfall|sunrise|sunset|night|evening|morning)"
+    r"(?=[ \t]*[,:—–])|smash(?:es)? (?:cut )?to|cut(?:s)? to|"
     r"(?:we )?(?:end|close|finish)(?:s|ing)? (?:back |on |in |at |with )|"
     r"(?:and )?back (?:in|at|on|to|inside)|dissolve to|match cut to|fade (?:in|up) on|"
     rf"{_TIME_JUMP})\b"

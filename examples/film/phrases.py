@@ -175,31 +175,20 @@ def place_phrases(text: str) -> list[Span]:
     ]
     toks = tokens(text)
     for i, t in enumerate(toks):
-        if t.low not in lx.PLACES or not t.text.islower() or not ends_phrase(toks, i):
+        if t.low not in lx.PLACES or not t.text.islower():
+            continue
+        if not ends_phrase(toks, i) and not _participle(toks, i + 1):  # "the pier eating"
             continue
         first = phrase_start(toks, i, 3, allow_of=False)
         before = toks[first - 1].low if first > 0 else ""
+        if toks[first].text[0].isupper() and toks[first].low.endswith(("'s", "’s")):
+            before = "the"  # "Walter's shed": a possessive is a determiner
         at_start = first == 0 or toks[first - 1].text in {":", "\n", "."}
         if before in DETERMINERS or at_start:
             span = span_of(text, toks, first, i)
             if not any(s.start <= span.start < s.end for s in spans):
                 spans.append(Span(span.text.lower(), span.start, span.end))
     return sorted(spans, key=lambda s: s.start)
-
-
-_LOCATIVE = frozenset(
-    """at in inside on outside into onto aboard beneath under behind across by near
-    through within atop""".split()
-)
-# Heads after a locative that are not where a scene is set ("in the rain", "on the phone").
-NOT_SETTINGS = frozenset(
-    """rain snow wind fog dark darkness light sun sunlight moonlight distance end middle
-    moment time meantime way silence background foreground phone radio air mirror
-    window doorway door corner edge hand hands arms lap pocket pockets bag face head
-    back side top bottom front shadows shadow heat cold quiet noise crowd queue line
-    row turn case fact end afternoon morning evening night day dawn dusk week weekend
-    minute minutes hour hours years year future past present meantime""".split()
-)
 
 
 def setting_phrases(text: str) -> list[Span]:
@@ -209,7 +198,7 @@ def setting_phrases(text: str) -> list[Span]:
     toks = tokens(text)
     spans = []
     for i, t in enumerate(toks[:-1]):
-        if t.low not in _LOCATIVE:
+        if t.low not in lx.LOCATIVE:
             continue
         j = i + 1
         owner = toks[j].text.endswith(("'s", "’s")) and toks[j].text[0].isupper()
@@ -217,17 +206,39 @@ def setting_phrases(text: str) -> list[Span]:
             continue
         first = j if owner else j + 1
         last = first
-        while last + 1 < len(toks) and last - first < 3 and not ends_phrase(toks, last):
+        while (
+            last + 1 < len(toks)
+            and last - first < 3
+            and not ends_phrase(toks, last)
+            and not _participle(toks, last + 1)  # "the delivery van parked in the lane"
+        ):
             last += 1
         if last >= len(toks) or not toks[last].is_word or toks[last].text[0].isupper():
             continue
+        if last + 1 < len(toks) and toks[last + 1].low == "of":
+            continue  # "in the cool of the barn": the place is after "of"
         head = toks[last].low
         bad = lx.HAIR | lx.GARMENTS | lx.BODY | lx.COLOURS | set(lx.TIME_WORDS)
-        if head in bad or head in NOT_SETTINGS or head in BREAK_WORDS or head.endswith("ing"):
+        if head in bad or head in lx.NOT_SETTINGS or head in BREAK_WORDS or head.endswith("ing"):
             continue
         span = span_of(text, toks, first, last)
         spans.append(Span(span.text.lower(), span.start, span.end))
     return spans
+
+
+def heading_setting(text: str, start: int, end: int) -> Span | None:
+    """A scene headed like a slugline in prose: "Evening, the canal towpath: ..." or
+    "The old mill, at dusk. ..." (a time and a bare noun phrase, no verb)."""
+    when = "|".join(re.escape(w) for w in sorted(lx.TIME_WORDS, key=len, reverse=True))
+    np = r"(?:the |an? )?((?:[a-z][\w'’-]* ){0,3}[a-z][\w'’-]*)"
+    for pattern in (
+        rf"[ \t]*(?:{when}),[ \t]+{np}[ \t]*[:.—–]",
+        rf"[ \t]*{np},[ \t]+(?:at |in the )?(?:{when})[ \t]*[:.—–]",
+    ):
+        m = re.compile(pattern, re.I).match(text, start, end)
+        if m and m.group(1).split()[-1].lower() not in lx.NOT_SETTINGS:
+            return Span(m.group(1).lower(), m.start(1), m.end(1))
+    return None
 
 
 def canonical_places(spans: Iterable[Span]) -> dict[str, str]:

@@ -26,6 +26,7 @@ from .phrases import (
     Span,
     Token,
     canonical_places,
+    heading_setting,
     look_phrases,
     norm,
     place_phrases,
@@ -62,6 +63,9 @@ _ALIASES = (
 )
 
 
+_PLACE_PREPOSITIONS = frozenset({"on", "in", "inside", "outside", "near", "across", "through"})
+
+
 def _title(word: str) -> str:
     return word[0] + word[1:].lower() if word.isupper() and len(word) > 1 else word
 
@@ -81,7 +85,14 @@ def name_runs(text: str) -> list[Span]:
     for m in re.finditer(_NAME, text):
         if any(a <= m.start() < b for a, b in slug_lines):
             continue
+        before = re.search(r"(\w+)[ \t]+$", text[max(0, m.start() - 12) : m.start()])
+        possessive = re.match(r"[\w'’-]+['’]s\b", text[m.start() :]) is not None
+        if before and before.group(1) in _PLACE_PREPOSITIONS and not possessive:
+            # "the lighthouse on Skerry Point" is a place; "in Walter's shed" names Walter.
+            continue
         words = [_title(w) for w in m.group(0).split()]
+        # "Nadia's hand", "Erin's out": the name without its 's.
+        words = [re.sub(r"['’]s$", "", w) for w in words]
         cleaned = _clean_name(words)
         if not cleaned or "CUT" in m.group(0).split():
             continue
@@ -336,6 +347,12 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
         )
         last_place = here
         stated = [w for at, w in time_marks if beat.start <= at < beat.end]
+        specific = [
+            w
+            for at, w in time_marks
+            if beat.start <= at < beat.end and not _GENERIC_TIME.match(text, at)
+        ]
+        stated = specific or stated  # "the next morning, at first light": dawn
         when = stated[0] if stated else place_time.get(here[0]) if here else None
         when = when or previous
         previous = when
@@ -467,16 +484,16 @@ def _unnamed_object(text: str, only: str, groups: list[_Group]) -> str | None:
             word = toks[k]
             if word.text in _CLAUSE_BREAKS or word.text in ".!?" or word.low in CLAUSE_WORDS:
                 break
+            # "Pip is alone and the waves nearly take him": a new subject after "and".
+            after = toks[k + 1].low if k + 1 < len(toks) else ""
+            if word.low in {"and", "but", "or"} and after in DETERMINERS:
+                break
             if word.low in forms or word.low in _SUBJECT_PRONOUNS:
                 return t.text
     return None
 
 
-_OPENING = frozenset(
-    """open opens opening on in at inside outside into onto aboard by to smash cut then
-    later next first finally meanwhile we end ends close back and so with fade up
-    dissolve match the a an""".split()
-)
+_GENERIC_TIME = re.compile(r"(?:in the )?(?:morning|day|daytime)\b", re.I)
 
 
 def _settings_in_own_words(
@@ -491,20 +508,33 @@ def _settings_in_own_words(
     added: list[Span] = []
     had_place = False
     for beat in beats:
-        if any(beat.start <= s.start < beat.end for s in place_spans):
+        listed = [s for s in place_spans if beat.start <= s.start < beat.end]
+        mine = [
+            s
+            for s in found
+            if beat.start <= s.start < beat.end
+            and not any(p.start < s.end and s.start < p.end for p in listed)
+            and (not listed or s.start < listed[0].start)
+        ]
+        heading = heading_setting(text, beat.start, beat.end)
+        if heading is not None and not listed:
+            added.append(heading)
             had_place = True
             continue
-        mine = [s for s in found if beat.start <= s.start < beat.end]
         if not mine:
+            had_place = had_place or bool(listed)
             continue
-        before = re.split(r"[,;.!?—–\n]", text[beat.start : mine[0].start])
-        lead = [w for w in re.findall(r"[\w'’-]+", before[0])] if len(before) == 1 else None
+        before = text[beat.start : mine[0].start]
+        clause = re.split(r"[,;:—–]", before)[-1]
+        lead = None if re.search(r"[.!?\n]", before.strip()) else re.findall(r"[\w'’-]+", clause)
         # Only scene-marker words, names and the locative before it: "Open on Vale at the
         # bakery", "Smash to inside the caravan"; not "Then Vale sits on the step".
-        opens_on = lead is not None and all(w[0].isupper() or w.lower() in _OPENING for w in lead)
-        if opens_on or not had_place:
+        opens_on = lead is not None and all(
+            w[0].isupper() or w.lower() in lx.SCENE_OPENING for w in lead
+        )
+        if opens_on or not (had_place or listed):
             added.append(mine[0])
-            had_place = True
+        had_place = True
     return sorted([*place_spans, *added], key=lambda s: s.start)
 
 
