@@ -85,8 +85,15 @@ def _transitions(text: str, n: int) -> list[int]:
 
 def _transitions_from_top(text: str, n: int) -> list[int]:
     """The first scene needs no marker: "Mara waits on the pier. Then ..." (tried last:
-    text before the first marker is usually the cast)."""
-    return [0, *_transitions(text, n)]
+    text before the first marker is usually the cast). It starts on the line the first
+    marker is on, so a cast paragraph above it stays the preamble."""
+    marks = _transitions(text, n)
+    if not marks:
+        return []
+    line = text.rfind("\n", 0, marks[0]) + 1
+    first = re.compile(r"\s*").match(text, line)
+    start = first.end() if first else line
+    return [start, *marks] if start < marks[0] else marks
 
 
 def _cut_to_any_case(text: str, n: int) -> list[int]:
