@@ -255,7 +255,8 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
     if split is None:
         problems.append(
             f"could not tell {scene_count} scenes apart: number them (1., 2., ...), start "
-            "each with a slugline, or give each its own paragraph"
+            "each with a slugline, give each its own paragraph, or open each with a "
+            "transition (Open on ..., Then ..., Cut to ...)"
         )
         preamble, beats = Span(text, 0, len(text)), []
     else:
@@ -389,9 +390,15 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
         if not card.cast:  # "they serve the customers": the reader does not guess who
             problems.append(f"scene {card.index} names none of the characters: name who is in it")
         if not card.places:
-            problems.append(f"scene {card.index} names no place the reader knows")
+            problems.append(
+                f"scene {card.index} names no place the reader knows: say where it is set "
+                '("At the bakery, ...") or give it a slugline'
+            )
         if card.time_of_day is None:
-            problems.append(f"scene {card.index}: the brief does not say when it happens")
+            problems.append(
+                f"scene {card.index}: the brief does not say when it happens: give a time of "
+                "day (dawn, morning, dusk, night, or a clock time) in it or a scene before it"
+            )
     all_looks = {k: list(dict.fromkeys(norm(s.text) for s in v)) for k, v in looks.items()}
     return BriefReading(
         preamble=preamble.text,
