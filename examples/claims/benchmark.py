@@ -5,6 +5,8 @@
     python -m examples.claims.benchmark --sets path/to/heldout   # a set written by someone else
     python -m examples.claims.benchmark --json > claims-bench.json
     python -m examples.claims.benchmark --sets fresh --no-model  # the readers and checks alone, in seconds
+    python -m examples.claims.benchmark --gates current          # the gates before independent evidence
+    python -m examples.claims.benchmark --agree 3 --modes on     # with a consensus gate, gated runs only
 
 For each set: every document runs twice through `pipeline.py` (gates in shadow mode,
 then gated), approvals decided by the simulated `expected` reviewer (it approves what
@@ -54,7 +56,7 @@ from .checks import CLAIM_CHECKS
 from .datasets import SETS, load_set, task_line
 from .grounded import candidate_values, top_candidates
 from .models import ClaimTask
-from .pipeline import pipe
+from .pipeline import Gates, build
 
 FIELDS = ("claimant", "policy_id", "incident_date", "incident_type", "amount", "currency")
 COMPARE = {"claim.description": "ignore"}
@@ -145,15 +147,24 @@ def print_without_a_model(results: list[dict[str, Any]]) -> None:
 
 
 async def bench_set(
-    name: str, tasks: list[ClaimTask], model: str, concurrency: int, store_url: str
+    name: str,
+    tasks: list[ClaimTask],
+    model: str,
+    concurrency: int,
+    store_url: str,
+    gates: Gates = "evidence",
+    agree: int = 0,
+    modes: str = "both",
 ) -> dict[str, Any]:
     lines = [json.loads(task_line(t)) for t in tasks]
+    pipe = build(gates, agree)
+    variant = f"{gates}" + (f"+agree{agree}" if agree else "")
     report = await evaluate(
         pipe,
         lines,
-        name=f"claims-bench-{name}-{model}",
+        name=f"claims-bench-{name}-{model}-{variant}",
         expected="expected",
-        gates="both",
+        gates="both" if modes == "both" else "on",
         concurrency=concurrency,
         store=store_url,
         model=model,
@@ -166,6 +177,7 @@ async def bench_set(
         "set": name,
         "documents": n,
         "model": model,
+        "gates": variant,
         "parser_only": {
             "record_accuracy": sum(
                 all(c.get(f) == to_jsonable_python(getattr(t.expected.claim, f)) for f in FIELDS)
@@ -216,6 +228,7 @@ async def bench_set(
             key: _lift(shadow, gated, key, n)
             for key in ("right_and_accepted", "right_end_to_end", "escaped")
         }
+    if gated:
         seam = gated["claim_seam"]
         result["bar"] = {
             "escapes_per_accepted": seam["escape_rate"],
@@ -312,7 +325,10 @@ def markdown(results: list[dict[str, Any]]) -> str:
 
 def print_results(results: list[dict[str, Any]]) -> None:
     for r in results:
-        print(f"\n== {r['set']}: {r['documents']} documents on {r['model']} ({r['seconds']:.0f} s)")
+        print(
+            f"\n== {r['set']}: {r['documents']} documents on {r['model']}, gates "
+            f"{r['gates']} ({r['seconds']:.0f} s)"
+        )
         print(
             f"parser's top candidates, no model: record accuracy {fmt.pct(r['parser_only']['record_accuracy'])}"
         )
@@ -343,7 +359,18 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
     for name in args.sets.split(","):
         tasks = load_set(name)[: args.limit]
         label = name if name in SETS else Path(name).name
-        results.append(await bench_set(label, tasks, args.model, args.concurrency, args.store))
+        results.append(
+            await bench_set(
+                label,
+                tasks,
+                args.model,
+                args.concurrency,
+                args.store,
+                args.gates,
+                args.agree,
+                args.modes,
+            )
+        )
     return results
 
 
@@ -355,6 +382,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--store", default="sqlite:///.seamline/claims-bench.db")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--gates",
+        choices=("evidence", "current"),
+        default="evidence",
+        help="evidence: as shipped (with independent evidence); current: the checks alone",
+    )
+    parser.add_argument(
+        "--agree", type=int, default=0, help="add a consensus gate of N samples (sl.agree)"
+    )
+    parser.add_argument(
+        "--modes",
+        choices=("both", "on"),
+        default="both",
+        help="both: shadow then gated; on: gated runs only",
+    )
     parser.add_argument(
         "--no-model",
         action="store_true",
