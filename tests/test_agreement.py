@@ -210,11 +210,11 @@ def test_a_step_without_a_context_cannot_be_sampled() -> None:
         return Reading(amount=1, policy=doc.text)
 
     pipe.gate("reading", sl.agree())
-    with pytest.raises(sl.PipelineError, match="takes no sl.StepContext"):
+    with pytest.raises(sl.PipelineError, match=r"takes no sl\.StepContext"):
         pipe.validate()
 
 
 def test_one_agreement_per_gate() -> None:
     pipe = sl.Pipeline("agree", inputs={"doc": Doc})
-    with pytest.raises(sl.PipelineError, match="a gate takes one sl.agree"):
+    with pytest.raises(sl.PipelineError, match=r"a gate takes one sl\.agree"):
         pipe.gate("x", sl.agree(), sl.agree(n=5))
