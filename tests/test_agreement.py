@@ -218,3 +218,19 @@ def test_one_agreement_per_gate() -> None:
     pipe = sl.Pipeline("agree", inputs={"doc": Doc})
     with pytest.raises(sl.PipelineError, match=r"a gate takes one sl\.agree"):
         pipe.gate("x", sl.agree(), sl.agree(n=5))
+
+
+def test_the_readme_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("### Consensus gates: `sl.agree`", 1)[1]
+    (code,) = re.findall(r"```py\n(.*?)```", section.split("\n## ", 1)[0], re.DOTALL)
+    exec(compile(code, "README.md", "exec"), {"__name__": "__main__"})
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "succeeded amount=1250.0 policy_id='PX-2231'"
+    assert out[1].startswith(
+        "['samples agree on amount, policy_id: amount: this attempt gave 1250, but 1 other "
+        "sample gave 125']"
+    )
