@@ -54,6 +54,7 @@ from seamline.store import open_store
 
 from .checks import CLAIM_CHECKS
 from .datasets import SETS, load_set, task_line
+from .evidence import reading_is_conclusive
 from .grounded import candidate_values, top_candidates
 from .models import ClaimTask
 from .pipeline import Gates, build
@@ -96,8 +97,15 @@ def without_a_model(name: str, tasks: list[ClaimTask]) -> dict[str, Any]:
     """What the readers and the checks do on a set, no model involved."""
     tops = [top_candidates(t.doc).model_dump(mode="json") for t in tasks]
     wants = [t.expected.claim.model_dump(mode="json") for t in tasks]
-    offered, rejected = [], []
-    for task, want in zip(tasks, wants, strict=True):
+    offered, rejected, inconclusive, wrong_top_accepted = [], [], [], []
+    for task, want, top in zip(tasks, wants, tops, strict=True):
+        if reading_is_conclusive(task.expected.claim, task.doc) is not True:
+            inconclusive.append(task.id)
+        # A wrong top candidate every check and the evidence accept: what escapes when
+        # the model agrees with the readers.
+        top_claim = top_candidates(task.doc)
+        if any(top[f] != want[f] for f in FIELDS) and _accepted(top_claim, task):
+            wrong_top_accepted.append(task.id)
         choices = candidate_values(task.doc)
         missing = [
             f
@@ -129,7 +137,19 @@ def without_a_model(name: str, tasks: list[ClaimTask]) -> dict[str, Any]:
         "truth_not_offered": offered,
         "truth_passes_every_check": (n - len(rejected)) / n,
         "truth_rejected_by": rejected,
+        "truth_inconclusive": inconclusive,
+        "wrong_top_accepted": wrong_top_accepted,
     }
+
+
+def _accepted(claim: Any, task: ClaimTask) -> bool:
+    """Whether the gate as shipped (every check and the evidence) accepts `claim`."""
+    for check in (*CLAIM_CHECKS, reading_is_conclusive):
+        params = inspect.signature(check).parameters
+        given = {"claim": claim, "doc": task.doc}
+        if check(**{p: given[p] for p in params}) is not True:
+            return False
+    return True
 
 
 def print_without_a_model(results: list[dict[str, Any]]) -> None:
@@ -144,6 +164,16 @@ def print_without_a_model(results: list[dict[str, Any]]) -> None:
         print(f"expected claim passes every check: {fmt.pct(r['truth_passes_every_check'])}")
         for line in r["truth_rejected_by"]:
             print(f"  rejected by  {line}")
+        n = r["documents"]
+        print(
+            f"expected claim conclusive (else a person confirms it): "
+            f"{n - len(r['truth_inconclusive'])}/{n}"
+        )
+        wrong = r["wrong_top_accepted"]
+        print(
+            f"wrong top candidates the gate accepts (they escape if the model agrees): "
+            f"{len(wrong)}/{n}" + (f" ({', '.join(wrong)})" if wrong else "")
+        )
 
 
 async def bench_set(
