@@ -218,6 +218,9 @@ class StepContext(Generic[DepsT]):
         idempotency_key: stable across a crash and resume of the same attempt; pass it
             to external systems so a replayed attempt does not act twice.
         deps: the object given as `pipe.run(..., deps=...)`.
+        sample: 0 for the attempt itself; 1, 2, ... for the extra samples a consensus
+            gate (`sl.agree`) takes of it, whose `generate` calls sample at the gate's
+            temperature with a seed of their own (both recorded in the call).
     """
 
     __slots__ = (
@@ -225,12 +228,14 @@ class StepContext(Generic[DepsT]):
         "_execution",
         "_matched",
         "_prefix",
+        "_sampling",
         "attempt",
         "deps",
         "feedback",
         "index",
         "model",
         "run_id",
+        "sample",
         "step",
     )
 
@@ -257,6 +262,8 @@ class StepContext(Generic[DepsT]):
         self.feedback: tuple[str, ...] = tuple(feedback)
         self.model = model
         self.deps: DepsT = execution.deps
+        self.sample = 0
+        self._sampling: tuple[float, int] | None = None  # (temperature, seed) of a sample
 
     def _recorded(self) -> Recording | None:
         """The calls this attempt made before it ran again under its own number, answered
