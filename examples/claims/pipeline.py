@@ -18,8 +18,9 @@ import seamline as sl
 
 from . import checks, rules
 from .grounded import as_claim, candidate_claim_type, grounded_claim_type
+from .learned import example_pairs
 from .models import Assessment, Claim, ClaimDoc, ClaimTask, Decision, PolicyCheck
-from .prompts import EXAMPLE_PAIRS, SYSTEM, extraction_prompt
+from .prompts import SYSTEM, extraction_prompt
 
 pipe = sl.Pipeline("claims", inputs={"doc": ClaimDoc})
 
@@ -28,8 +29,10 @@ pipe = sl.Pipeline("claims", inputs={"doc": ClaimDoc})
 async def claim(doc: ClaimDoc, ctx: sl.StepContext) -> Claim:
     if not ctx.feedback:
         # Each field is a choice among the document's own values that are not decoys.
+        # The static examples, or approved claims with deps=LearnFromApprovals (learned.py).
+        examples = await example_pairs(ctx)
         choice = await ctx.generate(
-            candidate_claim_type(doc), extraction_prompt(doc), system=SYSTEM, examples=EXAMPLE_PAIRS
+            candidate_claim_type(doc), extraction_prompt(doc), system=SYSTEM, examples=examples
         )
         return as_claim(choice, doc)
     # The gate rejected an earlier answer (its reasons are added to the prompt): this time
