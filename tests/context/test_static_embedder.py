@@ -8,7 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pydantic import BaseModel
 
+import seamline as sl
 from seamline.context import StaticEmbedder, make_document, open_context
 from seamline.context import static_embedder as module
 from seamline.context.embedders import get_embedder, local_available
@@ -104,3 +106,34 @@ async def test_a_collection_is_searched_only_with_its_embedder(tmp_path: Path) -
         assert [p.document for p in keyword] == ["a"]
     finally:
         await other.close()
+
+
+class Question(BaseModel):
+    text: str
+
+
+class Found(BaseModel):
+    documents: list[str]
+
+
+async def test_a_run_reads_a_static_collection_through_a_store_opened_with_it(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/runs.db"
+    pipe = sl.Pipeline("static-reads", inputs={"question": Question})
+
+    @pipe.step
+    async def look(question: Question, ctx: sl.StepContext) -> Found:
+        found = await ctx.search(question.text, collection="notes", k=1)
+        return Found(documents=[p.document for p in found])
+
+    store = await open_context(url, embedder="static")
+    try:
+        await store.add("notes", [make_document("a", "Invoices are paid within thirty days.")])
+        ran = await pipe.run({"question": Question(text="when are invoices paid")}, context=store)
+        assert ran["look"].documents == ["a"]
+    finally:
+        await store.close()
+    # The run store's own context store has the default embedder: refused, with the fix.
+    with pytest.raises(ConfigError, match=r"open the context store with embedder='static'"):
+        await pipe.run({"question": Question(text="when are invoices paid")}, store=url)
