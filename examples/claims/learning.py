@@ -79,7 +79,7 @@ async def run_arm(
 
 
 async def per_run(report: EvalReport, store_url: str) -> list[dict[str, int]]:
-    """Per task, in order: model calls, and the approved examples the extraction read."""
+    """Per task, in order: model calls, prompt tokens, and the approved examples read."""
     store = await open_store(store_url)
     try:
         out = []
@@ -88,6 +88,9 @@ async def per_run(report: EvalReport, store_url: str) -> list[dict[str, int]]:
             out.append(
                 {
                     "model_calls": sum(isinstance(e, ModelCalled) for e in events),
+                    "input_tokens": sum(
+                        e.input_tokens for e in events if isinstance(e, ModelCalled)
+                    ),
                     "examples_read": sum(
                         len(e.passages)
                         for e in events
@@ -117,6 +120,8 @@ def arm_figures(report: EvalReport, runs: list[dict[str, int]]) -> dict[str, Any
         "escaped_interval": _interval(escaped, n),
         "escalated": seam.escalations,
         "model_calls_per_task": sum(r["model_calls"] for r in runs) / max(1, len(runs)),
+        "input_tokens_per_task": sum(r["input_tokens"] for r in runs) / max(1, len(runs)),
+        "model_seconds_per_task": gated.end_to_end.per_task(gated.end_to_end.model_seconds),
         "examples_read_per_task": sum(r["examples_read"] for r in runs) / max(1, len(runs)),
         "end_to_end_right": gated.end_to_end.right,
         "seconds": report.seconds,
@@ -259,11 +264,19 @@ def table(result: dict[str, Any]) -> str:
         f"| model calls per task | {a['model_calls_per_task']:.2f} | "
         f"{b['model_calls_per_task']:.2f} | {calls['difference']:+.2f} "
         f"[{calls['interval'][0]:+.2f} to {calls['interval'][1]:+.2f}] |",
+        f"| prompt tokens per task | {a['input_tokens_per_task']:.0f} | "
+        f"{b['input_tokens_per_task']:.0f} | |",
+        f"| model seconds per task (under load) | {_seconds(a)} | {_seconds(b)} | |",
         f"| escalated to the reviewer | {a['escalated']} | {b['escalated']} | |",
         f"| approved examples read per task | {a['examples_read_per_task']:.1f} | "
         f"{b['examples_read_per_task']:.1f} | |",
     ]
     return "\n".join(rows)
+
+
+def _seconds(arm: dict[str, Any]) -> str:
+    value = arm.get("model_seconds_per_task")
+    return "" if value is None else f"{value:.1f}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -290,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
         f"first half: {result['taught']} documents; {w['written']} claim examples written "
         f"({w['from_approved_decisions']} from approved decisions, "
         f"{w['from_edited_escalations']} from edited escalations), {w['right']} of them right; "
-        f"reviewer: {result['reviewer']['name']} (simulated)"
+        f"reviewer: {result['reviewer']['name']}"
     )
     print(table(result))
 
