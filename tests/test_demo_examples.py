@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,17 @@ async def test_the_demo_signs_off_only_the_final_checkpoint(tmp_path: Path) -> N
     gated = summarize(report.reliability.gated.end_to_end)  # type: ignore[union-attr]
     assert isinstance(gated, ModeSummary)
     assert (gated.correct, gated.escalated) == (0, 1)
+
+
+def test_json_output_is_the_json_alone(tmp_path: Path) -> None:
+    """`--json` prints the summary alone on stdout (the human report goes to stderr)."""
+    brief = {"id": "b", "title": "B", "text": "Somebody somewhere, maybe."}
+    dataset = tmp_path / "briefs.jsonl"
+    # The reading gate escalates this brief before any model call: no model is loaded.
+    dataset.write_text(json.dumps({"id": "b", "brief": brief, "expected": {}}) + "\n")
+    args = ["demo", "film", "--dataset", str(dataset), "--json", "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, [*args, "--model", "openai:gpt-4o-mini"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    assert summary["example"] == "film" and summary["dataset"] == str(dataset)
+    assert "seamline demo film" in result.stderr

@@ -13,7 +13,9 @@ What it does, in order:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -190,15 +192,17 @@ def _demo_other(
     try:
         if model == "local":
             _check_local_model()
-        summary = demo_example(
-            examples_dir(),
-            example,
-            dataset=dataset,
-            limit=limit,
-            model=model,
-            concurrency=concurrency,
-            out=out,
-        )
+        # With --json, stdout carries the JSON alone: the human report goes to stderr.
+        with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
+            summary = demo_example(
+                examples_dir(),
+                example,
+                dataset=dataset,
+                limit=limit,
+                model=model,
+                concurrency=concurrency,
+                out=out,
+            )
     except SeamlineError as e:
         raise fail(str(e)) from None
     if as_json:
