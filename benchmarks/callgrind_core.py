@@ -8,7 +8,8 @@ repeatable to a fraction of a percent (the lead compares them before and after a
 
 Workloads (bench_core.py's pipelines): `linear` (six no-op steps, one run at a time),
 `map` (a map over 10 items and a fan-in), `concurrent` (N concurrent runs of six steps
-that await sleep(0)).
+that await sleep(0)); and bench_gates.py's `gated` (six no-op steps, a gate of three
+cheap checks on each seam).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import asyncio
 import sys
 
 from bench_core import DOC, Item, linear_pipeline, map_pipeline
+from bench_gates import Work, overhead_pipeline
 
 
 async def main(workload: str, n: int) -> None:
@@ -37,8 +39,14 @@ async def main(workload: str, n: int) -> None:
         inputs = {"doc": DOC}
         await pipe.run(inputs)
         await asyncio.gather(*(pipe.run(inputs) for _ in range(n)))
+    elif workload == "gated":
+        pipe = overhead_pipeline(gated=True)
+        inputs = {"s0": Work(text="x", step="input")}
+        await pipe.run(inputs)
+        for _ in range(n):
+            await pipe.run(inputs)
     else:
-        raise SystemExit(f"unknown workload {workload!r}: linear, map or concurrent")
+        raise SystemExit(f"unknown workload {workload!r}: linear, map, concurrent or gated")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import seamline as sl
 
 def test_public_api_is_pinned() -> None:
     assert sl.__all__ == [
+        "Agree",
         "ApprovalError",
         "Budget",
         "BudgetExceeded",
@@ -52,6 +53,7 @@ def test_public_api_is_pinned() -> None:
         "VectorIndex",
         "Verdict",
         "__version__",
+        "agree",
         "approval_fingerprint",
         "check",
         "escalate_to_human",

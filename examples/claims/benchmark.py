@@ -5,6 +5,8 @@
     python -m examples.claims.benchmark --sets path/to/heldout   # a set written by someone else
     python -m examples.claims.benchmark --json > claims-bench.json
     python -m examples.claims.benchmark --sets fresh --no-model  # the readers and checks alone, in seconds
+    python -m examples.claims.benchmark --gates current          # the gates before independent evidence
+    python -m examples.claims.benchmark --agree 3 --modes on     # with a consensus gate, gated runs only
 
 For each set: every document runs twice through `pipeline.py` (gates in shadow mode,
 then gated), approvals decided by the simulated `expected` reviewer (it approves what
@@ -52,9 +54,10 @@ from seamline.store import open_store
 
 from .checks import CLAIM_CHECKS
 from .datasets import SETS, load_set, task_line
+from .evidence import reading_is_conclusive
 from .grounded import candidate_values, top_candidates
 from .models import ClaimTask
-from .pipeline import pipe
+from .pipeline import Gates, build
 
 FIELDS = ("claimant", "policy_id", "incident_date", "incident_type", "amount", "currency")
 COMPARE = {"claim.description": "ignore"}
@@ -94,8 +97,15 @@ def without_a_model(name: str, tasks: list[ClaimTask]) -> dict[str, Any]:
     """What the readers and the checks do on a set, no model involved."""
     tops = [top_candidates(t.doc).model_dump(mode="json") for t in tasks]
     wants = [t.expected.claim.model_dump(mode="json") for t in tasks]
-    offered, rejected = [], []
-    for task, want in zip(tasks, wants, strict=True):
+    offered, rejected, inconclusive, wrong_top_accepted = [], [], [], []
+    for task, want, top in zip(tasks, wants, tops, strict=True):
+        if reading_is_conclusive(task.expected.claim, task.doc) is not True:
+            inconclusive.append(task.id)
+        # A wrong top candidate every check and the evidence accept: what escapes when
+        # the model agrees with the readers.
+        top_claim = top_candidates(task.doc)
+        if any(top[f] != want[f] for f in FIELDS) and _accepted(top_claim, task):
+            wrong_top_accepted.append(task.id)
         choices = candidate_values(task.doc)
         missing = [
             f
@@ -127,7 +137,19 @@ def without_a_model(name: str, tasks: list[ClaimTask]) -> dict[str, Any]:
         "truth_not_offered": offered,
         "truth_passes_every_check": (n - len(rejected)) / n,
         "truth_rejected_by": rejected,
+        "truth_inconclusive": inconclusive,
+        "wrong_top_accepted": wrong_top_accepted,
     }
+
+
+def _accepted(claim: Any, task: ClaimTask) -> bool:
+    """Whether the gate as shipped (every check and the evidence) accepts `claim`."""
+    for check in (*CLAIM_CHECKS, reading_is_conclusive):
+        params = inspect.signature(check).parameters
+        given = {"claim": claim, "doc": task.doc}
+        if check(**{p: given[p] for p in params}) is not True:
+            return False
+    return True
 
 
 def print_without_a_model(results: list[dict[str, Any]]) -> None:
@@ -142,18 +164,37 @@ def print_without_a_model(results: list[dict[str, Any]]) -> None:
         print(f"expected claim passes every check: {fmt.pct(r['truth_passes_every_check'])}")
         for line in r["truth_rejected_by"]:
             print(f"  rejected by  {line}")
+        n = r["documents"]
+        print(
+            f"expected claim conclusive (else a person confirms it): "
+            f"{n - len(r['truth_inconclusive'])}/{n}"
+        )
+        wrong = r["wrong_top_accepted"]
+        print(
+            f"wrong top candidates the gate accepts (they escape if the model agrees): "
+            f"{len(wrong)}/{n}" + (f" ({', '.join(wrong)})" if wrong else "")
+        )
 
 
 async def bench_set(
-    name: str, tasks: list[ClaimTask], model: str, concurrency: int, store_url: str
+    name: str,
+    tasks: list[ClaimTask],
+    model: str,
+    concurrency: int,
+    store_url: str,
+    gates: Gates = "evidence",
+    agree: int = 0,
+    modes: str = "both",
 ) -> dict[str, Any]:
     lines = [json.loads(task_line(t)) for t in tasks]
+    pipe = build(gates, agree)
+    variant = f"{gates}" + (f"+agree{agree}" if agree else "")
     report = await evaluate(
         pipe,
         lines,
-        name=f"claims-bench-{name}-{model}",
+        name=f"claims-bench-{name}-{model}-{variant}",
         expected="expected",
-        gates="both",
+        gates="both" if modes == "both" else "on",
         concurrency=concurrency,
         store=store_url,
         model=model,
@@ -166,6 +207,7 @@ async def bench_set(
         "set": name,
         "documents": n,
         "model": model,
+        "gates": variant,
         "parser_only": {
             "record_accuracy": sum(
                 all(c.get(f) == to_jsonable_python(getattr(t.expected.claim, f)) for f in FIELDS)
@@ -216,6 +258,7 @@ async def bench_set(
             key: _lift(shadow, gated, key, n)
             for key in ("right_and_accepted", "right_end_to_end", "escaped")
         }
+    if gated:
         seam = gated["claim_seam"]
         result["bar"] = {
             "escapes_per_accepted": seam["escape_rate"],
@@ -312,7 +355,10 @@ def markdown(results: list[dict[str, Any]]) -> str:
 
 def print_results(results: list[dict[str, Any]]) -> None:
     for r in results:
-        print(f"\n== {r['set']}: {r['documents']} documents on {r['model']} ({r['seconds']:.0f} s)")
+        print(
+            f"\n== {r['set']}: {r['documents']} documents on {r['model']}, gates "
+            f"{r['gates']} ({r['seconds']:.0f} s)"
+        )
         print(
             f"parser's top candidates, no model: record accuracy {fmt.pct(r['parser_only']['record_accuracy'])}"
         )
@@ -343,7 +389,18 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
     for name in args.sets.split(","):
         tasks = load_set(name)[: args.limit]
         label = name if name in SETS else Path(name).name
-        results.append(await bench_set(label, tasks, args.model, args.concurrency, args.store))
+        results.append(
+            await bench_set(
+                label,
+                tasks,
+                args.model,
+                args.concurrency,
+                args.store,
+                args.gates,
+                args.agree,
+                args.modes,
+            )
+        )
     return results
 
 
@@ -355,6 +412,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--store", default="sqlite:///.seamline/claims-bench.db")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--gates",
+        choices=("evidence", "current"),
+        default="evidence",
+        help="evidence: as shipped (with independent evidence); current: the checks alone",
+    )
+    parser.add_argument(
+        "--agree", type=int, default=0, help="add a consensus gate of N samples (sl.agree)"
+    )
+    parser.add_argument(
+        "--modes",
+        choices=("both", "on"),
+        default="both",
+        help="both: shadow then gated; on: gated runs only",
+    )
     parser.add_argument(
         "--no-model",
         action="store_true",

@@ -80,6 +80,8 @@ for _n, _word in enumerate(
 _ORDINALS.update({"thirtieth": 30, "thirty-first": 31, "thirty first": 31})
 
 _MONTH = "(" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + r")\.?"
+# A month's name right after a number ("15 April", "3 de mayo"): money.py skips such days.
+MONTH_NAME = re.compile(rf"\s+(?:of\s+|de\s+)?{_MONTH}\b", re.IGNORECASE)
 _ORDINAL_WORD = "(" + "|".join(sorted(map(re.escape, _ORDINALS), key=len, reverse=True)) + ")"
 _DAY = r"(\d{1,2})(?:st|nd|rd|th|er|º|°)?"
 _YEAR = r"(\d{4})"

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field, create_model
 from .checks import FIELD_CHECKS, amount_key
 from .models import Claim, ClaimDoc, IncidentType, Policy
 from .names import canonical_name
+from .prompts import rotated
 from .reading import DOLLARS, Reading, read
 from .rules import find_policy
 
@@ -165,12 +166,17 @@ def _choices_type(name: str, values: dict[str, list[Any]]) -> type[BaseModel]:
     return create_model(name, **fields)
 
 
-def candidate_claim_type(doc: ClaimDoc) -> type[BaseModel]:
+def _rotated(values: dict[str, list[Any]], by: int) -> dict[str, list[Any]]:
+    return {field: rotated(list(choices), by) for field, choices in values.items()}
+
+
+def candidate_claim_type(doc: ClaimDoc, rotate: int = 0) -> type[BaseModel]:
     """What the first reading asks for: each field one of the document's own values that
-    is not a decoy. The model still chooses (and the gate still checks the choice)."""
-    return _choices_type("ClaimChoice", candidate_values(doc))
+    is not a decoy. The model still chooses (and the gate still checks the choice).
+    `rotate` offers each field's values in another order (a consensus sample's)."""
+    return _choices_type("ClaimChoice", _rotated(candidate_values(doc), rotate))
 
 
-def grounded_claim_type(doc: ClaimDoc) -> type[BaseModel]:
+def grounded_claim_type(doc: ClaimDoc, rotate: int = 0) -> type[BaseModel]:
     """What a retry asks for: each field narrowed to the values the gate would accept."""
-    return _choices_type("GroundedClaim", offered_values(doc))
+    return _choices_type("GroundedClaim", _rotated(offered_values(doc), rotate))

@@ -26,14 +26,18 @@ KEYWORDS: dict[IncidentType, str] = {
     "theft": (
         r"stolen|theft|stole|steal|broke in\b|broken into|break-? ?ins?\b|burglar|burgl|thie(?:f|ves)|"
         r"pickpocket|mugged|robbe[dr]|robbery|snatched|larceny|forced the|cut off|"
-        r"(?:they|someone|thieves|who) took|took (?:my|our|his|her)|vol\b|robo\b|diebstahl"
+        r"(?:they|someone|thieves|who) took|took (?:my|our|his|her)|vol\b|robo\b|diebstahl|"
+        # in other languages: French, Italian, Spanish, Portuguese, German, Dutch
+        r"volé|volée|cambriol|furto|rubat|rubare|scippo|robad|hurt(?:o|ado)|roubad|roubo|"
+        r"gestohlen|einbruch|gestolen|diefstal|inbraak"
     ),
     "fire": (
-        r"fire|burn|burnt|flame|smoke|blaze|scorch|incendie|ignit|short circuit|explo(?:sion|ded)"
+        r"fire|burn|burnt|flame|smoke|blaze|scorch|incendie|ignit|short circuit|explo(?:sion|ded)|"
+        r"incendio|brand\b|feuer|fuego|incêndio"
     ),
     "water_damage": (
         r"water|leak|flood|burst|soaked|overflow|escape of water|damp|drip|plumb|mou?ld\b|"
-        r"dégât des eaux|inund"
+        r"dégât des eaux|inund|infiltra|allagam|wasserschaden|waterschade|fuite d'eau"
     ),
     "storm": (
         r"storm|hail(?:storm|ed|ing|stones?)?\b|wind(?:s|y|storm)?\b|gales?\b|hurricane|tornado|"

@@ -246,10 +246,18 @@ def money_in_text(text: str, *, not_in: Sequence[tuple[int, int]] = ()) -> list[
         label = _line_label(text, m.start())
         has_cents = bool(re.search(r"[.,]\d{2}$", raw))
         labelled = bool(_LABEL_JUST_BEFORE.search(label)) and len(raw.strip("0")) >= 2
-        if not (has_cents or labelled) or _looks_like_a_year(raw):
+        if not (has_cents or labelled) or _looks_like_a_year(raw) or _a_day(text, m.end()):
             continue
         add(m.start(), m.end(), raw, None, _label_currency(label))
     return [found[key] for key in sorted(found)]
+
+
+def _a_day(text: str, end: int) -> bool:
+    """A number followed by a month's name is a day of a date without its year ("the
+    revised quote of 15 April"), not an amount."""
+    from .dates import MONTH_NAME
+
+    return bool(MONTH_NAME.match(text, end))
 
 
 def _looks_like_a_year(raw: str) -> bool:

@@ -11,9 +11,12 @@ The two few-shot examples use names, ids, amounts and dates that appear in no da
 from __future__ import annotations
 
 from datetime import date
+from typing import TypeVar
 
 from .models import ClaimDoc, ClaimReading
 from .reading import Seen, read
+
+T = TypeVar("T")
 
 SYSTEM = (
     "You read insurance claim documents and extract the claim. Copy the policy number "
@@ -99,30 +102,44 @@ def _amount(seen: Seen) -> str:
     return _hint(written, seen.roles)
 
 
-def candidates(doc: ClaimDoc) -> str:
-    """What a parser finds in the document, each with what the document says it is."""
+def rotated(values: list[T], by: int) -> list[T]:
+    """`values` starting at position `by` (mod its length): another order, same values."""
+    if not values or by % len(values) == 0:
+        return values
+    k = by % len(values)
+    return values[k:] + values[:k]
+
+
+def candidates(doc: ClaimDoc, rotate: int = 0) -> str:
+    """What a parser finds in the document, each with what the document says it is.
+    `rotate` lists each kind of value starting further along (a consensus sample's view:
+    a model that picks by position then disagrees with itself)."""
     r = read(doc.text)
     policy = ", ".join(
         _hint(str(s.value), s.roles - {"policy"})
         if s.has("policy")
         else _hint(str(s.value), s.roles)
-        for s in r.id_values()
+        for s in rotated(r.id_values(), rotate)
     )
+    names = ", ".join(_hint(str(s.value), s.roles) for s in rotated(r.name_values(), rotate))
+    amounts = ", ".join(_amount(s) for s in rotated(r.amount_values(), rotate))
+    dates = ", ".join(_hint(str(s.value), s.roles) for s in rotated(r.date_values(), rotate))
     lines = [
         f"Policy numbers: {policy or 'none'}",
-        f"Names: {', '.join(_hint(str(s.value), s.roles) for s in r.name_values()) or 'none'}",
-        f"Amounts: {', '.join(_amount(s) for s in r.amount_values()) or 'none'}",
-        f"Dates: {', '.join(_hint(str(s.value), s.roles) for s in r.date_values()) or 'none'}",
-        f"Incident types described: {', '.join(r.type_candidates()) or 'none'}",
+        f"Names: {names or 'none'}",
+        f"Amounts: {amounts or 'none'}",
+        f"Dates: {dates or 'none'}",
+        f"Incident types described: {', '.join(rotated(r.type_candidates(), rotate)) or 'none'}",
     ]
     return "\n".join(lines)
 
 
-def extraction_prompt(doc: ClaimDoc, *, hints: bool = True) -> str:
-    """The user prompt. With `hints`, the parsed values follow the document."""
+def extraction_prompt(doc: ClaimDoc, *, hints: bool = True, rotate: int = 0) -> str:
+    """The user prompt. With `hints`, the parsed values follow the document (each list
+    rotated by `rotate`, see `candidates`)."""
     prompt = f"Extract the claim from this document.\n\nDocument:\n{doc.text}"
     if hints:
-        prompt += f"\n\nValues found in the document:\n{candidates(doc)}"
+        prompt += f"\n\nValues found in the document:\n{candidates(doc, rotate)}"
     return prompt
 
 

@@ -81,6 +81,18 @@ class Reading:
         )
 
     def id_values(self) -> list[Seen]:
+        seen = self._id_values()
+        # A reference the document calls the policy number somewhere is not a police
+        # report where "police" precedes it: that is the word for a policy in French,
+        # German and Italian ("Betreff: Unfall - police ZZ-00412-Q").
+        return [
+            Seen(s.value, s.roles - {"police"}, s.places, s.texts)
+            if s.has("policy") and s.has("police")
+            else s
+            for s in seen
+        ]
+
+    def _id_values(self) -> list[Seen]:
         return _merged(
             (
                 (
@@ -144,7 +156,13 @@ class Reading:
         return sorted(kept, key=lambda s: (not s.has("policy"), s.places[0]))
 
     def type_candidates(self) -> list[IncidentType]:
-        return list(dict.fromkeys([*self.ticked, *self.described]))
+        described = list(self.described)
+        if "liability" in described and "medical" in described:
+            # Someone claims against the insured for an injury: the injury is theirs, the
+            # insured's claim is the liability ("your dog bit Oliver ... he needed treatment").
+            described.remove("liability")
+            described.insert(described.index("medical"), "liability")
+        return list(dict.fromkeys([*self.ticked, *described]))
 
     # ------------------------------------------------------------ look-ups
 
@@ -213,6 +231,20 @@ def _line_items(text: str, amounts: list[tuple[Money, set[str]]]) -> None:
                 roles.add("line_item")
 
 
+def _revisions(amounts: list[tuple[Money, set[str]]]) -> None:
+    """A revised figure replaces the earlier ones the document gave as the claim's (the
+    first quote, the estimate before the surveyor came back): those are superseded."""
+    revised = [m for m, roles in amounts if "revision" in roles and "claimed" in roles]
+    for m, roles in amounts:
+        # Only a figure in the same currency, written before the revision, is replaced.
+        replaced = any(
+            m.start < r.start and (m.currency or "$") == (r.currency or "$") for r in revised
+        )
+        if replaced and "claimed" in roles and "revision" not in roles:
+            roles.discard("claimed")
+            roles.add("superseded")
+
+
 def _line_before(text: str, start: int) -> str:
     return text[text.rfind("\n", 0, start) + 1 : start]
 
@@ -225,6 +257,7 @@ def read(text: str) -> Reading:
     money = money_in_text(text, not_in=[(d.start, d.end) for d in dates])
     amounts = [(m, amount_roles(text, m.start, m.end)) for m in money]
     _line_items(text, amounts)
+    _revisions(amounts)
     names = names_in_text(text)
     ids = [i for i in ids_in_text(text) if not _inside_amount_or_date(i, money, dates)]
     return Reading(

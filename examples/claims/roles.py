@@ -55,6 +55,9 @@ _AMOUNT_BEFORE = _vocabulary(
         # an expense beside the loss: "I also paid 30 USD for a taxi"
         "extra": r"\balso (?:paid|spent|had to pay|incurred)\b[^.\n]{0,12}$|\bplus\s*$|"
         r"in addition\b[^.\n]{0,12}$",
+        # a figure that replaces earlier ones of its kind ("the revised quote ... is")
+        "revision": r"\brevised\b|\bupdated\b|\bcorrected\b|\bamended\b|\bnew (?:quote|estimate|"
+        r"figure|total)\b|\bfinal (?:quote|estimate|figure|invoice)\b|révisé|aggiornat|korrigiert",
     }
 )
 _AMOUNT_AFTER = _vocabulary(
@@ -63,7 +66,8 @@ _AMOUNT_AFTER = _vocabulary(
         r"was wrong|is wrong)",
         "other_party": r"^\W{0,3}(?:for reference only|not claimed|their side)",
         "claimed": r"^[^.\n]{0,40}(?:that'?s what I'?m claiming|is what I'?m claiming|"
-        r"I'?d like to claim|claimed|to claim)",
+        r"I'?d like to claim|claimed|to claim|\bis claiming\b|\bare claiming\b|"
+        r"which is the amount)",
         "deductible": r"^\W{0,3}(?:excess|deductible|franchise|own risk)\b",
     }
 )
@@ -76,7 +80,8 @@ _DATE_BEFORE = _vocabulary(
         r"date of (?:the )?claim|\bdue\b|pay by|"
         r"completed|declaration|\bvisit(?:ed)?\b\s*(?:on|date|:)|date of (?:the )?visit|invoice|"
         r"quote[d ]+(?:dated|on)|\bdated\b|written on|"
-        r"transcri|notif|date of (?:the )?(?:letter|email)|\bwrote\b|dictated",
+        r"transcri|notif|date of (?:the )?(?:letter|email)|\bwrote\b|dictated|"
+        r"\bfait (?:à|a|le)\b|\bdone at\b|\bsigned at\b|\binsp(?:ection)?\.? date\b",
         "signature": r"\bsign(?:ed|ature)?\b",
         "policy": r"policy start|start date|effective|inception|renew|valid (?:from|until|to)|"
         r"expir|period of (?:insurance|cover)|policy period|cover (?:starts|began|from)|"
@@ -88,6 +93,7 @@ _DATE_BEFORE = _vocabulary(
         "incident": r"date of (?:the )?(?:loss|incident|accident|damage|collision|illness|injury|"
         r"treatment|event|theft|fire|storm|break-in|burglary)|loss date|\bloss\b\s*:|"
         r"incident date|accident date|damage occurred|illness/injury|happened|occurred|"
+        r"\bdol\b|\bd\.o\.l\b|"
         r"took place|sinistre|siniestro|schadensdatum|on the night of|date of damage|"
         r"date of service|service date|admitted|admission",
     }
@@ -119,8 +125,14 @@ _NAME_BEFORE = _vocabulary(
 _NAME_AFTER = _vocabulary(
     {
         "professional": r"^[^\n]{0,3}(?:esq\b|attorney|solicitor|property manager|\bagent\b|"
-        r"adjuster|broker|corredor)|^\W*\n\s*(?:property manager|attorney|solicitor|"
-        r"broker|corredor|loss adjuster|claims (?:handler|adviser))",
+        r"adjuster|broker|corredor)|"
+        # the firm in brackets after the name: "Ann Lee (Lee Insurance Brokers) <ann@...>"
+        r"^\s*\([^)\n]{0,40}\b(?:brokers?|brokerage|solicitors?|attorneys?|law (?:firm|office)|"
+        r"lettings|letting agents?|property management|loss adjusters?|makelaar|courtier)\b|^\W*\n\s*(?:property manager|attorney|solicitor|"
+        r"broker|corredor|loss adjuster|claims (?:handler|adviser))|"
+        # the firm on the line under a signature: "Harriet Lowe\nLowe & Finch Solicitors"
+        r"^[ \t,]*\n[^\n]{0,40}\b(?:solicitors|attorneys(?: at law)?|law (?:firm|office)s?|"
+        r"llp|insurance brokers|brokers|lettings|property management|loss adjusters)\b",
         "holder": r"^[^\n]{0,6}(?:\(?policy ?holder\)?|\(me\)|your insured|is the policyholder)|"
         r"^\s*-\s*he is the policyholder|^\s*-\s*she is the policyholder",
         "person": r"^\s*<[^>\s]+@|^\s*\((?:mr|mrs|ms|me)\b|^\s*\(policyholder\)",
@@ -132,7 +144,11 @@ _ID_BEFORE = _vocabulary(
         "claim_ref": r"claim (?:ref|no|number|#)\b|our ref|your ref|\bref\b\.?|reference|"
         r"\bcase\b|\bfile\b|on file under|claim\s*:|booking|ticket|reservation|flight|"
         r"account|iban|sort code|\bswift\b|\bbic\b|tracking",
-        "police": r"police|crime|\bpd\b|nypd|spvm|\bpsp\b|report (?:no|#|number)|report\s*#|"
+        # "police" is also the French, German and Italian word for a policy: "N° de police",
+        # "votre police", "police d'assurance" name the policy, not a police report.
+        "police": r"(?<!de )(?<!votre )(?<!ma )(?<!la )(?<!sa )(?<!° )(?<!n )(?<!nr )"
+        r"\bpolice\b(?! d'assurance| n°| nr\b| no\b| number)(?!\s*[/|]\s*polic)|crime|"
+        r"\bpd\b|nypd|spvm|\bpsp\b|report (?:no|#|number)|report\s*#|"
         r"incident (?:no|number)",
         "invoice": r"invoice|facture|factura|receipt|bill (?:no|number)|\border\b",
         "phone": r"phone|\btel\b|mobile|call ?back|\bring\b|\bcell\b|\bfax\b|"
@@ -189,11 +205,33 @@ def _row_label(text: str, start: int) -> str:
     if match is None:
         return ""
     label = match.group(1)
-    if label.strip().lower() in ("date", "datum", "fecha"):
+    if label.strip().lower() in ("date", "datum", "fecha", "data"):
         previous = text[text.rfind("\n", 0, max(0, line_start - 1)) + 1 : max(0, line_start - 1)]
         if re.match(r"\s*sign(?:ed|ature)\b", previous, re.IGNORECASE):
             return "signature date"
+        if _LOSS_SECTION.search(_section_heading(text, line_start)):
+            return "date of loss"
     return label
+
+
+# A form section about the loss itself: "2. Sinistre / Loss", "INCIDENT DETAILS".
+_LOSS_SECTION = re.compile(
+    r"\b(?:loss|incident|accident|sinistre|siniestro|sinistro|schaden|schade|ongeval|"
+    r"what happened|details of (?:the )?(?:loss|incident|claim))\b",
+    re.IGNORECASE,
+)
+
+
+def _section_heading(text: str, line_start: int) -> str:
+    """The heading of the form section a line is in: the nearest line above it, within the
+    section (no blank line between), that is not a field (has no ':')."""
+    lines = text[:line_start].split("\n")[:-1]
+    for line in reversed(lines[-8:]):
+        if not line.strip():
+            return ""
+        if ":" not in line and "|" not in line and len(line.split()) <= 8:
+            return line
+    return ""
 
 
 def _after(text: str, end: int, width: int = 60) -> str:
@@ -226,7 +264,9 @@ def amount_roles(text: str, start: int, end: int) -> set[str]:
 
 def date_roles(text: str, start: int, end: int) -> set[str]:
     roles = _roles(text, start, end, _DATE_BEFORE, _DATE_AFTER)
-    if _is_header_date(text, start, end):
+    # A date alone on its line is a letter's or a header's, unless its label calls it the
+    # date of loss (a form's "Date:" under its loss section).
+    if "incident" not in roles and _is_header_date(text, start, end):
         roles.add("reported")
     if roles & DATE_DECOYS and "incident" in roles:
         # "Date of loss ... (reported 3 days later)": the label nearest the date decides.
@@ -249,6 +289,16 @@ def _is_header_date(text: str, start: int, end: int) -> bool:
         r"(?:[A-ZÀ-Þ][\w'-]+:?,?\s*(?:le|den|el)?\s*)?(?:\w+day,?)?\s*"
         r"(?:\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]m)?)?\s*(?:\(?[A-Z]{2,4}\)?|[+-]\d{4})?",
         rest,
+    ):
+        return True
+    # A chat export's or a log's message stamp: the date (and a time) open the line, and
+    # a speaker or a dash follows: "3/11/24, 10:02 - Customer: ...", "[11/03/2024 10:02] Ana:".
+    lead = line[: start - line_start].strip(" [(")
+    after_date = line[end - line_start :]
+    if not lead and re.match(
+        r"[,\sT]*\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?\s*[\])]?\s*(?:-|–|—|:|\w[^:\n]{0,30}:)",
+        after_date,
+        re.IGNORECASE,
     ):
         return True
     header = re.match(r"\s*>?\s*(?:date|sent|submitted|received)\s*:", line, re.IGNORECASE)

@@ -10,6 +10,7 @@ import seamline as sl
 
 from typing import TYPE_CHECKING, Any
 
+from seamline.agreement import Agree, agree
 from seamline.approvals import fingerprint as approval_fingerprint
 from seamline.events import RunStatus
 from seamline.exceptions import (
@@ -99,6 +100,7 @@ def __getattr__(name: str) -> Any:
 __version__ = "0.1.0"
 
 __all__ = [
+    "Agree",
     "ApprovalError",
     "Budget",
     "BudgetExceeded",
@@ -146,6 +148,7 @@ __all__ = [
     "VectorIndex",
     "Verdict",
     "__version__",
+    "agree",
     "approval_fingerprint",
     "check",
     "escalate_to_human",

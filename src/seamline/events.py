@@ -99,7 +99,9 @@ class ModelCalled(Event):
     seconds: float = 0.0
     error: str | None = None
     index: int | None = None
-    purpose: str = "step"  # "step", or "judge" for a gate's judge
+    # "step"; "judge" for a gate's judge; "sample" for a consensus gate's sample (sl.agree);
+    # "agent" for an agent step's turn
+    purpose: str = "step"
 
 
 @dataclass(slots=True, kw_only=True)

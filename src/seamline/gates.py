@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from pydantic_core import to_jsonable_python
 
+from seamline.agreement import Agree
 from seamline.exceptions import PipelineError
 from seamline.models.base import Model
 from seamline.policies import Policy, retry
@@ -224,9 +225,11 @@ class Gate:
     trace_params: tuple[str | None, ...] = ()
     # Per check: the parameter that receives the attempt's reads (`sl.Reads`), or None.
     check_reads: tuple[str | None, ...] = ()
+    # A consensus check (`sl.agree`): samples of the step, after the checks, before judges.
+    agree: Agree | None = None
 
     async def evaluate(self, values: Mapping[str, Any], run_judge: JudgeRunner) -> Verdict:
-        if not (self.trace_params or self.check_reads or self.judges):
+        if not (self.trace_params or self.check_reads or self.judges or self.agree):
             return await self._checks_only(values)
         results: list[CheckResult] = []
         failed = False
@@ -252,6 +255,15 @@ class Gate:
             results.append(
                 r if r.outcome is Outcome.PASSED else _timed(r, time.perf_counter() - started)
             )
+        if self.agree is not None:
+            if failed:  # a failed check already decided: the samples are saved
+                results.append(CheckResult(self.agree.name, "agree", Outcome.SKIPPED))
+            else:
+                started = time.perf_counter()
+                r = await self.agree.run(values[self.step], run_judge.sample)  # type: ignore[attr-defined]
+                failed = failed or r.outcome is not Outcome.PASSED
+                r.seconds = time.perf_counter() - started
+                results.append(r)
         for j in self.judges:
             if failed and self.judges_run != "always":  # a failed check already decided
                 results.append(CheckResult(j.name, "judge", Outcome.SKIPPED))
@@ -282,18 +294,24 @@ def _timed(r: CheckResult, seconds: float) -> CheckResult:
 
 def make_gate(
     step: str,
-    items: Sequence[Check | Judge],
+    items: Sequence[Check | Judge | Agree],
     on_fail: Policy | None,
     max_attempts: int | None,
     judges: str = "when_checks_pass",
 ) -> Gate:
     checks = tuple(i for i in items if isinstance(i, Check))
     model_judges = tuple(i for i in items if isinstance(i, Judge))
-    bad = [i for i in items if not isinstance(i, Check | Judge)]
+    agreements = [i for i in items if isinstance(i, Agree)]
+    bad = [i for i in items if not isinstance(i, Check | Judge | Agree)]
     if bad:
         raise PipelineError(
-            f"gate items must be sl.check(...) or sl.judge(...), got {type(bad[0]).__name__}; "
-            "wrap a plain function as sl.check('name', fn)",
+            "gate items must be sl.check(...), sl.judge(...) or sl.agree(...), got "
+            f"{type(bad[0]).__name__}; wrap a plain function as sl.check('name', fn)",
+            step=step,
+        )
+    if len(agreements) > 1:
+        raise PipelineError(
+            "a gate takes one sl.agree(...); list every field that must agree in its fields=",
             step=step,
         )
     reads = tuple(c.reads_param() for c in checks)
@@ -314,6 +332,7 @@ def make_gate(
         judges,
         traces if any(t is not None for t in traces) else (),
         reads if any(r is not None for r in reads) else (),
+        agreements[0] if agreements else None,
     )
 
 

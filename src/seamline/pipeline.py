@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from pydantic import TypeAdapter, ValidationError
 
+from seamline.agreement import Agree
 from seamline.events import Event, RunStarted
 from seamline.exceptions import PipelineError, RunFailed, StoreError
 from seamline.gates import Check, Gate, Judge, make_gate
@@ -181,7 +182,7 @@ class Pipeline:
     def gate(
         self,
         step: str,
-        *checks: Check | Judge,
+        *checks: Check | Judge | Agree,
         on_fail: Policy | None = None,
         max_attempts: int | None = None,
         judges: Literal["when_checks_pass", "always"] = "when_checks_pass",

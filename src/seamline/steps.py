@@ -216,9 +216,23 @@ class StepContext(Generic[DepsT]):
         idempotency_key: stable across a crash and resume of the same attempt; pass it
             to external systems so a replayed attempt does not act twice.
         deps: the object given as `pipe.run(..., deps=...)`.
+        sample: 0 for the attempt itself; 1, 2, ... for the extra samples a consensus
+            gate (`sl.agree`) takes of it, whose `generate` calls sample at the gate's
+            temperature with a seed of their own (both recorded in the call).
     """
 
-    __slots__ = ("_execution", "attempt", "deps", "feedback", "index", "model", "run_id", "step")
+    __slots__ = (
+        "_execution",
+        "_sampling",
+        "attempt",
+        "deps",
+        "feedback",
+        "index",
+        "model",
+        "run_id",
+        "sample",
+        "step",
+    )
 
     def __init__(
         self,
@@ -237,6 +251,8 @@ class StepContext(Generic[DepsT]):
         self.feedback: tuple[str, ...] = tuple(feedback)
         self.model = model
         self.deps: DepsT = execution.deps
+        self.sample = 0
+        self._sampling: tuple[float, int] | None = None  # (temperature, seed) of a sample
 
     @property
     def idempotency_key(self) -> str:

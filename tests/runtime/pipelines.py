@@ -1,5 +1,5 @@
 """Random pipelines for the property tests of run state: gates with ladders (retry, reroute,
-fallback to a model object, escalate), map= steps, approvals (per step and per item),
+fallback to a model object, escalate) and consensus gates (sl.agree), map= steps, approvals (per step and per item),
 budgets and crashing steps, all deterministic, and a reviewer whose decisions depend only
 on the run's log, so a run cut anywhere and resumed meets the same decisions."""
 
@@ -38,6 +38,7 @@ class StepSpec:
     approval: str | None = None  # "step" or "item"
     crash_first: bool = False  # the first attempt raises
     pure: bool = False  # a plain step with no model call and no context: the fast path
+    agree: bool = False  # the gate also takes a consensus of 3 samples (sl.agree)
 
 
 @dataclass(frozen=True)
@@ -75,8 +76,11 @@ def specs(draw: st.DrawFn) -> Spec:
         pure = kind == "plain" and draw(st.booleans())
         if kind == "plain" and not pure:
             crash = draw(st.integers(0, 4)) == 0
+        agree = gate is not None and not pure and draw(st.integers(0, 2)) == 0
         steps.append(
-            StepSpec(name, kind, (previous,), gate, retries, then, escalate, approval, crash, pure)
+            StepSpec(
+                name, kind, (previous,), gate, retries, then, escalate, approval, crash, pure, agree
+            )
         )
         previous, kind_before = name, kind
     budget = draw(st.one_of(st.none(), st.integers(3, 25)))
@@ -96,7 +100,10 @@ def _ancestors(steps: list[StepSpec], reads: tuple[str, ...]) -> list[str]:
 
 
 def _value(request: ModelRequest, salt: str) -> Val:
-    return Val(v=zlib.crc32((request.prompt + salt).encode()) % 60)
+    value = zlib.crc32((request.prompt + salt).encode()) % 60
+    if request.seed is not None and zlib.crc32(f"{request.prompt}/{request.seed}".encode()) % 3:
+        value = (value + 1) % 60  # a consensus gate's sample (sl.agree) that reads otherwise
+    return Val(v=value)
 
 
 @dataclass
@@ -130,9 +137,11 @@ def build(spec: Spec) -> Built:
             if s.escalate:
                 ladder = ladder.then(sl.escalate_to_human())
             divisor = s.gate
+            consensus = (sl.agree(n=3, fields=["v"]),) if s.agree else ()
             pipe.gate(
                 s.name,
                 sl.check(f"v not divisible by {divisor}", _check(s.name, divisor)),
+                *consensus,
                 on_fail=ladder,
             )
         if s.approval is not None:
@@ -173,7 +182,8 @@ def _step_fn(s: StepSpec, executed: list[tuple[str, int | None, int]]) -> Callab
         return _pure_fn(s, executed)
 
     async def fn(ctx: sl.StepContext, **reads: Any) -> Any:
-        executed.append((s.name, ctx.index, ctx.attempt))
+        if ctx.sample == 0:  # a consensus gate's samples are the gate's work, not attempts
+            executed.append((s.name, ctx.index, ctx.attempt))
         if s.crash_first and ctx.attempt == 1:
             raise RuntimeError("first attempts of this step crash")
         if s.kind == "fan":

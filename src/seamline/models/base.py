@@ -48,6 +48,9 @@ class ModelRequest:
         examples: Few-shot examples as (user text, assistant JSON) pairs, sent as earlier chat
             turns. Kept out of the system prompt on purpose: small models copy values from it.
         max_tokens: A cap on output tokens; None uses the provider's configured default.
+        temperature: The sampling temperature for this call; None uses the model's
+            configured one. Set by a consensus gate's samples (`sl.agree`).
+        seed: The sampling seed for this call; None uses the model's configured one.
     """
 
     model: str
@@ -56,6 +59,8 @@ class ModelRequest:
     output_schema: dict[str, Any]
     examples: tuple[tuple[str, str], ...] = ()
     max_tokens: int | None = None
+    temperature: float | None = None
+    seed: int | None = None
 
     def to_record(self) -> dict[str, Any]:
         """A JSON-able dict holding every field."""
@@ -66,7 +71,16 @@ class ModelRequest:
             "output_schema": self.output_schema,
             "examples": [[user, assistant] for user, assistant in self.examples],
             "max_tokens": self.max_tokens,
-        }
+        } | self._sampling()
+
+    def _sampling(self) -> dict[str, Any]:
+        # Only when set, so a request made without them records (and replays) as before.
+        sampling: dict[str, Any] = {}
+        if self.temperature is not None:
+            sampling["temperature"] = self.temperature
+        if self.seed is not None:
+            sampling["seed"] = self.seed
+        return sampling
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> ModelRequest:
@@ -78,6 +92,8 @@ class ModelRequest:
             output_schema=dict(record["output_schema"]),
             examples=tuple((user, assistant) for user, assistant in record.get("examples", ())),
             max_tokens=record.get("max_tokens"),
+            temperature=record.get("temperature"),
+            seed=record.get("seed"),
         )
 
 

@@ -469,8 +469,8 @@ class LocalModel:
             type_name=output_type.__name__,
             model_name=self._model_name,
             max_tokens=request.max_tokens or local.max_tokens,
-            temperature=local.temperature,
-            seed=local.seed,
+            temperature=local.temperature if request.temperature is None else request.temperature,
+            seed=local.seed if request.seed is None else request.seed,
         )
         if local.compact_json:
             compact_json_body(body)

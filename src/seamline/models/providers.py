@@ -391,6 +391,10 @@ class ProviderModel:
         settings = self._settings.copy()
         if max_tokens := request.max_tokens or self._max_tokens:
             settings["max_tokens"] = max_tokens
+        if request.temperature is not None:  # a consensus gate's sample (sl.agree)
+            settings["temperature"] = request.temperature
+        if request.seed is not None:  # honoured by providers that take one (OpenAI's)
+            settings["seed"] = request.seed
         messages = _messages(request)
         async with self._limiter.get():
             started = time.perf_counter()

@@ -347,7 +347,7 @@ def _count_calls(log: RunLog, tally: Callable[[str], _Tally]) -> None:
         t.output_tokens += call.output_tokens
         t.cost_usd += call.cost_usd
         t.seconds += call.seconds
-        if call.purpose == "judge":
+        if call.purpose in ("judge", "sample"):  # the gate's own calls (sample: sl.agree)
             t.judge_calls += 1
             t.judge_cost_usd += call.cost_usd
 

@@ -100,16 +100,21 @@ async def generate(
     examples: Sequence[tuple[str, str]],
     max_tokens: int | None,
 ) -> T:
+    sampling = ctx._sampling
+    extra: dict[str, Any] = {}
+    if sampling is not None:  # a consensus gate's sample: its own temperature and seed
+        extra = {"temperature": sampling[0], "seed": sampling[1]}
     output, error, _ = await call_model(
         execution,
         (ctx.step, ctx.attempt, ctx.index),
         output_type,
         model or ctx.model,
-        "step",
+        "step" if sampling is None else "sample",
         prompt=with_feedback(prompt, ctx.feedback),
         system=system,
         examples=tuple(examples),
         max_tokens=max_tokens,
+        **extra,
     )
     if output is None:
         raise InvalidOutput(error or "the model returned no valid output")
@@ -170,7 +175,7 @@ async def call_model(
     """One model call: budgets checked, the call (or its recording) made, and logged.
 
     `where` is (step, attempt, item index); `request_fields` are ModelRequest's
-    prompt, system, examples and max_tokens."""
+    prompt, system, examples and max_tokens, and a sample's temperature and seed."""
     from seamline.models import ModelRequest
     from seamline.testing.guard import check_model_allowed
 

@@ -309,6 +309,34 @@ def _topological(
     return tuple(order)
 
 
+def _check_agree(step: Step, gate: Gate) -> None:
+    """A consensus gate samples the step's model calls, on fields its artifact has."""
+    agree = gate.agree
+    assert agree is not None
+    if step.ctx_param is None:
+        raise PipelineError(
+            f"{agree.name!r} samples the step's model calls, but the step takes no "
+            "sl.StepContext: every sample would be the same; give it a `ctx: sl.StepContext` "
+            "parameter and call ctx.generate(...)",
+            step=gate.step,
+        )
+    if step.returns.is_list:
+        raise PipelineError(
+            f"{agree.name!r} compares fields of one artifact, but the step returns a list; "
+            "gate a map= step over the items instead",
+            step=gate.step,
+        )
+    known = set(step.returns.model.model_fields) if step.returns.model is not None else set()
+    unknown = [f for f in agree.fields if f not in known]
+    if unknown:
+        raise PipelineError(
+            f"{agree.name!r} compares {unknown[0]!r}, which is not a field of "
+            f"{step.returns.model.__name__ if step.returns.model else 'its artifact'} "
+            f"(fields: {', '.join(sorted(known))})",
+            step=gate.step,
+        )
+
+
 def _check_gate(plan: Plan, gate: Gate, known: str) -> None:
     if gate.step not in plan.steps:
         raise PipelineError(f"a gate is on {gate.step!r}, which is not a step ({known})")
@@ -335,6 +363,8 @@ def _check_gate(plan: Plan, gate: Gate, known: str) -> None:
                     step=gate.step,
                     param=name,
                 )
+    if gate.agree is not None:
+        _check_agree(step, gate)
     for target in gate.policy.reroute_targets:
         if target not in plan.ancestors(gate.step):
             raise PipelineError(

@@ -41,6 +41,7 @@ from seamline.runtime.log import FINISHED, STARTED
 from seamline.steps import StepContext
 
 if TYPE_CHECKING:
+    from seamline.agreement import Agree
     from seamline.events import Event
     from seamline.runtime.executor import Execution
     from seamline.runtime.state import Unit
@@ -331,7 +332,45 @@ async def judge_attempt(
     values[step.name] = artifact
     if index is not None:
         values[step.map] = item  # type: ignore[index]
-    return await gate.evaluate(values, judge_runner(x, step, unit, index, attempt))
+    runner = judge_runner(x, step, unit, index, attempt)
+    if gate.agree is not None:
+        runner.sample = _sampler(x, step, unit, index, item, attempt, gate.agree)
+    return await gate.evaluate(values, runner)
+
+
+def _sampler(
+    x: Execution,
+    step: Step,
+    unit: Unit,
+    index: int | None,
+    item: Any,
+    attempt: int,
+    agree: Agree,
+) -> Any:
+    """Runs sample k of an attempt for its consensus gate: the step's code again, its
+    model calls at the gate's temperature with the sample's own seed (`sl.agree`)."""
+    trouble = x.state.trouble.get(unit) if x.state.trouble else None
+    model = trouble.model if trouble is not None else None
+
+    async def sample(k: int) -> tuple[Any, str | None]:
+        kwargs = _kwargs(x, step, unit, index, item, attempt, model)
+        ctx = kwargs[step.ctx_param]  # type: ignore[index]  # checked by validate()
+        ctx.sample = k
+        ctx._sampling = (agree.temperature, agree.seed(attempt, k))
+        try:
+            call = step.fn(**kwargs)
+            timeout = step.policy.timeout
+            async with asyncio.timeout(timeout):
+                result = await call if step.is_async else call
+        except (RunFailed, ReplayDivergence, ConfigError):
+            raise  # ends the run (a spent budget, a replay that diverged), as in the attempt
+        except Exception as e:  # a sample without an artifact disagrees on every field
+            return None, classify(step, e).reason
+        if not step.returns.holds(result):
+            return None, f"returned {type(result).__name__}"
+        return result, None
+
+    return sample
 
 
 @dataclass(frozen=True, slots=True)
