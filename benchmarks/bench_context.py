@@ -1,6 +1,8 @@
 """The context layer: retrieval quality, search latency, ingest speed, size, read overhead.
 
-    python benchmarks/bench_context.py [--chunks 10000] [--quick]
+    python benchmarks/bench_context.py [--chunks 10000] [--quick] [--embedder minilm|static]
+
+For each built-in embedder (MiniLM-L6 int8, the default; WordLlama's static vectors):
 
 1. Retrieval quality: recall@5 (a relevant passage among the first five) of BM25 alone,
    dense alone, and hybrid (reciprocal-rank fusion, and the convex mix at several
@@ -8,14 +10,19 @@
    and paraphrases sharing no content word with their answer), over the examples'
    documents: the content style guide and research notes, the film briefs and their
    characters, the claims policy table and the 48 claim documents.
-2. Ingest: chunks per second through `ContextStore.add` (chunking, embedding with the
-   local MiniLM, writing), and the SQLite file's size per 1,000 chunks.
-3. Search over `--chunks` chunks (default 10,000): p50 / p95 of `search()` (hybrid:
-   query embedding, FTS5, dense scoring, fusion), and of its parts.
+2. Ingest: chunks per second through `ContextStore.add` (chunking, embedding, writing),
+   and the SQLite file's size per 1,000 chunks.
+3. Search over `--chunks` chunks (default 10,000), every query new to the store (the
+   query-vector cache emptied before each): p50 / p95 of `search()` in each mode, for
+   short queries drawn from the documents' vocabulary and for the labelled questions
+   as people write them (with "the", "is", "which": the words BM25 weighs at ~0).
 4. The overhead a recorded read adds to a step: a step calling `ctx.search` against the
    same step calling the store's `search` directly (pinning, the ContextRead event).
 
-Everything runs in this one process on the local embedder; the figures are wall clock.
+Everything runs in this one process; figures are wall clock, with each search's CPU
+time beside it (searches run on one thread, so on a loaded machine their CPU time is
+the better estimate of a quiet machine's wall time). The floor printed first and last
+is a trivial SQLite query, to read the figures against the machine's state.
 """
 
 from __future__ import annotations
@@ -131,8 +138,8 @@ def synthetic(n: int, words: list[str], seed: int = 7) -> list[sl.Document]:
     return docs
 
 
-def file_size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.glob("runs.db*"))
+def file_size(folder: Path, name: str) -> int:
+    return sum(p.stat().st_size for p in folder.glob(f"{name}.db*"))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -148,7 +155,7 @@ class Found(BaseModel):
     n: int
 
 
-async def read_overhead(url: str, store: ContextStore, repeats: int) -> tuple[float, float, float]:
+async def read_overhead(store: ContextStore, repeats: int) -> tuple[float, float, float]:
     """µs per step: a recorded ctx.search, the same search called directly, no read.
     Keyword searches, so the difference is not lost in the embedding's noise."""
     reading = sl.Pipeline("reads", inputs={"doc": Doc})
@@ -182,99 +189,145 @@ async def read_overhead(url: str, store: ContextStore, repeats: int) -> tuple[fl
     return med["read"], med["direct"], med["none"]
 
 
+async def timed_searches(
+    store: ContextStore, queries: list[str], modes: tuple[str, ...]
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Wall and CPU seconds of each search, per mode, interleaved; every query new to the
+    store (its cache of query vectors is emptied first: the goal is for a new query)."""
+    out: dict[str, tuple[list[float], list[float]]] = {m: ([], []) for m in modes}
+    for q in queries:
+        for mode in modes:
+            store._query_vectors.clear()  # type: ignore[attr-defined]
+            started, cpu = time.perf_counter(), time.process_time()
+            await store.search(q, collection="big", k=5, mode=mode)  # type: ignore[arg-type]
+            out[mode][0].append(time.perf_counter() - started)
+            out[mode][1].append(time.process_time() - cpu)
+    return out
+
+
+async def bench_embedder(
+    name: str, tmp: Path, n_chunks: int, words: list[str], queries: dict[str, list[str]]
+) -> ContextStore:
+    url = f"sqlite:///{tmp}/{name}.db"
+    store = await open_context(url, embedder=name)
+    docs = corpus()
+    added = await store.add("examples", docs)
+    embedder = store.embedder
+    assert embedder is not None
+    print(f"\n== embedder {name!r} ({embedder.name}, {embedder.dim} dimensions)")
+    print(f"1. retrieval quality over {len(docs)} documents, {added.chunks} chunks")
+    for label, labelled in (("labelled queries", QUERIES), ("paraphrases", PARAPHRASES)):
+        print(f"   {len(labelled)} {label}:")
+        for variant, recall in (await quality(store, labelled)).items():
+            print(f"     recall@5 {variant:24s} {recall:6.1%}")
+
+    big = synthetic(n_chunks, words)
+    started, cpu = time.perf_counter(), time.process_time()
+    result = await store.add("big", big)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[attr-defined]
+    size = file_size(tmp, name)
+    print(
+        f"2. ingest: {result.chunks} chunks (~45 words each) in {seconds:.1f} s = "
+        f"{result.chunks / seconds:.0f} chunks/s (chunk + embed + write); "
+        f"{cpu / result.chunks * 1e3:.2f} ms of CPU per chunk (all threads)"
+    )
+    texts = [d.text for d in big[:256]]
+    started = time.perf_counter()
+    await embedder.embed(texts, kind="document")
+    print(
+        f"   of which embedding alone: {len(texts) / (time.perf_counter() - started):.0f} chunks/s"
+    )
+    print(
+        f"   SQLite size: {size / result.chunks * 1000 / 1e6:.2f} MB per 1,000 chunks "
+        f"(each: a float16 vector of {embedder.dim * 2} bytes, ~300 bytes of text, "
+        "its FTS5 postings)"
+    )
+
+    await store.search("warm up", collection="big")  # loads the vectors once
+    print(f"3. search over {result.chunks} chunks, k=5, every query new (not cached):")
+    for label, texts in queries.items():
+        modes = ("hybrid", "keyword", "dense")
+        measured = await timed_searches(store, texts, modes)
+        print(f"   {len(texts)} {label}:")
+        for mode in modes:
+            wall = [t * 1e3 for t in measured[mode][0]]
+            cpu_ms = [t * 1e3 for t in measured[mode][1]]
+            print(
+                f"     {mode:8s} p50 {percentile(wall, 0.5):6.2f} ms   p95 "
+                f"{percentile(wall, 0.95):6.2f} ms   (CPU p50 {percentile(cpu_ms, 0.5):6.2f} "
+                f"ms, p95 {percentile(cpu_ms, 0.95):6.2f} ms)"
+            )
+    embed_wall, embed_cpu = [], []
+    for q in queries["vocabulary queries"]:
+        started, cpu = time.perf_counter(), time.process_time()
+        await embedder.embed([q], kind="query")
+        embed_wall.append((time.perf_counter() - started) * 1e3)
+        embed_cpu.append((time.process_time() - cpu) * 1e3)
+    print(
+        f"   embedding a query alone: p50 {percentile(embed_wall, 0.5):.2f} ms "
+        f"(CPU {percentile(embed_cpu, 0.5):.2f} ms)"
+    )
+    return store
+
+
+async def floor(repeats: int = 2000) -> float:
+    """µs of a trivial SQLite round trip in this process now: the machine's speed at
+    this moment, to read the figures above against (they are taken under load)."""
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        conn.execute("SELECT 1").fetchone()
+        times.append(time.perf_counter() - started)
+    conn.close()
+    return statistics.median(times) * 1e6
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--chunks", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="1,000 chunks, fewer repeats")
+    parser.add_argument(
+        "--embedder",
+        action="append",
+        choices=["minilm", "static"],
+        help="which built-in embedder(s) to measure (default: both, one after the other)",
+    )
     args = parser.parse_args()
     n_chunks = 1000 if args.quick else args.chunks
     tmp = Path(tempfile.mkdtemp(prefix="bench_context_"))
-    url = f"sqlite:///{tmp}/runs.db"
-    store = await open_context(url, embedder="local")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+    print(f"floor: a trivial SQLite query takes {await floor():.1f} µs here now")
+    words = vocabulary()
+    rng = random.Random(11)
+    # Queries of 2 to 6 words from the vocabulary's middle band: words a person asks with;
+    # and the labelled questions as people write them ("which words are banned?").
+    band = words[20:600]
+    n_queries = 100 if args.quick else 300
+    queries = {
+        "vocabulary queries": [
+            " ".join(rng.choice(band) for _ in range(rng.randint(2, 6))) for _ in range(n_queries)
+        ],
+        "questions as written (the labelled sets' texts)": [
+            q.text for q in [*QUERIES, *PARAPHRASES]
+        ],
+    }
+    stores = []
     try:
-        print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
-        docs = corpus()
-        added = await store.add("examples", docs)
-        print(f"\n1. retrieval quality over {len(docs)} documents, {added.chunks} chunks")
-        for name, queries in (("labelled queries", QUERIES), ("paraphrases", PARAPHRASES)):
-            print(f"   {len(queries)} {name}:")
-            for label, recall in (await quality(store, queries)).items():
-                print(f"     recall@5 {label:24s} {recall:6.1%}")
-
-        words = vocabulary()
-        big = synthetic(n_chunks, words)
-        started, cpu = time.perf_counter(), time.process_time()
-        result = await store.add("big", big)
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-        store._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[attr-defined]
-        size = file_size(tmp)
-        print(
-            f"\n2. ingest: {result.chunks} chunks (~45 words each) in {seconds:.1f} s = "
-            f"{result.chunks / seconds:.0f} chunks/s (chunk + embed + write); "
-            f"{cpu / result.chunks * 1e3:.1f} ms of CPU per chunk (all threads)"
-        )
-        embedder = store.embedder
-        assert embedder is not None
-        texts = [d.text for d in big[:256]]
-        started = time.perf_counter()
-        await embedder.embed(texts, kind="document")
-        embed_rate = len(texts) / (time.perf_counter() - started)
-        print(
-            f"   of which embedding alone: {embed_rate:.0f} chunks/s; keyword-only "
-            f"collections skip it"
-        )
+        for name in args.embedder or ["minilm", "static"]:
+            stores.append(await bench_embedder(name, tmp, n_chunks, words, queries))
         plain = await open_context(f"sqlite:///{tmp}/keyword.db", embedder=None)
+        big = synthetic(n_chunks, words)
         started = time.perf_counter()
         kw = await plain.add("big", big)
-        print(f"   keyword-only ingest: {kw.chunks / (time.perf_counter() - started):.0f} chunks/s")
+        print(f"\nkeyword-only ingest: {kw.chunks / (time.perf_counter() - started):.0f} chunks/s")
         await plain.close()
-        print(
-            f"   SQLite size: {size / result.chunks * 1000 / 1e6:.2f} MB per 1,000 chunks "
-            f"(each: a 768-byte float16 vector, ~300 bytes of text, its FTS5 postings)"
-        )
-
-        rng = random.Random(11)
-        # Queries of 2 to 6 words from the vocabulary's middle band: words a person asks with.
-        band = words[20:600]
-        queries = [" ".join(rng.choice(band) for _ in range(rng.randint(2, 6))) for _ in range(300)]
-        await store.search(queries[0], collection="big")  # loads the vectors once
-        timings: dict[str, list[float]] = {"hybrid": [], "keyword": [], "dense": [], "embed": []}
-        # CPU time too: searches run on one thread, so on a busy machine their CPU time
-        # is what their wall time would be on a quiet one.
-        cpu_times: dict[str, list[float]] = {key: [] for key in timings}
-        for q in queries:
-            for mode in ("hybrid", "keyword", "dense"):
-                started, cpu = time.perf_counter(), time.process_time()
-                await store.search(q, collection="big", k=5, mode=mode)  # type: ignore[arg-type]
-                timings[mode].append(time.perf_counter() - started)
-                cpu_times[mode].append(time.process_time() - cpu)
-            started, cpu = time.perf_counter(), time.process_time()
-            await embedder.embed([q], kind="query")
-            timings["embed"].append(time.perf_counter() - started)
-            cpu_times["embed"].append(time.process_time() - cpu)
-        print(f"\n3. search over {result.chunks} chunks, {len(queries)} queries, k=5:")
-        for key, label in (
-            ("hybrid", "hybrid search"),
-            ("keyword", "BM25 only (FTS5)"),
-            ("dense", "dense only (embed + score)"),
-            ("embed", "embedding the query alone"),
-        ):
-            ms = [t * 1e3 for t in timings[key]]
-            cpu_ms = [t * 1e3 for t in cpu_times[key]]
-            print(
-                f"   {label:28s} p50 {percentile(ms, 0.5):6.2f} ms   p95 {percentile(ms, 0.95):6.2f} ms"
-                f"   (CPU p50 {percentile(cpu_ms, 0.5):6.2f} ms, p95 {percentile(cpu_ms, 0.95):6.2f} ms)"
-            )
-        for label, source in (("wall", timings), ("CPU", cpu_times)):
-            hybrid_ms = [t * 1e3 for t in source["hybrid"]]
-            embed_ms = [t * 1e3 for t in source["embed"]]
-            print(
-                f"   hybrid without the query embedding ({label}): p50 "
-                f"~{percentile(hybrid_ms, 0.5) - percentile(embed_ms, 0.5):.2f} ms"
-            )
 
         repeats = 50 if args.quick else 200
-        read, direct, none = await read_overhead(url, store, repeats)
+        read, direct, none = await read_overhead(stores[0], repeats)
         print(
             f"\n4. a step with a recorded ctx.search (keyword): {read:.0f} µs; the same search "
             f"called directly: {direct:.0f} µs; no read: {none:.0f} µs (whole runs)"
@@ -283,8 +336,10 @@ async def main() -> None:
             f"   the recording adds {read - direct:.0f} µs per read (pin, ContextRead with "
             f"5 passages); medians of {repeats} interleaved runs each"
         )
+        print(f"\nfloor again: {await floor():.1f} µs; load average {os.getloadavg()[0]:.1f}")
     finally:
-        await store.close()
+        for store in stores:
+            await store.close()
 
 
 if __name__ == "__main__":

@@ -289,3 +289,37 @@ async def test_a_task_waiting_for_a_human_is_reused_until_decided() -> None:
     again = await evaluate(pipe, [task], gates="on", store=store)
     assert [(r.status, r.reused) for r in again.runs] == [("needs_review", True)]
     assert calls == ["x"]
+
+
+class Note(BaseModel):
+    text: str
+
+
+class Said(BaseModel):
+    by: str
+
+
+async def test_deps_reach_every_run_and_the_resume_after_a_decision() -> None:
+    pipe = sl.Pipeline("deps", inputs={"note": Note})
+    seen: list[object] = []
+
+    @pipe.step
+    def first(note: Note, ctx: sl.StepContext) -> Said:
+        seen.append(ctx.deps)
+        return Said(by=str(ctx.deps))
+
+    @pipe.step
+    def second(first: Said, ctx: sl.StepContext) -> Said:
+        seen.append(ctx.deps)  # runs after the approval: in the resume
+        return Said(by=str(ctx.deps))
+
+    pipe.approval("first")
+    report = await evaluate(
+        pipe,
+        [{"note": {"text": "a"}}, {"note": {"text": "b"}}],
+        gates="on",
+        reviewer="approve",
+        deps="options",
+    )
+    assert [r.status for r in report.runs] == ["succeeded", "succeeded"]
+    assert seen == ["options"] * 4

@@ -24,8 +24,9 @@ from seamline.policies import Policy
 from . import checks, rules
 from .evidence import CHECK_NAME, EscalateWhenInconclusive, reading_is_conclusive
 from .grounded import as_claim, candidate_claim_type, grounded_claim_type
+from .learned import example_pairs
 from .models import Assessment, Claim, ClaimDoc, ClaimTask, Decision, PolicyCheck
-from .prompts import EXAMPLE_PAIRS, SYSTEM, extraction_prompt
+from .prompts import SYSTEM, extraction_prompt
 
 Gates = Literal["evidence", "current"]
 # The fields a consensus gate holds the samples to (the description is free text).
@@ -39,8 +40,10 @@ async def claim(doc: ClaimDoc, ctx: sl.StepContext) -> Claim:
     prompt = extraction_prompt(doc, rotate=rotate)
     if not ctx.feedback:
         # Each field is a choice among the document's own values that are not decoys.
+        # The static examples, or approved claims with deps=LearnFromApprovals (learned.py).
+        examples = await example_pairs(ctx)
         choice = await ctx.generate(
-            candidate_claim_type(doc, rotate), prompt, system=SYSTEM, examples=EXAMPLE_PAIRS
+            candidate_claim_type(doc, rotate), prompt, system=SYSTEM, examples=examples
         )
         return as_claim(choice, doc)
     # The gate rejected an earlier answer (its reasons are added to the prompt): this time

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from .models import (
+    ApprovedScene,
     Character,
     ContinuityIssue,
     ContinuityReport,
@@ -193,14 +194,53 @@ def bible_issues(frame: Frame, bible: Sequence[Character]) -> list[ContinuityIss
     return issues
 
 
+def scene_issues(
+    frame: Frame, card: SceneCard, approved: Sequence[ApprovedScene]
+) -> list[ContinuityIssue]:
+    """A scene the brief did not change (same setting, time of day and action as the
+    approved one) must be lit and cast as the approved frame was: a reshoot cuts with
+    what was already shot. A changed scene is free."""
+    scene = card.scene
+    before = next((a for a in approved if a.index == scene.index), None)
+    if before is None or (before.setting, before.time_of_day, before.action) != (
+        scene.setting,
+        scene.time_of_day,
+        scene.action,
+    ):
+        return []
+    issues = []
+    if frame.lighting != before.lighting:
+        issues.append(
+            ContinuityIssue(
+                code="approved_scene_mismatch",
+                scene_index=frame.scene_index,
+                detail=f"lit {frame.lighting!r}; the approved cut lit this unchanged scene "
+                f"{before.lighting!r}",
+            )
+        )
+    cast = sorted(_key(c.name) for c in frame.characters)
+    if cast != sorted(_key(name) for name in before.cast):
+        issues.append(
+            ContinuityIssue(
+                code="approved_scene_mismatch",
+                scene_index=frame.scene_index,
+                detail=f"shows {', '.join(c.name for c in frame.characters) or 'nobody'}; the "
+                f"approved cut showed {', '.join(before.cast) or 'nobody'} in this unchanged scene",
+            )
+        )
+    return issues
+
+
 def review(
     frames: list[Frame],
     scene_graph: SceneGraph,
     brief: FilmBrief,
     bible: Sequence[Character] = (),
+    scenes: Sequence[ApprovedScene] = (),
 ) -> ContinuityReport:
-    """The critic step: every issue across the storyboard, against the scene graph and
-    the approved character sheets retrieved from the bible (`bible.py`)."""
+    """The critic step: every issue across the storyboard, against the scene graph, the
+    approved character sheets retrieved from the bible and the approved scenes retrieved
+    from `film/scenes` (`bible.py`)."""
     try:
         cards = {card.scene.index: card for card in scene_cards(scene_graph, brief)}
     except ValueError as e:
@@ -232,6 +272,7 @@ def review(
         seen.add(frame.scene_index)
         issues += frame_issues(frame, card, known, known_settings)
         issues += bible_issues(frame, bible)
+        issues += scene_issues(frame, card, scenes)
     for index in sorted(set(cards) - seen):
         issues.append(
             ContinuityIssue(

@@ -43,7 +43,8 @@ GARMENTS = _words(
     robes cassock habit cloak cape poncho shawl scarf headscarf hijab turban kimono sari
     qipao kaftan leotard tracksuit windbreaker fleece jersey tee t-shirt singlet corset
     bodice sash cap hat beanie beret fedora bowler helmet hood balaclava boots wellies
-    wellingtons sandals trainers sneakers gloves mittens"""
+    wellingtons sandals trainers sneakers gloves mittens peacoat duffle mac trench
+    puffer macintosh donkey-jacket bomber tabard sarong dhoti salwar abaya"""
 )
 
 PLACES = _words(
@@ -97,6 +98,29 @@ TIME_WORDS: dict[str, TimeOfDay] = {
     "night-time": "night",
     "tonight": "night",
     "after dark": "night",
+    "mid-morning": "day",
+    "late morning": "day",
+    "mid-afternoon": "day",
+    "late afternoon": "day",
+    "broad daylight": "day",
+    "in the morning": "day",
+    "breakfast": "day",
+    "sunup": "dawn",
+    "crack of dawn": "dawn",
+    "early hours": "night",
+    "small hours": "night",
+    "wee hours": "night",
+    "pitch dark": "night",
+    "pitch black": "night",
+    "still dark": "night",
+    "in the dark": "night",
+    "overnight": "night",
+    "late at night": "night",
+    "last light": "dusk",
+    "sun goes down": "dusk",
+    "sun sets": "dusk",
+    "sun comes up": "dawn",
+    "sun rises": "dawn",
 }
 
 # Verbs by which a character comes to hold or keeps hold of an object: the subject
@@ -139,4 +163,25 @@ NOT_NAMES = (
     )
     | {m.lower() for m in calendar.month_name[1:]}
     | {d.lower() for d in calendar.day_name}
+)
+
+# Prepositions before where a scene is set.
+LOCATIVE = _words(
+    """to at in inside on outside into onto aboard beneath under behind across by near
+    through within atop"""
+)
+# Heads after a locative that are not where a scene is set ("in the rain", "on the phone").
+NOT_SETTINGS = _words(
+    """rain snow wind fog dark darkness light sun sunlight moonlight distance end middle
+    moment time meantime way silence background foreground phone radio air mirror
+    window doorway door corner edge hand hands arms lap pocket pockets bag face head
+    back side top bottom front shadows shadow heat cold quiet noise crowd queue line
+    row turn case fact end afternoon morning evening night day dawn dusk week weekend
+    minute minutes hour hours years year future past present meantime"""
+)
+# Words that may come before a setting that opens a scene ("Smash to inside the caravan").
+SCENE_OPENING = _words(
+    """open opens opening on in at inside outside into onto aboard by to smash cut then
+    later next first finally meanwhile we end ends close back and so with fade up
+    dissolve match the a an"""
 )

@@ -34,6 +34,7 @@ IssueCode = Literal[
     "duration_out_of_range",
     "total_duration_exceeded",
     "bible_mismatch",  # a look that differs from the sheet the director approved before
+    "approved_scene_mismatch",  # an unchanged scene shot otherwise than the approved cut
 ]
 
 
@@ -237,6 +238,17 @@ class ContinuityIssue(BaseModel):
     code: IssueCode
     scene_index: int | None = None
     detail: str
+
+
+class ApprovedScene(BaseModel):
+    """A scene as the director approved it: what the brief said, and how it was shot."""
+
+    index: int
+    setting: str
+    time_of_day: TimeOfDay | None = None
+    action: str
+    lighting: Lighting
+    cast: list[str]
 
 
 class ContinuityReport(BaseModel):

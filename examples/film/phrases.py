@@ -175,16 +175,70 @@ def place_phrases(text: str) -> list[Span]:
     ]
     toks = tokens(text)
     for i, t in enumerate(toks):
-        if t.low not in lx.PLACES or not t.text.islower() or not ends_phrase(toks, i):
+        if t.low not in lx.PLACES or not t.text.islower():
+            continue
+        if not ends_phrase(toks, i) and not _participle(toks, i + 1):  # "the pier eating"
             continue
         first = phrase_start(toks, i, 3, allow_of=False)
         before = toks[first - 1].low if first > 0 else ""
+        if toks[first].text[0].isupper() and toks[first].low.endswith(("'s", "’s")):
+            before = "the"  # "Walter's shed": a possessive is a determiner
         at_start = first == 0 or toks[first - 1].text in {":", "\n", "."}
         if before in DETERMINERS or at_start:
             span = span_of(text, toks, first, i)
             if not any(s.start <= span.start < s.end for s in spans):
                 spans.append(Span(span.text.lower(), span.start, span.end))
     return sorted(spans, key=lambda s: s.start)
+
+
+def setting_phrases(text: str) -> list[Span]:
+    """Where a scene is set, in the brief's own words: a locative and the noun phrase
+    after it ("at the bakery", "inside Nan's caravan", "on the old pier"), for places no
+    word list knows. Each span is the noun phrase without its determiner."""
+    toks = tokens(text)
+    spans = []
+    for i, t in enumerate(toks[:-1]):
+        if t.low not in lx.LOCATIVE:
+            continue
+        j = i + 1
+        owner = toks[j].text.endswith(("'s", "’s")) and toks[j].text[0].isupper()
+        if toks[j].low not in DETERMINERS and not owner:
+            continue
+        first = j if owner else j + 1
+        last = first
+        while (
+            last + 1 < len(toks)
+            and last - first < 3
+            and not ends_phrase(toks, last)
+            and not _participle(toks, last + 1)  # "the delivery van parked in the lane"
+        ):
+            last += 1
+        if last >= len(toks) or not toks[last].is_word or toks[last].text[0].isupper():
+            continue
+        if last + 1 < len(toks) and toks[last + 1].low == "of":
+            continue  # "in the cool of the barn": the place is after "of"
+        head = toks[last].low
+        bad = lx.HAIR | lx.GARMENTS | lx.BODY | lx.COLOURS | set(lx.TIME_WORDS)
+        if head in bad or head in lx.NOT_SETTINGS or head in BREAK_WORDS or head.endswith("ing"):
+            continue
+        span = span_of(text, toks, first, last)
+        spans.append(Span(span.text.lower(), span.start, span.end))
+    return spans
+
+
+def heading_setting(text: str, start: int, end: int) -> Span | None:
+    """A scene headed like a slugline in prose: "Evening, the canal towpath: ..." or
+    "The old mill, at dusk. ..." (a time and a bare noun phrase, no verb)."""
+    when = "|".join(re.escape(w) for w in sorted(lx.TIME_WORDS, key=len, reverse=True))
+    np = r"(?:the |an? )?((?:[a-z][\w'’-]* ){0,3}[a-z][\w'’-]*)"
+    for pattern in (
+        rf"[ \t]*(?:{when}),[ \t]+{np}[ \t]*[:.—–]",
+        rf"[ \t]*{np},[ \t]+(?:at |in the )?(?:{when})[ \t]*[:.—–]",
+    ):
+        m = re.compile(pattern, re.I).match(text, start, end)
+        if m and m.group(1).split()[-1].lower() not in lx.NOT_SETTINGS:
+            return Span(m.group(1).lower(), m.start(1), m.end(1))
+    return None
 
 
 def canonical_places(spans: Iterable[Span]) -> dict[str, str]:
@@ -197,13 +251,50 @@ def canonical_places(spans: Iterable[Span]) -> dict[str, str]:
     return canon
 
 
+_HOUR_WORDS = {w: k + 1 for k, w in enumerate([*NUMBER_WORDS, "eleven", "twelve"])}
+_CLOCK = re.compile(
+    r"(?<![\w-])(\d{1,2}|" + "|".join(_HOUR_WORDS) + r")(?:[:.](\d{2}))?[ \t]*"
+    r"(?:o'clock[ \t]*)?(a\.?m\.?|p\.?m\.?|in the (?:morning|afternoon|evening)|at night)"
+    r"(?![\w])",
+    re.I,
+)
+
+
+def hour_of_day(hour: int, when: str) -> TimeOfDay:
+    """The time of day of a clock time ("4am", "four in the morning": night; "6pm": dusk)."""
+    when = when.lower().replace(".", "")
+    if when in {"pm", "in the afternoon", "in the evening", "at night"} and hour != 12:
+        hour += 12
+    if when == "am" and hour == 12:
+        hour = 0
+    if hour < 5 or hour >= 21:
+        return "night"
+    if hour < 7:
+        return "dawn"
+    if hour < 18:
+        return "day"
+    return "dusk"
+
+
 def times(text: str, skip: list[Span]) -> list[tuple[int, TimeOfDay]]:
-    """Times of day the text states, outside place names ("the night bus" says no time)."""
-    found = []
+    """Times of day the text states, outside place names ("the night bus" says no time).
+
+    Clock times come first ("four in the morning" is night, not "morning"), then the
+    longest phrases ("mid-morning" before "morning"); a phrase inside one already found
+    is not counted again."""
+    found: list[tuple[int, int, TimeOfDay]] = []
+
+    def free(a: int, b: int) -> bool:
+        inside = any(s.start <= a < s.end for s in skip)
+        return not inside and not any(a < e and s < b for s, e, _ in found)
+
+    for m in _CLOCK.finditer(text):
+        word = m.group(1).lower()
+        hour = int(word) if word.isdigit() else _HOUR_WORDS[word]
+        if 0 <= hour <= 12 and free(m.start(), m.end()):
+            found.append((m.start(), m.end(), hour_of_day(hour, m.group(3))))
     for words, when in sorted(lx.TIME_WORDS.items(), key=lambda kv: -len(kv[0])):
         for m in re.finditer(rf"(?<![\w-]){re.escape(words)}(?![\w-])", text, re.I):
-            inside = any(s.start <= m.start() < s.end for s in skip)
-            taken = any(abs(m.start() - at) < len(words) for at, _ in found)
-            if not inside and not taken:
-                found.append((m.start(), when))
-    return sorted(found)
+            if free(m.start(), m.end()):
+                found.append((m.start(), m.end(), when))
+    return sorted((a, when) for a, _, when in found)

@@ -4,11 +4,11 @@
              Python  └▶ beats  ─▶ staging (map: one call per scene) ────┴▶ scene_graph
     ─▶ scenes ─▶ frames (map: one call per scene) ─▶ continuity ─▶ assembly ─▶ (director)
        cards      model                               critic        cut list
-                                                      └ reads the character bible (context store)
+                                                      └ reads the approved looks and scenes (context store)
 
-The critic checks every frame against the scene graph and against the looks the director
-approved in earlier runs of the film, searched in the `film/bible` collection
-(`bible.py`; `learn_bible` writes the approved sheets after a sign-off).
+The critic checks every frame against the scene graph and against the looks and scenes the
+director approved in earlier runs of the film, searched in the `film/bible` and
+`film/scenes` collections (`bible.py`; `learn_bible` writes them after a sign-off).
 
 Run one brief (offline, with the embedded local model):
 
@@ -23,7 +23,7 @@ import sys
 import seamline as sl
 
 from . import checks, editing
-from .bible import prepare_context, read_bible
+from .bible import prepare_context, read_bible, read_scenes
 from .choices import as_look, as_sketch, as_staging, look_type, sketch_type, staging_type
 from .continuity import review, scene_cards
 from .models import (
@@ -211,8 +211,10 @@ async def continuity(
     frames: list[Frame], scene_graph: SceneGraph, brief: FilmBrief, ctx: sl.StepContext
 ) -> ContinuityReport:
     """The continuity critic, deterministic: the whole storyboard against the scene graph
-    and against the looks the director approved before (searched in the bible)."""
-    return review(frames, scene_graph, brief, await read_bible(ctx, scene_graph, brief))
+    and against the looks and scenes the director approved before (searched in the
+    context store)."""
+    bible = await read_bible(ctx, scene_graph, brief)
+    return review(frames, scene_graph, brief, bible, await read_scenes(ctx, scene_graph, brief))
 
 
 @pipe.step

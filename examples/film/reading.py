@@ -26,10 +26,12 @@ from .phrases import (
     Span,
     Token,
     canonical_places,
+    heading_setting,
     look_phrases,
     norm,
     place_phrases,
     sentences,
+    setting_phrases,
     span_of,
     times,
     tokens,
@@ -61,6 +63,9 @@ _ALIASES = (
 )
 
 
+_PLACE_PREPOSITIONS = frozenset({"on", "in", "inside", "outside", "near", "across", "through"})
+
+
 def _title(word: str) -> str:
     return word[0] + word[1:].lower() if word.isupper() and len(word) > 1 else word
 
@@ -80,7 +85,14 @@ def name_runs(text: str) -> list[Span]:
     for m in re.finditer(_NAME, text):
         if any(a <= m.start() < b for a, b in slug_lines):
             continue
+        before = re.search(r"(\w+)[ \t]+$", text[max(0, m.start() - 12) : m.start()])
+        possessive = re.match(r"[\w'’-]+['’]s\b", text[m.start() :]) is not None
+        if before and before.group(1) in _PLACE_PREPOSITIONS and not possessive:
+            # "the lighthouse on Skerry Point" is a place; "in Walter's shed" names Walter.
+            continue
         words = [_title(w) for w in m.group(0).split()]
+        # "Nadia's hand", "Erin's out": the name without its 's.
+        words = [re.sub(r"['’]s$", "", w) for w in words]
         cleaned = _clean_name(words)
         if not cleaned or "CUT" in m.group(0).split():
             continue
@@ -181,41 +193,39 @@ def _holder(
     return None
 
 
-# ------------------------------------------------------------------ the whole reading
+# ------------------------------------------------------------------ looks
 
 
-def read_brief(text: str, scene_count: int) -> BriefReading:
-    """Everything the reader finds in a brief; `problems` says what it could not."""
-    problems: list[str] = []
-    split = split_beats(text, scene_count)
-    if split is None:
-        problems.append(
-            f"could not tell {scene_count} scenes apart: number them (1., 2., ...), start "
-            "each with a slugline, or give each its own paragraph"
-        )
-        preamble, beats = Span(text, 0, len(text)), []
-    else:
-        preamble, beats = split
-    toks = tokens(text)
-    sentence_spans = sentences(text)
+def _cast(
+    looks: dict[str, list[Span]],
+    groups: list[_Group],
+    preamble: Span,
+    notes_from: int,
+    sentence_of: Callable[[int], tuple[int, int]],
+    strict: bool,
+) -> tuple[list[Person], list[Span]]:
+    """People with described looks, and the look phrases attributed to them.
 
-    def sentence_of(at: int) -> tuple[int, int]:
-        return next((s for s in sentence_spans if s[0] <= at < s[1]), (at, at))
-
-    looks = look_phrases(text)
-    groups = people_groups(text)
+    Strictly, looks are given where a character is introduced: in the opening text, in a
+    note after the scenes ("Casting: Vale, grey eyes ..."), or in the sentence that first
+    names them ("carrying the cracked helmet" later is a prop). Not strictly (a brief that
+    gives looks only in passing), any look phrase belongs to the nearest name before it
+    in its sentence."""
     people: list[Person] = []
-    described: list[Span] = []  # look phrases the reader attributes: where looks are given
+    described: list[Span] = []
     for g in groups:
         mine: dict[str, list[str]] = {}
         near: dict[str, list[str]] = {}
-        # Looks are given where a character is introduced: in the opening text, or in the
-        # sentence that first names them ("carrying the cracked helmet" later is a prop).
         first = sentence_of(min(g.mentions)) if g.mentions else (0, 0)
         for attribute, spans in looks.items():
             for span in spans:
                 sentence = sentence_of(span.start)
-                introduced = span.start < preamble.end or sentence == first
+                introduced = (
+                    not strict
+                    or span.start < preamble.end
+                    or span.start >= notes_from
+                    or sentence == first
+                )
                 if introduced and _nearest_before(groups, span.start, sentence[0]) is g:
                     described.append(span)
                     mine.setdefault(attribute, []).append(norm(span.text))
@@ -232,11 +242,43 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
                     nearby={k: list(dict.fromkeys(v)) for k, v in near.items()},
                 )
             )
+    return people, described
+
+
+# ------------------------------------------------------------------ the whole reading
+
+
+def read_brief(text: str, scene_count: int) -> BriefReading:
+    """Everything the reader finds in a brief; `problems` says what it could not."""
+    problems: list[str] = []
+    split = split_beats(text, scene_count)
+    if split is None:
+        problems.append(
+            f"could not tell {scene_count} scenes apart: number them (1., 2., ...), start "
+            "each with a slugline, give each its own paragraph, or open each with a "
+            "transition (Open on ..., Then ..., Cut to ...)"
+        )
+        preamble, beats = Span(text, 0, len(text)), []
+    else:
+        preamble, beats = split
+    toks = tokens(text)
+    sentence_spans = sentences(text)
+
+    def sentence_of(at: int) -> tuple[int, int]:
+        return next((s for s in sentence_spans if s[0] <= at < s[1]), (at, at))
+
+    looks = look_phrases(text)
+    groups = people_groups(text)
+    notes_from = beats[-1].end if beats else len(text)  # a casting note after the scenes
+    people, described = _cast(looks, groups, preamble, notes_from, sentence_of, strict=True)
+    if not people:  # looks given only in passing, mid-scene: anywhere, by nearest name
+        people, described = _cast(looks, groups, preamble, notes_from, sentence_of, strict=False)
     if not people:
         problems.append("found no character with a described look (eyes, hair or clothes)")
     cast_groups = [g for g in groups if any(p.name == g.name for p in people)]
 
     place_spans = [s for s in place_phrases(text) if not _inside_look(s, looks)]
+    place_spans = _settings_in_own_words(text, beats, place_spans, looks)
     canon = canonical_places(place_spans)
     places = list(dict.fromkeys(canon[norm(s.text)] for s in place_spans))
     time_marks = times(text, place_spans)
@@ -306,6 +348,12 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
         )
         last_place = here
         stated = [w for at, w in time_marks if beat.start <= at < beat.end]
+        specific = [
+            w
+            for at, w in time_marks
+            if beat.start <= at < beat.end and not _GENERIC_TIME.match(text, at)
+        ]
+        stated = specific or stated  # "the next morning, at first light": dawn
         when = stated[0] if stated else place_time.get(here[0]) if here else None
         when = when or previous
         previous = when
@@ -333,7 +381,7 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
             )
         )
     for card, beat in zip(cards, beats, strict=True):
-        if len(card.cast) == 1 and (who := _unnamed_object(beat.text)):
+        if len(card.cast) == 1 and (who := _unnamed_object(beat.text, card.cast[0], groups)):
             problems.append(
                 f"scene {card.index} refers to someone it does not name ({who!r}): name who "
                 "is in it"
@@ -342,9 +390,15 @@ def read_brief(text: str, scene_count: int) -> BriefReading:
         if not card.cast:  # "they serve the customers": the reader does not guess who
             problems.append(f"scene {card.index} names none of the characters: name who is in it")
         if not card.places:
-            problems.append(f"scene {card.index} names no place the reader knows")
+            problems.append(
+                f"scene {card.index} names no place the reader knows: say where it is set "
+                '("At the bakery, ...") or give it a slugline'
+            )
         if card.time_of_day is None:
-            problems.append(f"scene {card.index}: the brief does not say when it happens")
+            problems.append(
+                f"scene {card.index}: the brief does not say when it happens: give a time of "
+                "day (dawn, morning, dusk, night, or a clock time) in it or a scene before it"
+            )
     all_looks = {k: list(dict.fromkeys(norm(s.text) for s in v)) for k, v in looks.items()}
     return BriefReading(
         preamble=preamble.text,
@@ -412,17 +466,83 @@ _AFTER_OBJECT = frozenset(
 )
 
 
-def _unnamed_object(text: str) -> str | None:
-    """An object pronoun ("Tomas joins her on the deck"): someone the scene does not name.
+_SUBJECT_PRONOUNS = frozenset({"she", "he", "they"})
+_CLAUSE_BREAKS = frozenset({",", ";", ":", "—", "–", "(", ")"})
 
-    "her" before a noun is a possessive ("to show her mother") and is not counted."""
+
+def _unnamed_object(text: str, only: str, groups: list[_Group]) -> str | None:
+    """An object pronoun that cannot be the one person the scene names: someone else.
+
+    "Tomas joins her on the deck": Tomas (or "he") acts on "her" in the same clause, so
+    "her" is someone the scene does not name. "Everyone leaves except Vale; the dog
+    stays beside her": nobody else is there, so "her" is Vale and is resolved. "her"
+    before a noun is a possessive ("to show her mother") and is not counted."""
     toks = tokens(text)
+    forms = {w.lower() for g in groups if g.name == only for w in [g.name, *g.aliases]}
+    forms |= {w.lower() for f in list(forms) for w in f.split()}
     for i, t in enumerate(toks):
-        if t.low in _OBJECT_PRONOUNS:
-            nxt = toks[i + 1] if i + 1 < len(toks) else None
-            if nxt is None or not nxt.is_word or nxt.low in _AFTER_OBJECT:
+        if t.low not in _OBJECT_PRONOUNS:
+            continue
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        if not (nxt is None or not nxt.is_word or nxt.low in _AFTER_OBJECT):
+            continue
+        # Back to the start of the clause: a subject there acts on the pronoun.
+        for k in range(i - 1, -1, -1):
+            word = toks[k]
+            if word.text in _CLAUSE_BREAKS or word.text in ".!?" or word.low in CLAUSE_WORDS:
+                break
+            # "Pip is alone and the waves nearly take him": a new subject after "and".
+            after = toks[k + 1].low if k + 1 < len(toks) else ""
+            if word.low in {"and", "but", "or"} and after in DETERMINERS:
+                break
+            if word.low in forms or word.low in _SUBJECT_PRONOUNS:
                 return t.text
     return None
+
+
+_GENERIC_TIME = re.compile(r"(?:in the )?(?:morning|day|daytime)\b", re.I)
+
+
+def _settings_in_own_words(
+    text: str, beats: list[Span], place_spans: list[Span], looks: dict[str, list[Span]]
+) -> list[Span]:
+    """Places no word list knows, for scenes that name none it does: the noun phrase
+    after a locative ("at the bakery", "inside Nan's caravan"). Taken when the scene opens
+    on it (its first clause) or when no scene before it has a place to go on from, so a
+    scene that goes on where the last one was ("Helen sits on the bench") keeps its place.
+    """
+    found = [s for s in setting_phrases(text) if not _inside_look(s, looks)]
+    added: list[Span] = []
+    had_place = False
+    for beat in beats:
+        listed = [s for s in place_spans if beat.start <= s.start < beat.end]
+        mine = [
+            s
+            for s in found
+            if beat.start <= s.start < beat.end
+            and not any(p.start < s.end and s.start < p.end for p in listed)
+            and (not listed or s.start < listed[0].start)
+        ]
+        heading = heading_setting(text, beat.start, beat.end)
+        if heading is not None and not listed:
+            added.append(heading)
+            had_place = True
+            continue
+        if not mine:
+            had_place = had_place or bool(listed)
+            continue
+        before = text[beat.start : mine[0].start]
+        clause = re.split(r"[,;:—–]", before)[-1]
+        lead = None if re.search(r"[.!?\n]", before.strip()) else re.findall(r"[\w'’-]+", clause)
+        # Only scene-marker words, names and the locative before it: "Open on Vale at the
+        # bakery", "Smash to inside the caravan"; not "Then Vale sits on the step".
+        opens_on = lead is not None and all(
+            w[0].isupper() or w.lower() in lx.SCENE_OPENING for w in lead
+        )
+        if opens_on or not (had_place or listed):
+            added.append(mine[0])
+        had_place = True
+    return sorted([*place_spans, *added], key=lambda s: s.start)
 
 
 def _complete(phrases: list[str]) -> list[str]:

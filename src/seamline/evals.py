@@ -192,6 +192,7 @@ async def evaluate(
     compare: Mapping[str, Comparator | str] | None = None,
     on_run: Callable[[TaskRun], None] | None = None,
     reviewer: str | Reviewer | None = None,
+    deps: Any = None,
 ) -> EvalReport:
     """Run every task through `pipe` and measure per-seam and end-to-end reliability.
 
@@ -212,6 +213,8 @@ async def evaluate(
         reviewer: who decides approvals: None or "none" (nobody: runs wait, and are
             reported as waiting), "approve", "expected" (see `seamline.reviewers`), or a
             `Reviewer` of your own. Its decisions are recorded as simulated.
+        deps: given to every run and resume as `pipe.run(..., deps=...)` (steps read it
+            as `ctx.deps`), e.g. to compare a step's options on the same tasks.
     """
     if concurrency < 1:
         raise ConfigError(f"concurrency={concurrency}: run at least one task at a time")
@@ -243,7 +246,9 @@ async def evaluate(
     async def one(n: int, mode: str) -> None:
         async with limit:
             review = (decider, expectations[n], matcher) if decider is not None else None
-            done = await _run_task(pipe, opened, eval_name, n, mode, inputs[n], model, review)
+            done = await _run_task(
+                pipe, opened, eval_name, n, mode, inputs[n], model, review, deps
+            )
         results[n, mode] = done
         if on_run is not None:
             on_run(done[0])
@@ -283,6 +288,7 @@ async def _run_task(
     inputs: Mapping[str, Any],
     model: str | None,
     review: tuple[Reviewer, Mapping[str, Any] | None, Matcher] | None,
+    deps: Any = None,
 ) -> tuple[TaskRun, list[Event]]:
     run_id = run_id_for(name, index, mode)
     try:
@@ -301,12 +307,15 @@ async def _run_task(
                 run_id=run_id,
                 model=model,
                 raise_on_failure=False,
+                deps=deps,
             )
         elif state == "resume":
-            await pipe.resume(run_id, store=store, model=model, raise_on_failure=False)
+            await pipe.resume(run_id, store=store, model=model, raise_on_failure=False, deps=deps)
         if review is not None:
             reviewer, expected, matcher = review
-            await review_run(pipe, store, run_id, reviewer, expected, matcher, model=model)
+            await review_run(
+                pipe, store, run_id, reviewer, expected, matcher, model=model, deps=deps
+            )
     except Exception as e:  # one bad task must not sink a thousand-task eval
         if existing or isinstance(e, StoreError):
             raise

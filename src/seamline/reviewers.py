@@ -146,8 +146,10 @@ async def review_run(
     matcher: Matcher,
     *,
     model: str | None = None,
+    deps: Any = None,
 ) -> RunResult | None:
-    """Decide the run's pending approvals and resume it, until nothing is pending.
+    """Decide the run's pending approvals and resume it (with `deps`, as the run was
+    started), until nothing is pending.
 
     Returns the last resumed result, or None when nothing was pending.
     """
@@ -159,7 +161,9 @@ async def review_run(
         for request in pending:
             review = reviewer.review(request, expected, matcher)
             await _decide(pipe, store, request, review, reviewer, matcher, expected)
-        result = await pipe.resume(run_id, store=store, model=model, raise_on_failure=False)
+        result = await pipe.resume(
+            run_id, store=store, model=model, raise_on_failure=False, deps=deps
+        )
         if result.status not in (RunStatus.WAITING, RunStatus.NEEDS_REVIEW):
             break
     return result

@@ -22,12 +22,12 @@ from examples.content.models import ContentBrief, SourceNotes
 from examples.content.pipeline import pipe as content_pipe
 from examples.content.rules import style_guide
 from examples.film import checks as film_checks
-from examples.film.bible import BIBLE, learn_bible
+from examples.film.bible import BIBLE, SCENES, learn_bible
 from examples.film.bible import prepare_context as prepare_bible
 from examples.film.choices import NOT_HERE
 from examples.film.compare import COMPARE as FILM_COMPARE
 from examples.film.compare import same_name, same_phrase
-from examples.film.models import FilmBrief, FilmTask
+from examples.film.models import ApprovedScene, FilmBrief, FilmTask
 from examples.film.pipeline import pipe as film_pipe
 
 import seamline as sl
@@ -174,16 +174,25 @@ async def test_film_critic_checks_frames_against_the_looks_the_director_approved
         assert first.status is sl.RunStatus.WAITING
         await decide(store, first.pending_approvals[0].approval_id, "approve", reviewer="dir")
         graph = first.artifacts["scene_graph"]
-        assert await learn_bible(context, store) == len(graph.characters)
+        assert await learn_bible(context, store) == len(graph.characters) + len(graph.scenes)
         assert await learn_bible(context, store) == 0  # idempotent
 
         again = await film_pipe.run(
             {"brief": task["brief"]}, model=ScriptedModel(_film_oracle(task)), store=store
         )
-        reads = [e for e in again.events if type(e).__name__ == "ContextRead"]
-        assert [r.collection for r in reads] == [BIBLE] * len(graph.characters)
-        assert all(len(r.passages) == 1 for r in reads)
-        assert again.artifacts["continuity"].passed  # the same looks: nothing drifted
+        every = [e for e in again.events if type(e).__name__ == "ContextRead"]
+        assert [r.collection for r in every] == [BIBLE] * len(graph.characters) + [SCENES] * len(
+            graph.scenes
+        )
+        assert all(len(r.passages) == 1 for r in every)
+        assert again.artifacts["continuity"].passed  # the same looks and scenes: no drift
+        reads = [r for r in every if r.collection == BIBLE]
+        approved = [
+            ApprovedScene.model_validate(r.passages[0]["metadata"]["approved"])
+            for r in every
+            if r.collection == SCENES
+        ]
+        assert [a.lighting for a in approved] == [f.lighting for f in first.artifacts["frames"]]
 
         # A frame that drifts from an approved look is caught, even if the graph agreed.
         from examples.film.continuity import review
@@ -196,6 +205,24 @@ async def test_film_critic_checks_frames_against_the_looks_the_director_approved
         shown.wardrobe = "a green ballgown"
         report = review(drifted, graph, FilmBrief.model_validate(task["brief"]), sheets)
         assert any(i.code == "bible_mismatch" and shown.name in i.detail for i in report.issues)
+
+        # An unchanged scene relit, or shot without its cast, is held to the approved cut;
+        # once the brief changes that scene's action, the approved frame no longer binds.
+        brief = FilmBrief.model_validate(task["brief"])
+        relit = [f.model_copy(deep=True) for f in frames]
+        relit[0].lighting = next(
+            lit for lit in ("interior_cold", "interior_warm") if lit != relit[0].lighting
+        )
+        assert relit[0].characters
+        relit[0].characters = relit[0].characters[:-1]
+        issues = review(relit, graph, brief, sheets, approved).issues
+        mismatches = [i for i in issues if i.code == "approved_scene_mismatch"]
+        assert [i.scene_index for i in mismatches] == [frames[0].scene_index] * 2
+        assert "the approved cut lit this unchanged scene" in mismatches[0].detail
+        changed = graph.model_copy(deep=True)
+        changed.scenes[0].action = "Everything happens differently now."
+        issues = review(relit, changed, brief, sheets, approved).issues
+        assert not [i for i in issues if i.code == "approved_scene_mismatch"]
     finally:
         await store.close()
         await context.close()

@@ -113,3 +113,100 @@ def test_a_scene_that_refers_to_someone_it_does_not_name_goes_to_a_person() -> N
     assert any("refers to someone it does not name ('her')" in p for p in reading.problems)
     possessive = text.replace("Tomas joins her at last", "Tomas shows her ticket")
     assert not [p for p in read_brief(possessive, 2).problems if "refers to" in p]
+
+
+CAST = "Vale (grey eyes, a black bob, a green coat) and Mo (brown eyes, red hair, a blue apron).\n"
+
+
+@pytest.mark.parametrize(
+    "scenes",
+    [
+        "Open on the pier, Vale fishing. Smash to the bakery, Mo kneading. We end back on the "
+        "pier, Vale alone.",
+        "Vale fishes on the pier. Then Mo kneads in the bakery. Hours later Vale is alone on "
+        "the pier.",
+        "Shot 1 - the pier. Vale fishes.\nShot 2 - the bakery. Mo kneads.\nShot 3 - the pier. "
+        "Vale alone.",
+        "so first it's the pier, Vale fishing. then it's the bakery and Mo kneads. and then "
+        "back on the pier, Vale alone.",
+        "At dawn Vale fishes on the pier. By noon Mo kneads in the bakery. That evening Vale "
+        "sits alone on the pier.",
+    ],
+)
+def test_scenes_marked_in_running_prose_are_told_apart(scenes: str) -> None:
+    reading = read_brief(CAST + scenes, 3)
+    assert not [p for p in reading.problems if "scenes apart" in p]
+    assert [b.places[:1] for b in reading.beats] == [["pier"], ["bakery"], ["pier"]]
+    assert [b.cast for b in reading.beats] == [["Vale"], ["Mo"], ["Vale"]]
+
+
+def test_a_setting_no_word_list_knows_is_taken_in_the_briefs_own_words() -> None:
+    text = CAST + (
+        "Open on Vale inside Nan's caravan at dawn. Smash to the delivery van parked in the "
+        "lane, where Mo sleeps. Evening, the canal towpath: Vale walks alone."
+    )
+    reading = read_brief(text, 3)
+    assert [b.places[:1] for b in reading.beats] == [
+        ["nan's caravan"],
+        ["delivery van"],
+        ["canal towpath"],
+    ]
+    assert not [p for p in reading.problems if "place" in p]
+
+
+def test_a_scene_that_goes_on_in_the_same_place_keeps_it() -> None:
+    text = CAST + "1. In the kitchen Vale cooks.\n2. Then Vale sits on the step.\n"
+    reading = read_brief(text, 2)
+    assert [b.places for b in reading.beats] == [["kitchen"], ["kitchen"]]
+
+
+@pytest.mark.parametrize(
+    ("when", "expected"),
+    [
+        ("at four in the morning, still pitch dark", "night"),
+        ("mid-morning", "day"),
+        ("at 6pm", "dusk"),
+        ("just after eleven at night", "night"),
+        ("the next morning at first light", "dawn"),
+        ("long after dark", "night"),
+    ],
+)
+def test_times_of_day_in_any_phrasing(when: str, expected: str) -> None:
+    reading = read_brief(CAST + f"1. In the kitchen, {when}, Vale cooks.\n2. Mo eats.", 2)
+    assert reading.beats[0].time_of_day == expected
+
+
+def test_a_pronoun_for_the_only_person_in_the_scene_is_resolved() -> None:
+    text = CAST + (
+        "1. In the kitchen Mo cooks.\n"
+        "2. On the pier everyone has gone except Vale; the dog lies beside her.\n"
+        "3. On the rocks Vale is alone and the waves nearly take her."
+    )
+    assert not [p for p in read_brief(text, 3).problems if "refers to" in p]
+    someone_else = text.replace("the waves nearly take her", "she waves to him")
+    assert any("refers to someone" in p for p in read_brief(someone_else, 3).problems)
+
+
+def test_looks_given_in_a_casting_note_after_the_scenes() -> None:
+    text = (
+        "1. In the kitchen Vale cooks while Mo eats.\n2. On the pier Vale waits.\n\n"
+        "Casting: Vale has grey eyes, a black bob and a green coat. Mo, brown eyes, red hair, "
+        "a blue apron."
+    )
+    reading = read_brief(text, 2)
+    assert {p.name: p.looks["eye_color"] for p in reading.people} == {
+        "Vale": ["grey"],
+        "Mo": ["brown"],
+    }
+    assert [b.cast for b in reading.beats] == [["Vale", "Mo"], ["Vale"]]
+
+
+def test_a_name_after_on_or_in_is_a_place_and_a_possessive_is_a_person() -> None:
+    text = (
+        "Agnes Moor keeps the lighthouse on Skerry Point: grey eyes, white hair, an oilskin "
+        "coat. Pip has blue eyes, sandy curls and a wool jumper.\n"
+        "1. In the lamp room Agnes trims the wick.\n2. In Agnes's kitchen Pip eats."
+    )
+    reading = read_brief(text, 2)
+    assert sorted(p.name for p in reading.people) == ["Agnes Moor", "Pip"]
+    assert reading.beats[1].cast == ["Agnes Moor", "Pip"]

@@ -27,6 +27,7 @@ from seamline.context.documents import Document, Example, Passage, load_paths, m
 from seamline.context.embedders import Embedder, LocalEmbedder
 from seamline.context.ranking import VectorIndex
 from seamline.context.records import AddResult, CollectionInfo, VersionInfo
+from seamline.context.static_embedder import StaticEmbedder
 from seamline.context.store import ContextStore
 from seamline.exceptions import ConfigError
 
@@ -39,6 +40,7 @@ __all__ = [
     "Example",
     "LocalEmbedder",
     "Passage",
+    "StaticEmbedder",
     "VectorIndex",
     "VersionInfo",
     "load_paths",
@@ -56,7 +58,7 @@ async def open_context(url: str | ContextStore, **options: Any) -> ContextStore:
     `postgresql://...`, or `memory://name` (in this process only, one store per name).
 
     Args:
-        options: `ContextStore`'s: embedder ("local", an `Embedder`, or None for keyword
+        options: `ContextStore`'s: embedder ("local"/"minilm", "static", an `Embedder`, or None for keyword
             search only), vector_index, fusion, alpha, candidates.
     """
     if isinstance(url, ContextStore):

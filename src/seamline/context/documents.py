@@ -234,6 +234,8 @@ class Example(BaseModel):
         decision: "approve" or "edit".
         reviewer: who decided (a simulated reviewer says so in its name).
         run_id, approval_id: where it came from.
+        taught_by: None when a person decided on this step's artifact; else the
+            downstream step whose approval vouched for it (see `seamline.context.learn`).
         score: how near its inputs are to the query; higher is nearer.
     """
 
@@ -246,6 +248,7 @@ class Example(BaseModel):
     reviewer: str | None = None
     run_id: str
     approval_id: str
+    taught_by: str | None = None
     score: float = 0.0
 
     def as_pair(self) -> tuple[str, str]:

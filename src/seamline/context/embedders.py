@@ -178,31 +178,57 @@ class LocalEmbedder:
         return await asyncio.to_thread(self.embed_now, list(texts))
 
 
-_LOCAL: LocalEmbedder | None = None
+_SHARED: dict[str, Embedder] = {}  # the built-in embedders, one of each per process
+# The names a context store can be opened with, by the name their collections record.
+BUILT_IN = {"minilm-l6-v2-int8": "minilm", "wordllama-l2-supercat-256": "static"}
 
 
 def get_embedder(spec: str | Embedder | None) -> Embedder | None:
-    """ "local" (the embedded MiniLM, shared per process), an `Embedder`, or None (BM25 only)."""
-    global _LOCAL
+    """An `Embedder` for `spec`: "local" or "minilm" (the embedded MiniLM, the default),
+    "static" (WordLlama's static token vectors: ~100x faster, weaker on paraphrases),
+    an `Embedder` object, or None (BM25 only). Built-in ones are shared per process."""
     if spec is None or isinstance(spec, Embedder):
         return spec
-    if spec == "local":
-        if _LOCAL is None:
-            _LOCAL = LocalEmbedder()
-        local = cast(Embedder, _LOCAL)  # its vectors are an array: a sequence of rows
-        return local
+    key = "minilm" if spec == "local" else spec
+    if key in ("minilm", "static"):
+        shared = _SHARED.get(key)
+        if shared is None:
+            if key == "minilm":
+                # Its vectors are an array: a sequence of rows.
+                shared = cast(Embedder, LocalEmbedder())
+            else:
+                from seamline.context.static_embedder import StaticEmbedder
+
+                shared = cast(Embedder, StaticEmbedder())
+            _SHARED[key] = shared
+        return shared
     raise ConfigError(
-        f"embedder {spec!r}: use 'local' (the embedded MiniLM), an object with "
-        "`name`, `dim` and `async embed(texts, kind=...)`, or None for keyword search only"
+        f"embedder {spec!r}: use 'local' or 'minilm' (the embedded MiniLM), 'static' (fast "
+        "static vectors), an object with `name`, `dim` and `async embed(texts, kind=...)`, "
+        "or None for keyword search only"
     )
 
 
-def local_available() -> bool:
-    """Whether the local embedder's libraries and files are installed."""
+def how_to_open(name: str | None) -> str:
+    """How to open a store whose queries match a collection embedded by `name`."""
+    if name is None:
+        return "embedder=None (keyword only)"
+    spec = BUILT_IN.get(name)
+    if spec is not None:
+        return f"embedder={spec!r} (`--embedder {spec}` on the command line)"
+    return f"the `Embedder` whose name is {name!r}"
+
+
+def local_available(spec: str = "minilm") -> bool:
+    """Whether a built-in embedder's ("minilm" or "static") libraries and files are installed."""
     try:
-        local_files()
+        if spec == "static":
+            from seamline.context.static_embedder import static_files
+
+            static_files()
+        else:
+            local_files()
     except ConfigError:
         return False
-    return all(
-        importlib.util.find_spec(m) is not None for m in ("onnxruntime", "tokenizers", "numpy")
-    )
+    needs = ("tokenizers", "numpy") if spec == "static" else ("onnxruntime", "tokenizers", "numpy")
+    return all(importlib.util.find_spec(m) is not None for m in needs)

@@ -6,11 +6,22 @@ the inputs its step read go into the step's examples collection
 (`examples/<pipeline>/<step>`), one document per approval, found by the text of those
 inputs (`ctx.examples()` matches this attempt's inputs against them).
 
-The write is idempotent: the document's id is the approval id and its version the
-content hash, so writing it twice (a retry, or `learn_from_runs` catching up on
-decisions taken while the context store was unavailable) changes nothing. Runs that
-started before the decision do not see the example (they read the collection as of
-their start); the next run does.
+Approving a step's artifact also approves what it was made from. A pipeline often asks
+a person to sign off its last step (a claim's decision), while the step that needs
+examples is upstream (the model that read the claim). So an *approve* also writes, to
+each upstream step's own examples collection, that step's artifact with its inputs, as
+the run's state held them when the approval was requested: for every step the approved
+one reads from, directly or through others, that called a model in this run (a Python
+step needs no examples) and that no one decided on separately in this run (then that
+decision is its example). These examples say `taught_by` (the approved step). An *edit*
+teaches only its own step: a person who corrected the result did not vouch for what
+it was made from. Map steps are not taught this way (which item fed the approval?).
+
+The write is idempotent: the document's id is the approval id (with the step's name
+for an upstream example) and its version the content hash, so writing it twice (a
+retry, or `learn_from_runs` catching up on decisions taken while the context store was
+unavailable) changes nothing. Runs that started before the decision do not see the
+example (they read the collection as of their start); the next run does.
 """
 
 from __future__ import annotations
@@ -26,6 +37,7 @@ from seamline.events import (
     ApprovalDecided,
     ApprovalRequested,
     Event,
+    ModelCalled,
     RunStarted,
     StepFinished,
 )
@@ -104,6 +116,80 @@ def step_inputs(
     return inputs
 
 
+def upstream_documents(
+    pipeline: Pipeline,
+    events: Sequence[Event],
+    request: ApprovalRequested,
+    decided: ApprovalDecided,
+) -> list[tuple[str, Document]]:
+    """(step, example) for each upstream step an approve teaches (see the module
+    docstring); none for any other decision."""
+    from seamline.runtime.state import fold
+
+    started = events[0]
+    if decided.decision != "approve" or not isinstance(started, RunStarted):
+        return []
+    if request.step not in pipeline.steps:
+        return []
+    before = [e for e in events if e.seq < request.seq]
+    called = {e.step for e in before if isinstance(e, ModelCalled)}
+    requests = {e.approval_id: e for e in events if isinstance(e, ApprovalRequested)}
+    decided_on = {
+        requests[e.approval_id].step
+        for e in events
+        if isinstance(e, ApprovalDecided)
+        and e.approval_id in requests
+        and e.approval_id != request.approval_id
+        and e.decision in ("approve", "edit")
+    }
+    run_id = _run_of(request.approval_id)
+    artifacts = fold(run_id, before).artifacts
+    out = []
+    for name in _upstream(pipeline, request.step):
+        step = pipeline.steps[name]
+        if name not in called or name in decided_on or step.map is not None:
+            continue
+        if name not in artifacts:
+            continue
+        inputs = {p.name: to_jsonable_python(artifacts.get(p.name)) for p in step.params}
+        doc = make_document(
+            f"{request.approval_id}/{name}",
+            inputs_text(inputs),
+            title=f"{name}, upstream of {request.step} approved by "
+            f"{decided.reviewer or 'a reviewer'}",
+            source=f"run {started.pipeline}/{run_id}",
+            metadata={
+                "step": name,
+                "index": None,
+                "inputs": inputs,
+                "artifact": to_jsonable_python(artifacts[name]),
+                "decision": "approve",
+                "reviewer": decided.reviewer,
+                "run_id": run_id,
+                "approval_id": request.approval_id,
+                "kind": request.reason,
+                "taught_by": request.step,
+            },
+        )
+        out.append((name, doc))
+    return out
+
+
+def _upstream(pipeline: Pipeline, step: str) -> list[str]:
+    """The steps `step` reads from, directly or through others, nearest first."""
+    order: list[str] = []
+    frontier = [step]
+    while frontier:
+        following = []
+        for name in frontier:
+            for param in pipeline.steps[name].params:
+                if param.name in pipeline.steps and param.name not in order:
+                    order.append(param.name)
+                    following.append(param.name)
+        frontier = following
+    return order
+
+
 async def remember(
     context: ContextStore,
     pipeline: Pipeline,
@@ -111,12 +197,18 @@ async def remember(
     request: ApprovalRequested,
     decided: ApprovalDecided,
 ) -> bool:
-    """Write the example a decision makes; True if it was new."""
+    """Write the examples a decision makes (its step's, and for an approve, the upstream
+    steps' it vouches for); True if any was new."""
     doc = example_document(pipeline, events, request, decided)
     if doc is None:
         return False
-    result = await context.add(examples_collection(pipeline.name, request.step), [doc], chunk=False)
-    return result.added > 0
+    collection = examples_collection(pipeline.name, request.step)
+    result = await context.add(collection, [doc], chunk=False)
+    new = result.added > 0
+    for step, upstream in upstream_documents(pipeline, events, request, decided):
+        added = await context.add(examples_collection(pipeline.name, step), [upstream], chunk=False)
+        new = new or added.added > 0
+    return new
 
 
 async def learn_from_runs(context: ContextStore, pipeline: Pipeline, store: RunStore) -> int:

@@ -176,7 +176,8 @@ async def examples(
                 decision=meta.get("decision", "approve"),
                 reviewer=meta.get("reviewer"),
                 run_id=meta.get("run_id", ""),
-                approval_id=p.document,
+                approval_id=meta.get("approval_id", p.document),
+                taught_by=meta.get("taught_by"),
                 score=p.score,
             )
         )

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from seamline.context.chunking import Chunk, chunk_document
 from seamline.context.documents import Document, Passage, Where, check_collection
-from seamline.context.embedders import Embedder, get_embedder
+from seamline.context.embedders import Embedder, get_embedder, how_to_open
 from seamline.context.ranking import CollectionVectors, Fusion, VectorIndex, fuse
 from seamline.context.records import (
     AddResult,
@@ -64,7 +64,9 @@ class ContextStore:
     """Collections of versioned documents with hybrid search. Open one with `open_context`.
 
     Args:
-        embedder: "local" (the embedded MiniLM), any `Embedder`, or None (keyword only).
+        embedder: "local" or "minilm" (the embedded MiniLM, the default), "static"
+            (WordLlama's static vectors: meets the latency and ingest goals, recalls fewer
+            paraphrases; see the README), any `Embedder`, or None (keyword only).
             Used for new collections and for queries; a collection keeps the embedder
             it was created with.
         vector_index: a hosted vector database (`VectorIndex`); default: exact search
@@ -205,8 +207,9 @@ class ContextStore:
         if row.embedder is not None and (embedder is None or embedder.name != row.embedder):
             raise ConfigError(
                 f"collection {collection!r} holds vectors from the {row.embedder!r} embedder; "
-                f"open the context store with that embedder to add to it "
-                f"(this one has {embedder.name if embedder else 'none'!r})"
+                f"open the context store with {how_to_open(row.embedder)} to add to it "
+                f"(this one has {embedder.name if embedder else 'none'!r}), or add to a "
+                "new collection"
             )
         live = await self._live(row.id, [d.id for d in docs])
         changed = [d for d in docs if live.get(d.id) != d.version]
@@ -397,8 +400,9 @@ class ContextStore:
         embedder = self.embedder
         if embedder is None or embedder.name != row.embedder:
             raise ConfigError(
-                f"collection {row.name!r} was embedded with {row.embedder!r}; open the context "
-                f"store with that embedder to search it (this one has "
+                f"collection {row.name!r} was embedded with {row.embedder!r}: its vectors "
+                f"cannot be compared with another model's; open the context store with "
+                f"{how_to_open(row.embedder)} to search it (this one has "
                 f"{embedder.name if embedder else 'none'!r}), or search with mode='keyword'"
             )
         vector = await self._query_vector(embedder, query)
