@@ -128,6 +128,13 @@ class LogWriter(RunState):
         self.log[:0] = events
         self._delivered = len(events)
 
+    def allow_concurrent_flushes(self) -> None:
+        """From now on, flushes may overlap: an agent's approved tool call flushes while
+        the turn's other calls record (a run planned without concurrency has no lock).
+        Call it before the first such flush, when none is in flight."""
+        if self._lock is None and not getattr(self.store, "append_never_yields", False):
+            self._lock = asyncio.Lock()
+
     async def flush(self) -> None:
         """Write what was recorded since the last flush to the store, as one batch."""
         buffer = self._buffer

@@ -211,6 +211,9 @@ class RecordedToolset(WrapperToolset[Any]):
         # One at a time, each recorded and flushed as an intent before it is made and with
         # its result right after, so no decision makes a second call (see approval.py).
         async with call.approved_calls_lock():
+            # The turn's other calls record while this one flushes: no batch may overtake
+            # (or drop) another.
+            call.execution.allow_concurrent_flushes()
             charge_tool_call(call.execution, call.ctx.step)
             replayed = self._replayed(entry.name, arguments, ctx, approval_id)
             if replayed is not None:
