@@ -119,10 +119,9 @@ async def learn_bible(context: sl.ContextStore, store: Any, pipeline: str = "fil
     return new
 
 
-def approved_scenes(events: Sequence[Any]) -> list[sl.Document]:
-    """The scene documents of a run whose cut was approved (or edited), else none: each
-    scene with its frame, as the run's state held them when the cut was put to the
-    director."""
+def _approved_cut(events: Sequence[Any]) -> ApprovalRequested | None:
+    """The last request for the director's sign-off of the cut that was approved or
+    edited, if any."""
     requests = {e.approval_id: e for e in events if isinstance(e, ApprovalRequested)}
     approved = [
         requests[e.approval_id]
@@ -132,9 +131,17 @@ def approved_scenes(events: Sequence[Any]) -> list[sl.Document]:
         and e.approval_id in requests
         and requests[e.approval_id].step == "assembly"
     ]
-    if not approved:
+    return approved[-1] if approved else None
+
+
+def approved_scenes(events: Sequence[Any]) -> list[sl.Document]:
+    """The scene documents of a run whose cut was approved (or edited), else none: each
+    scene with its frame, as the run's state held them when the cut was put to the
+    director."""
+    cut = _approved_cut(events)
+    if cut is None:
         return []
-    state = fold("", [e for e in events if e.seq < approved[-1].seq]).artifacts
+    state = fold("", [e for e in events if e.seq < cut.seq]).artifacts
     if "scene_graph" not in state or "frames" not in state:
         return []
     graph = SceneGraph.model_validate(state["scene_graph"])
@@ -148,16 +155,7 @@ def approved_scenes(events: Sequence[Any]) -> list[sl.Document]:
 
 def approved_sheets(events: Sequence[Any]) -> list[sl.Document]:
     """The bible documents of a run whose cut was approved (or edited), else none."""
-    requests = {e.approval_id: e for e in events if isinstance(e, ApprovalRequested)}
-    approved = [
-        requests[e.approval_id]
-        for e in events
-        if isinstance(e, ApprovalDecided)
-        and e.decision in ("approve", "edit")
-        and e.approval_id in requests
-        and requests[e.approval_id].step == "assembly"
-    ]
-    if not approved:
+    if _approved_cut(events) is None:
         return []
     graphs = [e for e in events if isinstance(e, StepFinished) and e.step == "scene_graph"]
     if not graphs:
