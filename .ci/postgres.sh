@@ -54,7 +54,8 @@ ensure_installed() {
 # PostgreSQL refuses to run as root: as root, run the server as the `postgres` user.
 as_server_user() {
     if [[ "$(id -u)" == 0 ]]; then
-        runuser -u postgres -- "$@"
+        # From /: the server user may not enter the caller's directory (pg_ctl warns).
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi

@@ -96,3 +96,29 @@ async def test_common_words_are_dropped_and_recounted_after_an_add(
         assert not store._majority(big)  # 120 of 530
     finally:
         await store.close()
+
+
+def test_a_keyword_only_store_takes_documents_without_the_context_extra(tmp_path: Path) -> None:
+    """`pip install seamline[local]` has no numpy: adding and re-adding documents to a
+    keyword-only store (what learning from approvals does in the demo) must not need it
+    (searching does: its masks are numpy arrays)."""
+    import subprocess
+    import sys
+
+    script = f"""
+import asyncio, sys
+sys.modules["numpy"] = None  # as if the `context` extra were not installed
+from seamline.context import make_document, open_context
+
+async def main():
+    store = await open_context("sqlite:///{tmp_path}/kw.db", embedder=None)
+    for _ in range(2):  # the second add finds the version already stored
+        await store.add("notes", [make_document("a", "the harbour lantern is lit")])
+    print(len(await store.history("notes", "a")))
+    await store.close()
+
+asyncio.run(main())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"  # one version: the second add changed nothing

@@ -139,11 +139,13 @@ class SQLiteContextStore(ContextStore):
     async def _reusable(
         self, collection: int, doc_id: str, version: str
     ) -> list[tuple[int, str | None, str, Any]] | None:
-        import numpy as np
-
         rows = self._conn.execute(_REUSABLE, (collection, doc_id, version)).fetchall()
         if not rows:
             return None
+        if all(v is None for *_, v in rows):  # keyword only: works without numpy
+            return [(o, h, t, None) for o, h, t, _ in rows]
+        import numpy as np
+
         return [
             (o, h, t, np.frombuffer(v, np.float16).astype(np.float32) if v is not None else None)
             for o, h, t, v in rows

@@ -257,11 +257,11 @@ class ContextStore:
     async def _embed_all(
         self, work: list[tuple[NewVersion, list[str]]], total: int, progress: Progress | None
     ) -> None:
-        import numpy as np
-
         embedder = self.embedder
         if not work or embedder is None:
             return
+        import numpy as np  # only here: a keyword-only store takes documents without it
+
         done = 0
         pending: list[tuple[NewVersion, list[str]]] = []
         size = 0
