@@ -1,7 +1,10 @@
 """Durable runs through the engine: what each store adds per step, what runs cost on
 disk, how PostgreSQL scales over worker processes, and 10,000 runs waiting on approval.
 
-    python benchmarks/bench_durable.py [--runs 2000] [--postgres URL]
+    python benchmarks/bench_durable.py [--runs 2000] [--postgres URL] [--only 1b]
+
+`--only 1b` runs section 1b alone (SQLite FULL against its floor), `--only 1` sections 1
+and 1b.
 
 1. The six-step pipeline with small artifacts, run sequentially against memory://,
    SQLite (synchronous=NORMAL, then FULL) and PostgreSQL: µs per step over the
@@ -256,9 +259,14 @@ async def waiting(count: int, tmp: Path) -> None:
     )
 
 
-async def main(runs: int, postgres: str | None, quick: bool) -> None:
+async def main(runs: int, postgres: str | None, quick: bool, only: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
+        if only == "1b":
+            await full_sync_against_floor(pipeline(), max(runs, 200), Path(tmp))
+            return
         await stores(runs, postgres, Path(tmp))
+        if only == "1":
+            return
         if postgres:
             postgres_workers(postgres, 50 if quick else 250)
         await waiting(1000 if quick else 10_000, Path(tmp))
@@ -269,5 +277,6 @@ if __name__ == "__main__":
     parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--postgres", default=os.environ.get("SEAMLINE_TEST_POSTGRES_URL"))
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--only", choices=("1", "1b"), help="run only these sections")
     args = parser.parse_args()
-    asyncio.run(main(200 if args.quick else args.runs, args.postgres, args.quick))
+    asyncio.run(main(200 if args.quick else args.runs, args.postgres, args.quick, args.only))

@@ -1,6 +1,7 @@
 """The embedded model against raw llama.cpp on the demo's requests, idle and under load.
 
     python benchmarks/bench_local.py [--requests 8] [--concurrency 2] [--quick] [--json out.json]
+    python benchmarks/bench_local.py --first-call-only   # section 4 alone
 
 The requests are the demo's: the claims example's extraction request (system prompt, two
 few-shot examples, the document) for claims 1..N, and every third one its grounded retry
@@ -302,6 +303,9 @@ def main() -> None:
     )
     parser.add_argument("--quick", action="store_true", help="fewer raw configurations")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--first-call-only", action="store_true", help="only section 4 (the fresh-process answer)"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -341,60 +345,71 @@ def main() -> None:
             )
             return row
 
-        print("1. raw llama.cpp (one at a time / concurrent):")
-        for config in raw_configs(cpus, args.quick):
-            label = "{engines} engine(s) x {threads} thread(s) x {slots} slot(s), {wait}".format(
-                **config
-            ) + (", flash attn (0.1)" if config.get("flash_attention") else "")
-            spec = {"kind": "raw", "config": config, "requests": n, "concurrency": c}
-            figures["raw"].append(
-                measure(
-                    label,
-                    lambda spec=spec, w=config["wait"]: child(
-                        ["--worker", json.dumps(spec)], omp_env(w)
-                    ),
-                )
-            )
-        print("2. seamline `local` (chosen for this machine):")
-        spec = {"kind": "seamline", "requests": n, "concurrency": c, "cache": cache}
-        ours = measure("seamline local", lambda: child(["--worker", json.dumps(spec)]))
-        print(f"   plan: {ours['idle']['plan']}")
-        figures["seamline"] = ours
-
-        print("3. ratios to the best raw configuration (goal: concurrent >= 0.80):")
-        for condition in ("idle", "loaded"):
-            for mode in ("single", "concurrent"):
-                best = max(figures["raw"], key=lambda r: r[condition][mode])
-                ratio = ours[condition][mode] / best[condition][mode]
-                figures[f"ratio_{condition}_{mode}"] = ratio
-                print(
-                    f"   {condition:6} {mode:10} {ours[condition][mode]:5.3f} / "
-                    f"{best[condition][mode]:5.3f} = {ratio:4.2f}   (best: {best['label']})"
-                )
-
-        print("4. first local answer in a fresh process (call / since the process started):")
-        fresh = str(Path(tmp) / "fresh")
-        first: dict[str, list[dict[str, Any]]] = {"cold": [], "cached": []}
-        for _ in range(1 if args.quick else 3):
-            for stale in Path(tmp).glob("fresh*"):
-                subprocess.run(["rm", "-rf", str(stale)], check=True)
-            # The cold process writes the prefix after answering, before it exits.
-            first["cold"].append(child(["--worker", json.dumps({"kind": "first", "cache": fresh})]))
-            first["cached"].append(
-                child(["--worker", json.dumps({"kind": "first", "cache": fresh})])
-            )
-        for label, rows in first.items():
-            call = statistics.median(r["call"] for r in rows)
-            whole = statistics.median(r["since_start"] for r in rows)
-            cached = rows[0]["cached_tokens"]
-            goal = "   (goal <= 2 s)" if label == "cached" else ""
-            print(
-                f"   {label:6}: {call:5.2f} s / {whole:5.2f} s; {cached} prompt tokens from "
-                f"the cache{goal}"
-            )
-        figures["first_call"] = first
+        if not args.first_call_only:
+            sections_1_to_3(args, figures, cache, cpus, measure)
+        first_call(tmp, args.quick, figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
+
+
+def sections_1_to_3(
+    args: argparse.Namespace, figures: dict[str, Any], cache: str, cpus: int, measure: Any
+) -> None:
+    """Raw llama.cpp's floor, seamline's figures, and their ratios."""
+    n, c = args.requests, args.concurrency
+    print("1. raw llama.cpp (one at a time / concurrent):")
+    for config in raw_configs(cpus, args.quick):
+        label = "{engines} engine(s) x {threads} thread(s) x {slots} slot(s), {wait}".format(
+            **config
+        ) + (", flash attn (0.1)" if config.get("flash_attention") else "")
+        spec = {"kind": "raw", "config": config, "requests": n, "concurrency": c}
+        figures["raw"].append(
+            measure(
+                label,
+                lambda spec=spec, w=config["wait"]: child(
+                    ["--worker", json.dumps(spec)], omp_env(w)
+                ),
+            )
+        )
+    print("2. seamline `local` (chosen for this machine):")
+    spec = {"kind": "seamline", "requests": n, "concurrency": c, "cache": cache}
+    ours = measure("seamline local", lambda: child(["--worker", json.dumps(spec)]))
+    print(f"   plan: {ours['idle']['plan']}")
+    figures["seamline"] = ours
+
+    print("3. ratios to the best raw configuration (goal: concurrent >= 0.80):")
+    for condition in ("idle", "loaded"):
+        for mode in ("single", "concurrent"):
+            best = max(figures["raw"], key=lambda r: r[condition][mode])
+            ratio = ours[condition][mode] / best[condition][mode]
+            figures[f"ratio_{condition}_{mode}"] = ratio
+            print(
+                f"   {condition:6} {mode:10} {ours[condition][mode]:5.3f} / "
+                f"{best[condition][mode]:5.3f} = {ratio:4.2f}   (best: {best['label']})"
+            )
+
+
+def first_call(tmp: str, quick: bool, figures: dict[str, Any]) -> None:
+    """Section 4: the first answer of fresh processes, cold and with the prefix cached."""
+    print("4. first local answer in a fresh process (call / since the process started):")
+    fresh = str(Path(tmp) / "fresh")
+    first: dict[str, list[dict[str, Any]]] = {"cold": [], "cached": []}
+    for _ in range(1 if quick else 3):
+        for stale in Path(tmp).glob("fresh*"):
+            subprocess.run(["rm", "-rf", str(stale)], check=True)
+        # The cold process writes the prefix after answering, before it exits.
+        first["cold"].append(child(["--worker", json.dumps({"kind": "first", "cache": fresh})]))
+        first["cached"].append(child(["--worker", json.dumps({"kind": "first", "cache": fresh})]))
+    for label, rows in first.items():
+        call = statistics.median(r["call"] for r in rows)
+        whole = statistics.median(r["since_start"] for r in rows)
+        cached = rows[0]["cached_tokens"]
+        goal = "   (goal <= 2 s)" if label == "cached" else ""
+        print(
+            f"   {label:6}: {call:5.2f} s / {whole:5.2f} s; {cached} prompt tokens from "
+            f"the cache{goal}"
+        )
+    figures["first_call"] = first
 
 
 if __name__ == "__main__":
