@@ -55,6 +55,11 @@ class CollectionVectors:
     versions: Any = None  # int64[n] version row of each chunk
     matrix: Any = None  # float32[n, dim]
     revision: int = 0  # loaded up to and including this revision
+    # The last snapshot's chunk mask: (its `live` array, chunks then, bias or None when
+    # every chunk is live). A run searches one snapshot many times, and the mask's gather
+    # over every chunk cost as much as the matrix product; `live` arrays are cached and
+    # never change, so the same object means the same mask.
+    _masked: Any = None
 
     def extend(self, rows: Sequence[tuple[int, int, Any]]) -> None:
         import numpy as np
@@ -78,20 +83,35 @@ class CollectionVectors:
 
         if self.ids is None or k <= 0:
             return []
-        with _one_blas_thread():
-            scores = self.matrix @ np.asarray(query, np.float32)
-        versions = self.versions
-        mask = np.zeros(len(versions), bool)
-        inside = versions < len(live)
-        mask[inside] = live[versions[inside]]
-        scores = np.where(mask, scores, -np.inf)
-        n = int(mask.sum())
+        n, bias = self._mask(live)
         if n == 0:
             return []
+        with _one_blas_thread():
+            scores = self.matrix @ np.asarray(query, np.float32)
+        if bias is not None:
+            scores += bias
         k = min(k, n)
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
         return [(int(self.ids[i]), float(scores[i])) for i in best]
+
+
+    def _mask(self, live: Any) -> tuple[int, Any]:
+        """(chunks live in `live`, float32 bias: 0 where live, -inf elsewhere; None when
+        all are live), for the last `live` seen."""
+        import numpy as np
+
+        cached = self._masked
+        if cached is not None and cached[0] is live and cached[1] == len(self.ids):
+            return cached[2], cached[3]
+        versions = self.versions
+        mask = np.zeros(len(versions), bool)
+        inside = versions < len(live)
+        mask[inside] = live[versions[inside]]
+        n = int(mask.sum())
+        bias = None if n == len(mask) else np.where(mask, np.float32(0), np.float32(-np.inf))
+        self._masked = (live, len(self.ids), n, bias)
+        return n, bias
 
 
 _blas: Any = None
