@@ -262,7 +262,7 @@ async def waiting(count: int, tmp: Path) -> None:
 async def main(runs: int, postgres: str | None, quick: bool, only: str | None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if only == "1b":
-            await full_sync_against_floor(pipeline(), max(runs, 200), Path(tmp))
+            await full_sync_against_floor(pipeline(), runs, Path(tmp))
             return
         await stores(runs, postgres, Path(tmp))
         if only == "1":

@@ -95,7 +95,6 @@ class CollectionVectors:
         best = best[np.argsort(-scores[best], kind="stable")]
         return [(int(self.ids[i]), float(scores[i])) for i in best]
 
-
     def _mask(self, live: Any) -> tuple[int, Any]:
         """(chunks live in `live`, float32 bias: 0 where live, -inf elsewhere; None when
         all are live), for the last `live` seen."""
