@@ -204,7 +204,12 @@ def _without_negations(text: str) -> str:
 
 # Words that start a sentence (or a subject line) capitalised without starting a name.
 _OPENER_WORDS = """the a an during on in at after before since when while last this that our my
-your his her their its from to for of by with and or but re fw fwd subject"""
+your his her their its from to for of by with and or but re fw fwd subject
+der die das ein eine einen einem dem den des mein meine meinen unser unsere am im beim vom
+zum zur bei nach het een mijn onze le la les un une mon ma mes notre au du des el los las una
+mi nuestro il lo gli uno mio o os um uma meu minha min mitt vår en ett"""
+# (German capitalises every noun, so "Mein Koffer", "Die Windschutzscheibe" open with an
+# article, as "The" does in English; those are no names.)
 _OPENERS = frozenset(_OPENER_WORDS.split())
 _CAPITALISED = re.compile(r"[A-ZÀ-Þ][\w'’&-]*(?:[ \t]+[A-ZÀ-Þ][\w'’&-]*)+")
 
