@@ -230,9 +230,7 @@ _TOTAL = re.compile(
 
 def _line_items(text: str, amounts: list[tuple[Money, set[str]]]) -> None:
     """Amounts listed above a total are line items, not the amount claimed."""
-    totals = [
-        m for m, roles in amounts if _TOTAL.search(_line_before(text, m.start))
-    ]
+    totals = [m for m, roles in amounts if _TOTAL.search(_line_before(text, m.start))]
     for m, roles in amounts:
         if m in totals or "claimed" in roles:
             continue

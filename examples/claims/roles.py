@@ -335,9 +335,7 @@ def _is_header_date(text: str, start: int, end: int) -> bool:
     if header is None:
         return False
     nearby = text[max(0, line_start - 200) : line_end + 200].lower()
-    return bool(
-        re.search(rf"^\s*>?\s*(?:{_HEADER_FIELD})\s*:", nearby, re.MULTILINE)
-    )
+    return bool(re.search(rf"^\s*>?\s*(?:{_HEADER_FIELD})\s*:", nearby, re.MULTILINE))
 
 
 _CLOSING = re.compile(
