@@ -59,7 +59,7 @@ _AMOUNT_BEFORE = _vocabulary(
         r"schadenhöhe|schadensumme|forder|erstatt|beantrag|kostenvoranschlag|gesamt|"
         r"reparaturkosten|ersättning|begär|\bbelopp|erstatning|beløb|beløp|\bi alt\b|totalt|"
         r"odszkodowani|wypłat|kwo[tc]|kosztorys|łącznie|razem|proplacen|částk|náhrad|celkem|"
-        r"faktur|talep|tutar|toplam|fatura",
+        r"faktur|talep|tutar|toplam|fatura|kr[eæä]ver|til ?sammen|sammanlagt|samlet",
         "other_party": r"party b|other (?:driver|party|vehicle)|third[- ]party's|"
         r"their (?:estimate|quote|costs?)|for reference only|not claimed",
         "converted_from": r"converted (?:[\w ]{0,30})?from\s*$|original currency|local currency",
@@ -111,7 +111,9 @@ _DATE_BEFORE = _vocabulary(
         r"treatment|event|theft|fire|storm|break-in|burglary)|loss date|\bloss\b\s*:|"
         r"incident date|accident date|damage occurred|illness/injury|happened|occurred|"
         r"\bdol\b|\bd\.o\.l\b|"
-        r"took place|sinistre|siniestro|schadensdatum|on the night of|date of damage|"
+        r"took place|sinistre|siniestro|sinistro|schadensdatum|schadendatum|schadentag|"
+        r"schadedatum|skadedatum|skadedag|data zdarzenia|datum (?:události|škody)|"
+        r"hasar tarihi|olay tarihi|on the night of|date of damage|"
         r"date of service|service date|admitted|admission",
     }
 )
@@ -316,7 +318,7 @@ def _is_header_date(text: str, start: int, end: int) -> bool:
     rest = (line[: start - line_start] + line[end - line_start :]).strip(" ,.()")
     # Alone on its line but for a place, a weekday, a time or one word ("Started", "Sent").
     if re.fullmatch(
-        r"(?:[A-ZÀ-Þ][\w'-]+:?,?\s*(?:le|den|el)?\s*)?(?:\w+day,?)?\s*"
+        r"(?:[A-ZÀ-Þ][\w'-]+:?,?\s*(?:le|den|el)?\s*)?(?:\w+(?:day|tag|dag|di|dì)\s*,?)?\s*"
         r"(?:\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]m)?)?\s*(?:\(?[A-Z]{2,4}\)?|[+-]\d{4})?",
         rest,
     ):

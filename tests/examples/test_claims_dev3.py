@@ -2,7 +2,8 @@
 in other languages, spoken transcripts and OCR'd scans write them (issue 11).
 
 dev3/ was written for those classes, measured before the readers learnt them, then
-developed against. Its names and policy ids (helper B's fields) are not held here; its
+developed against; dev3b/ was written after that, measured as it came, then developed
+against too. Its names and policy ids (helper B's fields) are not held here; its
 dates, amounts and incident types are. The reader tests use strings written out here,
 none copied from a document.
 """
@@ -24,6 +25,7 @@ from examples.claims.money import money_in_text
 from examples.claims.reading import read
 
 DEV3 = load_set("dev3")
+LATER = DEV3 + load_set("dev3b")
 MY_FIELDS = (
     checks.amount_in_document,
     checks.amount_is_the_amount_claimed,
@@ -49,26 +51,34 @@ def days(text: str) -> set[date]:
 # ------------------------------------------------------------------------ the set
 
 
-def test_dev3_is_consistent_and_varied() -> None:
-    assert len(DEV3) >= 12 and disagreements(DEV3) == []
-    assert (SETS["dev3"] / "claims.jsonl").read_text(encoding="utf-8") == "".join(
-        task_line(t) + "\n" for t in folder_tasks(SETS["dev3"])
+@pytest.mark.parametrize("name", ["dev3", "dev3b"])
+def test_the_sets_are_built_from_their_documents_and_agree_with_the_rules(name: str) -> None:
+    tasks = load_set(name)
+    assert disagreements(tasks) == []
+    assert (SETS[name] / "claims.jsonl").read_text(encoding="utf-8") == "".join(
+        task_line(t) + "\n" for t in folder_tasks(SETS[name])
     )
+
+
+def test_dev3_is_consistent_and_varied() -> None:
+    assert len(DEV3) >= 12
     assert {t.expected.decision.outcome for t in DEV3} == {"approve", "deny", "refer"}
     assert len({t.expected.claim.currency for t in DEV3}) >= 8
     assert all(t.decoys for t in DEV3)
-    others = [t.id for name in ("dev", "fresh", "fresh2", "synthetic") for t in load_set(name)]
+    others = [
+        t.id for name in ("dev", "fresh", "fresh2", "synthetic", "dev3b") for t in load_set(name)
+    ]
     assert not {t.id for t in DEV3} & set(others)
 
 
-@pytest.mark.parametrize("task", DEV3, ids=lambda t: t.id)
+@pytest.mark.parametrize("task", LATER, ids=lambda t: t.id)
 def test_the_expected_date_amount_and_type_pass_their_checks(task: ClaimTask) -> None:
     for check in MY_FIELDS:
         verdict = call(check, claim=task.expected.claim, doc=task.doc)
         assert verdict is True, f"{check.__name__}: {verdict}"
 
 
-@pytest.mark.parametrize("task", DEV3, ids=lambda t: t.id)
+@pytest.mark.parametrize("task", LATER, ids=lambda t: t.id)
 def test_the_amount_and_date_decoys_still_fail_their_checks(task: ClaimTask) -> None:
     claim, doc = task.expected.claim, task.doc
     r = read(doc.text)
