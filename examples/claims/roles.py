@@ -51,15 +51,16 @@ _AMOUNT_BEFORE = _vocabulary(
         r"comes? to|all up|amount claimed|\bactual(?:ly)?\b|\bestimate[ds]?\b|"
         r"\bquot(?:e|ed|ation)\b|\binvoice\b|\bbill\b|repair costs?|valued at|montant|"
         r"importe|betrag|\bseek(?:s|ing)?\b|reimburse(?:ment)? of|"
-        # asking to be paid, and the total or the estimate, in other languages
+        # asking to be paid, and the total or the estimate, in other languages (not the
+        # bare word for an amount: "Částka za díl" is one line of an invoice)
         r"réclam|rembours|demande|somme de|indemni|devis|prendre en charge|"
-        r"risarciment|rimborso|chiedo|richiedo|\btotale\b|\bimporto\b|ammont|preventivo|"
+        r"risarciment|rimborso|chiedo|richiedo|\btotale\b|ammont|preventivo|"
         r"reembolso|reclam|solicito|presupuesto|peço|montante|orçamento|"
-        r"vergoed|\bbedrag\b|bedraagt|totaal|schadebedrag|offerte|"
+        r"vergoed|totaal|schadebedrag|offerte|"
         r"schadenhöhe|schadensumme|forder|erstatt|beantrag|kostenvoranschlag|gesamt|"
-        r"reparaturkosten|ersättning|begär|\bbelopp|erstatning|beløb|beløp|\bi alt\b|totalt|"
-        r"odszkodowani|wypłat|kwo[tc]|kosztorys|łącznie|razem|proplacen|částk|náhrad|celkem|"
-        r"faktur|talep|tutar|toplam|fatura|kr[eæä]ver|til ?sammen|sammanlagt|samlet",
+        r"reparaturkosten|ersättning|begär|erstatning|\bi alt\b|totalt|"
+        r"odszkodowani|wypłat|kosztorys|łącznie|razem|proplacen|náhrad|celkem|"
+        r"faktur|talep|toplam|fatura|kr[eæä]ver|til ?sammen|sammanlagt|samlet",
         "other_party": r"party b|other (?:driver|party|vehicle)|third[- ]party's|"
         r"their (?:estimate|quote|costs?)|for reference only|not claimed",
         "converted_from": r"converted (?:[\w ]{0,30})?from\s*$|original currency|local currency",

@@ -20,7 +20,7 @@ from examples.claims import checks
 from examples.claims.datasets import SETS, disagreements, folder_tasks, load_set, task_line
 from examples.claims.dates import dates_in_text, readings
 from examples.claims.incidents import described_types
-from examples.claims.models import Claim, ClaimTask
+from examples.claims.models import Claim, ClaimDoc, ClaimTask
 from examples.claims.money import money_in_text
 from examples.claims.reading import read
 
@@ -211,6 +211,20 @@ def test_deductibles_and_sums_already_paid_in_other_languages_stay_decoys() -> N
     ):
         assert "deductible" in _roles(written)[Decimal("150.00")], written
     assert "paid_already" in _roles("A companhia já pagou 100,00 €.")[Decimal("100.00")]
+    # an invoice's lines above its total, in another language, are line items
+    invoice = "Konsultation: 410,00 €\nMedikamente: 70,00 €\nGesamt: 480,00 €"
+    claim = Claim(
+        claimant="Ana Silva",
+        policy_id="X-1",
+        incident_date=date(2026, 1, 5),
+        incident_type="medical",
+        amount=410.0,
+        currency="EUR",
+    )
+    doc = ClaimDoc(text=invoice)
+    assert call(checks.amount_is_the_amount_claimed, claim=claim, doc=doc) is not True
+    total = corrupt(claim, amount=480.0)
+    assert call(checks.amount_is_the_amount_claimed, claim=total, doc=doc) is True
 
 
 # ------------------------------------------------------------------------ incident types
@@ -244,6 +258,18 @@ def test_luggage_words_yield_to_a_theft_and_fevereiro_is_no_fever() -> None:
     assert read("My suitcase was stolen at the station.").type_candidates()[0] == "theft"
     assert "medical" not in described_types("Data: 4 de fevereiro de 2026")
     assert "other" not in described_types("The other driver crashed into me")
+    stolen = ClaimDoc(text="My suitcase was stolen at the station.")
+    claim = Claim(
+        claimant="Ana Silva",
+        policy_id="X-1",
+        incident_date=date(2026, 1, 5),
+        incident_type="other",
+        amount=410.0,
+        currency="EUR",
+    )
+    assert call(checks.incident_type_in_document, claim=claim, doc=stolen) is not True
+    lost = ClaimDoc(text="My suitcase never arrived in Lisbon.")
+    assert call(checks.incident_type_in_document, claim=claim, doc=lost) is True
 
 
 def test_the_insureds_own_fall_is_medical_and_a_fall_they_are_asked_to_pay_for_is_not() -> None:
