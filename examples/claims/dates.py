@@ -141,11 +141,12 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
 
 # Dates written without their year: "14 februari", "Dienstag, 10. Februar", "le 3 mars",
 # "9 de marzo", "October 3rd", "February seventh", "the 3rd of May", and a day alone
-# ("on the ninth", "on the 3rd,") where what follows cannot be a noun ("on the first floor").
+# ("on the ninth", "Tuesday the 3rd,") where what follows cannot be a noun ("on the first floor").
 _AFTER_A_BARE_DAY = (
     r"(?=\s*[,.;:!?)\n]|\s*$|\s+(?:and|at|in|when|while|around|about|after|before|i|we|he|"
     r"she|they|it|my|his|her|our|their|the|a|an|someone|somebody|of this month)\b)"
 )
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day,?"
 _YEARLESS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b(?:the\s+)?{_DAY}(?:\s+of|\s+de|\.)?[\s-]+{_MONTH_NY}\b", re.I), "dm"),
     (re.compile(rf"\b(?:the\s+)?{_ORDINAL_WORD}\s+(?:of\s+)?{_MONTH_NY}\b", re.I), "wm"),
@@ -153,7 +154,8 @@ _YEARLESS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(rf"\b{_MONTH_NY}\s+(?:the\s+)?{_DAY}(?![\d:]|\.\d|,\d)", re.I), "md"),
     (
         re.compile(
-            rf"\bon\s+the\s+(?:(\d{{1,2}})(?:st|nd|rd|th)|{_ORDINAL_WORD}){_AFTER_A_BARE_DAY}",
+            rf"\b(?:on\s+(?:{_WEEKDAY}\s+)?|{_WEEKDAY}\s+)the\s+(?:(\d{{1,2}})(?:st|nd|rd|th)|"
+            rf"{_ORDINAL_WORD}){_AFTER_A_BARE_DAY}",
             re.I,
         ),
         "d",

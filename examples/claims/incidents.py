@@ -70,7 +70,7 @@ KEYWORDS: dict[IncidentType, str] = {
         # a windscreen or a pane in other languages (see collision for the list)
         r"windschutzscheibe|frontscheibe|heckscheibe|scheibe|glasbruch|glasschade|voorruit|"
         r"achterruit|autoruit|ruit\b|pare-brise|bris de glace|vitre|parabrezza|cristall|"
-        r"vetro|parabrisas|luneta|para-brisas|vidro|vindrut|bakrut|glasrut|forrude|bagrude|"
+        r"vetro|parabrisas|luneta|para-brisa|lunotto|vidro|vindrut|bakrut|glasrut|forrude|bagrude|"
         r"frontrute|glasskade|szyb|čelní skl|sklo\b|skla\b|ön cam|arka cam|camı"
     ),
     "liability": (

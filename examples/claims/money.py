@@ -53,6 +53,7 @@ _SYMBOLS: dict[str, str] = {
     "Rs.": "INR",
     "Rs": "INR",
     "Fr.": "CHF",
+    "SFr.": "CHF",
     "Kč": "CZK",
     "₺": "TRY",
     "TL": "TRY",

@@ -50,7 +50,9 @@ _AMOUNT_BEFORE = _vocabulary(
         "claimed": r"\btotal\b|\bclaim(?:s|ed|ing)?\b|revised|\bfinal\b|corrected|updated|"
         r"comes? to|all up|amount claimed|\bactual(?:ly)?\b|\bestimate[ds]?\b|"
         r"\bquot(?:e|ed|ation)\b|\binvoice\b|\bbill\b|repair costs?|valued at|montant|"
-        r"importe|betrag|\bseek(?:s|ing)?\b|reimburse(?:ment)? of|"
+        r"importe|betrag|\bseek(?:s|ing)?\b|reimburse(?:ment)? (?:of|for)|\bsum of\b|"
+        r"request(?:s|ing)? (?:payment|reimbursement|compensation)|please (?:pay|reimburse)|"
+        r"to be reimbursed|ask(?:s|ing)? (?:you )?(?:to pay|for)\b|"
         # asking to be paid, and the total or the estimate, in other languages (not the
         # bare word for an amount: "Částka za díl" is one line of an invoice)
         r"réclam|rembours|demande|somme de|indemni|devis|prendre en charge|"

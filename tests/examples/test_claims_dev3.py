@@ -138,6 +138,7 @@ def test_a_date_without_its_year_takes_the_documents_own_year() -> None:
     assert date(2026, 4, 3) in days("April 21, 2026\nOn April 3rd the van hit me")
     assert date(2026, 5, 3) in days("12 May 2026: the 3rd of May was the day")
     assert date(2026, 4, 28) in days("Date: 2 May 2026\nOn the twenty-eighth, they broke in")
+    assert date(2026, 5, 5) in days("Date: 12 May 2026\nIt was Tuesday the 5th, around noon")
     # an incident comes before the document: a day still to come this month is last month's
     assert date(2026, 1, 30) in days("[3.2.26, 10:00] Ana: it happened on the 30th, at night")
 
@@ -169,6 +170,7 @@ def test_ocr_spaced_and_short_dotted_dates() -> None:
         ("₺4.200", "4200", "TRY"),
         ("four hundred twelve dollars and thirty cents", "412.30", "$"),
         ("two thousand euros and 5 cents", "2000.05", "EUR"),
+        ("SFr. 1'250.-", "1250", "CHF"),
     ],
 )
 def test_more_notations(written: str, value: str, currency: str) -> None:
@@ -184,6 +186,8 @@ def test_claim_verbs_in_other_forms_and_languages() -> None:
     roles = _roles("Insd claims $2,210.00 for the roof.\nDeductible $250.")
     assert "claimed" in roles[Decimal("2210.00")] and "deductible" not in roles[Decimal("2210.00")]
     assert "deductible" in roles[Decimal("250.00")]
+    roles = _roles("We are requesting reimbursement of $640.00 for the stay.")
+    assert "claimed" in roles[Decimal("640.00")]
     roles = _roles("The plumber quoted $880.00, so that's what we're claiming. Excess $100.")
     assert "claimed" in roles[Decimal("880.00")]
     for written in (
