@@ -259,6 +259,9 @@ def incident_type_in_document(claim: Claim, doc: ClaimDoc) -> bool | str:
     kind = claim.incident_type
     if r.ticked and kind not in r.ticked:
         return f"the form marks the incident as {', '.join(r.ticked)}, not {kind}"
+    if kind == "other" and "theft" in r.described and "theft" not in r.ticked:
+        # Luggage words describe "other" only where nothing was stolen (incidents.py).
+        return "the document describes a theft (a stolen bag is a theft, not other)"
     if kind in r.described or kind in r.ticked:
         return True
     if kind == "other" and not r.described:

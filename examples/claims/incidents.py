@@ -13,7 +13,7 @@ from typing import get_args
 
 from .models import IncidentType
 
-__all__ = ["KEYWORDS", "described_types", "ticked_types"]
+__all__ = ["KEYWORDS", "described_types", "liability_claimed", "ticked_types"]
 
 # Words for each type: a regular expression matched at the start of a word ("burgl"
 # matches "burgled"); "wind" must end there, or "windscreen" would be a storm.
@@ -21,7 +21,16 @@ KEYWORDS: dict[IncidentType, str] = {
     "collision": (
         r"collision|collided|crash|rear[- ]?end(?:ed)?|accident(?!al)|ran into|hit\b|struck|"
         r"reversed (?:into|out)|backed into|sideswip|bump(?:ed|s)?\b|pile-?up|fender|left the road|"
-        r"rolled (?:onto|over)|braked|t-boned|write-off|written off"
+        r"rolled (?:onto|over)|braked|t-boned|write-off|written off|"
+        # in other languages: German, Dutch, French, Italian, Spanish, Portuguese, Swedish,
+        # Danish/Norwegian, Polish, Czech, Turkish
+        r"unfall|zusammensto(?:ß|ss)|kollision|auffahr|aufgefahren|angefahren|"
+        r"aanrijding|botsing|aangereden|ongeval|accroch|percut|carambolage|"
+        r"incidente stradale|tamponament|tamponat|scontro|collisione|urtat|"
+        r"accidente|choque|chocó|chocaron|colisión|alcance|acidente|colisão|batida|embat|"
+        r"krock|kollisjon|olycka|påkörd|sammenstød|påkørt|påkjørt|"
+        r"kolizj|stłuczk|zderzeni|wypadek|wypadku|nehod|srážk|naboural|"
+        r"kaza\b|kazası|kazada|çarpış"
     ),
     "theft": (
         r"stolen|theft|stole|steal|broke in\b|broken into|break-? ?ins?\b|burglar|burgl|thie(?:f|ves)|"
@@ -29,37 +38,79 @@ KEYWORDS: dict[IncidentType, str] = {
         r"(?:they|someone|thieves|who) took|took (?:my|our|his|her)|vol\b|robo\b|diebstahl|"
         # in other languages: French, Italian, Spanish, Portuguese, German, Dutch
         r"volé|volée|cambriol|furto|rubat|rubare|scippo|robad|hurt(?:o|ado)|roubad|roubo|"
-        r"gestohlen|einbruch|gestolen|diefstal|inbraak"
+        r"gestohlen|einbruch|gestolen|diefstal|inbraak|"
+        # Swedish, Danish/Norwegian, Polish, Czech, Turkish
+        r"stöld|stulen|stulna|inbrott|tyveri|stjålet|indbrud|innbrudd|kradzież|skradzion|"
+        r"włamani|krádež|ukraden|vloupán|hırsız|çalındı"
     ),
     "fire": (
         r"fire|burn|burnt|flame|smoke|blaze|scorch|incendie|ignit|short circuit|explo(?:sion|ded)|"
-        r"incendio|brand\b|feuer|fuego|incêndio"
+        r"incendio|brand\b|feuer|fuego|incêndio|brandskad|brandskade|pożar|požár|yangın"
     ),
     "water_damage": (
         r"water|leak|flood|burst|soaked|overflow|escape of water|damp|drip|plumb|mou?ld\b|"
-        r"dégât des eaux|inund|infiltra|allagam|wasserschaden|waterschade|fuite d'eau"
+        r"dégât des eaux|inund|infiltra|allagam|wasserschaden|waterschade|fuite d'eau|"
+        r"lekkage|rohrbruch|vattenskad|vattenläck|läck|vandskade|lækage|vannskade|lekkasje|"
+        r"zalani|zalał|przeciek|wyciek|vytop|únik vody|su baskın|sızıntı|su sızdı|"
+        r"fuga de agua|fuga d'acqua|perdita d'acqua|fuga de água|água"
     ),
     "storm": (
         r"storm|hail(?:storm|ed|ing|stones?)?\b|wind(?:s|y|storm)?\b|gales?\b|hurricane|tornado|"
         r"typhoon|cyclone|lightning|"
         r"fallen tree|southerly|northerly|blizzard|tempest|heavy rain|downpour|snowfall|"
-        r"weight of snow|tempête|tormenta|granizo|sturm"
+        r"weight of snow|tempête|tormenta|granizo|sturm|unwetter|hagel|orkaan|tempestade|"
+        r"stormskad|burza|nawałnic|gradobic|bouřk|vichřic|krupobit|fırtına"
     ),
     "vandalism": (
         r"vandal|graffiti|keyed|slashed|spray[- ]painted|deliberately|malicious|kicked in|"
         r"scratched the paint"
     ),
-    "glass": r"windshield|windscreen|glass|window|glazing|glazed|glazier",
+    "glass": (
+        r"windshield|windscreen|glass|window|glazing|glazed|glazier|"
+        # a windscreen or a pane in other languages (see collision for the list)
+        r"windschutzscheibe|frontscheibe|heckscheibe|scheibe|glasbruch|glasschade|voorruit|"
+        r"achterruit|autoruit|ruit\b|pare-brise|bris de glace|vitre|parabrezza|cristall|"
+        r"vetro|parabrisas|luneta|para-brisa|lunotto|vidro|vindrut|bakrut|glasrut|forrude|bagrude|"
+        r"frontrute|glasskade|szyb|čelní skl|sklo\b|skla\b|ön cam|arka cam|camı"
+    ),
     "liability": (
         r"liability|liable|third-party claim|sued\b|sue\b|lawsuit|legal action|court\b|compensation|"
-        r"slipped|tripped|claim against me|asking me to pay|personal injury claim"
+        r"slipped|tripped|claim against me|asking me to pay|personal injury claim|"
+        r"(?:asks?|asked|wants?|demands?|demanded|expects?) (?:me|us) to pay|"
+        r"hold(?:s|ing)? (?:me|us) (?:responsible|liable)|"
+        # third-party liability in other languages
+        r"haftpflicht|aansprakelijk|responsabilit[éà]|responsabilidad|responsabilidade|"
+        r"ansvarsförsäkring|ansvarsforsikring|odpowiedzialnoś|odpovědnost|sorumluluk|"
+        r"me demande de (?:payer|rembourser)|mi chiede di pagare|me pide que pague"
     ),
     "medical": (
-        r"medical|hospital|clinic|doctor|treated|treatment|injur|fracture|illness|ill\b|fever|"
+        r"medical|hospital|clinic|doctor|treated|treatment|injur|fracture|illness|ill\b|fever(?:s|ish)?\b|"
         r"sick|urgent care|emergency (?:department|room)|ambulance|medication|surgery|physio|"
-        r"x-ray|ultrasound|poisoning|infection|allergic|reaction|sting"
+        r"x-ray|ultrasound|poisoning|infection|allergic|reaction|sting|sprain|diagnos|"
+        r"therap|physician|"
+        # illness, a doctor, a hospital or a clinic, treatment, a sprain in other languages
+        r"médic|medic|médecin|hôpita|clinique|entorse|soins|urgences|"
+        r"ospedal|clinica|pronto soccorso|distorsion|"
+        r"clínica|esguince|tratamiento|diagnóstico|urgencias|hospital|tratamento|"
+        r"arzt|ärzt|krankenhaus|klinik|behandlung|diagnose|verstauch|krank|"
+        r"ziekenhuis|dokter|huisarts|behandeling|verstuik|ziek\b|"
+        r"sjukhus|läkare|vårdcentral|stukad|læge|skadestue|forstuv|sykehus|lege\b|"
+        r"szpital|lekarz|leczeni|skręceni|nemocnic|lékař|ošetřen|výron|"
+        r"hastane|doktor|tedavi|burkul"
     ),
-    "other": r"(?!)",  # nothing describes "other": it is what remains
+    # Not a kind the policy tables name, but a kind all the same: luggage lost or
+    # delayed, a trip cancelled.
+    "other": (
+        r"baggage|luggage|suitcase|(?:trip|holiday|flight|travel|booking) cancell?ation|"
+        r"cancell?ation of (?:the |my |our )?(?:trip|holiday|flight|travel|booking)|"
+        r"cancell?ed (?:the |my |our )?"
+        r"(?:whole )?(?:trip|holiday|vacation|flight|booking)|missed (?:the |my )?"
+        r"(?:flight|connection)|flight (?:delay|cancel)|"
+        r"bagage|valise|annulation d[eu] (?:mon |notre )?(?:voyage|séjour|vol)|bagaglio|valigia|annullament|equipaje|maleta|cancelaci|"
+        r"bagagem|extraviad|cancelament|gepäck|koffer|reiserücktritt|"
+        r"annulering|resväska|avbokning|kuffert|afbestilling|bagaż|walizk|"
+        r"zavazadl|kufr|bagaj|valiz|iptal"
+    ),
 }
 assert set(KEYWORDS) == set(get_args(IncidentType))
 
@@ -84,14 +135,18 @@ def _types_in(words: str) -> list[IncidentType]:
     lowered = f" {words.lower().replace('_', ' ')} "
     found = []
     for kind, pattern in _PATTERNS.items():
-        if kind == "other":
-            continue
         positions = [m.start()] if (m := pattern.search(lowered)) else []
-        named = lowered.find(kind.replace("_", " "))
+        # "other" is no kind's own name ("the other driver")
+        named = lowered.find(kind.replace("_", " ")) if kind != "other" else -1
         positions += [named] if named >= 0 else []
         if positions:
             found.append((min(positions), kind))
-    return [kind for _, kind in sorted(found)]
+    kinds = [kind for _, kind in sorted(found)]
+    if "other" in kinds and "theft" in kinds:
+        # A stolen suitcase is a theft: luggage words say "other" only when nothing else does.
+        kinds.remove("other")
+        kinds.append("other")
+    return kinds
 
 
 def _options(text: str) -> tuple[list[str], list[str], str]:
@@ -149,7 +204,12 @@ def _without_negations(text: str) -> str:
 
 # Words that start a sentence (or a subject line) capitalised without starting a name.
 _OPENER_WORDS = """the a an during on in at after before since when while last this that our my
-your his her their its from to for of by with and or but re fw fwd subject"""
+your his her their its from to for of by with and or but re fw fwd subject
+der die das ein eine einen einem dem den des mein meine meinen unser unsere am im beim vom
+zum zur bei nach het een mijn onze le la les un une mon ma mes notre au du des el los las una
+mi nuestro il lo gli uno mio o os um uma meu minha min mitt vår en ett"""
+# (German capitalises every noun, so "Mein Koffer", "Die Windschutzscheibe" open with an
+# article, as "The" does in English; those are no names.)
 _OPENERS = frozenset(_OPENER_WORDS.split())
 _CAPITALISED = re.compile(r"[A-ZÀ-Þ][\w'’&-]*(?:[ \t]+[A-ZÀ-Þ][\w'’&-]*)+")
 
@@ -173,3 +233,15 @@ def described_types(text: str) -> list[IncidentType]:
     says did not happen, and words inside names left out)."""
     _, _, kept = _options(text)
     return _types_in(_without_names(_without_negations(kept)))
+
+
+# A fall ("slipped", "tripped") is liability only when someone holds the insured to pay
+# for it; the insured's own fall, treated at a clinic, is a medical claim.
+_FALLS = re.compile(r"slipped|tripped")
+
+
+def liability_claimed(text: str) -> bool:
+    """Whether the document says someone claims against the insured: a word for liability
+    other than a fall's."""
+    kept = _without_names(_without_negations(_options(text)[2])).lower()
+    return any(not _FALLS.fullmatch(m.group(0)) for m in _PATTERNS["liability"].finditer(kept))

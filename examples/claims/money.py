@@ -53,6 +53,11 @@ _SYMBOLS: dict[str, str] = {
     "Rs.": "INR",
     "Rs": "INR",
     "Fr.": "CHF",
+    "SFr.": "CHF",
+    "Kč": "CZK",
+    "₺": "TRY",
+    "TL": "TRY",
+    "Ft": "HUF",
     "kr.": "kr",
     "kr": "kr",
 }
@@ -147,7 +152,7 @@ _BEFORE = re.compile(
 )
 _AFTER = re.compile(
     rf"{_START}(?P<num>{_NUMBER})(?P<k>[kK])?\s?"
-    rf"(?:(?P<sym>€|£|¥|zł|kr\b|\$)|(?P<code>{_code_alt})\b|(?P<word>{_word_alt})\b)",
+    rf"(?:(?P<sym>€|£|¥|zł|kr\b|Kč|₺|TL\b|Ft\b|\$)|(?P<code>{_code_alt})\b|(?P<word>{_word_alt})\b)",
     re.IGNORECASE,
 )
 _BARE = re.compile(rf"{_START}(?P<num>{_NUMBER}){_END}")
@@ -233,10 +238,11 @@ def money_in_text(text: str, *, not_in: Sequence[tuple[int, int]] = ()) -> list[
         add(m.start(), m.end(), m.group("num"), m.group("k"), currency)
     for m in _WORDS_AMOUNT.finditer(text):
         number = _words_to_number(m.group("words"))
-        if number is not None:
+        cents = _cents(m.group("cents"))
+        if number is not None and cents is not None:
             start, end = m.start(), m.end()
             if not any(s < end and start < e for s, e in taken):
-                value = Decimal(number).quantize(Decimal("0.01"))
+                value = (Decimal(number) + Decimal(cents) / 100).quantize(Decimal("0.01"))
                 found[start, end] = Money(
                     value, _WORDS.get(m.group("unit").lower(), "$"), start, end, text[start:end]
                 )
@@ -300,8 +306,11 @@ _TENS = {
 }
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
 _NUMBER_WORD = "|".join([*_UNITS, *_TENS, *_SCALES, "and", "a"])
+_CENT_WORD = "|".join([*_UNITS, *_TENS])
+# "... dollars and forty cents", "... euros and 40 cents": the cents belong to the amount.
 _WORDS_AMOUNT = re.compile(
-    rf"\b(?P<words>(?:(?:{_NUMBER_WORD})[\s-]+)+)(?:us\s+)?(?P<unit>{_word_alt})\b",
+    rf"\b(?P<words>(?:(?:{_NUMBER_WORD})[\s-]+)+)(?:us\s+)?(?P<unit>{_word_alt})\b"
+    rf"(?:,?\s+and\s+(?P<cents>(?:(?:{_CENT_WORD})[\s-]*){{1,2}}|\d{{1,2}})\s*(?:cents?|c)\b)?",
     re.IGNORECASE,
 )
 
@@ -325,6 +334,14 @@ def _words_to_number(words: str) -> int | None:
         seen = True
     number = total + current
     return number if seen and number > 0 else None
+
+
+def _cents(words: str | None) -> int | None:
+    """Cents written after an amount in words ("forty", "40"); 0 when none are written."""
+    if words is None:
+        return 0
+    number = int(words) if words.strip().isdigit() else _words_to_number(words)
+    return number if number is not None and number < 100 else None
 
 
 def amount_words(value: int) -> str:

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from .dates import DateMention, Order, dates_in_text, numeric_order, readings
 from .ids import IdMention, id_key, ids_in_text
-from .incidents import described_types, ticked_types
+from .incidents import described_types, liability_claimed, ticked_types
 from .models import IncidentType
 from .money import Money, money_in_text
 from .names import NameMention, names_in_text, normalize_name
@@ -160,7 +160,11 @@ class Reading:
         if "liability" in described and "medical" in described:
             # Someone claims against the insured for an injury: the injury is theirs, the
             # insured's claim is the liability ("your dog bit Oliver ... he needed treatment").
+            # A fall alone, with nobody asking the insured to pay, is the faller's own injury.
             described.remove("liability")
+            if not liability_claimed(self.text):
+                described.insert(described.index("medical") + 1, "liability")
+                return list(dict.fromkeys([*self.ticked, *described]))
             described.insert(described.index("medical"), "liability")
         return list(dict.fromkeys([*self.ticked, *described]))
 
@@ -217,11 +221,16 @@ def _merged(
     return sorted(out, key=lambda s: s.places[0])
 
 
+# "Total" in the languages roles.py reads: a line item stands above its total.
+_TOTAL = re.compile(
+    r"\b(?:total|totale|totaal|gesamt\w*|summe|totalt|i alt|razem|łącznie|celkem|toplam)\b",
+    re.IGNORECASE,
+)
+
+
 def _line_items(text: str, amounts: list[tuple[Money, set[str]]]) -> None:
     """Amounts listed above a total are line items, not the amount claimed."""
-    totals = [
-        m for m, roles in amounts if re.search(r"\btotal\b", _line_before(text, m.start), re.I)
-    ]
+    totals = [m for m, roles in amounts if _TOTAL.search(_line_before(text, m.start))]
     for m, roles in amounts:
         if m in totals or "claimed" in roles:
             continue

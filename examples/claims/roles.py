@@ -38,20 +38,38 @@ def _vocabulary(spec: Mapping[str, str]) -> dict[str, re.Pattern[str]]:
 _AMOUNT_BEFORE = _vocabulary(
     {
         "deductible": r"deductible|excess|\bded\b\.?|franchise|own risk|self[- ]insured|"
-        r"co-?pay(?:ment)?|eigenanteil|selbstbehalt|selbstbeteiligung|franquicia",
+        r"co-?pay(?:ment)?|eigenanteil|selbstbehalt|selbstbeteiligung|franquicia|"
+        r"eigen risico|franchigia|franquia|självrisk|selvrisiko|egenandel|udział własn|"
+        r"spoluúčast|muafiyet",
         "limit": r"\blimit\b|sum insured|maximum|cover(?:ed)? up to|capped at",
         "premium": r"premium|instal(?:l)?ment",
         "superseded": r"\binitial(?:ly)?\b|\boriginal(?:ly)?\b|\bearlier\b|previous(?:ly)?|"
         r"first (?:quote|estimate)|\bold (?:quote|estimate|figure)|\bnot\s*$|instead of\s*$|"
-        r"rather than\s*$|replac\w+\s*$|down from\s*$|up from\s*$",
-        "claimed": r"\btotal\b|\bclaim(?:ed|ing)?\b|revised|\bfinal\b|corrected|updated|"
+        r"rather than\s*$|replac\w+\s*$|down from\s*$|up from\s*$|\bI thought\b|"
+        r"\bthought it (?:was|would be)\b",
+        "claimed": r"\btotal\b|\bclaim(?:s|ed|ing)?\b|revised|\bfinal\b|corrected|updated|"
         r"comes? to|all up|amount claimed|\bactual(?:ly)?\b|\bestimate[ds]?\b|"
         r"\bquot(?:e|ed|ation)\b|\binvoice\b|\bbill\b|repair costs?|valued at|montant|"
-        r"importe|betrag",
+        r"importe|betrag|\bseek(?:s|ing)?\b|reimburse(?:ment)? (?:of|for)|\bsum of\b|"
+        r"request(?:s|ing)? (?:payment|reimbursement|compensation)|please (?:pay|reimburse)|"
+        r"to be reimbursed|ask(?:s|ing)? (?:you )?(?:to pay|for)\b|"
+        # asking to be paid, and the total or the estimate, in other languages (not the
+        # bare word for an amount: "Částka za díl" is one line of an invoice)
+        r"réclam|rembours|demande|somme de|indemni|devis|prendre en charge|"
+        r"risarciment|rimborso|chiedo|richiedo|\btotale\b|ammont|preventivo|"
+        r"reembolso|reclam|solicito|presupuesto|peço|montante|orçamento|"
+        r"vergoed|totaal|schadebedrag|offerte|"
+        r"schadenhöhe|schadensumme|forder|erstatt|beantrag|kostenvoranschlag|gesamt|"
+        r"reparaturkosten|ersättning|begär|erstatning|\bi alt\b|totalt|"
+        r"odszkodowani|wypłat|kosztorys|łącznie|razem|proplacen|náhrad|celkem|"
+        r"faktur|talep|toplam|fatura|kr[eæä]ver|til ?sammen|sammanlagt|samlet",
         "other_party": r"party b|other (?:driver|party|vehicle)|third[- ]party's|"
         r"their (?:estimate|quote|costs?)|for reference only|not claimed",
         "converted_from": r"converted (?:[\w ]{0,30})?from\s*$|original currency|local currency",
-        "paid_already": r"already (?:paid|reimbursed|refunded)|advance paid|deposit",
+        "paid_already": r"already (?:paid|reimbursed|refunded)|advance paid|deposit|"
+        r"déjà (?:payé|versé|remboursé)|già (?:pagat|rimborsat)|ya (?:pagó|pagado|reembols)|"
+        r"já (?:pagou|pago|reembols)|bereits (?:bezahlt|erstattet|gezahlt)|al betaald|"
+        r"redan (?:betalat|ersatt)|allerede (?:betalt|udbetalt)",
         # an expense beside the loss: "I also paid 30 USD for a taxi"
         "extra": r"\balso (?:paid|spent|had to pay|incurred)\b[^.\n]{0,12}$|\bplus\s*$|"
         r"in addition\b[^.\n]{0,12}$",
@@ -62,13 +80,15 @@ _AMOUNT_BEFORE = _vocabulary(
 )
 _AMOUNT_AFTER = _vocabulary(
     {
-        "superseded": r"^\W{0,3}(?:as I (?:wrote|said|mentioned)|superseded|no longer|"
+        # (never past the end of the value's line: the next line is another field)
+        "superseded": r"^[^\w\n]{0,3}(?:as I (?:wrote|said|mentioned)|superseded|no longer|"
         r"was wrong|is wrong)",
-        "other_party": r"^\W{0,3}(?:for reference only|not claimed|their side)",
-        "claimed": r"^[^.\n]{0,40}(?:that'?s what I'?m claiming|is what I'?m claiming|"
-        r"I'?d like to claim|claimed|to claim|\bis claiming\b|\bare claiming\b|"
-        r"which is the amount)",
-        "deductible": r"^\W{0,3}(?:excess|deductible|franchise|own risk)\b",
+        "other_party": r"^[^\w\n]{0,3}(?:for reference only|not claimed|their side)",
+        "claimed": r"^[^.\n]{0,40}(?:(?:that'?s|is|this is) what (?:I'?m|I am|we'?re|we are|"
+        r"they'?re|he'?s|she'?s) claiming|I'?d like to claim|claimed|to claim|"
+        r"\b(?:is|are|am) claiming\b|which is the amount|"
+        r"réclamé|te vergoeden|zu erstatten|da rimborsare|a reembolsar|ödenmesini)",
+        "deductible": r"^[^\w\n]{0,3}(?:excess|deductible|franchise|own risk)\b",
     }
 )
 
@@ -94,7 +114,9 @@ _DATE_BEFORE = _vocabulary(
         r"treatment|event|theft|fire|storm|break-in|burglary)|loss date|\bloss\b\s*:|"
         r"incident date|accident date|damage occurred|illness/injury|happened|occurred|"
         r"\bdol\b|\bd\.o\.l\b|"
-        r"took place|sinistre|siniestro|schadensdatum|on the night of|date of damage|"
+        r"took place|sinistre|siniestro|sinistro|schadensdatum|schadendatum|schadentag|"
+        r"schadedatum|skadedatum|skadedag|data zdarzenia|datum (?:události|škody)|"
+        r"hasar tarihi|olay tarihi|on the night of|date of damage|"
         r"date of service|service date|admitted|admission",
     }
 )
@@ -278,6 +300,19 @@ def date_roles(text: str, start: int, end: int) -> set[str]:
     return roles
 
 
+# An email header's date line and its other fields, in the languages a mail client writes
+# them in (English, French, Spanish, Portuguese, Italian, German, Dutch, Swedish, Danish,
+# Norwegian, Polish, Czech, Turkish).
+_HEADER_DATE = (
+    r"date|sent|submitted|received|envoyé|fecha|enviado|data|inviato|datum|gesendet|"
+    r"verzonden|skickat|dato|sendt|wysłano|odesláno|tarih"
+)
+_HEADER_FIELD = (
+    r"from|to|subject|submitted|de|von|à|objet|para|asunto|assunto|da|a|oggetto|an|betreff|"
+    r"van|aan|onderwerp|från|till|ämne|fra|til|emne|od|do|temat|předmět|kimden|kime|konu"
+)
+
+
 def _is_header_date(text: str, start: int, end: int) -> bool:
     """A letter's date on a line of its own, or an email header's "Date:" / "Sent:"."""
     line_start = text.rfind("\n", 0, start) + 1
@@ -286,7 +321,7 @@ def _is_header_date(text: str, start: int, end: int) -> bool:
     rest = (line[: start - line_start] + line[end - line_start :]).strip(" ,.()")
     # Alone on its line but for a place, a weekday, a time or one word ("Started", "Sent").
     if re.fullmatch(
-        r"(?:[A-ZÀ-Þ][\w'-]+:?,?\s*(?:le|den|el)?\s*)?(?:\w+day,?)?\s*"
+        r"(?:[A-ZÀ-Þ][\w'-]+:?,?\s*(?:le|den|el)?\s*)?(?:\w+(?:day|tag|dag|di|dì)\s*,?)?\s*"
         r"(?:\d{1,2}:\d{2}(?::\d{2})?\s*(?:[ap]m)?)?\s*(?:\(?[A-Z]{2,4}\)?|[+-]\d{4})?",
         rest,
     ):
@@ -301,13 +336,11 @@ def _is_header_date(text: str, start: int, end: int) -> bool:
         re.IGNORECASE,
     ):
         return True
-    header = re.match(r"\s*>?\s*(?:date|sent|submitted|received)\s*:", line, re.IGNORECASE)
+    header = re.match(rf"\s*>?\s*(?:{_HEADER_DATE})\s*:", line, re.IGNORECASE)
     if header is None:
         return False
     nearby = text[max(0, line_start - 200) : line_end + 200].lower()
-    return bool(
-        re.search(r"^\s*>?\s*(?:from|to|subject|submitted|de|von)\s*:", nearby, re.MULTILINE)
-    )
+    return bool(re.search(rf"^\s*>?\s*(?:{_HEADER_FIELD})\s*:", nearby, re.MULTILINE))
 
 
 _CLOSING = re.compile(
