@@ -31,6 +31,7 @@ from .rules import find_policy
 
 __all__ = [
     "as_claim",
+    "as_filed",
     "candidate_claim_type",
     "candidate_values",
     "currency_of",
@@ -60,7 +61,7 @@ def as_claim(answer: BaseModel, doc: ClaimDoc) -> Claim:
     names = r.find_name(data["claimant"])
     claimant = str(names[0].value) if names else canonical_name(data["claimant"])
     ids = r.find_id(data["policy_id"]) or r.find_id_loosely(data["policy_id"])
-    policy_id = str(ids[0].value) if ids else str(data["policy_id"]).strip()
+    policy_id = as_filed(str(ids[0].value) if ids else str(data["policy_id"]).strip())
     amount = float(data["amount"])
     return Claim(
         claimant=claimant,
@@ -73,6 +74,17 @@ def as_claim(answer: BaseModel, doc: ClaimDoc) -> Claim:
     )
 
 
+def as_filed(policy_id: str) -> str:
+    """A policy id as the policy table writes it, when the table has it ("pol-4482-k" and
+    "P-O-L dash four four eight two dash K" are POL-4482-K); else as the document does."""
+    policy = find_policy(policy_id)
+    return policy.policy_id if policy is not None else policy_id
+
+
+def _policy_ids(reading: Reading) -> list[str]:
+    return list(dict.fromkeys(as_filed(str(s.value)) for s in reading.id_candidates()))
+
+
 def _first(values: list[Any], fallback: Any) -> Any:
     return values[0] if values else fallback
 
@@ -81,7 +93,7 @@ def top_candidates(doc: ClaimDoc) -> Claim:
     """The parser's first candidate for every field, with no model at all: what a retry's
     field checks are tried against one field at a time, and the floor a model must beat."""
     r = read(doc.text)
-    ids = [str(s.value) for s in r.id_candidates()]
+    ids = _policy_ids(r)
     policy = find_policy(_first(ids, ""))
     amounts = r.amount_candidates(policy.currency if policy is not None else None)
     amount = float(amounts[0].value[0]) if amounts else 1.0  # type: ignore[index]
@@ -110,7 +122,7 @@ def candidate_values(doc: ClaimDoc) -> dict[str, list[Any]]:
     """Per grounded field, the document's values that are not decoys (the deductible, the
     report date, the attorney, a police report number...), the ones it labels first."""
     r = read(doc.text)
-    ids = [str(s.value) for s in r.id_candidates()]
+    ids = _policy_ids(r)
     policy = find_policy(ids[0]) if ids else None
     currency = policy.currency if policy is not None else None
     return {

@@ -141,15 +141,23 @@ _NAME_AFTER = _vocabulary(
 
 _ID_BEFORE = _vocabulary(
     {
-        "claim_ref": r"claim (?:ref|no|number|#)\b|our ref|your ref|\bref\b\.?|reference|"
-        r"\bcase\b|\bfile\b|on file under|claim\s*:|booking|ticket|reservation|flight|"
-        r"account|iban|sort code|\bswift\b|\bbic\b|tracking",
+        # ("Your policy ref:" is the policy's own reference.)
+        "claim_ref": r"claim (?:ref|no|number|#)\b|our ref|your ref|(?<!policy )(?<!policy_)\bref\b\.?|"
+        r"(?<!policy )reference|\bcase\b|\bfile\b|on file under|claim\s*:|booking|ticket|"
+        r"reservation|flight|account|iban|sort code|\bswift\b|\bbic\b|tracking|\bcause\b|"
+        r"\bcall (?:id|ref)|submission|"
+        # a claim's or a file's number in other languages
+        r"schaden-?(?:nummer|nr)|schadenummer|sinistre\s*n[°º]|n[°º]\s*(?:de\s*)?sinistre|"
+        r"num[ée]ro de sinistre|n[úu]mero de siniestro|siniestro\s*n|numero (?:di |del )?sinistro|"
+        r"sinistro\s*n|\bdossier\b|kenmerk|aktenzeichen|gesch[äa]ftszahl|r[ée]f[ée]rence|"
+        r"referencia|riferimento|unser zeichen|ihr zeichen|\bexpediente\b|\bpratica\b",
         # "police" is also the French, German and Italian word for a policy: "N° de police",
         # "votre police", "police d'assurance" name the policy, not a police report.
         "police": r"(?<!de )(?<!votre )(?<!ma )(?<!la )(?<!sa )(?<!° )(?<!n )(?<!nr )"
         r"\bpolice\b(?! d'assurance| n°| nr\b| no\b| number)(?!\s*[/|]\s*polic)|crime|"
-        r"\bpd\b|nypd|spvm|\bpsp\b|report (?:no|#|number)|report\s*#|"
-        r"incident (?:no|number)",
+        r"\b[a-z]{0,4}pd\b|spvm|\bpsp\b|report (?:no|#|number)|report\s*#|\breport\s*$|"
+        r"incident (?:no|number)|polizei|politie|polic[íi]a|polizia|gendarmerie|carabinieri|"
+        r"anzeige|aangifte|plainte",
         "invoice": r"invoice|facture|factura|receipt|bill (?:no|number)|\border\b",
         "phone": r"phone|\btel\b|mobile|call ?back|\bring\b|\bcell\b|\bfax\b|"
         r"(?:call|ring|reach|text)(?: me| us)? on\s*$",
@@ -157,6 +165,19 @@ _ID_BEFORE = _vocabulary(
         "address": r"address|\bbox\b|postcode|zip",
         "other_party": r"party b|other party|other driver|their (?:policy|insurer)|"
         r"third party|insurer\s*/\s*policy",
+        # a policy the document says it replaced or closed: "my old policy", "alte Police"
+        "old_policy": r"(?:\bold|previous|former|prior|closed|cancell?ed|lapsed|replaced|"
+        r"\balte[nrs]?|frühere[nrs]?|vorherige[nrs]?|bisherige[nrs]?|gekündigte[nrs]?|"
+        r"ancienne?|précédente?|antigu[oa]|anterior|vorige|oude|vecchia|precedente)\s+"
+        r"(?:\w+\s+)?(?:policy|police|polis|p[óo]liza|polizza|contract|contrat|vertrag)"
+        r"\b[^\n]{0,16}$",
+    }
+)
+_ID_AFTER = _vocabulary(
+    {
+        "old_policy": r"^\W{0,3}(?:\w+\s+){0,3}?(?:was |is |has been |wurde |ist )?(?:\d{4} )?"
+        r"(?:closed|cancell?ed|lapsed|replaced|no longer|gekündigt|geschlossen|ersetzt|résilié|"
+        r"annulée?|cancelad[oa]|opgezegd|beëindigd|disdett)",
     }
 )
 _SECTION_OTHER_PARTY = re.compile(r"other party|party b|third party", re.IGNORECASE)
@@ -177,7 +198,7 @@ AMOUNT_DECOYS = frozenset(
 DATE_DECOYS = frozenset({"reported", "signature", "policy", "birth", "later", "purchase"})
 NAME_DECOYS = frozenset({"professional", "third_party"})
 ID_DECOYS = frozenset(
-    {"claim_ref", "police", "invoice", "phone", "vehicle", "address", "other_party"}
+    {"claim_ref", "police", "invoice", "phone", "vehicle", "address", "other_party", "old_policy"}
 )
 
 
@@ -245,8 +266,9 @@ def _roles(
     before: Mapping[str, re.Pattern[str]],
     after: Mapping[str, re.Pattern[str]],
 ) -> set[str]:
-    context = _before(text, start)
-    label = _row_label(text, start)
+    # "previous_claim_ref:" is "previous claim ref:" (a web form's field names).
+    context = _before(text, start).replace("_", " ")
+    label = _row_label(text, start).replace("_", " ")
     roles = {role for role, words in before.items() if words.search(context)}
     if label and label not in context:
         roles |= {role for role, words in before.items() if words.search(label)}
@@ -358,11 +380,16 @@ def id_roles(text: str, start: int, end: int, value: str) -> set[str]:
     # The label nearest an id is its own: "Claim ref HM-C-55812 (policy HX90177)".
     cut = max(text.rfind(c, 0, start) for c in "(),;")
     line_start = text.rfind("\n", 0, start) + 1
-    if cut >= line_start:
-        context = text[cut + 1 : start]
+    # A sentence ends the context too ("... with the receipts. His policy number is X").
+    sentence = text.rfind(". ", line_start, start)
+    cut = max(cut, sentence)
+    context = text[cut + 1 : start].replace("_", " ")
+    if cut >= line_start and re.search(r"\w", context):
         roles = {role for role, words in _ID_BEFORE.items() if words.search(context)}
+        roles |= {role for role, words in _ID_AFTER.items() if words.search(_after(text, end))}
     else:
-        roles = _roles(text, start, end, _ID_BEFORE, {})
+        # (a label with a note in brackets: "Claim no. (for office use): ...")
+        roles = _roles(text, start, end, _ID_BEFORE, _ID_AFTER)
     if re.fullmatch(r"\(?\d{3}\)?[- .]\d{3}[- .]\d{4}|0\d{2,3}[- ]\d{3}[- ]\d{3,4}", value):
         roles.add("phone")
     if _postcode(text, start, end, value):
