@@ -146,6 +146,13 @@ def claimant_is_the_one_claiming(claim: Claim, doc: ClaimDoc) -> bool | str:
         return True
     if any(s.has(*NAME_DECOYS) for s in seen):
         return f"{claim.claimant} is {_roles_named(seen, NAME_DECOYS)}, not the claimant"
+    # A representative or an employee files for the insured: the insured is the claimant,
+    # and the one who writes is not.
+    clients = [s for s in r.name_values() if s.has("client") and not s.has(*NAME_DECOYS)]
+    if clients:
+        if any(s.value == c.value for s in seen for c in clients):
+            return True
+        return f"the document is filed for {clients[0].value}, who is the claimant"
     people = [s for s in r.name_candidates() if s.has("person")]
     if people and not any(s.has("person") for s in seen):
         return (

@@ -38,7 +38,9 @@ _POLICY_WORD = (
     r"(?:votre|ma|notre|sa|cette|une|die|der|ihre|meine|unsere|neue[nr]?|alte[nr]?|"
     r"bisherige[nr]?|frühere[nr]?) police)"
 )
-_NUMBER_WORD = r"(?:number|no\.?|n[°º]\.?|\#|num\.?|nr\.?|id|ref(?:erence)?|nummer|n[úu]mero|num[ée]ro)"
+_NUMBER_WORD = (
+    r"(?:number|no\.?|n[°º]\.?|\#|num\.?|nr\.?|id|ref(?:erence)?|nummer|n[úu]mero|num[ée]ro)"
+)
 POLICY_LABEL = re.compile(
     rf"(?:{_NUMBER_WORD}\s*(?:de|di|del|du)?\s*(?:la\s*)?(?:{_POLICY_WORD}|police)|{_POLICY_WORD}"
     rf"(?:[\s_-]*s?{_NUMBER_WORD})?|police[\s_-]*{_NUMBER_WORD})"
@@ -58,10 +60,35 @@ _LOOSE_AFTER_LABEL = re.compile(
     r"| \d{2,}(?![\w]))*"
 )
 # Words that may stand between a label and its reference ("Policy number is the ...").
-_NOT_ID_WORDS = frozenset("is the my our your a an of for on at no nr".split())
+_NOT_ID_WORDS = frozenset(
+    ["is", "the", "my", "our", "your", "a", "an", "of", "for", "on", "at", "no", "nr"]
+)
 # Words of a sentence, not letters of a reference ("la franquicia de mi póliza es de 300").
 _FUNCTION_WORDS = _NOT_ID_WORDS | frozenset(
-    "de la el le les du des der die das den van het di il lo mi ma mon my su sa".split()
+    [
+        "de",
+        "la",
+        "el",
+        "le",
+        "les",
+        "du",
+        "des",
+        "der",
+        "die",
+        "das",
+        "den",
+        "van",
+        "het",
+        "di",
+        "il",
+        "lo",
+        "mi",
+        "ma",
+        "mon",
+        "my",
+        "su",
+        "sa",
+    ]
 )
 
 
@@ -154,7 +181,9 @@ def _labelled(text: str, start: int) -> bool:
     # A transcript's answer to the question for it: "AGENT: And your policy number?" /
     # "CALLER: It's H-K dash seven ...": the answer opens with a speaker and a few words.
     previous = text[text.rfind("\n", 0, max(0, line_start - 1)) + 1 : max(0, line_start - 1)]
-    answer = re.fullmatch(r"\s*[\w .]{0,20}:\s*(?:[^\W\d][\w'’ ,]{0,20}?\s)?\s*", text[line_start:start])
+    answer = re.fullmatch(
+        r"\s*[\w .]{0,20}:\s*(?:[^\W\d][\w'’ ,]{0,20}?\s)?\s*", text[line_start:start]
+    )
     asks = re.search(rf"{_POLICY_WORD}\b[^?\n]{{0,30}}\?\s*$", previous, re.IGNORECASE)
     return bool(answer and asks)
 

@@ -108,11 +108,31 @@ _NAME_BEFORE = _vocabulary(
         r"case manager|interpreter|translator|attending|treating|physician|surgeon|"
         r"\bnurse\b|paramedic|notary",
         "third_party": r"other (?:driver|party|vehicle)|party b|third party|neighbou?r|"
+        r"otro conductor|autre conducteur|andere[rn]? (?:fahrer|partei)|unfallgegner|"
+        r"andere bestuurder|tegenpartij|altro conducente|controparte|"
         r"\ba customer\b|witness(?:es)?|passenger|tenant|landlord|van driver|\bdriver'?s\b|"
         r"claimant against|injured party",
         "principal": r"on behalf of\b[^.\n]{0,30}$|represents?\s+(?:Mr\.?|Mrs\.?|Ms\.?|Dr\.?)?\s*$|"
-        r"our client\s*$|\bmy (?:wife|husband|partner|father|mother|dad|mum|mom|son|"
+        r"\bmy (?:wife|husband|partner|father|mother|dad|mum|mom|son|"
         r"daughter|brother|sister|parents?|spouse)\b,?\s*$",
+        # The insured a representative or an employee files for: a solicitor's, a broker's
+        # or an assistant's principal, who is the claimant ("we act for your insured, Mr X",
+        # "Namens cliënte, mevrouw X", "the message of my boss, Mr X", "Re: Insured: X").
+        "client": r"\b(?:our|my) (?:client|insured|policyholder|customer)s?\b[^\n]{0,24}$|"
+        r"\bwe (?:act|are acting) (?:for|on behalf of)\b[^\n]{0,30}$|"
+        r"\b(?:we|this firm|this office) represents?\b[^\n]{0,24}$|"
+        r"\byour (?:insured|policy ?holder)\b[^\n]{0,8}$|"
+        r"\bmy (?:boss|employer|manager|director|principal)\b[^\n]{0,12}$|"
+        r"\bnamens\s+(?:onze\s+|mijn\s+)?(?:cli[ëe]nte?|verzekerde)\b[^\n]{0,24}$|"
+        r"\bonze cli[ëe]nte?\b[^\n]{0,24}$|"
+        r"\b(?:pour le compte|au nom) de (?:notre|mon|ma) (?:client|cliente|assur[ée]e?)\b[^\n]{0,24}$|"
+        r"\b(?:notre|votre) (?:client|cliente|assur[ée]e?)\b[^\n]{0,16}$|"
+        r"\bunser(?:e|er|em|en)? (?:mandant(?:in)?|kundin|kunden?|versicherungsnehmer(?:in)?)\b[^\n]{0,24}$|"
+        r"\bihr(?:e|er|en)? (?:versicherungsnehmer(?:in)?|versicherte[rn]?)\b[^\n]{0,8}$|"
+        r"\b(?:nuestr[oa]|su) (?:cliente|clienta|asegurad[oa])\b[^\n]{0,24}$|"
+        r"\b(?:il nostro|la nostra|il vostro|la vostra) (?:cliente|assicurat[oa]|assistit[oa])\b[^\n]{0,24}$|"
+        r"\bper conto del(?:la)? (?:nostr[oa] )?(?:cliente|assicurat[oa])\b[^\n]{0,24}$|"
+        r"^\s*(?:re|subject|betreff|objet|asunto|oggetto|betreft)\s*:[^\n]{0,30}\binsured\s*:\s*$",
         "holder": r"policy ?holder|\binsured\b|name of insured|claimant|\bpatient\b|\bmember\b|"
         r"\bcaller\b|customer\s*:|your name|\bname\s*:|assuré|asegurado|versicherungsnehmer|"
         r"in the name of|insured party",
@@ -126,6 +146,10 @@ _NAME_AFTER = _vocabulary(
     {
         "professional": r"^[^\n]{0,3}(?:esq\b|attorney|solicitor|property manager|\bagent\b|"
         r"adjuster|broker|corredor)|"
+        # the role on the line under a signature: "Jeroen Bakker\nadvocaat"
+        r"^[ \t,]*\n\s*(?:advocaat|avocat|avocate|abogad[oa]|rechtsanw[äa]lt(?:in)?|avvocato|"
+        r"makelaar|courtier|mediador|versicherungsmakler|(?:executive |personal )?assistant|"
+        r"secretary|\bpa\b)\b|"
         # the firm in brackets after the name: "Ann Lee (Lee Insurance Brokers) <ann@...>"
         r"^\s*\([^)\n]{0,40}\b(?:brokers?|brokerage|solicitors?|attorneys?|law (?:firm|office)|"
         r"lettings|letting agents?|property management|loss adjusters?|makelaar|courtier)\b|^\W*\n\s*(?:property manager|attorney|solicitor|"
@@ -133,6 +157,8 @@ _NAME_AFTER = _vocabulary(
         # the firm on the line under a signature: "Harriet Lowe\nLowe & Finch Solicitors"
         r"^[ \t,]*\n[^\n]{0,40}\b(?:solicitors|attorneys(?: at law)?|law (?:firm|office)s?|"
         r"llp|insurance brokers|brokers|lettings|property management|loss adjusters)\b",
+        # a business the insured trades as: "Marcus Delaney d/b/a Delaney Roofing"
+        "client": r"^\s*,?\s*(?:d/b/a|dba|t/a|trading as)\b",
         "holder": r"^[^\n]{0,6}(?:\(?policy ?holder\)?|\(me\)|your insured|is the policyholder)|"
         r"^\s*-\s*he is the policyholder|^\s*-\s*she is the policyholder",
         "person": r"^\s*<[^>\s]+@|^\s*\((?:mr|mrs|ms|me)\b|^\s*\(policyholder\)",
@@ -351,13 +377,38 @@ def name_roles(text: str, start: int, end: int) -> set[str]:
         roles |= {role for role, words in _NAME_AFTER.items() if words.search(_after(text, end))}
     else:
         roles = _roles(text, start, end, _NAME_BEFORE, _NAME_AFTER)
+    if re.search(r"[:=]", text[start:end]):
+        # A name a form splits over fields ("Nachname: ... Vorname: ..."): the form's
+        # person, the insured's unless the section is another party's or an agent's.
+        above = text[:line_start].split("\n")[-4:-1]
+        block = []
+        for line in reversed(above):  # the lines above it, up to a blank line
+            if not line.strip():
+                break
+            block.append(line)
+        heading = "\n".join(block)
+        about = {role for role, words in _NAME_BEFORE.items() if words.search(heading)}
+        roles |= {"person"} | (about & NAME_DECOYS or {"holder"})
+    if "client" in roles:
+        roles.discard("principal")  # a professional's client claims; a relative's does not
+        if _ADDRESSED_TO_THE_INSURED.search(text):
+            # A letter of claim to the insured ("please pass this to your insurer"): the
+            # solicitor's client claims against the insured, and is the other party.
+            roles = (roles - {"client"}) | {"third_party"}
     if _in_other_party_section(text, start):
         roles.add("third_party")
     if _signs_off(text, start):
         roles |= {"signed", "person"}
-    if roles & {"holder", "professional", "third_party", "principal"}:
+    if roles & {"holder", "professional", "third_party", "principal", "client"}:
         roles.add("person")
     return roles
+
+
+_ADDRESSED_TO_THE_INSURED = re.compile(
+    r"\byour (?:\w+ )?insurers?\b|your insurance company|votre assureur|ihre versicherung\b|"
+    r"uw verzekeraar|su aseguradora|la vostra assicurazione",
+    re.IGNORECASE,
+)
 
 
 def _signs_off(text: str, start: int) -> bool:

@@ -31,10 +31,24 @@ _DIGITS = {
 _DIGIT_OF = {word: digit for digit, words in _DIGITS.items() for word in words.split()}
 _REPEAT = {"double": 2, "triple": 3, "doppel": 2, "dubbel": 2, "doble": 2}
 _SEPARATOR_OF = {
-    **dict.fromkeys("dash hyphen minus tiret bindestrich strich guion guión streepje trattino".split(), "-"),
-    **dict.fromkeys("slash stroke barre schrägstrich barra".split(), "/"),
-    **dict.fromkeys("dot point punkt punto punt".split(), "."),
-    **dict.fromkeys("space leerzeichen espace espacio spatie spazio".split(), " "),
+    **dict.fromkeys(
+        [
+            "dash",
+            "hyphen",
+            "minus",
+            "tiret",
+            "bindestrich",
+            "strich",
+            "guion",
+            "guión",
+            "streepje",
+            "trattino",
+        ],
+        "-",
+    ),
+    **dict.fromkeys(["slash", "stroke", "barre", "schrägstrich", "barra"], "/"),
+    **dict.fromkeys(["dot", "point", "punkt", "punto", "punt"], "."),
+    **dict.fromkeys(["space", "leerzeichen", "espace", "espacio", "spatie", "spazio"], " "),
 }
 # A token of a spelled run: a capital letter or two or three ("P", "HK"), letters spelled
 # with hyphens ("P-O-L"), a digit word, "double"/"triple", or a separator word.
