@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field, create_model
 
 from .checks import FIELD_CHECKS, amount_key
 from .models import Claim, ClaimDoc, IncidentType, Policy
-from .names import canonical_name
+from .names import canonical_name, same_person
 from .prompts import rotated
 from .reading import DOLLARS, Reading, read
 from .rules import find_policy
@@ -60,6 +60,8 @@ def as_claim(answer: BaseModel, doc: ClaimDoc) -> Claim:
     r = read(doc.text)
     names = r.find_name(data["claimant"])
     claimant = str(names[0].value) if names else canonical_name(data["claimant"])
+    holders = [p.holder for p in map(find_policy, _policy_ids(r)) if p is not None]
+    claimant = _on_file(claimant, holders)
     ids = r.find_id(data["policy_id"]) or r.find_id_loosely(data["policy_id"])
     policy_id = as_filed(str(ids[0].value) if ids else str(data["policy_id"]).strip())
     amount = float(data["amount"])
@@ -85,6 +87,18 @@ def _policy_ids(reading: Reading) -> list[str]:
     return list(dict.fromkeys(as_filed(str(s.value)) for s in reading.id_candidates()))
 
 
+def _names(reading: Reading) -> list[str]:
+    """The claimant's candidates, each written as the policy table writes its holder when
+    it is the holder of a policy the document names: a form's "Brennan Aoife" (surname
+    first, nothing to say so) is the holder Aoife Brennan."""
+    holders = [p.holder for p in map(find_policy, _policy_ids(reading)) if p is not None]
+    return list(dict.fromkeys(_on_file(str(s.value), holders) for s in reading.name_candidates()))
+
+
+def _on_file(name: str, holders: list[str]) -> str:
+    return next((h for h in holders if same_person(h, name)), name)
+
+
 def _first(values: list[Any], fallback: Any) -> Any:
     return values[0] if values else fallback
 
@@ -99,7 +113,7 @@ def top_candidates(doc: ClaimDoc) -> Claim:
     amount = float(amounts[0].value[0]) if amounts else 1.0  # type: ignore[index]
     dates = [s.value for s in r.date_candidates()]
     return Claim(
-        claimant=_first([str(s.value) for s in r.name_candidates()], "Unknown Person"),
+        claimant=_first(_names(r), "Unknown Person"),
         policy_id=_first(ids, "UNKNOWN"),
         incident_date=_first(dates, "2000-01-01"),
         incident_type=_first(r.type_candidates(), "other"),
@@ -127,7 +141,7 @@ def candidate_values(doc: ClaimDoc) -> dict[str, list[Any]]:
     currency = policy.currency if policy is not None else None
     return {
         "policy_id": ids,
-        "claimant": [str(s.value) for s in r.name_candidates()],
+        "claimant": _names(r),
         "amount": list(
             dict.fromkeys(float(s.value[0]) for s in r.amount_candidates(currency))  # type: ignore[index]
         ),
