@@ -278,7 +278,7 @@ def _form_fields(text: str) -> list[NameMention]:
     """A name a form splits over two fields, in either order, on one line or two:
     "Surname: MURPHY   Forename(s): Siobhan", "first_name: Priya / last_name: ...",
     "Vorname: ... Nachname: ...", "Nombre: ... Apellidos: ...". Kept as "Given Surname"."""
-    fields = []  # (kind, label, value, where the field starts, where its value ends)
+    fields: list[tuple[str, str, str, int, int]] = []  # kind, label, value, start, value end
     for m in _NAME_LABEL.finditer(text):
         value = _VALUE.match(text, m.end())
         words = _field_words(value.group(0), bool(m.group("surname"))) if value else []
@@ -311,14 +311,19 @@ def _form_fields(text: str) -> list[NameMention]:
 
 def _field_words(value: str, surname: bool) -> list[str]:
     """The name in a field's value: name words up to the next label or a non-name word."""
-    words = []
+    words: list[str] = []
     for word in value.split():
         plain = word.rstrip(".")
         if re.fullmatch(rf"(?:{_SURNAME_LABEL}|{_GIVEN_LABEL})", plain, re.IGNORECASE):
             break
-        if not (_is_name_word(plain) or (words and plain.lower() in _PARTICLES)):
+        # A surname may open with a particle: "Achternaam: de Vries".
+        if not (_is_name_word(plain) or ((words or surname) and plain.lower() in _PARTICLES)):
             break
         words.append(plain)
+    while words and words[-1].lower() in _PARTICLES:
+        words.pop()
+    if not any(_is_name_word(w) for w in words):
+        return []
     return words[: 3 if surname else 2]
 
 
