@@ -33,7 +33,7 @@ _LETTERS_THEN_DIGITS = re.compile(r"(?<![\w/.-])([A-Z]{2,5})((?: \d{3,7}){1,3})(
 # A bare "police" is the police in English; it names a policy only with a number word or
 # after a French or German article or adjective ("votre police", "die neue Police").
 _POLICY_WORD = (
-    r"(?:policy|pol\.|policen|polizz[ae]n?|polis|p[óo]liza|ap[óo]lice|contra(?:t|ct|to|tto)|"
+    r"(?:policy|pol\b\.?|policen|polizz[ae]n?|polis|p[óo]liza|ap[óo]lice|contra(?:t|ct|to|tto)|"
     r"vertrag|versicherung|versicherungsschein|certificate|cover note|"
     r"(?:votre|ma|notre|sa|cette|une|die|der|ihre|meine|unsere|neue[nr]?|alte[nr]?|"
     r"bisherige[nr]?|frühere[nr]?) police)"
@@ -56,7 +56,9 @@ _SPACED_AFTER_LABEL = re.compile(
 # of the sentence ("... 7720 14 and the claim") are not taken in.
 _LOOSE_AFTER_LABEL = re.compile(
     r"(?:[A-Za-z]{1,5} (?=[A-Za-z]{0,5} ?\d))*(?:[A-Za-z]{1,5} )?[A-Za-z0-9]+"
-    r"(?:[-/.][A-Za-z0-9]+|[ \t]{0,2}[-/][ \t]{0,2}(?:[A-Za-z]{0,5}\d[A-Za-z0-9]*|[A-Z]{1,2}\b|[a-z]\b)"
+    # (a letter after a spaced dash ends the reference: "POL-4482 - K.", not "- I was")
+    r"(?:[-/.][A-Za-z0-9]+|[ \t]{0,2}[-/][ \t]{0,2}(?:[A-Za-z]{0,5}\d[A-Za-z0-9]*|"
+    r"(?:[A-Z]{1,2}|[a-z])(?=[ \t]*(?:$|[,.;:)]|[ \t]{2})))"
     r"| \d{2,}(?![\w]))*"
 )
 # Words that may stand between a label and its reference ("Policy number is the ...").

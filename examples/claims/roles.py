@@ -118,19 +118,23 @@ _NAME_BEFORE = _vocabulary(
         # The insured a representative or an employee files for: a solicitor's, a broker's
         # or an assistant's principal, who is the claimant ("we act for your insured, Mr X",
         # "Namens cliënte, mevrouw X", "the message of my boss, Mr X", "Re: Insured: X").
-        "client": r"\b(?:our|my) (?:client|insured|policyholder|customer)s?\b[^\n]{0,24}$|"
+        # (Not "our customer": a shop's customer who fell claims against the shop.)
+        "client": r"\b(?:our|my) (?:client|insured|policyholder)s?\b[^\n]{0,24}$|"
         r"\bwe (?:act|are acting) (?:for|on behalf of)\b[^\n]{0,30}$|"
-        r"\b(?:we|this firm|this office) represents?\b[^\n]{0,24}$|"
-        r"\byour (?:insured|policy ?holder)\b[^\n]{0,8}$|"
-        r"\bmy (?:boss|employer|manager|director|principal)\b[^\n]{0,12}$|"
+        r"\b(?:we|i|this firm|this office) represents?\b[^\n]{0,24}$|"
+        r"\b(?:we are|i am|we have been|i have been) instructed by\b[^\n]{0,24}$|"
+        r"\b(?:wir vertreten|in vertretung (?:von|f[üu]r)|nous repr[ée]sentons|representamos a|"
+        r"rappresentiamo|wij vertegenwoordigen|wij treden op (?:namens|voor))\b[^\n]{0,24}$|"
+        # (an employee files the boss's claim; a boss who drove them to hospital is not it)
+        r"\b(?:message|e-?mail|claim|letter|behalf|for) (?:of |from )?my (?:boss|employer|"
+        r"manager|director|principal)\b[^\n]{0,12}$|"
         r"\bnamens\s+(?:onze\s+|mijn\s+)?(?:cli[ëe]nte?|verzekerde)\b[^\n]{0,24}$|"
         r"\bonze cli[ëe]nte?\b[^\n]{0,24}$|"
         r"\b(?:pour le compte|au nom) de (?:notre|mon|ma) (?:client|cliente|assur[ée]e?)\b[^\n]{0,24}$|"
-        r"\b(?:notre|votre) (?:client|cliente|assur[ée]e?)\b[^\n]{0,16}$|"
+        r"\bnotre (?:client|cliente|assur[ée]e?)\b[^\n]{0,16}$|"
         r"\bunser(?:e|er|em|en)? (?:mandant(?:in)?|kundin|kunden?|versicherungsnehmer(?:in)?)\b[^\n]{0,24}$|"
-        r"\bihr(?:e|er|en)? (?:versicherungsnehmer(?:in)?|versicherte[rn]?)\b[^\n]{0,8}$|"
-        r"\b(?:nuestr[oa]|su) (?:cliente|clienta|asegurad[oa])\b[^\n]{0,24}$|"
-        r"\b(?:il nostro|la nostra|il vostro|la vostra) (?:cliente|assicurat[oa]|assistit[oa])\b[^\n]{0,24}$|"
+        r"\bnuestr[oa] (?:cliente|clienta|asegurad[oa])\b[^\n]{0,24}$|"
+        r"\b(?:il nostro|la nostra) (?:cliente|assicurat[oa]|assistit[oa])\b[^\n]{0,24}$|"
         r"\bper conto del(?:la)? (?:nostr[oa] )?(?:cliente|assicurat[oa])\b[^\n]{0,24}$|"
         r"^\s*(?:re|subject|betreff|objet|asunto|oggetto|betreft)\s*:[^\n]{0,30}\binsured\s*:\s*$",
         "holder": r"policy ?holder|\binsured\b|name of insured|claimant|\bpatient\b|\bmember\b|"
@@ -158,7 +162,9 @@ _NAME_AFTER = _vocabulary(
         r"^[ \t,]*\n[^\n]{0,40}\b(?:solicitors|attorneys(?: at law)?|law (?:firm|office)s?|"
         r"llp|insurance brokers|brokers|lettings|property management|loss adjusters)\b",
         # a business the insured trades as: "Marcus Delaney d/b/a Delaney Roofing"
-        "client": r"^\s*,?\s*(?:d/b/a|dba|t/a|trading as)\b",
+        "client": r"^\s*,?\s*(?:d/b/a|dba|t/a|trading as)\b|"
+        # "my boss Mr X asked me to send his claim": the one who asks is the claimant
+        r"^[^\n.]{0,12}\basked me to (?:send|forward|submit|file|pass on|report)\b",
         "holder": r"^[^\n]{0,6}(?:\(?policy ?holder\)?|\(me\)|your insured|is the policyholder)|"
         r"^\s*-\s*he is the policyholder|^\s*-\s*she is the policyholder",
         "person": r"^\s*<[^>\s]+@|^\s*\((?:mr|mrs|ms|me)\b|^\s*\(policyholder\)",

@@ -335,3 +335,37 @@ def test_on_dev4_the_evidence_never_contradicts_the_true_claimant_or_policy(task
             verdict,
             labels.shown,
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        (
+            "We are instructed by Mr Ahmed Khan about the theft of his van.\n\n"
+            "Yours faithfully,\nHelen Marsh\nMarsh Legal",
+            "Ahmed Khan",
+        ),
+        (
+            "My boss Ms Carla Reyes asked me to send her claim: her laptop was stolen.\n\n"
+            "Best,\nTom Ince",
+            "Carla Reyes",
+        ),
+        # someone the writer names is not their principal unless they file for them
+        (
+            "I slipped at work. My boss, Mr Dan Frost, drove me to hospital.\n\nThanks,\nAmy Lowe",
+            "Amy Lowe",
+        ),
+        (
+            "Our customer, Mrs Joan Pike, slipped on a wet floor in our cafe and claims from us."
+            "\n\nRegards,\nTom Hale",
+            "Tom Hale",
+        ),
+    ],
+)
+def test_who_files_for_whom_in_other_wordings(text: str, first: str) -> None:
+    assert candidate_values(ClaimDoc(text=text))["claimant"][0] == first
+
+
+def test_a_word_after_a_spaced_dash_is_not_part_of_the_id() -> None:
+    assert [i.value for i in ids_in_text("Policy HX-2231 - I was robbed")] == ["HX-2231"]
+    assert [i.value for i in ids_in_text("Policy: POL-4482 - K.")] == ["POL-4482 - K"]
