@@ -56,6 +56,7 @@ _ROLE_NAMES = {
     "phone": "a phone number",
     "vehicle": "a vehicle registration",
     "address": "part of an address",
+    "old_policy": "a policy the document says is closed or replaced",
 }
 
 
@@ -84,7 +85,8 @@ def amount_key(amount: float) -> Decimal:
 def policy_id_in_document(claim: Claim, doc: ClaimDoc) -> bool | str:
     """The policy id is written in the document as a whole reference (not a piece of one)."""
     r = read(doc.text)
-    if r.find_id(claim.policy_id):
+    # However it is written: "pol-4482-k", "POL -4482- K" or spelled out, it is POL-4482-K.
+    if r.find_id_loosely(claim.policy_id):
         return True
     longer = [str(s.value) for s in r.id_values() if str(s.value).startswith(claim.policy_id)]
     if claim.policy_id and longer:
@@ -99,18 +101,18 @@ def policy_id_is_the_policy_number(claim: Claim, doc: ClaimDoc) -> bool | str:
     """The id is not another kind of reference, and it is the one the document calls the
     policy number (when it calls one so); of several policy numbers, ours is the one we issued."""
     r = read(doc.text)
-    seen = r.find_id(claim.policy_id)
+    seen = r.find_id_loosely(claim.policy_id)
     if not seen:
         return True  # grounding says so
     if all(s.has(*ID_DECOYS) for s in seen):
         return f"{claim.policy_id!r} is {_roles_named(seen, ID_DECOYS)}, not a policy number"
     labelled = [s for s in r.id_values() if s.has("policy") and not s.has(*ID_DECOYS)]
-    if labelled and not any(s.value == claim.policy_id for s in labelled):
+    if labelled and not any(id_key(str(s.value)) == id_key(claim.policy_id) for s in labelled):
         return (
             f"the document gives the policy number as {_listed([str(s.value) for s in labelled])}"
         )
     ours = [s for s in labelled or r.id_candidates() if find_policy(str(s.value)) is not None]
-    if len(ours) == 1 and ours[0].value != claim.policy_id:
+    if len(ours) == 1 and id_key(str(ours[0].value)) != id_key(claim.policy_id):
         return f"of the policy numbers in the document, {ours[0].value!r} is one we issued"
     return True
 
@@ -144,6 +146,13 @@ def claimant_is_the_one_claiming(claim: Claim, doc: ClaimDoc) -> bool | str:
         return True
     if any(s.has(*NAME_DECOYS) for s in seen):
         return f"{claim.claimant} is {_roles_named(seen, NAME_DECOYS)}, not the claimant"
+    # A representative or an employee files for the insured: the insured is the claimant,
+    # and the one who writes is not.
+    clients = [s for s in r.name_values() if s.has("client") and not s.has(*NAME_DECOYS)]
+    if clients:
+        if any(s.value == c.value for s in seen for c in clients):
+            return True
+        return f"the document is filed for {clients[0].value}, who is the claimant"
     people = [s for s in r.name_candidates() if s.has("person")]
     if people and not any(s.has("person") for s in seen):
         return (

@@ -69,7 +69,7 @@ _SUPPORT = {
     "policy_id": frozenset({"policy"}),
     "amount": frozenset({"claimed"}),
     "incident_date": frozenset({"incident"}),
-    "claimant": frozenset({"holder", "signed", "principal"}),
+    "claimant": frozenset({"holder", "signed", "principal", "client"}),
 }
 
 
@@ -77,7 +77,7 @@ def _supported(field: str, value: Any, doc: ClaimDoc) -> bool:
     """Whether the words around the value, somewhere in the document, make it the field's."""
     r = read(doc.text)
     if field == "policy_id":
-        seen = r.find_id(str(value))
+        seen = r.find_id_loosely(str(value))
     elif field == "amount":
         seen = r.find_amount(amount_key(float(value)))
     elif field == "incident_date":

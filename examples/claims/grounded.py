@@ -24,13 +24,14 @@ from pydantic import BaseModel, Field, create_model
 
 from .checks import FIELD_CHECKS, amount_key
 from .models import Claim, ClaimDoc, IncidentType, Policy
-from .names import canonical_name
+from .names import canonical_name, same_person
 from .prompts import rotated
 from .reading import DOLLARS, Reading, read
 from .rules import find_policy
 
 __all__ = [
     "as_claim",
+    "as_filed",
     "candidate_claim_type",
     "candidate_values",
     "currency_of",
@@ -59,8 +60,10 @@ def as_claim(answer: BaseModel, doc: ClaimDoc) -> Claim:
     r = read(doc.text)
     names = r.find_name(data["claimant"])
     claimant = str(names[0].value) if names else canonical_name(data["claimant"])
+    holders = [p.holder for p in map(find_policy, _policy_ids(r)) if p is not None]
+    claimant = _on_file(claimant, holders)
     ids = r.find_id(data["policy_id"]) or r.find_id_loosely(data["policy_id"])
-    policy_id = str(ids[0].value) if ids else str(data["policy_id"]).strip()
+    policy_id = as_filed(str(ids[0].value) if ids else str(data["policy_id"]).strip())
     amount = float(data["amount"])
     return Claim(
         claimant=claimant,
@@ -73,6 +76,29 @@ def as_claim(answer: BaseModel, doc: ClaimDoc) -> Claim:
     )
 
 
+def as_filed(policy_id: str) -> str:
+    """A policy id as the policy table writes it, when the table has it ("pol-4482-k" and
+    "P-O-L dash four four eight two dash K" are POL-4482-K); else as the document does."""
+    policy = find_policy(policy_id)
+    return policy.policy_id if policy is not None else policy_id
+
+
+def _policy_ids(reading: Reading) -> list[str]:
+    return list(dict.fromkeys(as_filed(str(s.value)) for s in reading.id_candidates()))
+
+
+def _names(reading: Reading) -> list[str]:
+    """The claimant's candidates, each written as the policy table writes its holder when
+    it is the holder of a policy the document names: a form's "Brennan Aoife" (surname
+    first, nothing to say so) is the holder Aoife Brennan."""
+    holders = [p.holder for p in map(find_policy, _policy_ids(reading)) if p is not None]
+    return list(dict.fromkeys(_on_file(str(s.value), holders) for s in reading.name_candidates()))
+
+
+def _on_file(name: str, holders: list[str]) -> str:
+    return next((h for h in holders if same_person(h, name)), name)
+
+
 def _first(values: list[Any], fallback: Any) -> Any:
     return values[0] if values else fallback
 
@@ -81,13 +107,13 @@ def top_candidates(doc: ClaimDoc) -> Claim:
     """The parser's first candidate for every field, with no model at all: what a retry's
     field checks are tried against one field at a time, and the floor a model must beat."""
     r = read(doc.text)
-    ids = [str(s.value) for s in r.id_candidates()]
+    ids = _policy_ids(r)
     policy = find_policy(_first(ids, ""))
     amounts = r.amount_candidates(policy.currency if policy is not None else None)
     amount = float(amounts[0].value[0]) if amounts else 1.0  # type: ignore[index]
     dates = [s.value for s in r.date_candidates()]
     return Claim(
-        claimant=_first([str(s.value) for s in r.name_candidates()], "Unknown Person"),
+        claimant=_first(_names(r), "Unknown Person"),
         policy_id=_first(ids, "UNKNOWN"),
         incident_date=_first(dates, "2000-01-01"),
         incident_type=_first(r.type_candidates(), "other"),
@@ -110,12 +136,12 @@ def candidate_values(doc: ClaimDoc) -> dict[str, list[Any]]:
     """Per grounded field, the document's values that are not decoys (the deductible, the
     report date, the attorney, a police report number...), the ones it labels first."""
     r = read(doc.text)
-    ids = [str(s.value) for s in r.id_candidates()]
+    ids = _policy_ids(r)
     policy = find_policy(ids[0]) if ids else None
     currency = policy.currency if policy is not None else None
     return {
         "policy_id": ids,
-        "claimant": [str(s.value) for s in r.name_candidates()],
+        "claimant": _names(r),
         "amount": list(
             dict.fromkeys(float(s.value[0]) for s in r.amount_candidates(currency))  # type: ignore[index]
         ),

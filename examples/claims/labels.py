@@ -33,7 +33,10 @@ _LABELS = {
         policy|pol|policy\s*(?:no|nr|n°|number|num|ref|reference|id)|pol\s*(?:no|nr|\#)
         |police|n°\s*de\s*police|numéro\s*de\s*police|polizza|n\.?\s*polizza|numero\s*(?:di\s*)?polizza
         |póliza|poliza|n[úu]mero\s*de\s*p[óo]liza|apólice|polis|polisnummer|versicherungsschein(?:nummer)?
-        |policennummer|vertragsnummer|policy\s*\#""",
+        |policennummer|vertragsnummer|policy\s*\#
+        |policy_(?:no|nr|number|num|ref|id)|police\s*(?:n°|nr\.?|no\.?)|polis\s*nr\.?|polisnr\.?
+        |n°\s*de\s*contrat|numéro\s*de\s*contrat|contrat(?:\s*n°)?|contratto|n\.?\s*contratto
+        |versicherungs(?:nummer|nr\.?)|polic?en[\s-]*(?:nr\.?|nummer)|polizzen(?:nummer|[\s-]*nr\.?)""",
     "incident_date": r"""
         date\s*of\s*(?:the\s*)?(?:loss|incident|accident|event|damage|theft|fire|occurrence)
         |dol|d\.o\.l|loss\s*date|incident\s*date|accident\s*date|date\s*of\s*loss/incident
@@ -48,7 +51,8 @@ _LABELS = {
         |geclaimd\s*bedrag|geclaimde\s*bedrag|gevraagd\s*bedrag|importe\s*(?:reclamado|solicitado)
         |valor\s*reclamado""",
     "claimant": r"""
-        claimant|claimant['’]?s\s*name|insured|insd|policy\s*holder|policyholder|name\s*of\s*(?:the\s*)?(?:insured|claimant|policyholder)
+        claimant|claimant['’]?s\s*name|insured|insd|insured\s*person|policy\s*holder|policyholder|name\s*of\s*(?:the\s*)?(?:insured|claimant|policyholder)
+        |versicherte\s*person|persona\s*asegurada|personne\s*assurée
         |assuré|assure|nom\s*de\s*l['’]assuré|versicherungsnehmer|versicherte[rn]?|assicurato|contraente
         |verzekerde|verzekeringnemer|asegurado|tomador|segurado""",
 }
@@ -83,8 +87,23 @@ def _label_before(text: str, start: int) -> str:
     return cells[-1].strip(_TRAILING) if cells else ""
 
 
+# A label about a policy the document says is old or closed ("meine alte Police") names
+# no policy of this claim.
+_OLD = re.compile(
+    r"\b(?:old|previous|former|prior|closed|alte[nrs]?|frühere[nrs]?|vorherige[nrs]?|"
+    r"bisherige[nrs]?|ancienne?|précédente?|anterior|antigu[oa]|vorige|oude|vecchia|precedente)"
+    r"\b[^\n]{0,12}$",
+    re.IGNORECASE,
+)
+# Beside an insured, a "Claimant:" is the party who claims against them (a liability
+# tender: "Insured: X d/b/a ...  Claimant: Y"): the insured's is the claim.
+_CLAIMANT_WORD = re.compile(r"^\W*claimant", re.IGNORECASE)
+
+
 def _field_of(label: str) -> str | None:
-    if not label or len(label) > 48:
+    # "Insured person (surname, first name)": the note in brackets is not the label.
+    label = re.sub(r"\s*\([^()]*\)\s*$", "", label)
+    if not label or len(label) > 48 or _OLD.search(label):
         return None
     for field, pattern in _COMPILED.items():
         if pattern.search(label):
@@ -116,8 +135,14 @@ def labelled(text: str) -> Labelled:
     for a in money_in_text(text):
         if _field_of(_label_before(text, a.start)) == "amount":
             add("amount", a.value.normalize(), a.text)
-    for n in names_in_text(text):
-        if _field_of(_label_before(text, n.start)) == "claimant":
+    claimants = [
+        (n, _label_before(text, n.start))
+        for n in names_in_text(text)
+        if _field_of(_label_before(text, n.start)) == "claimant"
+    ]
+    insured = [n for n, label in claimants if not _CLAIMANT_WORD.search(label)]
+    for n, label in claimants:
+        if not (insured and _CLAIMANT_WORD.search(label)):
             add("claimant", " ".join(sorted(normalize_name(n.name).split())), n.text)
     return Labelled(
         {f: tuple(v) for f, v in values.items()}, {f: tuple(v) for f, v in shown.items()}

@@ -71,6 +71,22 @@ _TITLES = frozenset(
         "frau",
         "sr",
         "sra",
+        # Dutch, Italian, Spanish and Portuguese forms of address
+        "mevrouw",
+        "mevr",
+        "dhr",
+        "heer",
+        "meneer",
+        "signor",
+        "signora",
+        "sig",
+        "sigra",
+        "don",
+        "doña",
+        "señor",
+        "señora",
+        "senhor",
+        "senhora",
     ]
 )
 # Capitalised words that are not names: sentence openers, closings in a few languages, form
@@ -101,6 +117,11 @@ Bodyworks Bodyshop Builders Building Roofing Plumbing Plumbers Plomberie Tallere
 Glaziers Glass Restoration Lettings Estates Agency Agencies Assist Assistance Healthcare
 Health Care Medical Centre Center University College School Hotel Café Cafe Restaurant
 Shop Store Mall Station Airport Direct Plus
+Row Park Way Crescent Terrace Hill Gardens Casualty Indemnity Underwriters Underwriting
+Consulting Consultants Executive Assistant Secretary Office Cabinet Assurances Assurance
+Versicherung Versicherungen Betrag Schaden Schadenmeldung Schadensmeldung Meldung Kantoor
+Advocatenkantoor Advocaten Notariskantoor Afdeling Schadeafdeling Verzekeringen Avocats
+Abogados Rechtsanwälte Kanzlei Studio Legale Despacho Seguros Assicurazioni
 """
 _NOT_NAMES = (
     frozenset(w.lower() for w in _WORDS_THAT_ARE_NOT_NAMES.split())
@@ -168,14 +189,24 @@ def names_in_text(text: str) -> list[NameMention]:
         while run and run[-1].group(0).lower() in _PARTICLES:
             run.pop()
         names = [w.group(0) for w in run]
-        if len(run) >= 2 and _is_name_word(names[0]) and _plausible(names):
+        # Capitals right after a number are a postcode's letters ("1016 GC Amsterdam").
+        postcode = bool(
+            names and names[0].isupper() and re.search(r"\d[ \t]$", text[: run[0].start()][-2:])
+        )
+        if len(run) >= 2 and _is_name_word(names[0]) and _plausible(names) and not postcode:
             start, end = run[0].start(), run[-1].end()
+            if _surname_first_field(text, start) and canonical_name(" ".join(names)).split()[
+                0
+            ] == _title(names[0]):
+                names = [names[-1], *names[:-1]]  # "(surname, first name): Brennan Aoife"
             found.append(NameMention(canonical_name(" ".join(names)), start, end, text[start:end]))
             n = k
         else:
             n += 1
     found += _surname_first(text)
-    found += _form_fields(text)
+    fields = _form_fields(text)
+    found = [m for m in found if not any(f.start <= m.start < f.end for f in fields)]
+    found += fields
     unique: dict[tuple[int, int], NameMention] = {}
     for mention in found:
         unique.setdefault((mention.start, mention.end), mention)
@@ -211,30 +242,89 @@ def _surname_first(text: str) -> list[NameMention]:
     return out
 
 
-_FORM_SURNAME = re.compile(
-    r"(?:surname|last name|family name|nom)\s*:\s*([^\W\d_][^\n:]*?)\s{2,}|"
-    r"(?:surname|last name|family name|nom)\s*:\s*([^\W\d_][^\n:]*?)$",
-    re.IGNORECASE | re.MULTILINE,
+# A form's label that says the name is written surname first: "Insured person (surname,
+# first name):", "Nom, prénom :", "Name, Vorname:", "Apellidos y nombre:".
+_SURNAME_LABEL = (
+    r"surname|last[ _-]?name|family[ _-]?name|nom(?:\s+de\s+famille)?|nachname|familienname|"
+    r"apellidos?|achternaam|familienaam|cognome|sobrenome|apelidos?"
 )
-_FORM_GIVEN = re.compile(
-    r"(?:forename\(?s?\)?|first name|given names?|prénom)\s*:\s*([^\W\d_][^\W\d_ '’-]*(?:[ -][^\W\d_]+)?)",
+_GIVEN_LABEL = (
+    r"forenames?|forename\(s\)|first[ _-]?names?|given[ _-]?names?|pr[ée]noms?|vornamen?|"
+    r"nombres?|voornamen?|voornaam|nome|primeiro[ _-]nome"
+)
+_SURNAME_FIRST = re.compile(
+    rf"(?:{_SURNAME_LABEL}|\bname)\s*[,/&]?\s*(?:and|y|und|en|et|e)?\s*(?:{_GIVEN_LABEL})\W{{0,4}}$",
     re.IGNORECASE,
 )
 
 
+def _surname_first_field(text: str, start: int) -> bool:
+    line_start = text.rfind("\n", 0, start) + 1
+    return bool(_SURNAME_FIRST.search(text[max(line_start, start - 80) : start]))
+
+
+# One of a form's name fields: "Surname: MURPHY", "last_name: Raghunathan", "Vorname:
+# Katrin", "Apellidos: Márquez Olmedo", "Nom : Dubois"; the value ends at the line's end,
+# at two spaces, or at the next field.
+_NAME_LABEL = re.compile(
+    rf"(?<![\w])(?:(?P<surname>{_SURNAME_LABEL}|name)|(?P<given>{_GIVEN_LABEL}))"
+    r"\s*(?:\([^)\n]{0,24}\))?\s*[:=]\s*",
+    re.IGNORECASE,
+)
+_VALUE = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:(?:[ '’-]|(?<=\w)\. )[^\W\d_][^\W\d_'’-]*)*")
+
+
 def _form_fields(text: str) -> list[NameMention]:
-    """ "Surname: MURPHY   Forename(s): Siobhan" on one line or the next."""
+    """A name a form splits over two fields, in either order, on one line or two:
+    "Surname: MURPHY   Forename(s): Siobhan", "first_name: Priya / last_name: ...",
+    "Vorname: ... Nachname: ...", "Nombre: ... Apellidos: ...". Kept as "Given Surname"."""
+    fields: list[tuple[str, str, str, int, int]] = []  # kind, label, value, start, value end
+    for m in _NAME_LABEL.finditer(text):
+        value = _VALUE.match(text, m.end())
+        words = _field_words(value.group(0), bool(m.group("surname"))) if value else []
+        if words:
+            kind = "surname" if m.group("surname") else "given"
+            label = (m.group("surname") or m.group("given")).lower()
+            end = text.find(words[-1], m.end()) + len(words[-1])
+            fields.append((kind, label, " ".join(words), m.start(), end))
     out = []
-    for surname in _FORM_SURNAME.finditer(text):
-        given = _FORM_GIVEN.search(text, surname.start(), surname.end() + 120)
-        if given is None:
+    for kind, label, surname, start, end in fields:
+        if kind != "surname":
             continue
-        family = (surname.group(1) or surname.group(2)).strip()
-        start, end = surname.start(), given.end()
-        out.append(
-            NameMention(canonical_name(f"{family}, {given.group(1)}"), start, end, text[start:end])
-        )
+        pairs = [
+            f
+            for f in fields
+            if f[0] == "given"
+            and abs(f[3] - start) <= 200
+            and text.count("\n", min(f[3], start), max(f[3], start)) <= 2
+            # German forms write "Name:" for the surname beside a "Vorname:".
+            and (label != "name" or f[1].startswith(("vorname", "voorna", "prénom", "prenom")))
+        ]
+        if not pairs:
+            continue
+        given = min(pairs, key=lambda f: abs(f[3] - start))
+        first, last = min(start, given[3]), max(end, given[4])
+        name = canonical_name(f"{surname}, {given[2]}")
+        out.append(NameMention(name, first, last, text[first:last]))
     return out
+
+
+def _field_words(value: str, surname: bool) -> list[str]:
+    """The name in a field's value: name words up to the next label or a non-name word."""
+    words: list[str] = []
+    for word in value.split():
+        plain = word.rstrip(".")
+        if re.fullmatch(rf"(?:{_SURNAME_LABEL}|{_GIVEN_LABEL})", plain, re.IGNORECASE):
+            break
+        # A surname may open with a particle: "Achternaam: de Vries".
+        if not (_is_name_word(plain) or ((words or surname) and plain.lower() in _PARTICLES)):
+            break
+        words.append(plain)
+    while words and words[-1].lower() in _PARTICLES:
+        words.pop()
+    if not any(_is_name_word(w) for w in words):
+        return []
+    return words[: 3 if surname else 2]
 
 
 def normalize_name(name: str) -> str:

@@ -142,6 +142,7 @@ class Reading:
         return sorted(
             kept,
             key=lambda s: (
+                not s.has("client"),  # the insured a representative files for
                 s.has("principal"),
                 not s.has("signed"),
                 not s.has("holder"),

@@ -130,11 +130,35 @@ _NAME_BEFORE = _vocabulary(
         r"case manager|interpreter|translator|attending|treating|physician|surgeon|"
         r"\bnurse\b|paramedic|notary",
         "third_party": r"other (?:driver|party|vehicle)|party b|third party|neighbou?r|"
+        r"otro conductor|autre conducteur|andere[rn]? (?:fahrer|partei)|unfallgegner|"
+        r"andere bestuurder|tegenpartij|altro conducente|controparte|"
         r"\ba customer\b|witness(?:es)?|passenger|tenant|landlord|van driver|\bdriver'?s\b|"
         r"claimant against|injured party",
         "principal": r"on behalf of\b[^.\n]{0,30}$|represents?\s+(?:Mr\.?|Mrs\.?|Ms\.?|Dr\.?)?\s*$|"
-        r"our client\s*$|\bmy (?:wife|husband|partner|father|mother|dad|mum|mom|son|"
+        r"\bmy (?:wife|husband|partner|father|mother|dad|mum|mom|son|"
         r"daughter|brother|sister|parents?|spouse)\b,?\s*$",
+        # The insured a representative or an employee files for: a solicitor's, a broker's
+        # or an assistant's principal, who is the claimant ("we act for your insured, Mr X",
+        # "Namens cliënte, mevrouw X", "the message of my boss, Mr X", "Re: Insured: X").
+        # (Not "our customer": a shop's customer who fell claims against the shop.)
+        "client": r"\b(?:our|my) (?:client|insured|policyholder)s?\b[^\n]{0,24}$|"
+        r"\bwe (?:act|are acting) (?:for|on behalf of)\b[^\n]{0,30}$|"
+        r"\b(?:we|i|this firm|this office) represents?\b[^\n]{0,24}$|"
+        r"\b(?:we are|i am|we have been|i have been) instructed by\b[^\n]{0,24}$|"
+        r"\b(?:wir vertreten|in vertretung (?:von|f[üu]r)|nous repr[ée]sentons|representamos a|"
+        r"rappresentiamo|wij vertegenwoordigen|wij treden op (?:namens|voor))\b[^\n]{0,24}$|"
+        # (an employee files the boss's claim; a boss who drove them to hospital is not it)
+        r"\b(?:message|e-?mail|claim|letter|behalf|for) (?:of |from )?my (?:boss|employer|"
+        r"manager|director|principal)\b[^\n]{0,12}$|"
+        r"\bnamens\s+(?:onze\s+|mijn\s+)?(?:cli[ëe]nte?|verzekerde)\b[^\n]{0,24}$|"
+        r"\bonze cli[ëe]nte?\b[^\n]{0,24}$|"
+        r"\b(?:pour le compte|au nom) de (?:notre|mon|ma) (?:client|cliente|assur[ée]e?)\b[^\n]{0,24}$|"
+        r"\bnotre (?:client|cliente|assur[ée]e?)\b[^\n]{0,16}$|"
+        r"\bunser(?:e|er|em|en)? (?:mandant(?:in)?|kundin|kunden?|versicherungsnehmer(?:in)?)\b[^\n]{0,24}$|"
+        r"\bnuestr[oa] (?:cliente|clienta|asegurad[oa])\b[^\n]{0,24}$|"
+        r"\b(?:il nostro|la nostra) (?:cliente|assicurat[oa]|assistit[oa])\b[^\n]{0,24}$|"
+        r"\bper conto del(?:la)? (?:nostr[oa] )?(?:cliente|assicurat[oa])\b[^\n]{0,24}$|"
+        r"^\s*(?:re|subject|betreff|objet|asunto|oggetto|betreft)\s*:[^\n]{0,30}\binsured\s*:\s*$",
         "holder": r"policy ?holder|\binsured\b|name of insured|claimant|\bpatient\b|\bmember\b|"
         r"\bcaller\b|customer\s*:|your name|\bname\s*:|assuré|asegurado|versicherungsnehmer|"
         r"in the name of|insured party",
@@ -148,6 +172,10 @@ _NAME_AFTER = _vocabulary(
     {
         "professional": r"^[^\n]{0,3}(?:esq\b|attorney|solicitor|property manager|\bagent\b|"
         r"adjuster|broker|corredor)|"
+        # the role on the line under a signature: "Jeroen Bakker\nadvocaat"
+        r"^[ \t,]*\n\s*(?:advocaat|avocat|avocate|abogad[oa]|rechtsanw[äa]lt(?:in)?|avvocato|"
+        r"makelaar|courtier|mediador|versicherungsmakler|(?:executive |personal )?assistant|"
+        r"secretary|\bpa\b)\b|"
         # the firm in brackets after the name: "Ann Lee (Lee Insurance Brokers) <ann@...>"
         r"^\s*\([^)\n]{0,40}\b(?:brokers?|brokerage|solicitors?|attorneys?|law (?:firm|office)|"
         r"lettings|letting agents?|property management|loss adjusters?|makelaar|courtier)\b|^\W*\n\s*(?:property manager|attorney|solicitor|"
@@ -155,6 +183,10 @@ _NAME_AFTER = _vocabulary(
         # the firm on the line under a signature: "Harriet Lowe\nLowe & Finch Solicitors"
         r"^[ \t,]*\n[^\n]{0,40}\b(?:solicitors|attorneys(?: at law)?|law (?:firm|office)s?|"
         r"llp|insurance brokers|brokers|lettings|property management|loss adjusters)\b",
+        # a business the insured trades as: "Marcus Delaney d/b/a Delaney Roofing"
+        "client": r"^\s*,?\s*(?:d/b/a|dba|t/a|trading as)\b|"
+        # "my boss Mr X asked me to send his claim": the one who asks is the claimant
+        r"^[^\n.]{0,12}\basked me to (?:send|forward|submit|file|pass on|report)\b",
         "holder": r"^[^\n]{0,6}(?:\(?policy ?holder\)?|\(me\)|your insured|is the policyholder)|"
         r"^\s*-\s*he is the policyholder|^\s*-\s*she is the policyholder",
         "person": r"^\s*<[^>\s]+@|^\s*\((?:mr|mrs|ms|me)\b|^\s*\(policyholder\)",
@@ -163,15 +195,23 @@ _NAME_AFTER = _vocabulary(
 
 _ID_BEFORE = _vocabulary(
     {
-        "claim_ref": r"claim (?:ref|no|number|#)\b|our ref|your ref|\bref\b\.?|reference|"
-        r"\bcase\b|\bfile\b|on file under|claim\s*:|booking|ticket|reservation|flight|"
-        r"account|iban|sort code|\bswift\b|\bbic\b|tracking",
+        # ("Your policy ref:" is the policy's own reference.)
+        "claim_ref": r"claim (?:ref|no|number|#)\b|our ref|your ref|(?<!policy )(?<!policy_)\bref\b\.?|"
+        r"(?<!policy )reference|\bcase\b|\bfile\b|on file under|claim\s*:|booking|ticket|"
+        r"reservation|flight|account|iban|sort code|\bswift\b|\bbic\b|tracking|\bcause\b|"
+        r"\bcall (?:id|ref)|submission|"
+        # a claim's or a file's number in other languages
+        r"schaden-?(?:nummer|nr)|schadenummer|sinistre\s*n[°º]|n[°º]\s*(?:de\s*)?sinistre|"
+        r"num[ée]ro de sinistre|n[úu]mero de siniestro|siniestro\s*n|numero (?:di |del )?sinistro|"
+        r"sinistro\s*n|\bdossier\b|kenmerk|aktenzeichen|gesch[äa]ftszahl|r[ée]f[ée]rence|"
+        r"referencia|riferimento|unser zeichen|ihr zeichen|\bexpediente\b|\bpratica\b",
         # "police" is also the French, German and Italian word for a policy: "N° de police",
         # "votre police", "police d'assurance" name the policy, not a police report.
         "police": r"(?<!de )(?<!votre )(?<!ma )(?<!la )(?<!sa )(?<!° )(?<!n )(?<!nr )"
         r"\bpolice\b(?! d'assurance| n°| nr\b| no\b| number)(?!\s*[/|]\s*polic)|crime|"
-        r"\bpd\b|nypd|spvm|\bpsp\b|report (?:no|#|number)|report\s*#|"
-        r"incident (?:no|number)",
+        r"\b[a-z]{0,4}pd\b|spvm|\bpsp\b|report (?:no|#|number)|report\s*#|\breport\s*$|"
+        r"incident (?:no|number)|polizei|politie|polic[íi]a|polizia|gendarmerie|carabinieri|"
+        r"anzeige|aangifte|plainte",
         "invoice": r"invoice|facture|factura|receipt|bill (?:no|number)|\border\b",
         "phone": r"phone|\btel\b|mobile|call ?back|\bring\b|\bcell\b|\bfax\b|"
         r"(?:call|ring|reach|text)(?: me| us)? on\s*$",
@@ -179,6 +219,19 @@ _ID_BEFORE = _vocabulary(
         "address": r"address|\bbox\b|postcode|zip",
         "other_party": r"party b|other party|other driver|their (?:policy|insurer)|"
         r"third party|insurer\s*/\s*policy",
+        # a policy the document says it replaced or closed: "my old policy", "alte Police"
+        "old_policy": r"(?:\bold|previous|former|prior|closed|cancell?ed|lapsed|replaced|"
+        r"\balte[nrs]?|frühere[nrs]?|vorherige[nrs]?|bisherige[nrs]?|gekündigte[nrs]?|"
+        r"ancienne?|précédente?|antigu[oa]|anterior|vorige|oude|vecchia|precedente)\s+"
+        r"(?:\w+\s+)?(?:policy|police|polis|p[óo]liza|polizza|contract|contrat|vertrag)"
+        r"\b[^\n]{0,16}$",
+    }
+)
+_ID_AFTER = _vocabulary(
+    {
+        "old_policy": r"^\W{0,3}(?:\w+\s+){0,3}?(?:was |is |has been |wurde |ist )?(?:\d{4} )?"
+        r"(?:closed|cancell?ed|lapsed|replaced|no longer|gekündigt|geschlossen|ersetzt|résilié|"
+        r"annulée?|cancelad[oa]|opgezegd|beëindigd|disdett)",
     }
 )
 _SECTION_OTHER_PARTY = re.compile(r"other party|party b|third party", re.IGNORECASE)
@@ -199,7 +252,7 @@ AMOUNT_DECOYS = frozenset(
 DATE_DECOYS = frozenset({"reported", "signature", "policy", "birth", "later", "purchase"})
 NAME_DECOYS = frozenset({"professional", "third_party"})
 ID_DECOYS = frozenset(
-    {"claim_ref", "police", "invoice", "phone", "vehicle", "address", "other_party"}
+    {"claim_ref", "police", "invoice", "phone", "vehicle", "address", "other_party", "old_policy"}
 )
 
 
@@ -267,8 +320,9 @@ def _roles(
     before: Mapping[str, re.Pattern[str]],
     after: Mapping[str, re.Pattern[str]],
 ) -> set[str]:
-    context = _before(text, start)
-    label = _row_label(text, start)
+    # "previous_claim_ref:" is "previous claim ref:" (a web form's field names).
+    context = _before(text, start).replace("_", " ")
+    label = _row_label(text, start).replace("_", " ")
     roles = {role for role, words in before.items() if words.search(context)}
     if label and label not in context:
         roles |= {role for role, words in before.items() if words.search(label)}
@@ -362,13 +416,38 @@ def name_roles(text: str, start: int, end: int) -> set[str]:
         roles |= {role for role, words in _NAME_AFTER.items() if words.search(_after(text, end))}
     else:
         roles = _roles(text, start, end, _NAME_BEFORE, _NAME_AFTER)
+    if re.search(r"[:=]", text[start:end]):
+        # A name a form splits over fields ("Nachname: ... Vorname: ..."): the form's
+        # person, the insured's unless the section is another party's or an agent's.
+        above = text[:line_start].split("\n")[-4:-1]
+        block = []
+        for line in reversed(above):  # the lines above it, up to a blank line
+            if not line.strip():
+                break
+            block.append(line)
+        heading = "\n".join(block)
+        about = {role for role, words in _NAME_BEFORE.items() if words.search(heading)}
+        roles |= {"person"} | (about & NAME_DECOYS or {"holder"})
+    if "client" in roles:
+        roles.discard("principal")  # a professional's client claims; a relative's does not
+        if _ADDRESSED_TO_THE_INSURED.search(text):
+            # A letter of claim to the insured ("please pass this to your insurer"): the
+            # solicitor's client claims against the insured, and is the other party.
+            roles = (roles - {"client"}) | {"third_party"}
     if _in_other_party_section(text, start):
         roles.add("third_party")
     if _signs_off(text, start):
         roles |= {"signed", "person"}
-    if roles & {"holder", "professional", "third_party", "principal"}:
+    if roles & {"holder", "professional", "third_party", "principal", "client"}:
         roles.add("person")
     return roles
+
+
+_ADDRESSED_TO_THE_INSURED = re.compile(
+    r"\byour (?:\w+ )?insurers?\b|your insurance company|votre assureur|ihre versicherung\b|"
+    r"uw verzekeraar|su aseguradora|la vostra assicurazione",
+    re.IGNORECASE,
+)
 
 
 def _signs_off(text: str, start: int) -> bool:
@@ -391,11 +470,16 @@ def id_roles(text: str, start: int, end: int, value: str) -> set[str]:
     # The label nearest an id is its own: "Claim ref HM-C-55812 (policy HX90177)".
     cut = max(text.rfind(c, 0, start) for c in "(),;")
     line_start = text.rfind("\n", 0, start) + 1
-    if cut >= line_start:
-        context = text[cut + 1 : start]
+    # A sentence ends the context too ("... with the receipts. His policy number is X").
+    sentence = text.rfind(". ", line_start, start)
+    cut = max(cut, sentence)
+    context = text[cut + 1 : start].replace("_", " ")
+    if cut >= line_start and re.search(r"\w", context):
         roles = {role for role, words in _ID_BEFORE.items() if words.search(context)}
+        roles |= {role for role, words in _ID_AFTER.items() if words.search(_after(text, end))}
     else:
-        roles = _roles(text, start, end, _ID_BEFORE, {})
+        # (a label with a note in brackets: "Claim no. (for office use): ...")
+        roles = _roles(text, start, end, _ID_BEFORE, _ID_AFTER)
     if re.fullmatch(r"\(?\d{3}\)?[- .]\d{3}[- .]\d{4}|0\d{2,3}[- ]\d{3}[- ]\d{3,4}", value):
         roles.add("phone")
     if _postcode(text, start, end, value):
