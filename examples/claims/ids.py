@@ -25,7 +25,8 @@ _JOINED = re.compile(rf"(?<![\w/.-]){_GROUP}(?:[-/.]{_GROUP})*(?![\w/-]|\.\w)")
 _LOWER = re.compile(
     r"(?<![\w/.-])(?:[a-z]+\d[a-z0-9]*|[a-z0-9]+(?:[-/.][a-z0-9]+){2,})(?:[-/.][a-z0-9]+)*(?![\w/-]|\.\w)"
 )
-_LETTERS_THEN_DIGITS = re.compile(r"(?<![\w/.-])([A-Z]{2,5})((?: \d{3,7}){1,3})(?![\w/.-])")
+# (A full stop after the last group ends the sentence, not the id: "number TH 5580 1193.")
+_LETTERS_THEN_DIGITS = re.compile(r"(?<![\w/.-])([A-Z]{2,5})((?: \d{3,7}){1,3})(?![\w/-]|\.\w)")
 # What a policy is called ("policy", "Police" in French and German, "póliza", "polis",
 # "polizza", "Vertrag", "contrat"...) and its number ("no.", "n°", "Nr.", "nummer",
 # "número", "ref"), in either order: "Policy number", "N° de police", "Número de póliza",

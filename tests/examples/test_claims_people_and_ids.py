@@ -224,6 +224,26 @@ def test_policy_ids_in_any_case_spacing_or_language(written: str, policy_id: str
     assert seen and seen[0].has("policy") and not seen[0].roles & {"claim_ref", "police"}
 
 
+def test_a_full_stop_after_a_spaced_id_ends_the_sentence_not_the_id() -> None:
+    # Read as "TH 5580", the id was a piece of the real one that grounded itself.
+    assert [
+        str(s.value) for s in read("a home policy, number TH 5580 1193.\nThanks").id_values()
+    ] == ["TH 5580 1193"]
+    claim = Claim(
+        claimant="Liam Parata",
+        policy_id="TH 5580",
+        incident_date=date(2024, 8, 29),
+        incident_type="theft",
+        amount=900.0,
+        currency="NZD",
+        description="",
+    )
+    assert (
+        checks.policy_id_in_document(claim, ClaimDoc(text="Policy number TH 5580 1193."))
+        is not True
+    )
+
+
 def test_words_and_amounts_after_a_policy_word_are_no_policy_id() -> None:
     assert [i.value for i in ids_in_text("la franquicia de mi póliza es de 300,00 EUR")] == []
     assert [i.value for i in ids_in_text("in mid-2024, after covid-19")] == []
