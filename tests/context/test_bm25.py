@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import sqlite3
 from collections.abc import Mapping
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from seamline.context import make_document, open_context
+from seamline.context import bm25, make_document, open_context
 from seamline.context.bm25 import Tokenizer, averages
 from seamline.context.records import query_terms
 from seamline.context.sqlite import SQLiteContextStore
@@ -190,7 +191,26 @@ async def test_many_small_adds_are_merged(tmp_path: Path) -> None:
             await store.add("notes", corpus(f"more{i}-", 3, 10 + i))
             assert_same(*await ranked(store, "notes", "lantern running tie"))
         row = await store._collection("notes")
-        assert row is not None and len(store._indexes[row.id].segments) <= 9
+        assert row is not None
+        index = store._indexes[row.id]
+        assert len(index) == 44 + 20 * 7  # each add: 3 documents and 4 ties
+        assert len(index.segments) <= 2 + math.log2(len(index))  # 21 adds, merged
+    finally:
+        await store.close()
+
+
+async def test_a_large_collection_is_tokenized_in_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bm25, "_BATCH", 16)  # as 32,768 would at 2 million chunks
+    store = await opened(tmp_path / "runs.db")
+    try:
+        await store.add("big", corpus("big", 100, 8))
+        assert_same(*await ranked(store, "big", "copper running tie"))
+        row = await store._collection("big")
+        assert row is not None
+        index = store._indexes[row.id]
+        assert len(index) == 104 and [s.chunks for s in index.segments] == [16] * 6 + [8]
     finally:
         await store.close()
 

@@ -30,6 +30,7 @@ import math
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from seamline.context.ranking import chunk_mask
@@ -39,7 +40,8 @@ B = 0.75
 IDF_FLOOR = 1e-6  # FTS5's, for terms in half the rows or more (their log would be <= 0)
 TOKENIZE = "porter unicode61"  # ctx_fts's tokenizer (migration 1): the two must agree
 _TOKEN_CACHE = 4096  # query terms remembered with their tokens
-_MERGE_AT = 8  # segments of added chunks kept apart before they are merged into one
+# Chunks tokenized at once: the tokenizer's peak memory is ~2 KB a chunk (20 MB at 10,000).
+_BATCH = 32_768
 
 
 def idf(rows: int, hits: int) -> float:
@@ -111,15 +113,17 @@ class Tokenizer:
             self._tokens[term] = known
         return known
 
-    def postings(self, texts: Iterable[tuple[int, str]], first: int) -> tuple[_Segment, Any]:
-        """The postings of `texts` ((row, text), rows from `first` on), and the token
-        count of each row up to the last with a token (rows below `first`: 0)."""
+    def postings(self, texts: Sequence[str], first: int) -> tuple[_Segment, Any]:
+        """The postings of `texts` as rows `first`, `first` + 1, ..., and each one's
+        token count."""
         import numpy as np
 
         conn = self._conn
         conn.execute("BEGIN")
         try:
-            conn.executemany("INSERT INTO scratch (rowid, text) VALUES (?, ?)", texts)
+            conn.executemany(
+                "INSERT INTO scratch (rowid, text) VALUES (?, ?)", enumerate(texts, first)
+            )
             # Both vocabularies list terms in the index's order; the instances of a term
             # come by row, then offset. One string of row numbers parses in milliseconds,
             # where a Python tuple per instance (45 a chunk) took 400 ms at 10,000 chunks.
@@ -138,18 +142,20 @@ class Tokenizer:
         starts = np.flatnonzero(opens)
         frequency = np.diff(np.append(starts, len(docs))).astype(np.float32)
         segment = _Segment(
+            chunks=len(texts),
             terms={t: i for i, (t, _) in enumerate(terms)},
             starts=np.searchsorted(term_of[starts], np.arange(len(terms) + 1)),
             rows=docs[starts].astype(np.int32),
             frequency=frequency,
         )
-        return segment, np.bincount(docs, minlength=first)
+        return segment, np.bincount(docs - first, minlength=len(texts))
 
 
 @dataclass(slots=True)
 class _Segment:
     """Postings of a batch of chunks, by term: rows[starts[t]:starts[t + 1]] hold term t."""
 
+    chunks: int  # rows it covers
     terms: dict[str, int]
     starts: Any  # int64[terms + 1]
     rows: Any  # int32[postings], ascending within a term
@@ -183,6 +189,7 @@ def _merge(segments: Sequence[_Segment]) -> _Segment:
     merged = np.concatenate(term_of)
     order = np.argsort(merged, kind="stable")  # stable: rows stay ascending (segment order)
     return _Segment(
+        chunks=sum(s.chunks for s in segments),
         terms=terms,
         starts=np.searchsorted(merged[order], np.arange(len(terms) + 1)),
         rows=np.concatenate(rows)[order],
@@ -217,32 +224,26 @@ class KeywordIndex:
         other_tokens: int,
         revision: int,
     ) -> None:
-        """Add chunks (id, version row, text), ids above those held, read as they are
-        tokenized (texts are not kept). `other_tokens`: the tokens of a row's other
-        columns (the collection's one `coll` token)."""
+        """Add chunks (id, version row, text), ids above those held, `_BATCH` at a time
+        (texts are not kept). `other_tokens`: the tokens of a row's other columns (the
+        collection's one `coll` token)."""
+        pending = iter(chunks)
+        while batch := list(islice(pending, _BATCH)):
+            self._append(tokenizer, batch, other_tokens)
+        self.revision = revision
+
+    def _append(
+        self, tokenizer: Tokenizer, batch: Sequence[tuple[int, int, str]], other_tokens: int
+    ) -> None:
         import numpy as np
 
-        base = len(self)
-        id_list: list[int] = []
-        version_list: list[int] = []
-
-        def texts() -> Iterable[tuple[int, str]]:
-            for cid, version, text in chunks:
-                id_list.append(cid)
-                version_list.append(version)
-                yield base + len(id_list) - 1, text
-
-        segment, counts = tokenizer.postings(texts(), base)
-        self.revision = revision
-        if not id_list:
-            return
-        ids = np.array(id_list, np.int64)
-        if np.any(np.diff(ids) <= 0) or (base and ids[0] <= self.ids[-1]):
+        ids = np.fromiter((c[0] for c in batch), np.int64, len(batch))
+        if np.any(np.diff(ids) <= 0) or (self.ids is not None and ids[0] <= self.ids[-1]):
             raise ValueError("chunks must come in ascending id order, after those held")
-        lengths = np.zeros(len(ids))
-        lengths[: len(counts) - base] = counts[base:]
-        lengths += other_tokens
-        versions = np.array(version_list, np.int64)
+        base = len(self)
+        segment, counts = tokenizer.postings([c[2] for c in batch], base)
+        lengths = counts.astype(np.float64) + other_tokens
+        versions = np.fromiter((c[1] for c in batch), np.int64, len(batch))
         if self.ids is None:
             self.ids, self.versions, self.lengths = ids, versions, lengths
         else:
@@ -250,11 +251,16 @@ class KeywordIndex:
             self.versions = np.concatenate([self.versions, versions])
             self.lengths = np.concatenate([self.lengths, lengths])
         self._norm = self._masked = None
-        self.segments.append(segment)
-        if len(self.segments) > _MERGE_AT:  # the added ones into one; the first stays
-            self.segments[1:] = [_merge(self.segments[1:])]
-        if len(self.segments) == 2 and len(self.segments[1].rows) > len(self.segments[0].rows):
-            self.segments = [_merge(self.segments)]
+        segments = self.segments
+        segments.append(segment)
+        # Merged like a binary counter (each chunk is merged O(log n) times, segments
+        # stay O(log n) apart from full ones), never past _BATCH chunks (memory).
+        while (
+            len(segments) >= 2
+            and segments[-2].chunks <= 2 * segments[-1].chunks
+            and segments[-2].chunks + segments[-1].chunks <= _BATCH
+        ):
+            segments[-2:] = [_merge(segments[-2:])]
 
     def top(
         self, phrases: Sequence[tuple[str, float]], avgdl: float, live: Any, k: int
