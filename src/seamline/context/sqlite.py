@@ -1,6 +1,8 @@
 """The SQLite context store: by default in the same file as the runs, in tables of its own.
 
-Keyword search is FTS5 (BM25, Porter stemming); vectors are float16 blobs (768 bytes
+Keyword search is FTS5 (BM25, Porter stemming); once FTS5's ranking of a collection has
+cost what copying its postings would, the collection is ranked in memory instead, with
+FTS5's ids, order and scores (bm25.py; `_keyword_index`). Vectors are float16 blobs (768 bytes
 for 384 dimensions: one 1 KB page, where float32 would need an overflow page; the
 rounding moves cosine similarities by about 1e-3), scored in memory as float32. Calls run on the event loop's thread, like the run
 store's: each is a few indexed queries. Embedding, the slow part of an add, runs on a
@@ -75,7 +77,7 @@ _ADDED_TEXTS = "SELECT c.id, c.version, c.text" + _ADDED + " ORDER BY c.id"
 # the collection last changed, what tokenizing its new chunks would (a one-off search
 # never pays ~200 ms to build an index for 10,000 chunks; a pipeline's hundredth does);
 # at once for a few new chunks (less than one FTS5 search costs); never for a collection
-# past _IN_MEMORY_MAX chunks (~300 bytes each in memory).
+# past _IN_MEMORY_MAX chunks (~410 bytes each in memory: ~100 MB at the limit).
 _BUILD_SECONDS = 20e-6  # per chunk, until a build in this process measures it
 _BUILD_NOW = 64  # chunks
 _IN_MEMORY_MAX = 250_000
@@ -102,7 +104,7 @@ class SQLiteContextStore(ContextStore):
         # Keyword ranking in memory (bm25.py), per collection, and when to build it:
         self._tokenizer: bm25.Tokenizer | None = None
         self._indexes: dict[int, bm25.KeywordIndex] = {}
-        self._fts_seconds: dict[int, float] = {}  # FTS5 ranking since the index went stale
+        self._fts_seconds: dict[int, float] = {}  # FTS5 ranking since the last build
         self._added: dict[int, tuple[int, int, int]] = {}  # (from, to, chunks) counted
         self._build_seconds = _BUILD_SECONDS
 
