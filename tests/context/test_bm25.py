@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from seamline.context import bm25, make_document, open_context
+from seamline.context import sqlite as sqlite_store
 from seamline.context.bm25 import Tokenizer, averages
 from seamline.context.records import query_terms
 from seamline.context.sqlite import SQLiteContextStore
@@ -228,6 +229,22 @@ async def test_the_index_is_built_once_fts5_has_cost_as_much(tmp_path: Path) -> 
         assert_same(*await ranked(store, "big", "copper lantern"))
         assert store._indexes[row.id].revision == row.revision
         assert store._fts_seconds[row.id] == 0.0
+    finally:
+        await store.close()
+
+
+async def test_a_collection_past_the_limit_stays_with_fts5(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "_IN_MEMORY_MAX", 100)  # as 250,000 would
+    store = await opened(tmp_path / "runs.db")
+    try:
+        await store.add("big", corpus("big", 100, 9))  # 104 chunks
+        await store.add("small", corpus("small", 10, 9))
+        for name in ("big", "small"):
+            assert_same(*await ranked(store, name, "copper lantern"))
+        small = await store._collection("small")
+        assert small is not None and list(store._indexes) == [small.id]
     finally:
         await store.close()
 

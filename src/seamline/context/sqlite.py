@@ -71,7 +71,7 @@ _ADDED = """
     FROM ctx_chunks AS c JOIN ctx_versions AS v ON v.id = c.version
     WHERE v.collection = ? AND v.added_rev > ? AND v.added_rev <= ?
 """
-_ADDED_COUNT = "SELECT count(*)" + _ADDED
+_ADDED_COUNT = "SELECT count(*) FROM (SELECT 1" + _ADDED + " LIMIT ?)"
 _ADDED_TEXTS = "SELECT c.id, c.version, c.text" + _ADDED + " ORDER BY c.id"
 # When keyword ranking moves into memory (bm25.py): once FTS5's ranking has cost, since
 # the collection last changed, what tokenizing its new chunks would (a one-off search
@@ -321,16 +321,19 @@ class SQLiteContextStore(ContextStore):
         held = index.revision if index is not None else 0
         if index is not None and held >= revision:
             return index
-        counted = self._added.get(collection)
-        if counted is None or counted[:2] != (held, revision):
-            (n,) = self._conn.execute(_ADDED_COUNT, (collection, held, revision)).fetchone()
-            counted = self._added[collection] = (held, revision, n)
-        added = counted[2]
-        if (len(index) if index is not None else 0) + added > _IN_MEMORY_MAX:
-            return None
+        # Counted up to _BUILD_NOW + 1 first (microseconds: the count of 10,000 chunks
+        # takes 2 ms, which a one-off search should not pay), in full once FTS5's
+        # ranking has cost more than tokenizing that many would.
         spent = self._fts_seconds.get(collection, 0.0)
-        if added > _BUILD_NOW and spent < added * self._build_seconds:
-            return None
+        added = self._added_chunks(collection, held, revision, _BUILD_NOW + 1)
+        if added > _BUILD_NOW:
+            if spent < added * self._build_seconds:
+                return None
+            added = self._added_chunks(collection, held, revision, None)
+            if spent < added * self._build_seconds:
+                return None
+            if (len(index) if index is not None else 0) + added > _IN_MEMORY_MAX:
+                return None
         tokenizer = self._fts_tokenizer()
         started = time.perf_counter()
         fresh = bm25.KeywordIndex() if index is None else index
@@ -350,6 +353,17 @@ class SQLiteContextStore(ContextStore):
         self._indexes[collection] = fresh
         self._fts_seconds[collection] = 0.0
         return fresh
+
+    def _added_chunks(self, collection: int, after: int, upto: int, most: int | None) -> int:
+        """Chunks of versions added in revisions (after, upto], counting up to `most`."""
+        counted = self._added.get(collection)
+        if counted is not None and counted[:2] == (after, upto):
+            return counted[2] if most is None else min(counted[2], most)
+        params = (collection, after, upto, -1 if most is None else most)  # -1: no limit
+        (n,) = self._conn.execute(_ADDED_COUNT, params).fetchone()
+        if most is None:
+            self._added[collection] = (after, upto, n)
+        return int(n)
 
     def _fts_tokenizer(self) -> bm25.Tokenizer:
         if self._tokenizer is None:
