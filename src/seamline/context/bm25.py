@@ -161,13 +161,6 @@ class _Segment:
     rows: Any  # int32[postings], ascending within a term
     frequency: Any  # float32[postings]: occurrences in `text` (small integers: exact)
 
-    @property
-    def nbytes(self) -> int:
-        # A dict entry, its key and its int: ~100 bytes (sys.getsizeof, CPython 3.12).
-        return int(self.starts.nbytes + self.rows.nbytes + self.frequency.nbytes) + 100 * len(
-            self.terms
-        )
-
     def postings(self, token: str) -> tuple[Any, Any] | None:
         t = self.terms.get(token)
         if t is None:
@@ -211,11 +204,6 @@ class KeywordIndex:
 
     def __len__(self) -> int:
         return 0 if self.ids is None else len(self.ids)
-
-    @property
-    def nbytes(self) -> int:
-        arrays = 0 if self.ids is None else self.ids.nbytes * 3  # ids, versions, lengths
-        return arrays + sum(s.nbytes for s in self.segments)
 
     def extend(
         self,
