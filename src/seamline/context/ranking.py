@@ -103,14 +103,22 @@ class CollectionVectors:
         cached = self._masked
         if cached is not None and cached[0] is live and cached[1] == len(self.ids):
             return cached[2], cached[3]
-        versions = self.versions
-        mask = np.zeros(len(versions), bool)
-        inside = versions < len(live)
-        mask[inside] = live[versions[inside]]
+        mask = chunk_mask(self.versions, live)
         n = int(mask.sum())
         bias = None if n == len(mask) else np.where(mask, np.float32(0), np.float32(-np.inf))
         self._masked = (live, len(self.ids), n, bias)
         return n, bias
+
+
+def chunk_mask(versions: Any, live: Any) -> Any:
+    """Which chunks are in a snapshot: `live[v]` for each chunk's version row `v` (a version
+    row added after the snapshot's mask was made is past its end: not live)."""
+    import numpy as np
+
+    mask = np.zeros(len(versions), bool)
+    inside = versions < len(live)
+    mask[inside] = live[versions[inside]]
+    return mask
 
 
 _blas: Any = None

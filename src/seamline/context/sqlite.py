@@ -1,6 +1,8 @@
 """The SQLite context store: by default in the same file as the runs, in tables of its own.
 
-Keyword search is FTS5 (BM25, Porter stemming); vectors are float16 blobs (768 bytes
+Keyword search is FTS5 (BM25, Porter stemming); once FTS5's ranking of a collection has
+cost what copying its postings would, the collection is ranked in memory instead, with
+FTS5's ids, order and scores (bm25.py; `_keyword_index`). Vectors are float16 blobs (768 bytes
 for 384 dimensions: one 1 KB page, where float32 would need an overflow page; the
 rounding moves cosine similarities by about 1e-3), scored in memory as float32. Calls run on the event loop's thread, like the run
 store's: each is a few indexed queries. Embedding, the slow part of an add, runs on a
@@ -11,10 +13,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from seamline.context import bm25
 from seamline.context.documents import Document
 from seamline.context.migrations import SQLITE as MIGRATIONS
 from seamline.context.records import (
@@ -63,6 +67,20 @@ _MATCH = 'coll:"c{collection}" AND text:({terms})'
 _MATCH_ANY = "text:({terms})"
 _MAJORITY = 0.5  # of the index's chunks
 _VERSIONS_OF = "SELECT id, version FROM ctx_chunks WHERE id IN ({marks})"
+_ADDED = """
+    FROM ctx_chunks AS c JOIN ctx_versions AS v ON v.id = c.version
+    WHERE v.collection = ? AND v.added_rev > ? AND v.added_rev <= ?
+"""
+_ADDED_COUNT = "SELECT count(*) FROM (SELECT 1" + _ADDED + " LIMIT ?)"
+_ADDED_TEXTS = "SELECT c.id, c.version, c.text" + _ADDED + " ORDER BY c.id"
+# When keyword ranking moves into memory (bm25.py): once FTS5's ranking has cost, since
+# the collection last changed, what tokenizing its new chunks would (a one-off search
+# never pays ~200 ms to build an index for 10,000 chunks; a pipeline's hundredth does);
+# at once for a few new chunks (less than one FTS5 search costs); never for a collection
+# past _IN_MEMORY_MAX chunks (~410 bytes each in memory: ~100 MB at the limit).
+_BUILD_SECONDS = 20e-6  # per chunk, until a build in this process measures it
+_BUILD_NOW = 64  # chunks
+_IN_MEMORY_MAX = 250_000
 _CHUNK_ROWS = """
     SELECT c.id, c.ordinal, c.heading, c.text, v.doc_id, v.version, v.source, v.title, v.metadata
     FROM ctx_chunks AS c JOIN ctx_versions AS v ON v.id = c.version
@@ -82,6 +100,13 @@ class SQLiteContextStore(ContextStore):
         self._rows = 0  # chunks in the index
         self._frequencies: dict[str, int] = {}  # term -> chunks it is in
         self._shares: dict[int, bool] = {}  # collection -> holds most chunks
+        self._averages: tuple[int, int] | None = None  # FTS5's (rows, tokens), read lazily
+        # Keyword ranking in memory (bm25.py), per collection, and when to build it:
+        self._tokenizer: bm25.Tokenizer | None = None
+        self._indexes: dict[int, bm25.KeywordIndex] = {}
+        self._fts_seconds: dict[int, float] = {}  # FTS5 ranking since the last build
+        self._added: dict[int, tuple[int, int, int]] = {}  # (from, to, chunks) counted
+        self._build_seconds = _BUILD_SECONDS
 
     @classmethod
     async def open(cls, url: str, **options: Any) -> SQLiteContextStore:
@@ -112,6 +137,8 @@ class SQLiteContextStore(ContextStore):
 
     async def close(self) -> None:
         self._conn.close()
+        if self._tokenizer is not None:
+            self._tokenizer.close()
 
     # -- hooks --------------------------------------------------------------------------------
 
@@ -220,6 +247,25 @@ class SQLiteContextStore(ContextStore):
         if not terms:
             return []
         terms = self._informative(terms)
+        ranked = self._in_memory(collection, terms, revision, limit, live)
+        if ranked is not None:
+            return ranked
+        started = time.perf_counter()
+        try:
+            return self._fts_ranked(collection, terms, revision, where, limit, live)
+        finally:
+            spent = time.perf_counter() - started
+            self._fts_seconds[collection] = self._fts_seconds.get(collection, 0.0) + spent
+
+    def _fts_ranked(
+        self,
+        collection: int,
+        terms: Sequence[str],
+        revision: int,
+        where: Mapping[str, list[Any]],
+        limit: int,
+        live: Any,
+    ) -> list[tuple[int, float]]:
         quoted = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         match = _MATCH.format(collection=int(collection), terms=quoted)
         # Fast path: FTS5's own ranking over the index alone, then the snapshot's mask in
@@ -250,6 +296,87 @@ class SQLiteContextStore(ContextStore):
         ).fetchall()
         return [(int(cid), float(score)) for cid, score in rows]
 
+    def _in_memory(
+        self, collection: int, terms: Sequence[str], revision: int, limit: int, live: Any
+    ) -> list[tuple[int, float]] | None:
+        """FTS5's ranking computed in memory (bm25.py); None where FTS5 must rank: a term
+        FTS5 splits into a phrase ("snake_case"), or no index yet (see _BUILD_NOW)."""
+        tokens = [self._fts_tokenizer().tokens(t) for t in terms]
+        if any(len(t) != 1 for t in tokens):
+            return None
+        index = self._keyword_index(collection, revision)
+        totals = self._fts_averages()
+        if index is None or totals is None or totals[0] == 0:
+            return None
+        rows, total = totals
+        phrases = [
+            (t[0], bm25.idf(rows, self._hits(term))) for term, t in zip(terms, tokens, strict=True)
+        ]
+        return index.top(phrases, total / rows, live, limit)
+
+    def _keyword_index(self, collection: int, revision: int) -> bm25.KeywordIndex | None:
+        """The collection's index, holding every chunk added up to `revision`, if it is
+        worth having (see _BUILD_NOW)."""
+        index = self._indexes.get(collection)
+        held = index.revision if index is not None else 0
+        if index is not None and held >= revision:
+            return index
+        # Counted up to _BUILD_NOW + 1 first (microseconds: the count of 10,000 chunks
+        # takes 2 ms, which a one-off search should not pay), in full once FTS5's
+        # ranking has cost more than tokenizing that many would.
+        spent = self._fts_seconds.get(collection, 0.0)
+        added = self._added_chunks(collection, held, revision, _BUILD_NOW + 1)
+        if added > _BUILD_NOW:
+            if spent < added * self._build_seconds:
+                return None
+            added = self._added_chunks(collection, held, revision, None)
+            if spent < added * self._build_seconds:
+                return None
+            if (len(index) if index is not None else 0) + added > _IN_MEMORY_MAX:
+                return None
+        tokenizer = self._fts_tokenizer()
+        started = time.perf_counter()
+        fresh = bm25.KeywordIndex() if index is None else index
+        coll = len(tokenizer.tokens(f"c{collection}"))  # the row's `coll` token
+        try:
+            fresh.extend(
+                tokenizer,
+                self._conn.execute(_ADDED_TEXTS, (collection, held, revision)),
+                coll,
+                revision,
+            )
+        except ValueError:  # ids out of order (never seen): FTS5 ranks, from scratch later
+            self._indexes.pop(collection, None)
+            return None
+        if added > _BUILD_NOW:
+            self._build_seconds = (time.perf_counter() - started) / added
+        self._indexes[collection] = fresh
+        self._fts_seconds[collection] = 0.0
+        return fresh
+
+    def _added_chunks(self, collection: int, after: int, upto: int, most: int | None) -> int:
+        """Chunks of versions added in revisions (after, upto], counting up to `most`."""
+        counted = self._added.get(collection)
+        if counted is not None and counted[:2] == (after, upto):
+            return counted[2] if most is None else min(counted[2], most)
+        params = (collection, after, upto, -1 if most is None else most)  # -1: no limit
+        (n,) = self._conn.execute(_ADDED_COUNT, params).fetchone()
+        if most is None:
+            self._added[collection] = (after, upto, n)
+        return int(n)
+
+    def _fts_tokenizer(self) -> bm25.Tokenizer:
+        if self._tokenizer is None:
+            self._tokenizer = bm25.Tokenizer()
+        return self._tokenizer
+
+    def _fts_averages(self) -> tuple[int, int] | None:
+        """FTS5's (rows, tokens) over the whole index, read once until the index changes
+        (as `_hits`)."""
+        if self._averages is None:
+            self._averages = bm25.averages(self._conn)
+        return self._averages
+
     def _refresh_counts(self) -> None:
         """Forget the term and collection counts below once the index has changed (any
         add or remove, by any process, raises a collection's revision)."""
@@ -259,6 +386,7 @@ class SQLiteContextStore(ContextStore):
         if generation != self._counted_at:
             self._frequencies.clear()
             self._shares.clear()
+            self._averages = None
             (self._rows,) = self._conn.execute("SELECT count(*) FROM ctx_chunks").fetchone()
             self._counted_at = generation
 
@@ -275,18 +403,24 @@ class SQLiteContextStore(ContextStore):
             return terms
         kept = []
         for term in terms:
-            hits = self._frequencies.get(term)
-            if hits is None:
-                if len(self._frequencies) >= 4096:
-                    self._frequencies.clear()
-                (hits,) = self._conn.execute(
-                    "SELECT count(*) FROM ctx_fts WHERE ctx_fts MATCH ?",
-                    ('text:"' + term.replace('"', '""') + '"',),
-                ).fetchone()
-                self._frequencies[term] = hits
+            hits = self._hits(term)
             if 0 < hits <= self._rows / 2:
                 kept.append(term)
         return kept or terms
+
+    def _hits(self, term: str) -> int:
+        """Rows of the whole index with `term` in their text: what FTS5's IDF counts (as
+        of the last `_refresh_counts`, which each search's `_informative` calls)."""
+        hits = self._frequencies.get(term)
+        if hits is None:
+            if len(self._frequencies) >= 4096:
+                self._frequencies.clear()
+            (hits,) = self._conn.execute(
+                "SELECT count(*) FROM ctx_fts WHERE ctx_fts MATCH ?",
+                ('text:"' + term.replace('"', '""') + '"',),
+            ).fetchone()
+            self._frequencies[term] = hits
+        return int(hits)
 
     def _majority(self, collection: int) -> bool:
         """Whether the collection holds most of the keyword index's chunks (counted once
