@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from postgres_fixtures import in_ci
 from seamline.context import ContextStore, open_context
 
 BACKENDS = [
@@ -38,10 +39,14 @@ def pgvector_url() -> str:
 
     url = os.environ.get("SEAMLINE_TEST_PGVECTOR_URL")
     if not url:
-        pytest.skip(
-            "SEAMLINE_TEST_PGVECTOR_URL is not set; start the server with "
+        message = (
+            "SEAMLINE_TEST_PGVECTOR_URL is not set; start a server with "
             "npm ci --prefix tests/context/pgvector && node tests/context/pgvector/server.mjs"
+            " (it prints the URL)"
         )
+        if in_ci():
+            pytest.fail(message + " (CI must run the pgvector tests)", pytrace=False)
+        pytest.skip(message)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("DROP SCHEMA public CASCADE")  # drops the extension too
         conn.execute("CREATE SCHEMA public")
