@@ -1,22 +1,56 @@
-"""Context-store fixtures: one `context_url` over SQLite and PostgreSQL (a real server)."""
+"""Context-store fixtures: one `context_url` over SQLite, PostgreSQL and pgvector.
+
+PostgreSQL is a real server ($SEAMLINE_TEST_POSTGRES_URL, tests/postgres_fixtures.py),
+where the store takes its fallback path (vectors scored in memory). pgvector is
+$SEAMLINE_TEST_PGVECTOR_URL, the PGlite server of tests/context/pgvector/server.mjs,
+where the store finds the `vector` extension and searches in the database.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from postgres_fixtures import in_ci
 from seamline.context import ContextStore, open_context
 
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+BACKENDS = [
+    "sqlite",
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("pgvector", marks=pytest.mark.pgvector),
+]
 
 
 @pytest.fixture(params=BACKENDS)
 def context_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/runs.db"
-    url: str = request.getfixturevalue("postgres_url")
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+@pytest.fixture
+def pgvector_url() -> str:
+    """The PGlite server's one database, emptied, with the vector extension created."""
+    import psycopg
+
+    url = os.environ.get("SEAMLINE_TEST_PGVECTOR_URL")
+    if not url:
+        message = (
+            "SEAMLINE_TEST_PGVECTOR_URL is not set; start a server with "
+            "npm ci --prefix tests/context/pgvector && node tests/context/pgvector/server.mjs"
+            " (it prints the URL)"
+        )
+        if in_ci():
+            pytest.fail(message + " (CI must run the pgvector tests)", pytrace=False)
+        pytest.skip(message)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")  # drops the extension too
+        conn.execute("CREATE SCHEMA public")
+        conn.execute("CREATE EXTENSION vector")
     return url
 
 

@@ -5,8 +5,9 @@ configuration, a GIN index, ranked by `ts_rank_cd`). Vectors are kept as `real[]
 by default, scored in each process's memory like SQLite's (exact, loaded once per
 revision). When the pgvector extension is installed in the database, a `vector` copy of
 each chunk's embedding is written too and nearest neighbours are found in the database
-(`<=>`, cosine distance). The pgvector path is not exercised by the test suite (the CI
-machine's PostgreSQL has no pgvector package); the fallback is.
+(`<=>`, cosine distance). Both are tested: the fallback on Debian's PostgreSQL, which
+has no pgvector package, and pgvector on PGlite with its vector extension
+(tests/context/pgvector/), which must rank as the fallback does on the same rows.
 
 A revision is committed under a row lock on its collection, so revisions of one
 collection commit in order, and a reader that sees revision r sees all of it.
