@@ -9,10 +9,11 @@ any of those forms as "Given Surname".
 
 from __future__ import annotations
 
-import calendar
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from .nonnames import firm_label_or_fragment, not_a_name_word
+from .spellings import normalize_name, one_spelling_each, same_person
 
 __all__ = [
     "NameMention",
@@ -100,285 +101,17 @@ _TITLES = frozenset(
         "sayın",
         "bay",
         "bayan",
+        # German, Scandinavian, Italian and Central European forms and degrees: "Herrn
+        # Stefan Braun", "Fru Eriksson", "Dott.ssa", "Mgr. Jana Nová", "Ing. Petr Novák"
+        "herrn",
+        "fru",
+        "hr",
+        "dott",
+        "dottssa",
+        "mgr",
+        "ing",
+        "bc",
     ]
-)
-# Capitalised words that are not names: sentence openers, closings in a few languages, form
-# labels, words of streets and places, and words that make a run of capitals a firm.
-_WORDS_THAT_ARE_NOT_NAMES = """
-I I'm I’m I've It's It’s That's There's Here's Hi Hello Hey Hiya Dear Sir Madam Sirs
-Regards Best Kind Thanks Thank Cheers Yours Faithfully Sincerely Truly Very Many Good
-Morning Afternoon Evening Day Please The This That These Those My Our Your His Her Their
-We You He She It They On At In Of For From To By With And Or But If As So Re Fw Fwd Cc
-Bcc Subject Sent Date Time Policy Policyholder Claim Claims Claimant Form Section Page
-Part Name Names Surname Forename Forenames Given First Last Insured Insurer Insurance
-Assurance Mutual Direct Department Team Services Service Company Bank Police Hospital
-Clinic Clinique Street Road Lane Avenue Grove Wharf Quay Close Drive Court Place Square
-Suite Unit Box Ltd Limited LLP Inc Corp GmbH Sons Co Esq Attorney Attorneys Law
-Solicitor Solicitors Property Manager Lettings Agent Officer Adjuster Assessor Broker
-Rep Caller Customer Member Patient Party Driver Vehicle Other Total Amount Estimate
-Estimated Quote Invoice Facture Type Loss Incident Accident Damage Details Description
-Statement Signature Signed Notes Note Report Reported Received Submitted Notification
-Online Via Email Call Phone Mobile Tel Reference Ref Number No Chat Transcript Voicemail
-Automated Agent Field Visit Contract Declaration Travel Medical Global Home Motor Auto
-Car House Fire Theft Storm Water Glass Collision Vandalism Liability Other Yes North
-South East West Store Building Emergency Cause Tick Escape Accidental Details Amount
-Claimed Witnesses Injuries Place Location Narrative Category Country Treatment Reason
-Itemised Expenses Item Declaration Mit Freundlichen Grüssen Kia Ngā Mihi Hola Gracias
-Saludo Merci Bonjour Objet Madame Monsieur Veuillez Estimados Señores Asunto Von An
-Betreff Brokers Brokerage Associates Partners Group Holdings Solutions Motors Garage
-Bodyworks Bodyshop Builders Building Roofing Plumbing Plumbers Plomberie Talleres
-Glaziers Glass Restoration Lettings Estates Agency Agencies Assist Assistance Healthcare
-Health Care Medical Centre Center University College School Hotel Café Cafe Restaurant
-Shop Store Mall Station Airport Direct Plus
-Row Park Way Crescent Terrace Hill Gardens Casualty Indemnity Underwriters Underwriting
-Consulting Consultants Executive Assistant Secretary Office Cabinet Assurances Assurance
-Versicherung Versicherungen Betrag Schaden Schadenmeldung Schadensmeldung Meldung Kantoor
-Advocatenkantoor Advocaten Notariskantoor Afdeling Schadeafdeling Verzekeringen Avocats
-Abogados Rechtsanwälte Kanzlei Studio Legale Despacho Seguros Assicurazioni
-Kære Kæreste Kjære Hej Hei Hallo Moi Hilsen Hilsner Venlig Vennlig Vänliga Hälsningar Mvh
-Szanowni Szanowny Szanowna Państwo Pozdrawiam Pozdrowienia Poważaniem Vážení Vážený Vážená
-Pozdravem Úctou Dobrý Sayın Yetkili Saygılarımla Saygılar Selamlar Atenciosamente
-Cordialmente Cumprimentos Prezados Prezado Prezada Saludos Atentamente Estimado Estimada
-Cordiali Distinti Saluti Gentile Gentili Groeten Groet Vriendelijke Geachte Sehr Geehrte
-Geehrter Damen Herren Liebe Lieber Grüße Grüßen Gruß Cordialement Terveisin Ystävällisin
-Hyvä Üdvözlettel Tisztelt Adım Llamo Nome Navn Heter Jmenuji Nazywam
-Beim Bei Am Im Zum Zur Laut Mein Meine Ich Wir Nr Numer Polisa Polisy Poliçe Poliçem
-Başlangıç Bitiş Hasar Tarihi Tutar Toplam Muafiyet Adres Adresa Adresse Dirección Endereço
-Versicherungsnummer Policenummer Polisenummer Försäkringsnummer Pojistka Pojistník
-Apólice Póliza Polizza Kwota Miejsce Opis Popis Beløb Belopp Celkem Importe Valor
-Skadedato Selvrisiko Självrisk Egenandel Spoluúčast Franquicia Franquia Selbstbeteiligung
-Schadenhöhe Numero Número Datum Data Fecha
-"""
-# A firm's legal form, in the countries claims come from: a run of capitalised words
-# beside one is a company ("Trans-Bud Sp. z o.o.", "Bolig Partner ApS", "Reformas Ibéricas
-# S.A.", "UAB Vilniaus Remontas"), never a person.
-_LEGAL_FORM = re.compile(
-    # written as firms write them (case matters: "as" and "me" are words too)
-    r"(?<![\w&])(?:Sp\.\s?z\s?o\.\s?o\.|sp\.\s?z\s?o\.\s?o\.|S\.A\.|SA|S\.L\.|SL|S\.A\.S\.|SAS|"
-    r"S\.r\.l\.|Srl|SRL|S\.p\.A\.|SpA|S\.à\s?r\.l\.|SARL|Sarl|s\.r\.o\.|spol\.|a\.s\.|A/S|ApS|"
-    r"I/S|AS|ASA|AB|Oy|Oyj|Kft\.?|Zrt\.?|Nyrt\.?|Bt\.|Ltda\.?|LTDA|Lda\.?|Ltd\.?|LTD|Limited|"
-    r"Pty|PTY|Plc|PLC|plc|LLC|LLP|Inc\.?|Corp\.?|GmbH|AG|KG|OHG|UG|e\.K\.|B\.V\.|BV|N\.V\.|NV|"
-    r"BVBA|KK|K\.K\.|Kabushiki|Kōgyō|Kogyo|UAB|SIA|OÜ|d\.o\.o\.|Şti\.?|A\.Ş\.|Sti\.)"
-    r"(?![\w])"
-)
-_LEGAL_FORM_BESIDE = re.compile(rf"[ \t,]*(?:&\s*Co\.?\s*)?{_LEGAL_FORM.pattern}")
-# Words of a street, alone ("Holloway St", "Rua das Flores", "Bağdat Caddesi", "ul.
-# Marszałkowska") or as a street name's ending ("Nørrebrogade", "Storgatan", "Hauptstraße").
-_STREET_WORDS = frozenset(
-    [
-        "rd",
-        "st",
-        "ave",
-        "av",
-        "avda",
-        "avenida",
-        "avenue",
-        "blvd",
-        "boulevard",
-        "hwy",
-        "highway",
-        "pde",
-        "parade",
-        "cres",
-        "tce",
-        "ulica",
-        "ul",
-        "aleje",
-        "aleja",
-        "osiedle",
-        "ulice",
-        "nám",
-        "náměstí",
-        "třída",
-        "gade",
-        "vej",
-        "gata",
-        "gatan",
-        "vägen",
-        "väg",
-        "veien",
-        "vei",
-        "gate",
-        "plass",
-        "plads",
-        "torv",
-        "allé",
-        "alle",
-        "rua",
-        "travessa",
-        "praça",
-        "calle",
-        "carrer",
-        "paseo",
-        "via",
-        "viale",
-        "piazza",
-        "vicolo",
-        "straße",
-        "strasse",
-        "str",
-        "gasse",
-        "weg",
-        "platz",
-        "allee",
-        "rue",
-        "chemin",
-        "impasse",
-        "quai",
-        "straat",
-        "laan",
-        "plein",
-        "gracht",
-        "sokak",
-        "sokağı",
-        "sokagi",
-        "caddesi",
-        "cad",
-        "bulvarı",
-        "mahallesi",
-        "pr",
-        "prospektas",
-        "gatvė",
-        "iela",
-        "katu",
-        "kuja",
-        "utca",
-        "út",
-        "tér",
-    ]
-)
-_STREET_ENDINGS = (
-    "gade",
-    "vej",
-    "gatan",
-    "vägen",
-    "veien",
-    "vegen",
-    "straße",
-    "strasse",
-    "gasse",
-    "allee",
-    "plads",
-    "torv",
-    "straat",
-    "gracht",
-    "caddesi",
-    "sokağı",
-    "gatvė",
-    "katu",
-    "utca",
-)
-# A product or plan's words ("Subaru Outback", "Annual Multi-Trip Europe", "Home
-# Essentials Plus"), and an amount written in words ("Eighty-Seven Thousand Pounds").
-_PRODUCT_WORDS = frozenset(
-    [
-        "subaru",
-        "toyota",
-        "honda",
-        "volkswagen",
-        "vw",
-        "bmw",
-        "audi",
-        "skoda",
-        "škoda",
-        "renault",
-        "peugeot",
-        "citroën",
-        "citroen",
-        "fiat",
-        "opel",
-        "volvo",
-        "hyundai",
-        "nissan",
-        "mazda",
-        "mitsubishi",
-        "tesla",
-        "dacia",
-        "suzuki",
-        "lexus",
-        "jeep",
-        "chevrolet",
-        "porsche",
-        "outback",
-        "corolla",
-        "passat",
-        "octavia",
-        "annual",
-        "multi-trip",
-        "single-trip",
-        "trip",
-        "europe",
-        "worldwide",
-        "essentials",
-        "essential",
-        "premium",
-        "comfort",
-        "basic",
-        "standard",
-        "platinum",
-        "complete",
-        "completo",
-        "cover",
-        "plan",
-    ]
-)
-_NUMBER_WORDS = frozenset(
-    [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
-        "hundred",
-        "thousand",
-        "million",
-        "only",
-        "pounds",
-        "pound",
-        "euro",
-        "euros",
-        "dollars",
-        "dollar",
-        "cents",
-        "pence",
-        "kronor",
-        "kroner",
-        "krone",
-        "zloty",
-        "złotych",
-        "lira",
-        "rand",
-        "francs",
-        "yen",
-    ]
-)
-_NOT_NAMES = (
-    frozenset(w.lower() for w in _WORDS_THAT_ARE_NOT_NAMES.split())
-    | {m.lower() for m in calendar.month_name[1:]}
-    | {d.lower() for d in calendar.day_name}
 )
 
 
@@ -393,12 +126,7 @@ class NameMention:
 
 
 def _is_name_word(word: str) -> bool:
-    lower = word.lower()
-    if lower in _NOT_NAMES or lower in _TITLES or lower in _STREET_WORDS:
-        return False
-    if lower in _PRODUCT_WORDS or all(p in _NUMBER_WORDS for p in lower.split("-")):
-        return False
-    if len(lower) > 6 and lower.endswith(_STREET_ENDINGS):
+    if word.lower() in _TITLES or not_a_name_word(word):
         return False
     core = word.replace("'", "").replace("’", "").replace("-", "")
     if len(core) < 2 or not core[0].isupper():
@@ -450,7 +178,7 @@ def names_in_text(text: str) -> list[NameMention]:
         postcode = bool(
             names and names[0].isupper() and re.search(r"\d[ \t]$", text[: run[0].start()][-2:])
         )
-        if len(run) >= 2 and _is_firm_street_or_fragment(text, run):
+        if len(run) >= 2 and firm_label_or_fragment(text, run):
             n = k
             continue
         if len(run) >= 2 and _is_name_word(names[0]) and _plausible(names) and not postcode:
@@ -471,23 +199,6 @@ def names_in_text(text: str) -> list[NameMention]:
     for mention in found:
         unique.setdefault((mention.start, mention.end), mention)
     return sorted(unique.values(), key=lambda m: m.start)
-
-
-def _is_firm_street_or_fragment(text: str, run: list[re.Match[str]]) -> bool:
-    """A run of capitalised words that is a firm (a legal form in it or beside it: "Bolig
-    Partner ApS", "UAB Vilniaus Remontas"), a form's label ("Hasar Tarihi: 05.03.2025"),
-    or a scanner's fragments ("Po licy", "Da te": every word of two letters or fewer)."""
-    words = [w.group(0) for w in run]
-    if all(len(w) <= 2 for w in words):
-        return True
-    if any(_LEGAL_FORM.fullmatch(w) for w in words):
-        return True
-    if _LEGAL_FORM_BESIDE.match(text, run[-1].end()) or _LEGAL_FORM.match(text, run[-1].start()):
-        return True
-    before = text[max(0, run[0].start() - 5) : run[0].start()]
-    if re.search(rf"(?:{_LEGAL_FORM.pattern})[ \t]+$", before):
-        return True
-    return bool(re.match(r"[ \t]*:[ \t]*\d", text[run[-1].end() : run[-1].end() + 6]))
 
 
 def _plausible(words: list[str]) -> bool:
@@ -602,117 +313,6 @@ def _field_words(value: str, surname: bool) -> list[str]:
     if not any(_is_name_word(w) for w in words):
         return []
     return words[: 3 if surname else 2]
-
-
-# Letters NFKD does not take apart: "Yıldız" is "Yildiz", "Wałęsa" is "Walesa", "Søren"
-# is "Soren", "Weiß" is "Weiss".
-_FOLD = str.maketrans(
-    {
-        "ı": "i",
-        "ł": "l",
-        "Ł": "L",
-        "ø": "o",
-        "Ø": "O",
-        "đ": "d",
-        "Đ": "D",
-        "ð": "d",
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "Ae",
-        "œ": "oe",
-        "Œ": "Oe",
-        "þ": "th",
-        "ħ": "h",
-    }
-)
-# German writes an umlaut without its dots as a following e: "Jürgen" is "Juergen".
-_UMLAUT_E = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
-
-
-def normalize_name(name: str) -> str:
-    """Lower-case, single-spaced, no punctuation or accents: "O'Neil,  Ana" -> "o neil ana",
-    "Ayşe Yıldız" -> "ayse yildiz"."""
-    plain = unicodedata.normalize("NFKD", name.translate(_FOLD))
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", plain.lower()).split())
-
-
-def _keys(name: str) -> set[tuple[str, ...]]:
-    keys = {tuple(sorted(normalize_name(name).split()))}
-    keys.add(tuple(sorted(normalize_name(name.translate(_UMLAUT_E)).split())))
-    return keys
-
-
-def same_person(a: str, b: str) -> bool:
-    """Same words in any order, with or without their diacritics: "O'Brien, Fatima" is
-    "Fatima O'Brien", "Ayse Celik" is "Ayşe Çelik", "Juergen Weiss" is "Jürgen Weiß". A
-    surname's other form is another person: "Petr Dvořák" is not "Jana Dvořáková"."""
-    return bool(_keys(a) & _keys(b))
-
-
-# The case endings Polish, Czech and Slovak give a name in a sentence ("w imieniu Pana
-# Piotra Wiśniewskiego" is Piotr Wiśniewski): a word is an inflected form of another when
-# it is that word with one of these (feminine -a and adjectival -i/-y forms change their
-# last letter first). A woman's surname (Dvořáková, Kowalska, Nowakowa) is a name of its
-# own, never an inflection of a man's.
-_MASCULINE_CASES = ("a", "u", "owi", "em", "ie", "ovi", "om")
-_FEMININE_CASES = ("y", "i", "ie", "ę", "ą", "ej", "iej", "ou", "é", "u")
-_ADJECTIVE_CASES = ("ego", "emu", "m", "ch", "ho", "mu")
-
-
-def _inflects(word: str, base: str) -> bool:
-    w, b = normalize_name(word), normalize_name(base)
-    if w == b or len(b) < 3:
-        return False
-    if b[-1] in "iy":  # Wiśniewski -> Wiśniewskiego, Nový -> Nového
-        stems = [b + e for e in _ADJECTIVE_CASES] + [
-            b[:-1] + e for e in ("ego", "emu", "eho", "ému")
-        ]
-        return w in stems
-    if b[-1] == "a":  # Kowalska -> Kowalskiej, Anna -> Anny
-        return w in [b[:-1] + normalize_name(e) for e in _FEMININE_CASES]
-    return w in [b + e for e in _MASCULINE_CASES]
-
-
-def _inflected_form_of(name: str, base: str) -> bool:
-    words, bases = name.split(), base.split()
-    if len(words) != len(bases) or same_person(name, base):
-        return False
-    pairs = list(zip(words, bases, strict=True))
-    return all(same_person(w, b) or _inflects(w, b) for w, b in pairs)
-
-
-def _shortened_form_of(name: str, full: str) -> bool:
-    """ "Lucía Ortega" is "Lucía Ortega Ruiz" (a given name and the first of two surnames,
-    as Spanish and Portuguese names are shortened): same first word, the rest in order."""
-    words, fulls = normalize_name(name).split(), normalize_name(full).split()
-    if len(words) < 2 or len(fulls) < 3 or len(words) >= len(fulls) or words[0] != fulls[0]:
-        return False
-    rest = iter(fulls[1:])
-    return all(w in rest for w in words[1:])
-
-
-def one_spelling_each(names: list[str]) -> dict[str, str]:
-    """Each name the document writes, mapped to the one spelling of that person: the same
-    person written with and without diacritics is one ("Ayse Celik", "Ayşe Çelik": the
-    spelling with them); a name in a sentence's case is its plain form ("Piotra
-    Wiśniewskiego" is "Piotr Wisniewski" when the document also writes that)."""
-    out: dict[str, str] = {}
-    distinct = list(dict.fromkeys(names))
-    for name in distinct:
-        bases = [b for b in distinct if b != name and _inflected_form_of(name, b)]
-        bases = bases or [b for b in distinct if _shortened_form_of(name, b)]
-        if bases:
-            out[name] = bases[0]
-    for name in distinct:
-        base = out.get(name, name)
-        same = [n for n in distinct if same_person(n, base)]
-        # the spelling that keeps its letters: "Wiśniewski" over "Wisniewski"
-        best = max(same, key=lambda n: sum(not c.isascii() for c in n))
-        out[name] = best
-    for name in distinct:
-        out[name] = out.get(out[name], out[name])
-    return out
 
 
 def text_contains_name(text: str, name: str) -> bool:
