@@ -229,11 +229,18 @@ _NAME_AFTER = _vocabulary(
 # lejer, X", "w imieniu naszego kierowcy ... Pana X", "with power of attorney for my mother,
 # X". Read across line breaks: a letter wraps where it likes.
 _FOR_WHOM = re.compile(
-    r"(?:\bon behalf of|\bfor|\bw imieniu|\bpå vegne af|\bpå vegne av|\bpå uppdrag av|"
-    r"\bi stället för|\bim namen|\bim auftrag|\bfür|\bnamens|\bvoor|\ben nombre de|\bpor|"
-    r"\bem nome d[aeo]|\bpara|\bper conto d[ei]\w*|\bau nom de|\bpour le compte de|\bpour|"
-    r"\bjménem|\bza)"
-    r"(?:\s+[^\W\d]+){0,2}?\s+"
+    # who files: "on behalf of", "w imieniu", "på vegne af/av", "im Auftrag", ...; a bare
+    # "for" only after a verb of filing ("writing for my neighbour"), since "waiting for my
+    # driver, Ali" files nothing
+    r"(?:\bon behalf of|\b(?:writing|write|writes|filing|file|files|submitting|submit|"
+    r"reporting|report|claiming|claim|sending|send|acting)\s+(?:this\s+|the claim\s+|in\s+)?for|"
+    r"\bw imieniu|\bpå vegne af|\bpå vegne av|\bpå uppdrag av|\bi stället för|\bim namen|"
+    r"\bim auftrag|\bnamens|\ben nombre de|\ben representación de|\bem nome d[aeo]|"
+    r"\bper conto d[ei]\w*|\bau nom de|\bpour le compte de|\bjménem|\bv zastoupení)"
+    # whose: a possessive (ours, the writer's), then at most one word ("our fleet driver")
+    r"\s+(?:(?:our|my|naszego|naszej|mojego|mojej|vores|min|mit|mine|vår|vårt|våre|mitt|"
+    r"unseres|unserer|meines|meiner|onze|mijn|nuestro|nuestra|mi|nosso|nossa|meu|minha|"
+    r"del nostro|della nostra|notre|mon|ma|našeho|naší|mého|mé|mojí)\s+)(?:[^\W\d]+\s+)?"
     r"(?:driver|employee|staff member|colleague|tenant|lodger|neighbou?r|resident|"
     r"kierowc\w*|pracowni\w*|najemc\w*|lokator\w*|sąsiad\w*|ubezpieczon\w*|"
     r"lejer|ansatte?|medarbejder|nabo|leietaker|anställd\w*|hyresgäst\w*|grann\w*|"
@@ -242,9 +249,10 @@ _FOR_WHOM = re.compile(
     r"vecin[oa]|motorista|funcionári[oa]|colaborador\w*|vizinh[oa]|autista|dipendente|"
     r"vicin[oa]|employée?|salariée?|locataire|voisine?|řidič\w*|zaměstnan\w*|nájemník\w*|"
     r"soused\w*)\b[^.!?]{0,40}$"
+    # power of attorney *for* someone: they are the insured the holder of it files for
     r"|(?:power of attorney|\bfullmakt|\bfuldmagt|pełnomocnictw\w*|plné moci|plnej moci|"
     r"vollmacht|poder notarial|procuração|\bprocura\b|volmacht|vekalet\w*|procuration)"
-    r"[^.!?]{0,50}$",
+    r"\s+(?:for|over|för|für|dla|pro|para|pour|per|voor|van)\b[^.!?]{0,40}$",
     re.IGNORECASE,
 )
 
@@ -531,7 +539,8 @@ def name_roles(text: str, start: int, end: int) -> set[str]:
         roles |= {"person"} | (about & NAME_DECOYS or {"holder"})
     if _filed_for(text, start):
         # someone files for the insured: the neighbour or the tenant named is the client
-        roles = (roles - {"third_party", "principal"}) | {"client"}
+        # (and not a professional: "power of attorney for my mother, X" names no attorney)
+        roles = (roles - {"third_party", "principal", "professional"}) | {"client"}
     if "filer" in roles:
         roles.add("professional")  # a fleet or an office manager files; they do not claim
     if "client" in roles:

@@ -289,3 +289,20 @@ def test_on_dev5_every_other_person_and_policy_fails_its_check(task: Any) -> Non
         if seen.has("old_policy") and not same_id(str(seen.value), truth.policy_id):
             wrong = truth.model_copy(update={"policy_id": str(seen.value)})
             assert call(checks.policy_id_is_the_policy_number, claim=wrong, doc=doc) is not True
+
+
+def test_a_driver_or_neighbour_merely_mentioned_is_not_filed_for() -> None:
+    waiting = "I was waiting for my driver, Ali Khan, outside.\n\nRegards,\nAmy Lee"
+    assert candidate_values(ClaimDoc(text=waiting))["claimant"][0] == "Amy Lee"
+    assert claiming(waiting, "Amy Lee") is True
+    other = "I waited for the other driver, Bob Jones, to give details.\n\nRegards,\nAmy Lee"
+    assert claiming(other, "Bob Jones") is not True  # still the other party
+
+
+def test_power_of_attorney_for_someone_makes_them_the_claimant_not_an_attorney() -> None:
+    text = (
+        "I have power of attorney for my mother, Jane Doe, the policyholder.\n\nRegards,\nTom Doe"
+    )
+    assert candidate_values(ClaimDoc(text=text))["claimant"][0] == "Jane Doe"
+    assert claiming(text, "Jane Doe") is True
+    assert claiming(text, "Tom Doe") is not True
