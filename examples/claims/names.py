@@ -55,6 +55,9 @@ _PARTICLES = frozenset(
         "y",
     ]
 )
+# Polish "Pan"/"Pani" and Turkish "Bay" are forms of address before a full name, and a
+# Chinese surname, a Scandinavian given name or a surname on their own.
+_SOFT_TITLES = frozenset(["pan", "pani", "bay"])
 _TITLES = frozenset(
     [
         "mr",
@@ -90,8 +93,6 @@ _TITLES = frozenset(
         "senhor",
         "senhora",
         # Polish, Czech, Slovak and Turkish forms of address (and their cases): "Pana Piotra"
-        "pan",
-        "pani",
         "pana",
         "panią",
         "panem",
@@ -99,7 +100,6 @@ _TITLES = frozenset(
         "paní",
         "pán",
         "sayın",
-        "bay",
         "bayan",
         # German, Scandinavian, Italian and Central European forms and degrees: "Herrn
         # Stefan Braun", "Fru Eriksson", "Dott.ssa", "Mgr. Jana Nová", "Ing. Petr Novák"
@@ -173,6 +173,8 @@ def names_in_text(text: str) -> list[NameMention]:
             k += 1
         while run and run[-1].group(0).lower() in _PARTICLES:
             run.pop()
+        if len(run) >= 3 and run[0].group(0).lower() in _SOFT_TITLES:
+            run = run[1:]  # "Pan Piotr Nowak" (but "Wei Pan", "Pan Wei" are names)
         names = [w.group(0) for w in run]
         # Capitals right after a number are a postcode's letters ("1016 GC Amsterdam").
         postcode = bool(

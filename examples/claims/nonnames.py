@@ -54,10 +54,10 @@ Kære Kæreste Kjære Hej Hei Hallo Moi Hilsen Hilsner Venlig Vennlig Vänliga H
 Szanowni Szanowny Szanowna Państwo Pozdrawiam Pozdrowienia Poważaniem Vážení Vážený Vážená
 Pozdravem Úctou Dobrý Sayın Yetkili Saygılarımla Saygılar Selamlar Atenciosamente
 Cordialmente Cumprimentos Prezados Prezado Prezada Saludos Atentamente Estimado Estimada
-Cordiali Distinti Saluti Gentile Gentili Groeten Groet Vriendelijke Geachte Sehr Geehrte
+Cordiali Distinti Saluti Gentili Groeten Groet Vriendelijke Geachte Sehr Geehrte
 Geehrter Damen Herren Liebe Lieber Grüße Grüßen Gruß Cordialement Terveisin Ystävällisin
 Hyvä Üdvözlettel Tisztelt Adım Llamo Nome Navn Heter Jmenuji Nazywam
-Beim Bei Am Im Zum Zur Laut Mein Meine Ich Wir Nr Numer Polisa Polisy Poliçe Poliçem
+Beim Am Zum Zur Laut Mein Meine Ich Wir Nr Numer Polisa Polisy Poliçe Poliçem
 Başlangıç Bitiş Hasar Tarihi Tutar Toplam Muafiyet Adres Adresa Adresse Dirección Endereço
 Versicherungsnummer Policenummer Polisenummer Försäkringsnummer Pojistka Pojistník
 Apólice Póliza Polizza Kwota Miejsce Opis Popis Beløb Belopp Celkem Importe Valor
@@ -141,7 +141,6 @@ _STREET_WORDS = frozenset(
         "impasse",
         "quai",
         "straat",
-        "laan",
         "plein",
         "gracht",
         "sokak",
@@ -189,7 +188,6 @@ _PRODUCT_WORDS = frozenset(
     [
         "subaru",
         "toyota",
-        "honda",
         "volkswagen",
         "vw",
         "bmw",
@@ -209,12 +207,35 @@ _PRODUCT_WORDS = frozenset(
         "mitsubishi",
         "tesla",
         "dacia",
-        "suzuki",
         "lexus",
         "jeep",
         "chevrolet",
         "porsche",
         "outback",
+        "accord",
+        "civic",
+        "camry",
+        "prius",
+        "yaris",
+        "fabia",
+        "qashqai",
+        "micra",
+        "clio",
+        "megane",
+        "mégane",
+        "fiesta",
+        "mondeo",
+        "kuga",
+        "sprinter",
+        "vivaro",
+        "astra",
+        "corsa",
+        "tucson",
+        "sportage",
+        "cr-v",
+        "hilux",
+        "navara",
+        "ranger",
         "corolla",
         "passat",
         "octavia",
@@ -272,7 +293,6 @@ _NUMBER_WORDS = frozenset(
         "million",
         "only",
         "pounds",
-        "pound",
         "euro",
         "euros",
         "dollars",
@@ -285,7 +305,6 @@ _NUMBER_WORDS = frozenset(
         "zloty",
         "złotych",
         "lira",
-        "rand",
         "francs",
         "yen",
     ]

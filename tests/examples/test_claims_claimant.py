@@ -306,3 +306,21 @@ def test_power_of_attorney_for_someone_makes_them_the_claimant_not_an_attorney()
     assert candidate_values(ClaimDoc(text=text))["claimant"][0] == "Jane Doe"
     assert claiming(text, "Jane Doe") is True
     assert claiming(text, "Tom Doe") is not True
+
+
+def test_words_that_are_also_names_stay_names() -> None:
+    # a surname that is also a car maker, a Dutch street word, a Polish or Turkish title,
+    # an Italian greeting, a unit of money: people, where they are written as people
+    text = (
+        "Keisuke Honda, Rob van der Laan, Mr Wei Pan, Michael Bay, Marco Gentile, Ezra Pound; "
+        "Pan Piotr Nowak drove a Honda Accord."
+    )
+    assert [m.name for m in names_in_text(text)] == [
+        "Keisuke Honda",
+        "Rob van der Laan",
+        "Wei Pan",
+        "Michael Bay",
+        "Marco Gentile",
+        "Ezra Pound",
+        "Piotr Nowak",
+    ]
