@@ -69,7 +69,7 @@ _SUPPORT = {
     "policy_id": frozenset({"policy"}),
     "amount": frozenset({"claimed"}),
     "incident_date": frozenset({"incident"}),
-    "claimant": frozenset({"holder", "signed", "principal", "client"}),
+    "claimant": frozenset({"holder", "signed", "principal", "client", "self"}),
 }
 
 

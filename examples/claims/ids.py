@@ -34,13 +34,17 @@ _LETTERS_THEN_DIGITS = re.compile(r"(?<![\w/.-])([A-Z]{2,5})((?: \d{3,7}){1,3})(
 # A bare "police" is the police in English; it names a policy only with a number word or
 # after a French or German article or adjective ("votre police", "die neue Police").
 _POLICY_WORD = (
-    r"(?:policy|pol\b\.?|policen|polizz[ae]n?|polis|p[óo]liza|ap[óo]lice|contra(?:t|ct|to|tto)|"
-    r"vertrag|versicherung|versicherungsschein|certificate|cover note|"
+    r"(?:policy|pol\b\.?|policen|polizz[ae]n?|polis[ey]?|polisa|polise|p[óo]liza|ap[óo]lice|"
+    r"contra(?:t|ct|to|tto)|vertrag|versicherung|versicherungsschein|certificate|cover note|"
+    # Polish, Czech, Slovak, Turkish, Scandinavian, Finnish, Hungarian words for the policy
+    r"poliçe(?:niz|m)?|pojistk[ayu]|pojistné smlouvy|pojistn[áé] smlouv[ay]|poistn[áé] zmluv[ay]|"
+    r"försäkring|forsikring|poliisi|vakuutus|kötvény|"
     r"(?:votre|ma|notre|sa|cette|une|die|der|ihre|meine|unsere|neue[nr]?|alte[nr]?|"
     r"bisherige[nr]?|frühere[nr]?) police)"
 )
 _NUMBER_WORD = (
-    r"(?:number|no\.?|n[°º]\.?|\#|num\.?|nr\.?|id|ref(?:erence)?|nummer|n[úu]mero|num[ée]ro)"
+    r"(?:number|no\.?|n[°º]\.?|\#|num\.?|nr\.?|id|ref(?:erence)?|nummer|n[úu]mero|num[ée]ro|"
+    r"numer|číslo|cislo|numarası|numara|nro\.?)"
 )
 POLICY_LABEL = re.compile(
     rf"(?:{_NUMBER_WORD}\s*(?:de|di|del|du)?\s*(?:la\s*)?(?:{_POLICY_WORD}|police)|{_POLICY_WORD}"

@@ -91,8 +91,10 @@ def _label_before(text: str, start: int) -> str:
 # no policy of this claim.
 _OLD = re.compile(
     r"\b(?:old|previous|former|prior|closed|alte[nrs]?|frühere[nrs]?|vorherige[nrs]?|"
-    r"bisherige[nrs]?|ancienne?|précédente?|anterior|antigu[oa]|vorige|oude|vecchia|precedente)"
-    r"\b[^\n]{0,12}$",
+    r"bisherige[nrs]?|ancienne?|précédente?|anterior|antigu[oa]|vorige|oude|vecchia|precedente|"
+    r"poprzedni\w*|předchozí|dřívější|tidligere|tidigare|föregående|önceki|eski|cancell?ed|"
+    r"expired|lapsed|gekündigt\w*|wygasł\w*|cancelad[oa]|annul[ée]e?|résiliée?|opgezegd)"
+    r"\b[^\n]{0,30}$",
     re.IGNORECASE,
 )
 # Beside an insured, a "Claimant:" is the party who claims against them (a liability
@@ -102,8 +104,12 @@ _CLAIMANT_WORD = re.compile(r"^\W*claimant", re.IGNORECASE)
 
 def _field_of(label: str) -> str | None:
     # "Insured person (surname, first name)": the note in brackets is not the label.
+    # ("Alte Versicherungsnummer (gekündigt)", "Póliza anterior (cancelada)": the note in
+    # brackets may be what says the policy is closed.)
+    if _OLD.search(label):
+        return None
     label = re.sub(r"\s*\([^()]*\)\s*$", "", label)
-    if not label or len(label) > 48 or _OLD.search(label):
+    if not label or len(label) > 48:
         return None
     for field, pattern in _COMPILED.items():
         if pattern.search(label):

@@ -9,16 +9,18 @@ any of those forms as "Given Surname".
 
 from __future__ import annotations
 
-import calendar
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from .nonnames import firm_label_or_fragment, not_a_name_word
+from .spellings import normalize_name, one_spelling_each, same_person
 
 __all__ = [
     "NameMention",
     "canonical_name",
     "names_in_text",
     "normalize_name",
+    "one_spelling_each",
     "same_person",
     "text_contains_name",
 ]
@@ -53,6 +55,9 @@ _PARTICLES = frozenset(
         "y",
     ]
 )
+# Polish "Pan"/"Pani" and Turkish "Bay" are forms of address before a full name, and a
+# Chinese surname, a Scandinavian given name or a surname on their own.
+_SOFT_TITLES = frozenset(["pan", "pani", "bay"])
 _TITLES = frozenset(
     [
         "mr",
@@ -87,46 +92,26 @@ _TITLES = frozenset(
         "señora",
         "senhor",
         "senhora",
+        # Polish, Czech, Slovak and Turkish forms of address (and their cases): "Pana Piotra"
+        "pana",
+        "panią",
+        "panem",
+        "panu",
+        "paní",
+        "pán",
+        "sayın",
+        "bayan",
+        # German, Scandinavian, Italian and Central European forms and degrees: "Herrn
+        # Stefan Braun", "Fru Eriksson", "Dott.ssa", "Mgr. Jana Nová", "Ing. Petr Novák"
+        "herrn",
+        "fru",
+        "hr",
+        "dott",
+        "dottssa",
+        "mgr",
+        "ing",
+        "bc",
     ]
-)
-# Capitalised words that are not names: sentence openers, closings in a few languages, form
-# labels, words of streets and places, and words that make a run of capitals a firm.
-_WORDS_THAT_ARE_NOT_NAMES = """
-I I'm I’m I've It's It’s That's There's Here's Hi Hello Hey Hiya Dear Sir Madam Sirs
-Regards Best Kind Thanks Thank Cheers Yours Faithfully Sincerely Truly Very Many Good
-Morning Afternoon Evening Day Please The This That These Those My Our Your His Her Their
-We You He She It They On At In Of For From To By With And Or But If As So Re Fw Fwd Cc
-Bcc Subject Sent Date Time Policy Policyholder Claim Claims Claimant Form Section Page
-Part Name Names Surname Forename Forenames Given First Last Insured Insurer Insurance
-Assurance Mutual Direct Department Team Services Service Company Bank Police Hospital
-Clinic Clinique Street Road Lane Avenue Grove Wharf Quay Close Drive Court Place Square
-Suite Unit Box Ltd Limited LLP Inc Corp GmbH Sons Co Esq Attorney Attorneys Law
-Solicitor Solicitors Property Manager Lettings Agent Officer Adjuster Assessor Broker
-Rep Caller Customer Member Patient Party Driver Vehicle Other Total Amount Estimate
-Estimated Quote Invoice Facture Type Loss Incident Accident Damage Details Description
-Statement Signature Signed Notes Note Report Reported Received Submitted Notification
-Online Via Email Call Phone Mobile Tel Reference Ref Number No Chat Transcript Voicemail
-Automated Agent Field Visit Contract Declaration Travel Medical Global Home Motor Auto
-Car House Fire Theft Storm Water Glass Collision Vandalism Liability Other Yes North
-South East West Store Building Emergency Cause Tick Escape Accidental Details Amount
-Claimed Witnesses Injuries Place Location Narrative Category Country Treatment Reason
-Itemised Expenses Item Declaration Mit Freundlichen Grüssen Kia Ngā Mihi Hola Gracias
-Saludo Merci Bonjour Objet Madame Monsieur Veuillez Estimados Señores Asunto Von An
-Betreff Brokers Brokerage Associates Partners Group Holdings Solutions Motors Garage
-Bodyworks Bodyshop Builders Building Roofing Plumbing Plumbers Plomberie Talleres
-Glaziers Glass Restoration Lettings Estates Agency Agencies Assist Assistance Healthcare
-Health Care Medical Centre Center University College School Hotel Café Cafe Restaurant
-Shop Store Mall Station Airport Direct Plus
-Row Park Way Crescent Terrace Hill Gardens Casualty Indemnity Underwriters Underwriting
-Consulting Consultants Executive Assistant Secretary Office Cabinet Assurances Assurance
-Versicherung Versicherungen Betrag Schaden Schadenmeldung Schadensmeldung Meldung Kantoor
-Advocatenkantoor Advocaten Notariskantoor Afdeling Schadeafdeling Verzekeringen Avocats
-Abogados Rechtsanwälte Kanzlei Studio Legale Despacho Seguros Assicurazioni
-"""
-_NOT_NAMES = (
-    frozenset(w.lower() for w in _WORDS_THAT_ARE_NOT_NAMES.split())
-    | {m.lower() for m in calendar.month_name[1:]}
-    | {d.lower() for d in calendar.day_name}
 )
 
 
@@ -141,7 +126,7 @@ class NameMention:
 
 
 def _is_name_word(word: str) -> bool:
-    if word.lower() in _NOT_NAMES or word.lower() in _TITLES:
+    if word.lower() in _TITLES or not_a_name_word(word):
         return False
     core = word.replace("'", "").replace("’", "").replace("-", "")
     if len(core) < 2 or not core[0].isupper():
@@ -188,11 +173,16 @@ def names_in_text(text: str) -> list[NameMention]:
             k += 1
         while run and run[-1].group(0).lower() in _PARTICLES:
             run.pop()
+        if len(run) >= 3 and run[0].group(0).lower() in _SOFT_TITLES:
+            run = run[1:]  # "Pan Piotr Nowak" (but "Wei Pan", "Pan Wei" are names)
         names = [w.group(0) for w in run]
         # Capitals right after a number are a postcode's letters ("1016 GC Amsterdam").
         postcode = bool(
             names and names[0].isupper() and re.search(r"\d[ \t]$", text[: run[0].start()][-2:])
         )
+        if len(run) >= 2 and firm_label_or_fragment(text, run):
+            n = k
+            continue
         if len(run) >= 2 and _is_name_word(names[0]) and _plausible(names) and not postcode:
             start, end = run[0].start(), run[-1].end()
             if _surname_first_field(text, start) and canonical_name(" ".join(names)).split()[
@@ -325,18 +315,6 @@ def _field_words(value: str, surname: bool) -> list[str]:
     if not any(_is_name_word(w) for w in words):
         return []
     return words[: 3 if surname else 2]
-
-
-def normalize_name(name: str) -> str:
-    """Lower-case, single-spaced, no punctuation or accents: "O'Neil,  Ana" -> "o neil ana"."""
-    plain = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w]+", " ", plain.lower()).split())
-
-
-def same_person(a: str, b: str) -> bool:
-    """Same words in any order: "O'Brien, Fatima" is "Fatima O'Brien"."""
-    return sorted(normalize_name(a).split()) == sorted(normalize_name(b).split())
 
 
 def text_contains_name(text: str, name: str) -> bool:

@@ -21,7 +21,7 @@ from .ids import IdMention, id_key, ids_in_text
 from .incidents import described_types, liability_claimed, ticked_types
 from .models import IncidentType
 from .money import Money, money_in_text
-from .names import NameMention, names_in_text, normalize_name
+from .names import NameMention, names_in_text, one_spelling_each, same_person
 from .roles import (
     AMOUNT_DECOYS,
     DATE_DECOYS,
@@ -75,9 +75,12 @@ class Reading:
         )
 
     def name_values(self) -> list[Seen]:
-        # A person is a broker or a witness wherever the document names them.
+        # A person is a broker or a witness wherever the document names them, however it
+        # spells them ("Ayse Celik" / "Ayşe Çelik") and in whatever case ("Piotra").
+        spelling = one_spelling_each([m.name for m, _ in self.names])
         return _merged(
-            ((m.name, roles, (m.start, m.end), m.text) for m, roles in self.names), every=False
+            ((spelling[m.name], roles, (m.start, m.end), m.text) for m, roles in self.names),
+            every=False,
         )
 
     def id_values(self) -> list[Seen]:
@@ -144,8 +147,9 @@ class Reading:
             key=lambda s: (
                 not s.has("client"),  # the insured a representative files for
                 s.has("principal"),
-                not s.has("signed"),
+                not (s.has("signed") or s.has("self")),  # who signs or says "I am"
                 not s.has("holder"),
+                s.has("relative"),  # a spouse mentioned beside the claimant
                 not s.has("person"),
                 s.places[0],
             ),
@@ -178,10 +182,7 @@ class Reading:
         return [s for s in self.date_values() if s.value == day]
 
     def find_name(self, name: str) -> list[Seen]:
-        key = sorted(normalize_name(name).split())
-        return [
-            s for s in self.name_values() if sorted(normalize_name(str(s.value)).split()) == key
-        ]
+        return [s for s in self.name_values() if same_person(str(s.value), name)]
 
     def find_id(self, value: str) -> list[Seen]:
         return [s for s in self.id_values() if s.value == value]

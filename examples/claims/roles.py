@@ -161,11 +161,29 @@ _NAME_BEFORE = _vocabulary(
         r"^\s*(?:re|subject|betreff|objet|asunto|oggetto|betreft)\s*:[^\n]{0,30}\binsured\s*:\s*$",
         "holder": r"policy ?holder|\binsured\b|name of insured|claimant|\bpatient\b|\bmember\b|"
         r"\bcaller\b|customer\s*:|your name|\bname\s*:|assuré|asegurado|versicherungsnehmer|"
-        r"in the name of|insured party",
+        r"in the name of|insured party|"
+        # the policyholder or the insured, in the languages claims come in
+        r"\bpojistník|\bpojištěn[ýá]|\bpoistník|\bpoisten[ýá]|\bubezpieczon\w*|"
+        r"\bubezpieczając\w*|försäkringstagare|\bförsäkrad\b|forsikringstager|forsikringstaker|"
+        r"\bforsikrede?\b|sigortalı|\bsegurad[oa]\b|\btitular\b|\btomador\b|vakuutettu|"
+        r"vakuutuksenottaja|biztosított|draudėjas|apdraustas\w*|kindlustatu|verzekerde|"
+        r"verzekeringnemer|assicurat[oa]|contraente",
         # Cues that a name is a person's, not a street's or a firm's.
         "person": r"(?:\b(?:mr|mrs|ms|miss|mx|dr|prof|mme|sr|sra|herr|frau)\.?\s*$)|"
         r"(?:\b(?:i'?m|i am|this is|my name is|it'?s|name is|called|signed|from)\s*:?\s*$)|"
         r"\bname\s*:|\b(?:driver|caller|patient|member|customer)\s*:",
+        # The writer says who they are: "my name is", "I am", in the languages claims come in.
+        "self": r"\b(?:my name is|i am|i'?m|this is|mein name ist|ich bin|ich heiße|je suis|"
+        r"je m'appelle|me llamo|mi nombre es|soy|meu nome é|chamo-me|eu sou|sou|mi chiamo|sono|"
+        r"mijn naam is|ik ben|jag heter|mitt namn är|jag är|jeg hedder|mit navn er|jeg heter|"
+        r"mitt navn er|jeg er|nazywam się|mam na imię|jestem|jmenuji se|jsem|volám sa|"
+        r"benim adım|adım|nimeni on|olen|a nevem|mano vardas)\s*:?\s*$",
+        # A relative merely mentioned beside the claimant: "Sp ouse:", "manžel Petr Dvořák",
+        # "Min kone Anne Kristensen". (Who files for whom is "principal" and "client".)
+        "relative": r"\b(?:sp ?ouse|husband|wife|partner|manžel(?:ka)?|mąż|żona|małżon\w*|"
+        r"ehemann|ehefrau|ehepartner(?:in)?|kone|mand|hustru|maka|make|esposa|espos[oa]|"
+        r"marido|mulher|moglie|marito|époux|épouse|mari|femme|echtgeno(?:ot|te)|man|vrouw|"
+        r"eşim|eşi|sutuoktin\w*|žmona|vyras|syn|córka|dcera|son|daughter)\b[\s:,]*$",
     }
 )
 _NAME_AFTER = _vocabulary(
@@ -188,10 +206,62 @@ _NAME_AFTER = _vocabulary(
         # "my boss Mr X asked me to send his claim": the one who asks is the claimant
         r"^[^\n.]{0,12}\basked me to (?:send|forward|submit|file|pass on|report)\b",
         "holder": r"^[^\n]{0,6}(?:\(?policy ?holder\)?|\(me\)|your insured|is the policyholder)|"
+        # ", who is the policyholder", ", som är försäkringstagare", ", que es el titular"
+        r"^,?\s*(?:who|which|som|der|die|qui|que|quien|che|die|który|która|kdo|ki)\s+"
+        r"(?:is|är|er|ist|est|es|é|è|jest|je|is de)\s+(?:the\s+|der\s+|die\s+|la\s+|el\s+|o\s+|a\s+)?"
+        r"(?:policy ?holder|insured|försäkringstagare|försäkrad|forsikringstager|forsikringstaker|"
+        r"forsikret|versicherungsnehmer\w*|versichert|assurée?|titular|asegurad[oa]|segurad[oa]|"
+        r"assicurat[oa]|verzekerde|ubezpieczon\w*|pojistník\w*)|"
         r"^\s*-\s*he is the policyholder|^\s*-\s*she is the policyholder",
         "person": r"^\s*<[^>\s]+@|^\s*\((?:mr|mrs|ms|me)\b|^\s*\(policyholder\)",
+        # the filer's job under their name or beside it: a fleet or office manager, HR
+        "filer": r"^[ \t,]*(?:\n\s*)?(?:fleet manager|office manager|hr manager|hr officer|"
+        r"human resources|facilities manager|administrator|kontorsjef|kontorchef|personalchef|"
+        r"flådechef|kierownik\w*|fuhrparkleiter\w*|flottenmanager\w*|büroleiter\w*|"
+        r"vedoucí|filo yöneticisi|gestor de frota|jefe de flota)\b",
     }
 )
+
+# A claim filed for the insured by someone who is neither a professional nor the claimant:
+# a fleet or office manager for the company's driver or employee, a landlord or letting agent
+# for the tenant, a neighbour, anyone with power of attorney (a son for his mother). The
+# insured is the claimant: "on behalf of our driver, the insured Mr X", "på vegne af vores
+# lejer, X", "w imieniu naszego kierowcy ... Pana X", "with power of attorney for my mother,
+# X". Read across line breaks: a letter wraps where it likes.
+_FOR_WHOM = re.compile(
+    # who files: "on behalf of", "w imieniu", "på vegne af/av", "im Auftrag", ...; a bare
+    # "for" only after a verb of filing ("writing for my neighbour"), since "waiting for my
+    # driver, Ali" files nothing
+    r"(?:\bon behalf of|\b(?:writing|write|writes|filing|file|files|submitting|submit|"
+    r"reporting|report|claiming|claim|sending|send|acting)\s+(?:this\s+|the claim\s+|in\s+)?for|"
+    r"\bw imieniu|\bpå vegne af|\bpå vegne av|\bpå uppdrag av|\bi stället för|\bim namen|"
+    r"\bim auftrag|\bnamens|\ben nombre de|\ben representación de|\bem nome d[aeo]|"
+    r"\bper conto d[ei]\w*|\bau nom de|\bpour le compte de|\bjménem|\bv zastoupení)"
+    # whose: a possessive (ours, the writer's), then at most one word ("our fleet driver")
+    r"\s+(?:(?:our|my|naszego|naszej|mojego|mojej|vores|min|mit|mine|vår|vårt|våre|mitt|"
+    r"unseres|unserer|meines|meiner|onze|mijn|nuestro|nuestra|mi|nosso|nossa|meu|minha|"
+    r"del nostro|della nostra|notre|mon|ma|našeho|naší|mého|mé|mojí)\s+)(?:[^\W\d]+\s+)?"
+    r"(?:driver|employee|staff member|colleague|tenant|lodger|neighbou?r|resident|"
+    r"kierowc\w*|pracowni\w*|najemc\w*|lokator\w*|sąsiad\w*|ubezpieczon\w*|"
+    r"lejer|ansatte?|medarbejder|nabo|leietaker|anställd\w*|hyresgäst\w*|grann\w*|"
+    r"medarbetare|fahrer\w*|mitarbeiter\w*|mieter\w*|nachbar\w*|chauffeur|werknemer|"
+    r"medewerker|huurder|buurman|buurvrouw|conductor|emplead[oa]|trabajador\w*|inquilin[oa]|"
+    r"vecin[oa]|motorista|funcionári[oa]|colaborador\w*|vizinh[oa]|autista|dipendente|"
+    r"vicin[oa]|employée?|salariée?|locataire|voisine?|řidič\w*|zaměstnan\w*|nájemník\w*|"
+    r"soused\w*)\b[^.!?]{0,40}$"
+    # power of attorney *for* someone: they are the insured the holder of it files for
+    r"|(?:power of attorney|\bfullmakt|\bfuldmagt|pełnomocnictw\w*|plné moci|plnej moci|"
+    r"vollmacht|poder notarial|procuração|\bprocura\b|volmacht|vekalet\w*|procuration)"
+    r"\s+(?:for|over|för|für|dla|pro|para|pour|per|voor|van)\b[^.!?]{0,40}$",
+    re.IGNORECASE,
+)
+
+
+def _filed_for(text: str, start: int) -> bool:
+    window = text[max(0, start - 120) : start].replace("\n", " ")
+    cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+    return bool(_FOR_WHOM.search(window[cut + 1 :] if cut >= 0 else window))
+
 
 _ID_BEFORE = _vocabulary(
     {
@@ -222,9 +292,25 @@ _ID_BEFORE = _vocabulary(
         # a policy the document says it replaced or closed: "my old policy", "alte Police"
         "old_policy": r"(?:\bold|previous|former|prior|closed|cancell?ed|lapsed|replaced|"
         r"\balte[nrs]?|frühere[nrs]?|vorherige[nrs]?|bisherige[nrs]?|gekündigte[nrs]?|"
-        r"ancienne?|précédente?|antigu[oa]|anterior|vorige|oude|vecchia|precedente)\s+"
-        r"(?:\w+\s+)?(?:policy|police|polis|p[óo]liza|polizza|contract|contrat|vertrag)"
-        r"\b[^\n]{0,16}$",
+        r"ancienne?|précédente?|antigu[oa]|anterior|vorige|oude|vecchia|precedente|"
+        r"poprzedni\w*|dřívější|předchozí|tidligere|föregående|tidigare|önceki|eski)\s+"
+        r"(?:\w+\s+)?(?:policy|police|polis\w*|p[óo]liza|polizza|apólice|poliçe|pojistk\w*|"
+        r"contract|contrat|vertrag)\b[^\n]{0,16}$|"
+        # someone else's policy beside the claim's: a spouse's, another vehicle's, the
+        # writer's own when they file for another, the firm's own
+        r"(?:\b(?:my|our) own |\bthe company'?s (?:own )?|"
+        r"\b(?:wife|husband|spouse|partner|son|daughter)'?s |other (?:vehicle|car)'?s? )"
+        r"(?:\w+\s+){0,2}?policy\b[^\n]{0,24}$|"
+        r"\bpolicy (?:of|for) (?:my|his|her|the other) (?:wife|husband|spouse|partner|vehicle|car)\b"
+        r"[^\n]{0,16}$|"
+        r"\b(?:minha|meu|mi|mein\w*|min|mit|moj\w*|moje\w*)\s+(?:esposa|marido|mulher|mujer|"
+        r"frau|mann|kone|mand|hustru|fru|żon\w*|męż\w*|manžel\w*)\b[^\n]{0,60}$|"
+        r"\b(?:firmaets|firmans|virksomhedens|der firma|des unternehmens|da empresa|de la empresa)"
+        r"\b[^\n]{0,40}$|"
+        r"\b(?:policy|policies|polisa|police|poliza|póliza|apólice),? (?:of|for) (?:another|the other) "
+        r"(?:vehicle|car)\b[^\n]{0,16}$|"
+        r"\bother vehicle[^\n]{0,40}\bpolicy\s*$|\begen (?:bygnings)?(?:forsikring|police)\w*"
+        r"[^\n]{0,40}$|\bbedriftspolise\s*$|\bbygningsforsikring\w*[^\n]{0,40}$",
     }
 )
 _ID_AFTER = _vocabulary(
@@ -400,9 +486,29 @@ def _is_header_date(text: str, start: int, end: int) -> bool:
 _CLOSING = re.compile(
     r"^\s*(?:(?:kind|best|warm|many)?\s*(?:regards|wishes|thanks)|thank you|cheers|yours"
     r"(?: faithfully| sincerely| truly)?|sincerely|faithfully|very truly yours|cordially|"
-    r"(?:un )?saludos?|mit freundlichen gr(?:ü|ue)(?:ss|ß)en|ngā mihi|merci|gracias|best),?\s*$",
+    r"(?:un )?saludos?(?: cordiales)?|mit freundlichen gr(?:ü|ue)(?:ss|ß)en|ngā mihi|merci|"
+    r"gracias|best|"
+    # closings in the other languages claims come in
+    r"med venlig hilsen|venlig hilsen|med vennlig hilsen|vennlig hilsen|hilsen|mvh|"
+    r"med vänliga hälsningar|vänliga hälsningar|hälsningar|pozdrawiam|z poważaniem|"
+    r"z wyrazami szacunku|s pozdravem|s úctou|saygılarımla|saygılar|atenciosamente|"
+    r"cordialmente|cumprimentos|atentamente|cordiali saluti|distinti saluti|saluti|"
+    r"met vriendelijke groet(?:en)?|vriendelijke groet(?:en)?|groeten|cordialement|"
+    r"bien à vous|ystävällisin terveisin|terveisin|üdvözlettel|viele grüße|liebe grüße|"
+    r"freundliche grüße|beste grüße|pagarbiai),?\s*$",
     re.IGNORECASE,
 )
+
+
+def _ocr_joined(line: str) -> str:
+    """A scanned line whose words the OCR split ("Po licy ho lder:", "Si gned:"), joined
+    again so its label reads; a line without such fragments is returned as it is."""
+    # only a short field label right before its value: "Po licy ho lder: X"
+    if len(line) > 30 or not re.search(r":\s*$", line):
+        return line
+    if not re.search(r"\b[A-Za-z]{1,2} [a-z]{2,}", line):
+        return line
+    return re.sub(r"\b([A-Za-z]{1,2}) (?=[a-z]{2,})", r"\1", line)
 
 
 def name_roles(text: str, start: int, end: int) -> set[str]:
@@ -416,6 +522,9 @@ def name_roles(text: str, start: int, end: int) -> set[str]:
         roles |= {role for role, words in _NAME_AFTER.items() if words.search(_after(text, end))}
     else:
         roles = _roles(text, start, end, _NAME_BEFORE, _NAME_AFTER)
+    joined = _ocr_joined(text[line_start:start])
+    if joined != text[line_start:start]:
+        roles |= {role for role, words in _NAME_BEFORE.items() if words.search(joined)}
     if re.search(r"[:=]", text[start:end]):
         # A name a form splits over fields ("Nachname: ... Vorname: ..."): the form's
         # person, the insured's unless the section is another party's or an agent's.
@@ -428,6 +537,12 @@ def name_roles(text: str, start: int, end: int) -> set[str]:
         heading = "\n".join(block)
         about = {role for role, words in _NAME_BEFORE.items() if words.search(heading)}
         roles |= {"person"} | (about & NAME_DECOYS or {"holder"})
+    if _filed_for(text, start):
+        # someone files for the insured: the neighbour or the tenant named is the client
+        # (and not a professional: "power of attorney for my mother, X" names no attorney)
+        roles = (roles - {"third_party", "principal", "professional"}) | {"client"}
+    if "filer" in roles:
+        roles.add("professional")  # a fleet or an office manager files; they do not claim
     if "client" in roles:
         roles.discard("principal")  # a professional's client claims; a relative's does not
         if _ADDRESSED_TO_THE_INSURED.search(text):
@@ -438,7 +553,7 @@ def name_roles(text: str, start: int, end: int) -> set[str]:
         roles.add("third_party")
     if _signs_off(text, start):
         roles |= {"signed", "person"}
-    if roles & {"holder", "professional", "third_party", "principal", "client"}:
+    if roles & {"holder", "professional", "third_party", "principal", "client", "self"}:
         roles.add("person")
     return roles
 
@@ -453,10 +568,16 @@ _ADDRESSED_TO_THE_INSURED = re.compile(
 def _signs_off(text: str, start: int) -> bool:
     """The name that signs the document: after a closing ("Regards,") or "Signed:"."""
     line_start = text.rfind("\n", 0, start) + 1
-    if re.search(r"sign(?:ed|ature)\s*:?[^\n]*$", text[line_start:start], re.IGNORECASE):
+    if re.search(
+        r"sign(?:ed|ature)\s*:?[^\n]*$", _ocr_joined(text[line_start:start]), re.IGNORECASE
+    ):
         return True
     previous = [line for line in text[:line_start].split("\n")[-3:] if line.strip()]
     if previous and _CLOSING.match(previous[-1]):
+        return True
+    # a closing and the name on one line: "Saludos, Lucía Ortega", "Hilsen Ingrid Bakke"
+    lead = text[line_start:start]
+    if lead.strip() and _CLOSING.match(lead.rstrip(" \t,") + ","):
         return True
     # A name alone on the document's last line.
     line_end = text.find("\n", start)
@@ -480,6 +601,13 @@ def id_roles(text: str, start: int, end: int, value: str) -> set[str]:
     else:
         # (a label with a note in brackets: "Claim no. (for office use): ...")
         roles = _roles(text, start, end, _ID_BEFORE, _ID_AFTER)
+    if "policy" not in roles and _OTHERS_POLICY.search(_sentence_before(text, start)):
+        roles.add("old_policy")
+    field = text[line_start:start]
+    if re.fullmatch(r"\s*[^:\n]{1,60}:\s*", field) and _OLD_CUE.search(field):
+        roles.add(
+            "old_policy"
+        )  # a form's field for a closed policy: "Póliza anterior (cancelada):"
     if re.fullmatch(r"\(?\d{3}\)?[- .]\d{3}[- .]\d{4}|0\d{2,3}[- ]\d{3}[- ]\d{3,4}", value):
         roles.add("phone")
     if _postcode(text, start, end, value):
@@ -487,6 +615,38 @@ def id_roles(text: str, start: int, end: int, value: str) -> set[str]:
     if _in_other_party_section(text, start):
         roles.add("other_party")
     return roles
+
+
+# Someone else's policy, said before its number in the same sentence, brackets and commas
+# and a line break notwithstanding: "A apólice da minha esposa (Fernanda Almeida), nº X",
+# "Other vehicle in our fleet (not involved), policy X", "Póliza anterior (cancelada): X".
+_OTHERS_POLICY = re.compile(
+    _ID_BEFORE["old_policy"].pattern.replace("[^\\n]{0,16}$", "[^\\n]{0,40}$"), re.IGNORECASE
+)
+
+
+# Words that say a policy is not the current one, in the languages claims come in.
+_OLD_CUE = re.compile(
+    r"\b(?:old|previous|former|prior|closed|cancell?ed|lapsed|expired|replaced|alte[nrs]?|"
+    r"frühere[nrs]?|vorherige[nrs]?|bisherige[nrs]?|gekündigt\w*|abgelaufen\w*|ancienne?|"
+    r"précédente?|résiliée?|annulée?|expirée?|anterior|antigu[oa]|cancelad[oa]|vencid[oa]|"
+    r"vorige|oude|opgezegd|verlopen|vecchia|precedente|disdett\w*|scadut\w*|poprzedni\w*|"
+    r"wygasł\w*|anulowan\w*|předchozí|dřívější|zrušen\w*|tidligere|opsagt|utløpt|tidigare|"
+    r"föregående|uppsagd|önceki|eski|iptal)\b",
+    re.IGNORECASE,
+)
+
+
+def _sentence_before(text: str, start: int) -> str:
+    """The sentence before a value, across line breaks, but not past a form's label line
+    ("Policenummer: X" is about X alone) nor a blank line."""
+    window = text[max(0, start - 100) : start]
+    cut = max(window.rfind(". "), window.rfind(".\n"), window.rfind("\n\n"))
+    window = window[cut + 1 :]
+    lines = window.split("\n")
+    if len(lines) > 1 and re.match(r"\s*[^\W\d][\w .#°º/-]{0,40}:", lines[-1]):
+        window = lines[-1]
+    return window.replace("\n", " ")
 
 
 def _postcode(text: str, start: int, end: int, value: str) -> bool:
