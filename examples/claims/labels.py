@@ -24,7 +24,7 @@ from functools import lru_cache
 from .dates import dates_in_text, numeric_order, readings
 from .ids import id_key, ids_in_text
 from .keys import key_words, plain
-from .money import money_in_text
+from .money import CURRENCY_CODES, money_in_text
 from .names import names_in_text, normalize_name
 
 # Each field's labels, as the end of the words before a value (case-insensitive, matched
@@ -132,6 +132,8 @@ _CLAIMANT_WORD = re.compile(r"^\W*claimant", re.IGNORECASE)
 def _field_of(label: str) -> str | None:
     # "Insured person (surname, first name)": the note in brackets is not the label.
     label = re.sub(r"\s*\([^()]*\)\s*$", "", label)
+    # "pozadovana castka CZK" (an XML element's currency attribute): the code is no label.
+    label = re.sub(rf"\s+(?:{'|'.join(CURRENCY_CODES)})$", "", label)
     if not label or len(label) > 48 or _OLD.search(label):
         return None
     label = plain(label)
@@ -187,12 +189,36 @@ def _column_label(text: str, start: int) -> str:
     return key_words(cells[column]).strip(_TRAILING + " ") if column < len(cells) else ""
 
 
+# A nested record's "name" is its parent's: `<segurado><nome>`, `"insured": {"name": ...`.
+_NAME_KEY = re.compile(
+    r"(?:full\s*)?(?:name|nome|nombre|nom|naam|jmeno|imie|navn|namn|nimi|isim|ad)", re.IGNORECASE
+)
+_OPENS = re.compile(r"^\s*(?:<\s*(?P<tag>[\w:.-]+)[^<>/]*>|[\"'](?P<key>[\w.-]+)[\"']\s*:\s*\{)\s*$")
+_FIELD_LINE = re.compile(r"^\s*(?:<[^<>]+>[^<>\n]*</[^<>]+>|[\"'][\w.-]+[\"']\s*:[^{}\n]*)\s*$")
+
+
+def _parent_key(text: str, line_start: int) -> str:
+    """The key of the element or object a line's field is nested in: the nearest line above
+    that opens one, past its sibling fields (none when a sibling block closes first)."""
+    for above in reversed(text[:line_start].split("\n")[:-1][-12:]):
+        opens = _OPENS.match(above)
+        if opens is not None:
+            return key_words(opens.group("tag") or opens.group("key"))
+        if not _FIELD_LINE.match(above):
+            return ""
+    return ""
+
+
 def _label_of(text: str, start: int) -> tuple[str | None, tuple[str, ...]]:
     """The field a value's label names (its column's header first), and its labels."""
     column = _column_label(text, start)
     if column and (field := _field_of(column)) is not None:
         return field, (column,)
     before = _label_before(text, start)
+    if _NAME_KEY.fullmatch(before.strip(" \"'<>")):
+        parent = _parent_key(text, text.rfind("\n", 0, start) + 1)
+        if parent and _field_of(parent) == "claimant":
+            return "claimant", (parent,)
     return _field_of(before), tuple(label for label in (column, before) if label)
 
 

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from .keys import key_words
+
 __all__ = ["CURRENCY_CODES", "Money", "amount_words", "money_in_text", "parse_number"]
 
 # Symbols and prefixes, longest first so "NZ$" wins over "$".
@@ -126,7 +128,11 @@ _WORDS: dict[str, str] = {
 _MONEY_LABEL = re.compile(
     r"\b(amount|total|sum|cost|costs|price|value|estimate|estimated|quote|quoted|quotation|"
     r"invoice|bill|billed|charged|paid|pay|claim|claimed|claiming|loss|damages|excess|"
-    r"deductible|premium|limit|fee|fees|due|refund|reimburse\w*|montant|importe|betrag)\b",
+    r"deductible|premium|limit|fee|fees|due|refund|reimburse\w*|montant|importe|betrag|"
+    # an amount, a sum or a deductible in the languages the label reader knows
+    r"importo|bedrag|valor|montante|belopp|beløb|beløp|kwota|částka|castka|tutar|summa|suma|"
+    r"kingaku|korvaus|franquia|franquicia|franchigia|selbstbeteiligung|selvrisiko|självrisk|"
+    r"egenandel|omavastuu|muafiyet|spoluúčast|spoluucast)\b",
     re.IGNORECASE,
 )
 
@@ -192,8 +198,10 @@ def parse_number(raw: str) -> Decimal | None:
 
 
 def _line_label(text: str, start: int) -> str:
+    """The words before a number on its line, an export's key as words (keys.py):
+    `<pozadovana_castka mena="CZK">` -> `pozadovana castka CZK: `."""
     line_start = text.rfind("\n", 0, start) + 1
-    return text[line_start:start]
+    return key_words(text[line_start:start])
 
 
 def _label_currency(label: str) -> str | None:
