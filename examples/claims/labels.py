@@ -193,7 +193,9 @@ def _column_label(text: str, start: int) -> str:
 _NAME_KEY = re.compile(
     r"(?:full\s*)?(?:name|nome|nombre|nom|naam|jmeno|imie|navn|namn|nimi|isim|ad)", re.IGNORECASE
 )
-_OPENS = re.compile(r"^\s*(?:<\s*(?P<tag>[\w:.-]+)[^<>/]*>|[\"'](?P<key>[\w.-]+)[\"']\s*:\s*\{)\s*$")
+_OPENS = re.compile(
+    r"^\s*(?:<\s*(?P<tag>[\w:.-]+)[^<>/]*>|[\"'](?P<key>[\w.-]+)[\"']\s*:\s*\{)\s*$"
+)
 _FIELD_LINE = re.compile(r"^\s*(?:<[^<>]+>[^<>\n]*</[^<>]+>|[\"'][\w.-]+[\"']\s*:[^{}\n]*)\s*$")
 
 
@@ -245,10 +247,10 @@ def labelled(text: str) -> Labelled:
                 add("incident_date", days[0], d.text)
     plainly: list[tuple[Decimal, str]] = []
     for a in money_in_text(text):
-        field, label = _label_of(text, a.start)
+        field, written = _label_of(text, a.start)
         if field == "amount":
             add("amount", a.value.normalize(), a.text)
-        elif field is None and any(_RECORD_AMOUNT.fullmatch(plain(x)) for x in label):
+        elif field is None and any(_RECORD_AMOUNT.fullmatch(plain(x)) for x in written):
             plainly.append((a.value.normalize(), a.text))
     # "Amount" alone names the claim only in a claim's own record, beside the labels of its
     # other fields, and only when nothing says "claimed" and it is one figure.

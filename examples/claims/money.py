@@ -204,6 +204,23 @@ def _line_label(text: str, start: int) -> str:
     return key_words(text[line_start:start])
 
 
+# A short field name ending the line's words ("valor Solicitado BRL: ", an export's key):
+# a money word anywhere in it makes the number money, unless it names a number or a code.
+_KEY = re.compile(r"(?:^|[\s\[{;,|])(?P<key>[^\W\d]\w*(?: [^\W\d]\w*){0,3})\s*:\s*$")
+_NOT_MONEY_KEY = re.compile(
+    r"\b(?:no|nr|number|num|ref|reference|id|code|phone|tel|year|count|qty|quantity)\b",
+    re.IGNORECASE,
+)
+
+
+def _money_key(label: str) -> bool:
+    key = _KEY.search(label)
+    if key is None:
+        return False
+    words = key.group("key")
+    return bool(_MONEY_LABEL.search(words)) and not _NOT_MONEY_KEY.search(words)
+
+
 def _label_currency(label: str) -> str | None:
     """A currency the line's label names: "Total due (EUR):", "Amount in GBP"."""
     codes = re.findall(rf"(?<![A-Za-z])({_code_alt})(?![A-Za-z])", label)
@@ -259,7 +276,9 @@ def money_in_text(text: str, *, not_in: Sequence[tuple[int, int]] = ()) -> list[
         raw = m.group("num")
         label = _line_label(text, m.start())
         has_cents = bool(re.search(r"[.,]\d{2}$", raw))
-        labelled = bool(_LABEL_JUST_BEFORE.search(label)) and len(raw.strip("0")) >= 2
+        labelled = (
+            bool(_LABEL_JUST_BEFORE.search(label) or _money_key(label)) and len(raw.strip("0")) >= 2
+        )
         if not (has_cents or labelled) or _looks_like_a_year(raw) or _a_day(text, m.end()):
             continue
         add(m.start(), m.end(), raw, None, _label_currency(label))

@@ -125,14 +125,15 @@ _DATE_BEFORE = _vocabulary(
         r"transcri|notif|date of (?:the )?(?:letter|email)|\bwrote\b|dictated|"
         r"\bfait (?:à|a|le)\b|\bdone at\b|\bsigned at\b|\binsp(?:ection)?\.? date\b|"
         # reported or registered, in an export's keys and in other languages
-        r"\bcreated\b|h[oō]u?koku-?bi|bildirim|ilmoitus|zgłosz|zglosz|data\s*(?:de |da )?comunica|podán|podani|"
+        r"\bcreated\b|date prepared|prepared on|h[oō]u?koku-?bi|bildirim|ilmoitus|zgłos|zglos|data\s*(?:de |da )?comunica|podán|podani|"
         r"registrerad|anmäld|anmeldt|hlášen|hlasen",
         "signature": r"\bsign(?:ed|ature)?\b",
         "policy": r"policy start|start date|effective|inception|renew|valid (?:from|until|to)|"
         r"expir|period of (?:insurance|cover)|policy period|cover (?:starts|began|from)|"
         r"issued",
         "purchase": r"purchased|bought|date of purchase|purchase date",
-        "birth": r"date of birth|\bdob\b|d\.o\.b|\bborn\b|naissance|nacimiento",
+        "birth": r"date of birth|\bdob\b|d\.o\.b|\bborn\b|naissance|nacimiento|narozen|urodzeni|"
+        r"fødsels|födelse|syntymä|doğum|dogum|nascimento|nascita|geburt",
         "later": r"repair(?:ed|s)? on|mitigation|tarpaulin|fitted on|came (?:down|out) on|"
         r"inspect|crew|assessed on|the next day|\bpaid\b|discharge|follow-up|appointment",
         "incident": r"date of (?:the )?(?:loss|incident|accident|damage|collision|illness|injury|"
@@ -301,8 +302,12 @@ def _before(text: str, start: int, width: int = 48) -> str:
     line_start = text.rfind("\n", 0, start) + 1
     before = text[max(line_start, start - width) : start]
     # A table cell or a sentence ends the context: "| Total | USD 2,710" keeps "Total |".
+    # A full stop before a lower-case word ends an abbreviation, not a sentence ("I alt
+    # inkl. moms", "excl. VAT" keeps its label).
+    stops = [m.start() for m in re.finditer(r"\. (?![a-zà-ÿ])", before)]
     cut = max(
-        before.rfind(". ") if not re.search(r"\b\w{1,4}\. $", before) else -1, before.rfind("; ")
+        stops[-1] if stops and not re.search(r"\b\w{1,4}\. $", before) else -1,
+        before.rfind("; "),
     )
     return before[cut + 1 :] if cut > 0 else before
 
