@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import get_args
 
+from .keys import as_field
 from .models import IncidentType
 
 __all__ = ["KEYWORDS", "described_types", "liability_claimed", "ticked_types"]
@@ -142,7 +143,12 @@ _OPTION = re.compile(
 )
 _TYPE_FIELD = re.compile(
     r"(?:type of (?:loss|claim|incident|damage)|claim type|cause(?: of (?:loss|damage))?|"
-    r"nature(?: of (?:loss|damage))?)\s*:\s*(?P<value>[^\n\[]{3,60})$",
+    r"nature(?: of (?:loss|damage))?|(?:loss|incident|damage|event) type|peril|"
+    # the same field in the languages the label reader knows (an export's keys included)
+    r"tipo (?:de |do |del )?(?:sinistro|siniestro|dano|daño|evento)|rodzaj (?:szkody|zdarzenia)|"
+    r"typ (?:události|udalosti|škody|skody)|skadetyp|skadeart|schadenart|art des schadens|"
+    r"type de sinistre|nature du sinistre|hasar türü|vahinkolaji|jiko shubetsu)"
+    r"\s*:\s*(?P<value>[^\n\[]{3,60})$",
     re.IGNORECASE | re.MULTILINE,
 )
 
@@ -189,7 +195,8 @@ def ticked_types(text: str) -> list[IncidentType]:
     found: list[IncidentType] = []
     for label in ticked:
         found += _types_in(label)
-    for field in _TYPE_FIELD.finditer(_options(text)[2]):
+    fields = "\n".join(as_field(line) for line in _options(text)[2].split("\n"))
+    for field in _TYPE_FIELD.finditer(fields):
         found += _types_in(field.group("value"))
     return list(dict.fromkeys(found))
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["key_words", "plain"]
+__all__ = ["as_field", "key_words", "plain"]
 
 # An XML element's opening tag at the end of the words before its text, with its
 # attributes: `<valor_reclamado moeda="BRL">` -> the name, and the attributes' values
@@ -50,3 +50,27 @@ def plain(text: str) -> str:
     """Lower case without accents, so `datum_udalosti` reads as `Datum události`."""
     decomposed = unicodedata.normalize("NFKD", text.replace("ł", "l").replace("Ł", "L"))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+# One field of an export on its line: `"claimType": "WATER_DAMAGE",`, `<tipoSinistro>
+# INCENDIO</tipoSinistro>`, `claim-type: glass`.
+_FIELD_LINE = re.compile(
+    r"^\s*(?:[\"'](?P<key>[\w.-]+)[\"']\s*:\s*[\"']?(?P<value>[^\"'\n]*?)[\"']?\s*,?"
+    r"|<(?P<tag>[\w:.-]+)[^<>]*>(?P<text>[^<>\n]*)</[\w:.-]+>"
+    r"|(?P<ykey>[^\W\d][\w-]*)\s*:\s+(?P<yvalue>[^\n]*))\s*$"
+)
+
+
+def as_field(line: str) -> str:
+    """An export's field line as a form writes it (`claim Type: WATER DAMAGE`); any other
+    line as it is."""
+    m = _FIELD_LINE.match(line)
+    if m is None:
+        return line
+    if m.group("ykey"):
+        key, value = m.group("ykey"), m.group("yvalue")
+    elif m.group("key"):
+        key, value = m.group("key"), m.group("value")
+    else:
+        key, value = m.group("tag").split(":")[-1], m.group("text")
+    return f"{_split(key)}: {value.replace('_', ' ')}"

@@ -247,13 +247,14 @@ def labelled(text: str) -> Labelled:
                 add("incident_date", days[0], d.text)
     plainly: list[tuple[Decimal, str]] = []
     for a in money_in_text(text):
-        field, written = _label_of(text, a.start)
+        field, _ = _label_of(text, a.start)
         if field == "amount":
             add("amount", a.value.normalize(), a.text)
-        elif field is None and any(_RECORD_AMOUNT.fullmatch(plain(x)) for x in written):
+        elif field is None and _RECORD_AMOUNT.fullmatch(plain(_column_label(text, a.start))):
             plainly.append((a.value.normalize(), a.text))
-    # "Amount" alone names the claim only in a claim's own record, beside the labels of its
-    # other fields, and only when nothing says "claimed" and it is one figure.
+    # "Amount" alone names the claim only as a column of a claim's own record, a table that
+    # also labels its policy and its date of loss ("Amount: 640" in a form may be one line
+    # of an invoice), and only when nothing says "claimed" and it is one figure.
     named = {f for f in ("policy_id", "incident_date") if f in values}
     if "amount" not in values and len({v for v, _ in plainly}) == 1 and len(named) == 2:
         add("amount", *plainly[0])

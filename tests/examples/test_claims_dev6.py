@@ -15,7 +15,7 @@ import pytest
 from examples.claims.datasets import SETS, disagreements, folder_tasks, load_set, task_line
 from examples.claims.evidence import reading_is_conclusive
 from examples.claims.grounded import top_candidates
-from examples.claims.incidents import described_types
+from examples.claims.incidents import described_types, ticked_types
 from examples.claims.keys import key_words
 from examples.claims.labels import key_of, labelled
 from examples.claims.models import ClaimDoc, ClaimTask
@@ -116,6 +116,9 @@ def test_a_bare_amount_column_names_the_claim_only_in_the_claims_own_record() ->
     # An invoice's "Amount" column is its lines, not the claim.
     invoice = "Item\tDate\tAmount\nPump\t2024-05-02\t120,00\nLabour\t2024-05-02\t310,00\n"
     assert labelled(invoice).of("amount") == ()
+    # Nor is a form's bare "Amount:" line, which may be one line of an invoice.
+    form = "Policy no: PL-7731-2\nDate of loss: 2024-05-02\nAmount: 640,00\nTotal: 1 850,00\n"
+    assert labelled(form).of("amount") == ()
 
 
 def test_loss_date_labels_in_more_languages() -> None:
@@ -211,6 +214,10 @@ def test_incident_words_in_more_languages(words: str, kind: str) -> None:
 
 def test_an_exports_type_field_is_its_type() -> None:
     assert described_types('{"claimType": "WATER_DAMAGE"}') == ["water_damage"]
+    export = '{\n  "lossType": "STORM",\n  "notes": "the fire brigade came"\n}'
+    assert ticked_types(export) == ["storm"]
+    assert ticked_types("<tipoSinistro>INCENDIO</tipoSinistro>") == ["fire"]
+    assert ticked_types("claim-type: glass") == ["glass"]
 
 
 def test_jiko_bi_is_a_date_label_not_a_collision() -> None:
