@@ -94,6 +94,9 @@ KEYWORDS: dict[IncidentType, str] = {
         r"slipped|tripped|claim against me|asking me to pay|personal injury claim|"
         r"(?:asks?|asked|wants?|demands?|demanded|expects?) (?:me|us) to pay|"
         r"hold(?:s|ing)? (?:me|us) (?:responsible|liable)|"
+        # a suit tendered to the insurer: "filed suit", "we tender the defense"
+        r"filed (?:a )?suit|(?:above|this|the) suit\b|tender(?:s|ed|ing)? (?:the |its |our )?"
+        r"defen[cs]e|seek(?:s|ing)? damages|"
         # third-party liability in other languages
         r"haftpflicht|aansprakelijk|responsabilit[éà]|responsabilidad|responsabilidade|"
         r"ansvarsförsäkring|ansvarsforsikring|odpowiedzialnoś|odpovědnost|sorumluluk|"

@@ -206,6 +206,7 @@ def test_two_unlabelled_totals_are_still_sent_to_a_person() -> None:
         ("praskla hadice, voda zatekla k sousedům", "water_damage"),
         ("şiddetli dolu yağışı", "storm"),
         ("hærverk på bilen", "vandalism"),
+        ("We tender the defense of the suit filed against our insured", "liability"),
     ],
 )
 def test_incident_words_in_more_languages(words: str, kind: str) -> None:
