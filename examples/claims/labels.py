@@ -47,6 +47,12 @@ _LABELS = {
         date\s*of\s*(?:the\s*)?(?:loss|incident|accident|event|damage|theft|fire|occurrence)
         |dol|d\.o\.l|loss\s*date|incident\s*date|accident\s*date|date\s*of\s*loss/incident
         |event\s*date|occurrence\s*date|damage\s*date|date\s*loss
+        |date\s*(?:and|&|/)\s*time\s*of\s*(?:the\s*)?(?:loss|incident|accident|event|damage)
+        |(?:loss|incident|accident)\s*date\s*(?:and|&|/)\s*time
+        |unfall(?:datum|tag)|tag\s*des\s*(?:unfalls|schadens)|datum\s*des\s*(?:unfalls|schadens)
+        |date\s*de\s*survenance|date\s*(?:du\s*dommage|des\s*faits)|data\s*(?:dell['’])?accadimento
+        |fecha\s*(?:de\s*los\s*hechos|del\s*da[ñn]o)|data\s*do\s*ocorrido
+        |schadedatum|datum\s*(?:voorval|gebeurtenis)
         |date\s*du\s*sinistre|date\s*de\s*l['’]?(?:accident|incident|événement|evenement)
         |schadens?datum|schadentag|datum\s*(?:van\s*(?:de\s*)?)?(?:schade|het\s*incident|ongeval)
         |data\s*(?:del\s*|dell['’])?(?:sinistro|incidente|evento)|fecha\s*del\s*(?:siniestro|accidente|incidente)
@@ -58,10 +64,16 @@ _LABELS = {
         |hasar\s*tarihi|olay\s*tarihi|kaza\s*tarihi|(?:jiko\s*)?hassei\s*bi|jiko\s*bi""",
     "amount": r"""
         amount\s*claimed|claim\s*amount|claimed\s*amount|total\s*claimed|amount\s*of\s*(?:the\s*)?claim
-        |total\s*claim|sum\s*claimed|montant\s*(?:réclamé|reclame|demandé|du\s*sinistre)
-        |importo\s*(?:richiesto|reclamato|del\s*sinistro)|geforderter\s*betrag|schadenhöhe|schadenbetrag
+        |total\s*claim|sum\s*claimed|montant\s*(?:total\s*)?(?:réclamé|reclame|demandé|du\s*sinistre)
+        |importo\s*(?:totale\s*)?(?:richiesto|reclamato|del\s*sinistro)
+        |amount\s*(?:of\s*(?:the\s*)?loss|requested)|loss\s*amount|claim\s*value
+        |amount\s*to\s*be\s*(?:reimbursed|paid)|reimbursement\s*(?:requested|amount)
+        |total\s*(?:amount\s*)?requested|gesamtforderung|erstattungsbetrag|schadens?summe
+        |cuant[íi]a\s*reclamada|monto\s*(?:reclamado|solicitado)|te\s*vergoeden\s*bedrag|schadebedrag
+        |krav(?:s)?bel[øo][bp]|erstatningskrav|ers[äa]ttningsanspr[åa]k|[żz][ąa]dana\s*kwota
+        |v[ýy][šs]e\s*[šs]kody|hasar\s*tutar[ıi]|vaadittu\s*summa|haettava\s*korvaus|geforderter\s*betrag|schadenhöhe|schadenbetrag
         |geclaimd\s*bedrag|geclaimde\s*bedrag|gevraagd\s*bedrag|importe\s*(?:total\s*)?(?:reclamado|solicitado)
-        |valor\s*(?:reclamado|solicitado|do\s*sinistro)|kwota\s*(?:roszczenia|odszkodowania|szkody)|wnioskowana\s*kwota
+        |valor\s*(?:total\s*)?(?:reclamado|solicitado|do\s*sinistro)|kwota\s*(?:roszczenia|odszkodowania|szkody)|wnioskowana\s*kwota
         |po[zž]adovan[aá]\s*(?:[cč][aá]stka|n[aá]hrada)|[cč][aá]stka\s*(?:[sš]kody|n[aá]roku)
         |kr[äa]vt\s*belopp|beg[äa]rt\s*belopp|kr[æa]vet\s*bel[øo]b|krevd\s*bel[øo]p|korvausvaatimus|haettu\s*korvaus
         |talep\s*edilen\s*tutar|talep\s*tutari|seiky[uū]u?\s*gaku""",

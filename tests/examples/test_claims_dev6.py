@@ -138,6 +138,22 @@ def test_loss_date_labels_in_more_languages() -> None:
 
 
 @pytest.mark.parametrize(
+    ("line", "field", "value"),
+    [
+        ("Date and time of loss: 23/04/2024 14:00", "incident_date", date(2024, 4, 23)),
+        ("Unfalldatum: 23.04.2024", "incident_date", date(2024, 4, 23)),
+        ("Importo totale richiesto: € 1.200,00", "amount", Decimal("1200")),
+        ("Hasar tutarı: 12.000,00 TL", "amount", Decimal("12000")),
+        ("Kravbeløp: 12 000 kr", "amount", Decimal("12000")),
+    ],
+)
+def test_more_labels_for_the_date_of_loss_and_the_amount(
+    line: str, field: str, value: object
+) -> None:
+    assert labelled(line).of(field) == (value,)
+
+
+@pytest.mark.parametrize(
     "sentence",
     [
         "Det skjedde 09.05.2024 om kvelden.",
