@@ -42,7 +42,7 @@ _LABELS = {
         |versicherungs(?:nummer|nr\.?)|polic?en[\s-]*(?:nr\.?|nummer)|polizzen(?:nummer|[\s-]*nr\.?)
         |(?:nr|numer)\s*polisy|polisa|c[ií]slo\s*(?:pojistn[eé]\s*)?smlouvy|c[ií]slo\s*pojistky
         |police\s*(?:nummer|nr|numarasi|no)|forsikrings(?:nummer|nr)|f[öo]rs[äa]krings(?:nummer|nr)
-        |vakuutus(?:numero)?|sopimusnumero|sho?u?ken\s*bang[oō]u?""",
+        |vakuutus(?:numero)?|sopimusnumero|sho?u?ken\s*bang[oō]u?|証券番号""",
     "incident_date": r"""
         date\s*of\s*(?:the\s*)?(?:loss|incident|accident|event|damage|theft|fire|occurrence)
         |dol|d\.o\.l|loss\s*date|incident\s*date|accident\s*date|date\s*of\s*loss/incident
@@ -61,7 +61,7 @@ _LABELS = {
         |when\s*did\s*it\s*happen|when\s*it\s*happened
         |data\s*(?:zdarzenia|szkody|wypadku)|datum\s*(?:ud[aá]losti|[sš]kody|[sš]kodn[ií]\s*ud[aá]losti|vzniku\s*[sš]kody|nehody)
         |skadedato|skadedatum|skadedag|vahinkop[äa]iv[äa](?:m[äa][äa]r[äa])?|vahingon\s*p[äa]iv[äa]m[äa][äa]r[äa]
-        |hasar\s*tarihi|olay\s*tarihi|kaza\s*tarihi|(?:jiko\s*)?hassei\s*bi|jiko\s*bi""",
+        |hasar\s*tarihi|olay\s*tarihi|kaza\s*tarihi|(?:jiko\s*)?hassei\s*bi|jiko\s*bi|事故日|発生日""",
     "amount": r"""
         amount\s*claimed|claim\s*amount|claimed\s*amount|total\s*claimed|amount\s*of\s*(?:the\s*)?claim
         |total\s*claim|sum\s*claimed|montant\s*(?:total\s*)?(?:réclamé|reclame|demandé|du\s*sinistre)
@@ -76,7 +76,7 @@ _LABELS = {
         |valor\s*(?:total\s*)?(?:reclamado|solicitado|do\s*sinistro)|kwota\s*(?:roszczenia|odszkodowania|szkody)|wnioskowana\s*kwota
         |po[zž]adovan[aá]\s*(?:[cč][aá]stka|n[aá]hrada)|[cč][aá]stka\s*(?:[sš]kody|n[aá]roku)
         |kr[äa]vt\s*belopp|beg[äa]rt\s*belopp|kr[æa]vet\s*bel[øo]b|krevd\s*bel[øo]p|korvausvaatimus|haettu\s*korvaus
-        |talep\s*edilen\s*tutar|talep\s*tutari|seiky[uū]u?\s*gaku""",
+        |talep\s*edilen\s*tutar|talep\s*tutari|seiky[uū]u?\s*gaku|請求金?額""",
     "claimant": r"""
         claimant|claimant['’]?s\s*name|insured|insd|insured\s*person|policy\s*holder|policyholder|name\s*of\s*(?:the\s*)?(?:insured|claimant|policyholder)
         |(?:claimant|insured|policy\s*holder|policyholder)\s*name
@@ -85,7 +85,7 @@ _LABELS = {
         |verzekerde|verzekeringnemer|asegurado|tomador|segurado
         |ubezpieczony|ubezpieczaj[aą]cy|pojistn[ií]k|poji[sš]t[eě]n[yý]|forsikringstager|forsikringstaker
         |f[öo]rs[äa]kringstagare|vakuutettu|vakuutuksenottaja|sigortal[ıi]|sigorta\s*ettiren
-        |hi?hokensha|keiyakusha""",
+        |hi?hokensha|keiyakusha|被保険者|契約者""",
 }
 _COMPILED = {
     field: re.compile(rf"(?:^|[^\w])(?:{plain(spec)})\s*$", re.IGNORECASE | re.VERBOSE)

@@ -68,7 +68,7 @@ _AMOUNT_BEFORE = _vocabulary(
         # totals and asking to be paid in Finnish, Icelandic, Polish, Czech, Portuguese and
         # Japanese in romaji
         r"yhteensä|yhteensa|\bsumma\b|\bsuma\b|samtals|celkov|total geral|korvaus|haen\b|"
-        r"g[oō]u?kei|seiky[uū]",
+        r"g[oō]u?kei|seiky[uū]|合計|総額|請求",
         "other_party": r"party b|other (?:driver|party|vehicle)|third[- ]party's|"
         r"their (?:estimate|quote|costs?)|for reference only|not claimed",
         "converted_from": r"converted (?:[\w ]{0,30})?from\s*$|original currency|local currency",
@@ -94,7 +94,7 @@ _AMOUNT_BEFORE = _vocabulary(
 # ("I alt ekskl. moms" above "I alt inkl. moms", "Ara toplam" above "Genel toplam").
 _SUBTOTAL = re.compile(
     r"sub-?total|subtotale|zwischensumme|mellemsum|mellomsum|delsumma|välisumma|"
-    r"ara toplam|sh[oō]u?kei|"
+    r"ara toplam|sh[oō]u?kei|小計|税抜|"
     r"(?:\bexcl(?:\.|uding)?|\bex\.?|\bbefore|\bpre-?|\bwithout|\bnet of)\s*(?:vat|tax|gst)\b|"
     r"\b(?:ekskl|exkl|excl)\.?\s*(?:moms|mva|mwst|btw|vat)\b|ohne mwst|\bnetto\b|"
     r"hors tax|sin iva|sem iva|senza iva|bez (?:dph|vat|podatku)|kdv hariç|veroton",
@@ -146,7 +146,7 @@ _DATE_BEFORE = _vocabulary(
         r"date of service|service date|admitted|admission|"
         # the date of loss and "it happened on" in Danish/Norwegian, Finnish, Japanese in
         # romaji, Spanish, Portuguese, Polish, Czech, Turkish, Swedish
-        r"skadedato|vahinkop[äa]iv|jiko-?bi\b|hassei-?bi\b|ocurrencia|ocorr[êe]ncia|"
+        r"skadedato|vahinkop[äa]iv|jiko-?bi\b|hassei-?bi\b|事故日|発生日|ocurrencia|ocorr[êe]ncia|"
         r"data szkody|datum vzniku|kaza tarihi|ocorreu|doszło|doszlo|došlo|skjedde|"
         r"inträffade|tapahtui|sucedió|ocurrió",
     }

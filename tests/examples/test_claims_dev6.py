@@ -185,6 +185,14 @@ def test_a_total_before_tax_or_a_subtotal_is_not_the_claim() -> None:
     assert [s.value[0] for s in turkish.amount_candidates()][:1] == [Decimal("28800.00")]
 
 
+def test_a_japanese_subtotal_and_tax_stand_above_the_total() -> None:
+    text = (
+        "証券番号: JP-4410-22\n事故日: 2024/08/03\n小計 ¥170,000\n消費税 ¥17,000\n合計 ¥187,000\n"
+    )
+    assert labelled(text).of("incident_date") == (date(2024, 8, 3),)
+    assert [s.value[0] for s in read(text).amount_candidates()] == [Decimal("187000.00")]
+
+
 def test_a_revised_figure_in_a_ps_replaces_the_total() -> None:
     r = read("Yhteensä 1 420,00 €\n\nP.S. Korjattu summa on 1 515,00 € (lisätyö).\n")
     assert [s.value[0] for s in r.amount_candidates()][:1] == [Decimal("1515.00")]
