@@ -133,7 +133,9 @@ def _label_before(text: str, start: int) -> str:
 _OLD = re.compile(
     r"\b(?:old|previous|former|prior|closed|alte[nrs]?|frühere[nrs]?|vorherige[nrs]?|"
     r"bisherige[nrs]?|ancienne?|précédente?|anterior|antigu[oa]|vorige|oude|vecchia|precedente)"
-    r"\b[^\n]{0,12}$",
+    r"\b[^\n]{0,12}$"
+    # ... and a figure it replaced ("previousClaimAmount", "original amount claimed")
+    r"|\b(?:previous|original|initial|earlier|superseded|first)\b[^\n]{0,20}\b(?:amount|sum|total)",
     re.IGNORECASE,
 )
 # Beside an insured, a "Claimant:" is the party who claims against them (a liability

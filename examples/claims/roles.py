@@ -241,7 +241,10 @@ _ID_BEFORE = _vocabulary(
         r"schaden-?(?:nummer|nr)|schadenummer|sinistre\s*n[°º]|n[°º]\s*(?:de\s*)?sinistre|"
         r"num[ée]ro de sinistre|n[úu]mero de siniestro|siniestro\s*n|numero (?:di |del )?sinistro|"
         r"sinistro\s*n|\bdossier\b|kenmerk|aktenzeichen|gesch[äa]ftszahl|r[ée]f[ée]rence|"
-        r"referencia|riferimento|unser zeichen|ihr zeichen|\bexpediente\b|\bpratica\b",
+        r"referencia|riferimento|unser zeichen|ihr zeichen|\bexpediente\b|\bpratica\b|"
+        # a notification's or a case's number (an export's keys too: "cislo_hlaseni")
+        r"protocol|zgłoszeni|zgloszeni|hlášení|hlaseni|saksnummer|sagsnummer|ärendenummer|"
+        r"dosya|vahinkonumero|uketsuke",
         # "police" is also the French, German and Italian word for a policy: "N° de police",
         # "votre police", "police d'assurance" name the policy, not a police report.
         "police": r"(?<!de )(?<!votre )(?<!ma )(?<!la )(?<!sa )(?<!° )(?<!n )(?<!nr )"

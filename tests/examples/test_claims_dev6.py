@@ -80,6 +80,11 @@ def test_a_json_export_labels_every_field() -> None:
     assert found.of("amount") == (Decimal("1980"),)
 
 
+def test_an_exports_replaced_figure_is_no_label_of_the_claim() -> None:
+    found = labelled('{\n  "policyNo": "HA-3321-07",\n  "previousClaimAmount": 900.00\n}\n')
+    assert found.of("amount") == ()
+
+
 def test_an_xml_export_labels_fields_by_tag_and_a_nested_name_by_its_parent() -> None:
     found = labelled(
         "<sinistro>\n"
