@@ -106,7 +106,14 @@ _YEAR = r"(\d{4})"
 # A digit as an OCR'd scan may space it out: "0 1 / 0 3 / 2 0 2 6", "10. 2. 2026".
 _SD = r"\d ?\d?"
 _PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"(?<![\d/.-])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d/.-]*\d)"), "ymd"),
+    # (with an export's ISO time, so "2024-06-15T18:40:02Z" is one date, not an id)
+    (
+        re.compile(
+            r"(?<![\d/.-])(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?![\d/.-]*\d)"
+            r"(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?(?![\w:]))?"
+        ),
+        "ymd",
+    ),
     (
         re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})[/.-](\d{4}|\d{2})(?![\d/.-]*\d)"),
         "num",

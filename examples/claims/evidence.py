@@ -73,6 +73,11 @@ _SUPPORT = {
 }
 
 
+# The fields whose support must single out one value (a document may name its signer and
+# its policyholder, both supporting a claimant; it should not call two figures the total).
+_ONE_SAYS = frozenset({"amount", "incident_date"})
+
+
 def _supported(field: str, value: Any, doc: ClaimDoc) -> bool:
     """Whether the words around the value, somewhere in the document, make it the field's."""
     r = read(doc.text)
@@ -85,6 +90,26 @@ def _supported(field: str, value: Any, doc: ClaimDoc) -> bool:
     else:
         seen = r.find_name(str(value))
     return any(s.has(*_SUPPORT[field]) for s in seen)
+
+
+def _said_apart(field: str, value: Any, mine: Any, doc: ClaimDoc) -> bool:
+    """Whether the document calls `value` the field's on a line where `mine` is not written
+    (a figure inside the chosen total's own line, "total 14 300, incl. 2 150", is a part of
+    it, not a rival)."""
+    r = read(doc.text)
+    text = doc.text
+    mentions: list[tuple[int, frozenset[str], object]]
+    if field == "amount":
+        mentions = [(m.start, roles, amount_key(float(m.value))) for m, roles in r.amounts]
+        theirs, ours = amount_key(float(value)), amount_key(float(mine))
+    else:
+        mentions = [(m.start, roles, day) for m, days, roles in r.dates for day in days]
+        theirs, ours = value, mine
+    our_lines = {text.count("\n", 0, start) for start, _, v in mentions if v == ours}
+    return any(
+        v == theirs and roles & _SUPPORT[field] and text.count("\n", 0, start) not in our_lines
+        for start, roles, v in mentions
+    )
 
 
 def reading_is_conclusive(claim: Claim, doc: ClaimDoc) -> bool | str:
@@ -126,6 +151,15 @@ def reading_is_conclusive(claim: Claim, doc: ClaimDoc) -> bool | str:
             problems.append(
                 f"the document writes several values that may be the {what} ({competing}) "
                 f"and says of none that it is the {what}"
+            )
+        elif field in _ONE_SAYS and any(
+            _said_apart(field, v, mine, doc) for v in values[1:] if not _same(field, mine, v)
+        ):
+            # Two figures the document calls a total, each in its own place ("the garage:
+            # total 9 000" ... "the dealer: total 11 250"), and nothing to choose between
+            # them: the first is no more the claim's.
+            problems.append(
+                f"the document calls several values the {what} ({competing}) and labels none"
             )
     r = read(doc.text)
     if claim.incident_type == "other" and not (r.described or r.ticked):

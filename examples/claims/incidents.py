@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import get_args
 
+from .keys import as_field
 from .models import IncidentType
 
 __all__ = ["KEYWORDS", "described_types", "liability_claimed", "ticked_types"]
@@ -30,7 +31,10 @@ KEYWORDS: dict[IncidentType, str] = {
         r"accidente|choque|chocó|chocaron|colisión|alcance|acidente|colisão|batida|embat|"
         r"krock|kollisjon|olycka|påkörd|sammenstød|påkørt|påkjørt|"
         r"kolizj|stłuczk|zderzeni|wypadek|wypadku|nehod|srážk|naboural|"
-        r"kaza\b|kazası|kazada|çarpış"
+        r"kaza\b|kazası|kazada|çarpış|"
+        # Finnish, and Japanese in romaji ("jiko" alone: an accident, not "jiko-bi", its date)
+        r"kolari|törmä|peräänajo|ajoi perään|k[oō]u?ts[uū]u? jiko|sh[oō]u?totsu|tsuitotsu|"
+        r"jiko(?![- ]?(?:bi|futan|h[oō]u?koku|hassei|bang))"
     ),
     "theft": (
         r"stolen|theft|stole|steal|broke in\b|broken into|break-? ?ins?\b|burglar|burgl|thie(?:f|ves)|"
@@ -41,29 +45,40 @@ KEYWORDS: dict[IncidentType, str] = {
         r"gestohlen|einbruch|gestolen|diefstal|inbraak|"
         # Swedish, Danish/Norwegian, Polish, Czech, Turkish
         r"stöld|stulen|stulna|inbrott|tyveri|stjålet|indbrud|innbrudd|kradzież|skradzion|"
-        r"włamani|krádež|ukraden|vloupán|hırsız|çalındı"
+        r"włamani|krádež|ukraden|vloupán|hırsız|çalındı|"
+        # Finnish, Czech, Polish, Turkish, Japanese in romaji
+        r"varka|varastet|murto|murtau|odcizen|ukradzion|çalın|t[oō]u?nan|nusuma|akisu"
     ),
     "fire": (
         r"fire|burn|burnt|flame|smoke|blaze|scorch|incendie|ignit|short circuit|explo(?:sion|ded)|"
-        r"incendio|brand\b|feuer|fuego|incêndio|brandskad|brandskade|pożar|požár|yangın"
+        r"incendio|brand\b|feuer|fuego|incêndio|brandskad|brandskade|pożar|požár|yangın|"
+        # Norwegian, Finnish, Czech, Polish, Turkish, Japanese in romaji
+        r"brann|brant\b|brenne|røykskade|tulipalo|palovahin|syttyi|vyhořel|shořel|spłon|"
+        r"spalił|yandı|kaji\b|kasai\b"
     ),
     "water_damage": (
         r"water|leak|flood|burst|soaked|overflow|escape of water|damp|drip|plumb|mou?ld\b|"
         r"dégât des eaux|inund|infiltra|allagam|wasserschaden|waterschade|fuite d'eau|"
         r"lekkage|rohrbruch|vattenskad|vattenläck|läck|vandskade|lækage|vannskade|lekkasje|"
         r"zalani|zalał|przeciek|wyciek|vytop|únik vody|su baskın|sızıntı|su sızdı|"
-        r"fuga de agua|fuga d'acqua|perdita d'acqua|fuga de água|água"
+        r"fuga de agua|fuga d'acqua|perdita d'acqua|fuga de água|água|"
+        # Finnish, Norwegian, Czech, Polish, Japanese in romaji
+        r"vesivahin|vuoto|vuoti|kastui|putkivuoto|vannlekkasje|vodovod|zatekl|zatékal|"
+        r"zatopen|voda\b|vody\b|woda\b|wody\b|suigai|mizumore|r[oō]u?sui|shinsui"
     ),
     "storm": (
         r"storm|hail(?:storm|ed|ing|stones?)?\b|wind(?:s|y|storm)?\b|gales?\b|hurricane|tornado|"
         r"typhoon|cyclone|lightning|"
         r"fallen tree|southerly|northerly|blizzard|tempest|heavy rain|downpour|snowfall|"
         r"weight of snow|tempête|tormenta|granizo|sturm|unwetter|hagel|orkaan|tempestade|"
-        r"stormskad|burza|nawałnic|gradobic|bouřk|vichřic|krupobit|fırtına"
+        r"stormskad|burza|nawałnic|gradobic|bouřk|vichřic|krupobit|fırtına|"
+        # Turkish hail, Finnish, Norwegian/Danish, Czech, Polish, Japanese in romaji
+        r"dolu (?:yağ|tane|nedeniyle)|doludan|myrsky|raekuuro|rakeet|uvær|uvejr|hagl\b|"
+        r"bouře|kroupy|wichur|grad\b|taif[uū]u?|b[oō]u?f[uū]u?|tatsumaki|rakurai"
     ),
     "vandalism": (
         r"vandal|graffiti|keyed|slashed|spray[- ]painted|deliberately|malicious|kicked in|"
-        r"scratched the paint"
+        r"scratched the paint|wandal|hærverk|hærværk|skadegörelse|ilkivalta|itazura"
     ),
     "glass": (
         r"windshield|windscreen|glass|window|glazing|glazed|glazier|"
@@ -71,13 +86,17 @@ KEYWORDS: dict[IncidentType, str] = {
         r"windschutzscheibe|frontscheibe|heckscheibe|scheibe|glasbruch|glasschade|voorruit|"
         r"achterruit|autoruit|ruit\b|pare-brise|bris de glace|vitre|parabrezza|cristall|"
         r"vetro|parabrisas|luneta|para-brisa|lunotto|vidro|vindrut|bakrut|glasrut|forrude|bagrude|"
-        r"frontrute|glasskade|szyb|čelní skl|sklo\b|skla\b|ön cam|arka cam|camı"
+        r"frontrute|glasskade|szyb|čelní skl|sklo\b|skla\b|ön cam|arka cam|camı|"
+        r"tuulilasi|lasi\b|ikkuna|garasu"
     ),
     "liability": (
         r"liability|liable|third-party claim|sued\b|sue\b|lawsuit|legal action|court\b|compensation|"
         r"slipped|tripped|claim against me|asking me to pay|personal injury claim|"
         r"(?:asks?|asked|wants?|demands?|demanded|expects?) (?:me|us) to pay|"
         r"hold(?:s|ing)? (?:me|us) (?:responsible|liable)|"
+        # a suit tendered to the insurer: "filed suit", "we tender the defense"
+        r"filed (?:a )?suit|(?:above|this|the) suit\b|tender(?:s|ed|ing)? (?:the |its |our )?"
+        r"defen[cs]e|seek(?:s|ing)? damages|"
         # third-party liability in other languages
         r"haftpflicht|aansprakelijk|responsabilit[éà]|responsabilidad|responsabilidade|"
         r"ansvarsförsäkring|ansvarsforsikring|odpowiedzialnoś|odpovědnost|sorumluluk|"
@@ -96,7 +115,13 @@ KEYWORDS: dict[IncidentType, str] = {
         r"ziekenhuis|dokter|huisarts|behandeling|verstuik|ziek\b|"
         r"sjukhus|läkare|vårdcentral|stukad|læge|skadestue|forstuv|sykehus|lege\b|"
         r"szpital|lekarz|leczeni|skręceni|nemocnic|lékař|ošetřen|výron|"
-        r"hastane|doktor|tedavi|burkul"
+        r"hastane|doktor|tedavi|burkul|"
+        # a dentist or a tooth, in the languages above; a doctor or a hospital in Finnish,
+        # Norwegian and Japanese in romaji
+        r"dental|dentist|tooth|teeth|toothache|root canal|endodon|odontol|muela|diente|"
+        r"dentaire|zahnarzt|zahnbehandl|zahn\b|tandläkar|tandlæge|tannlege|tandarts|"
+        r"dentyst|stomatolog|zubař|zubn|ząb|diş hekim|dişim|hammas|lääkäri|sairaala|"
+        r"terveyskesk|legevakt|by[oō]u?in|kega\b"
     ),
     # Not a kind the policy tables name, but a kind all the same: luggage lost or
     # delayed, a trip cancelled.
@@ -121,7 +146,12 @@ _OPTION = re.compile(
 )
 _TYPE_FIELD = re.compile(
     r"(?:type of (?:loss|claim|incident|damage)|claim type|cause(?: of (?:loss|damage))?|"
-    r"nature(?: of (?:loss|damage))?)\s*:\s*(?P<value>[^\n\[]{3,60})$",
+    r"nature(?: of (?:loss|damage))?|(?:loss|incident|damage|event) type|peril|"
+    # the same field in the languages the label reader knows (an export's keys included)
+    r"tipo (?:de |do |del )?(?:sinistro|siniestro|dano|daño|evento)|rodzaj (?:szkody|zdarzenia)|"
+    r"typ (?:události|udalosti|škody|skody)|skadetyp|skadeart|schadenart|art des schadens|"
+    r"type de sinistre|nature du sinistre|hasar türü|vahinkolaji|jiko shubetsu)"
+    r"\s*:\s*(?P<value>[^\n\[]{3,60})$",
     re.IGNORECASE | re.MULTILINE,
 )
 
@@ -168,7 +198,8 @@ def ticked_types(text: str) -> list[IncidentType]:
     found: list[IncidentType] = []
     for label in ticked:
         found += _types_in(label)
-    for field in _TYPE_FIELD.finditer(_options(text)[2]):
+    fields = "\n".join(as_field(line) for line in _options(text)[2].split("\n"))
+    for field in _TYPE_FIELD.finditer(fields):
         found += _types_in(field.group("value"))
     return list(dict.fromkeys(found))
 

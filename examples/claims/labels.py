@@ -23,43 +23,84 @@ from functools import lru_cache
 
 from .dates import dates_in_text, numeric_order, readings
 from .ids import id_key, ids_in_text
-from .money import money_in_text
+from .keys import key_words, plain
+from .money import CURRENCY_CODES, money_in_text
 from .names import names_in_text, normalize_name
 
-# Each field's labels, as the end of the words before a value (case-insensitive).
-# English, French, German, Dutch, Italian, Spanish, Portuguese, and common abbreviations.
+# Each field's labels, as the end of the words before a value (case-insensitive, matched
+# without accents, an export's keys as words: see keys.py). English, French, German, Dutch,
+# Italian, Spanish, Portuguese, Polish, Czech, Danish, Norwegian, Swedish, Finnish, Turkish,
+# Japanese in romaji, and common abbreviations.
 _LABELS = {
     "policy_id": r"""
         policy|pol|policy\s*(?:no|nr|n°|number|num|ref|reference|id)|pol\s*(?:no|nr|\#)
         |police|n°\s*de\s*police|numéro\s*de\s*police|polizza|n\.?\s*polizza|numero\s*(?:di\s*)?polizza
-        |póliza|poliza|n[úu]mero\s*de\s*p[óo]liza|apólice|polis|polisnummer|versicherungsschein(?:nummer)?
-        |policennummer|vertragsnummer|policy\s*\#
+        |póliza|poliza|n[úu]mero\s*de\s*p[óo]liza|apólice|(?:n[úu]mero\s*(?:da\s*)?)?apolice|polis|polisnummer
+        |versicherungsschein(?:nummer)?|policennummer|vertragsnummer|policy\s*\#
         |policy_(?:no|nr|number|num|ref|id)|police\s*(?:n°|nr\.?|no\.?)|polis\s*nr\.?|polisnr\.?
         |n°\s*de\s*contrat|numéro\s*de\s*contrat|contrat(?:\s*n°)?|contratto|n\.?\s*contratto
-        |versicherungs(?:nummer|nr\.?)|polic?en[\s-]*(?:nr\.?|nummer)|polizzen(?:nummer|[\s-]*nr\.?)""",
+        |versicherungs(?:nummer|nr\.?)|polic?en[\s-]*(?:nr\.?|nummer)|polizzen(?:nummer|[\s-]*nr\.?)
+        |(?:nr|numer)\s*polisy|polisa|c[ií]slo\s*(?:pojistn[eé]\s*)?smlouvy|c[ií]slo\s*pojistky
+        |police\s*(?:nummer|nr|numarasi|no)|forsikrings(?:nummer|nr)|f[öo]rs[äa]krings(?:nummer|nr)
+        |vakuutus(?:numero)?|sopimusnumero|sho?u?ken\s*bang[oō]u?|証券番号""",
     "incident_date": r"""
         date\s*of\s*(?:the\s*)?(?:loss|incident|accident|event|damage|theft|fire|occurrence)
         |dol|d\.o\.l|loss\s*date|incident\s*date|accident\s*date|date\s*of\s*loss/incident
+        |event\s*date|occurrence\s*date|damage\s*date|date\s*loss
+        |date\s*(?:and|&|/)\s*time\s*of\s*(?:the\s*)?(?:loss|incident|accident|event|damage)
+        |(?:loss|incident|accident)\s*date\s*(?:and|&|/)\s*time
+        |unfall(?:datum|tag)|tag\s*des\s*(?:unfalls|schadens)|datum\s*des\s*(?:unfalls|schadens)
+        |date\s*de\s*survenance|date\s*(?:du\s*dommage|des\s*faits)|data\s*(?:dell['’])?accadimento
+        |fecha\s*(?:de\s*los\s*hechos|del\s*da[ñn]o)|data\s*do\s*ocorrido
+        |schadedatum|datum\s*(?:voorval|gebeurtenis)
         |date\s*du\s*sinistre|date\s*de\s*l['’]?(?:accident|incident|événement|evenement)
-        |schadendatum|schadentag|datum\s*(?:van\s*(?:de\s*)?)?(?:schade|het\s*incident|ongeval)
+        |schadens?datum|schadentag|datum\s*(?:van\s*(?:de\s*)?)?(?:schade|het\s*incident|ongeval)
         |data\s*(?:del\s*|dell['’])?(?:sinistro|incidente|evento)|fecha\s*del\s*(?:siniestro|accidente|incidente)
-        |data\s*do\s*sinistro|when\s*did\s*it\s*happen|when\s*it\s*happened""",
+        |fecha\s*(?:de\s*(?:la\s*)?)?(?:siniestro|accidente|incidente|ocurrencia)
+        |data\s*(?:d[oa]\s*|de\s*)?(?:sinistro|ocorr[eê]ncia|acidente|evento)
+        |when\s*did\s*it\s*happen|when\s*it\s*happened
+        |data\s*(?:zdarzenia|szkody|wypadku)|datum\s*(?:ud[aá]losti|[sš]kody|[sš]kodn[ií]\s*ud[aá]losti|vzniku\s*[sš]kody|nehody)
+        |skadedato|skadedatum|skadedag|vahinkop[äa]iv[äa](?:m[äa][äa]r[äa])?|vahingon\s*p[äa]iv[äa]m[äa][äa]r[äa]
+        |hasar\s*tarihi|olay\s*tarihi|kaza\s*tarihi|(?:jiko\s*)?hassei\s*bi|jiko\s*bi|事故日|発生日""",
     "amount": r"""
         amount\s*claimed|claim\s*amount|claimed\s*amount|total\s*claimed|amount\s*of\s*(?:the\s*)?claim
-        |total\s*claim|sum\s*claimed|montant\s*(?:réclamé|reclame|demandé|du\s*sinistre)
-        |importo\s*(?:richiesto|reclamato|del\s*sinistro)|geforderter\s*betrag|schadenhöhe|schadenbetrag
-        |geclaimd\s*bedrag|geclaimde\s*bedrag|gevraagd\s*bedrag|importe\s*(?:reclamado|solicitado)
-        |valor\s*reclamado""",
+        |total\s*claim|sum\s*claimed|montant\s*(?:total\s*)?(?:réclamé|reclame|demandé|du\s*sinistre)
+        |importo\s*(?:totale\s*)?(?:richiesto|reclamato|del\s*sinistro)
+        |amount\s*(?:of\s*(?:the\s*)?loss|requested)|loss\s*amount|claim\s*value
+        |amount\s*to\s*be\s*(?:reimbursed|paid)|reimbursement\s*(?:requested|amount)
+        |total\s*(?:amount\s*)?requested|gesamtforderung|erstattungsbetrag|schadens?summe
+        |cuant[íi]a\s*reclamada|monto\s*(?:reclamado|solicitado)|te\s*vergoeden\s*bedrag|schadebedrag
+        |krav(?:s)?bel[øo][bp]|erstatningskrav|ers[äa]ttningsanspr[åa]k|[żz][ąa]dana\s*kwota
+        |v[ýy][šs]e\s*[šs]kody|hasar\s*tutar[ıi]|vaadittu\s*summa|haettava\s*korvaus|geforderter\s*betrag|schadenhöhe|schadenbetrag
+        |geclaimd\s*bedrag|geclaimde\s*bedrag|gevraagd\s*bedrag|importe\s*(?:total\s*)?(?:reclamado|solicitado)
+        |valor\s*(?:total\s*)?(?:reclamado|solicitado|do\s*sinistro)|kwota\s*(?:roszczenia|odszkodowania|szkody)|wnioskowana\s*kwota
+        |po[zž]adovan[aá]\s*(?:[cč][aá]stka|n[aá]hrada)|[cč][aá]stka\s*(?:[sš]kody|n[aá]roku)
+        |kr[äa]vt\s*belopp|beg[äa]rt\s*belopp|kr[æa]vet\s*bel[øo]b|krevd\s*bel[øo]p|korvausvaatimus|haettu\s*korvaus
+        |talep\s*edilen\s*tutar|talep\s*tutari|seiky[uū]u?\s*gaku|請求金?額""",
     "claimant": r"""
         claimant|claimant['’]?s\s*name|insured|insd|insured\s*person|policy\s*holder|policyholder|name\s*of\s*(?:the\s*)?(?:insured|claimant|policyholder)
+        |(?:claimant|insured|policy\s*holder|policyholder)\s*name
         |versicherte\s*person|persona\s*asegurada|personne\s*assurée
         |assuré|assure|nom\s*de\s*l['’]assuré|versicherungsnehmer|versicherte[rn]?|assicurato|contraente
-        |verzekerde|verzekeringnemer|asegurado|tomador|segurado""",
+        |verzekerde|verzekeringnemer|asegurado|tomador|segurado
+        |ubezpieczony|ubezpieczaj[aą]cy|pojistn[ií]k|poji[sš]t[eě]n[yý]|forsikringstager|forsikringstaker
+        |f[öo]rs[äa]kringstagare|vakuutettu|vakuutuksenottaja|sigortal[ıi]|sigorta\s*ettiren
+        |hi?hokensha|keiyakusha|被保険者|契約者""",
 }
 _COMPILED = {
-    field: re.compile(rf"(?:^|[^\w])(?:{spec})\s*$", re.IGNORECASE | re.VERBOSE)
+    field: re.compile(rf"(?:^|[^\w])(?:{plain(spec)})\s*$", re.IGNORECASE | re.VERBOSE)
     for field, spec in _LABELS.items()
 }
+# In a claim's own record (a table or an export that also labels its policy, claimant or
+# date of loss), the amount column needs no "claimed": "kwota", "belopp", "Amount".
+_RECORD_AMOUNT = re.compile(
+    plain(
+        r"(?:claim\s*)?(?:amount|sum|betrag|montant|importe|importo|bedrag|belopp|bel[øo]b|bel[øo]p"
+        r"|kwota|[cč][aá]stka|tutar|summa|valor|montante|m[äa][äa]r[äa]|kingaku)(?:\s*\(?\w{3}\)?)?"
+    ),
+    re.IGNORECASE,
+)
+
 # What may stand between a label and its value: separators, never words.
 _TRAILING = " \t:#=|.-–—>(*"
 _ROW_SPLIT = re.compile(r"\s{2,}|\t|\|")
@@ -82,7 +123,7 @@ def _label_before(text: str, start: int) -> str:
     A label must end right before the value, so prose ("the date of loss was ...") and
     long sentences name nothing."""
     line_start = text.rfind("\n", 0, start) + 1
-    before = text[line_start:start].rstrip(_TRAILING)
+    before = key_words(text[line_start:start]).rstrip(_TRAILING)
     cells = [c for c in _ROW_SPLIT.split(before) if c.strip()]
     return cells[-1].strip(_TRAILING) if cells else ""
 
@@ -94,7 +135,9 @@ _OLD = re.compile(
     r"bisherige[nrs]?|ancienne?|précédente?|anterior|antigu[oa]|vorige|oude|vecchia|precedente|"
     r"poprzedni\w*|předchozí|dřívější|tidligere|tidigare|föregående|önceki|eski|cancell?ed|"
     r"expired|lapsed|gekündigt\w*|wygasł\w*|cancelad[oa]|annul[ée]e?|résiliée?|opgezegd)"
-    r"\b[^\n]{0,30}$",
+    r"\b[^\n]{0,30}$"
+    # ... and a figure it replaced ("previousClaimAmount", "original amount claimed")
+    r"|\b(?:previous|original|initial|earlier|superseded|first)\b[^\n]{0,20}\b(?:amount|sum|total)",
     re.IGNORECASE,
 )
 # Beside an insured, a "Claimant:" is the party who claims against them (a liability
@@ -109,12 +152,96 @@ def _field_of(label: str) -> str | None:
     if _OLD.search(label):
         return None
     label = re.sub(r"\s*\([^()]*\)\s*$", "", label)
-    if not label or len(label) > 48:
+    # "pozadovana castka CZK" (an XML element's currency attribute): the code is no label.
+    label = re.sub(rf"\s+(?:{'|'.join(CURRENCY_CODES)})$", "", label)
+    if not label or len(label) > 48 or _OLD.search(label):
         return None
+    label = plain(label)
     for field, pattern in _COMPILED.items():
         if pattern.search(label):
             return field
     return None
+
+
+# A table's cells: tab-, bar- or semicolon-separated (not commas: "3,960.00" has one).
+_DELIMITERS = ("\t", "|", ";")
+_RULE = re.compile(r"^[\s|:+=-]*$")  # a markdown or ASCII table's rule line
+
+
+def _line_at(text: str, pos: int) -> tuple[int, str]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, text[start : end if end != -1 else len(text)]
+
+
+def _header(text: str, start: int) -> tuple[list[str], int] | None:
+    """The header row of the table a value's row is in, and the value's column: the top
+    line of the block of lines with as many cells as its row (rule lines skipped)."""
+    line_start, line = _line_at(text, start)
+    for delimiter in _DELIMITERS:
+        count = line.count(delimiter)
+        if count < 2:
+            continue
+        column = line[: start - line_start].count(delimiter)
+        lines = text[:line_start].split("\n")[:-1]
+        header = None
+        for above in reversed(lines):
+            if _RULE.match(above) and above.strip():
+                continue
+            if above.count(delimiter) != count:
+                break
+            header = above
+        if header is None:
+            return None
+        cells = header.split(delimiter)
+        if any(re.search(r"\d[\d.,/ -]*\d", c) for c in cells):
+            return None  # a row of values, not of names
+        return cells, column
+    return None
+
+
+def _column_label(text: str, start: int) -> str:
+    """The header of a value's column, when it stands in a table's row."""
+    found = _header(text, start)
+    if found is None:
+        return ""
+    cells, column = found
+    return key_words(cells[column]).strip(_TRAILING + " ") if column < len(cells) else ""
+
+
+# A nested record's "name" is its parent's: `<segurado><nome>`, `"insured": {"name": ...`.
+_NAME_KEY = re.compile(
+    r"(?:full\s*)?(?:name|nome|nombre|nom|naam|jmeno|imie|navn|namn|nimi|isim|ad)", re.IGNORECASE
+)
+_OPENS = re.compile(
+    r"^\s*(?:<\s*(?P<tag>[\w:.-]+)[^<>/]*>|[\"'](?P<key>[\w.-]+)[\"']\s*:\s*\{)\s*$"
+)
+_FIELD_LINE = re.compile(r"^\s*(?:<[^<>]+>[^<>\n]*</[^<>]+>|[\"'][\w.-]+[\"']\s*:[^{}\n]*)\s*$")
+
+
+def _parent_key(text: str, line_start: int) -> str:
+    """The key of the element or object a line's field is nested in: the nearest line above
+    that opens one, past its sibling fields (none when a sibling block closes first)."""
+    for above in reversed(text[:line_start].split("\n")[:-1][-12:]):
+        opens = _OPENS.match(above)
+        if opens is not None:
+            return key_words(opens.group("tag") or opens.group("key"))
+        if not _FIELD_LINE.match(above):
+            return ""
+    return ""
+
+
+def _label_of(text: str, start: int) -> tuple[str | None, tuple[str, ...]]:
+    """The field a value's label names (its column's header first), and its labels."""
+    column = _column_label(text, start)
+    if column and (field := _field_of(column)) is not None:
+        return field, (column,)
+    before = _label_before(text, start)
+    if _NAME_KEY.fullmatch(before.strip(" \"'<>")):
+        parent = _parent_key(text, text.rfind("\n", 0, start) + 1)
+        if parent and _field_of(parent) == "claimant":
+            return "claimant", (parent,)
+    return _field_of(before), tuple(label for label in (column, before) if label)
 
 
 @lru_cache(maxsize=256)
@@ -130,21 +257,31 @@ def labelled(text: str) -> Labelled:
             shown.setdefault(field, []).append(written)
 
     for m in ids_in_text(text):
-        if _field_of(_label_before(text, m.start)) == "policy_id":
+        if _label_of(text, m.start)[0] == "policy_id":
             add("policy_id", id_key(m.value), m.value)
     order = numeric_order(text)
     for d in dates_in_text(text):
-        if _field_of(_label_before(text, d.start)) == "incident_date":
+        if _label_of(text, d.start)[0] == "incident_date":
             days = readings(d, order)
             if len(days) == 1:  # 03/04/2024 with no order known says nothing certain
                 add("incident_date", days[0], d.text)
+    plainly: list[tuple[Decimal, str]] = []
     for a in money_in_text(text):
-        if _field_of(_label_before(text, a.start)) == "amount":
+        field, _ = _label_of(text, a.start)
+        if field == "amount":
             add("amount", a.value.normalize(), a.text)
+        elif field is None and _RECORD_AMOUNT.fullmatch(plain(_column_label(text, a.start))):
+            plainly.append((a.value.normalize(), a.text))
+    # "Amount" alone names the claim only as a column of a claim's own record, a table that
+    # also labels its policy and its date of loss ("Amount: 640" in a form may be one line
+    # of an invoice), and only when nothing says "claimed" and it is one figure.
+    named = {f for f in ("policy_id", "incident_date") if f in values}
+    if "amount" not in values and len({v for v, _ in plainly}) == 1 and len(named) == 2:
+        add("amount", *plainly[0])
     claimants = [
-        (n, _label_before(text, n.start))
+        (n, found[1][0])
         for n in names_in_text(text)
-        if _field_of(_label_before(text, n.start)) == "claimant"
+        if (found := _label_of(text, n.start))[0] == "claimant"
     ]
     insured = [n for n, label in claimants if not _CLAIMANT_WORD.search(label)]
     for n, label in claimants:

@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from .keys import key_words
+
 __all__ = ["CURRENCY_CODES", "Money", "amount_words", "money_in_text", "parse_number"]
 
 # Symbols and prefixes, longest first so "NZ$" wins over "$".
@@ -126,7 +128,11 @@ _WORDS: dict[str, str] = {
 _MONEY_LABEL = re.compile(
     r"\b(amount|total|sum|cost|costs|price|value|estimate|estimated|quote|quoted|quotation|"
     r"invoice|bill|billed|charged|paid|pay|claim|claimed|claiming|loss|damages|excess|"
-    r"deductible|premium|limit|fee|fees|due|refund|reimburse\w*|montant|importe|betrag)\b",
+    r"deductible|premium|limit|fee|fees|due|refund|reimburse\w*|montant|importe|betrag|"
+    # an amount, a sum or a deductible in the languages the label reader knows
+    r"importo|bedrag|valor|montante|belopp|beløb|beløp|kwota|částka|castka|tutar|summa|suma|"
+    r"kingaku|korvaus|franquia|franquicia|franchigia|selbstbeteiligung|selvrisiko|självrisk|"
+    r"egenandel|omavastuu|muafiyet|spoluúčast|spoluucast)\b",
     re.IGNORECASE,
 )
 
@@ -192,8 +198,27 @@ def parse_number(raw: str) -> Decimal | None:
 
 
 def _line_label(text: str, start: int) -> str:
+    """The words before a number on its line, an export's key as words (keys.py):
+    `<pozadovana_castka mena="CZK">` -> `pozadovana castka CZK: `."""
     line_start = text.rfind("\n", 0, start) + 1
-    return text[line_start:start]
+    return key_words(text[line_start:start])
+
+
+# A short field name ending the line's words ("valor Solicitado BRL: ", an export's key):
+# a money word anywhere in it makes the number money, unless it names a number or a code.
+_KEY = re.compile(r"(?:^|[\s\[{;,|])(?P<key>[^\W\d]\w*(?: [^\W\d]\w*){0,3})\s*:\s*$")
+_NOT_MONEY_KEY = re.compile(
+    r"\b(?:no|nr|number|num|ref|reference|id|code|phone|tel|year|count|qty|quantity)\b",
+    re.IGNORECASE,
+)
+
+
+def _money_key(label: str) -> bool:
+    key = _KEY.search(label)
+    if key is None:
+        return False
+    words = key.group("key")
+    return bool(_MONEY_LABEL.search(words)) and not _NOT_MONEY_KEY.search(words)
 
 
 def _label_currency(label: str) -> str | None:
@@ -251,7 +276,9 @@ def money_in_text(text: str, *, not_in: Sequence[tuple[int, int]] = ()) -> list[
         raw = m.group("num")
         label = _line_label(text, m.start())
         has_cents = bool(re.search(r"[.,]\d{2}$", raw))
-        labelled = bool(_LABEL_JUST_BEFORE.search(label)) and len(raw.strip("0")) >= 2
+        labelled = (
+            bool(_LABEL_JUST_BEFORE.search(label) or _money_key(label)) and len(raw.strip("0")) >= 2
+        )
         if not (has_cents or labelled) or _looks_like_a_year(raw) or _a_day(text, m.end()):
             continue
         add(m.start(), m.end(), raw, None, _label_currency(label))

@@ -225,7 +225,8 @@ def _merged(
 
 # "Total" in the languages roles.py reads: a line item stands above its total.
 _TOTAL = re.compile(
-    r"\b(?:total|totale|totaal|gesamt\w*|summe|totalt|i alt|razem|łącznie|celkem|toplam)\b",
+    r"\b(?:total|totale|totaal|gesamt\w*|summe|totalt|i alt|razem|łącznie|celkem|celkov\w*|"
+    r"toplam|yhteensä|summa|suma|samtals|g[oō]u?kei)\b|合計|総額",
     re.IGNORECASE,
 )
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from .keys import key_words
+
 __all__ = [
     "AMOUNT_DECOYS",
     "DATE_DECOYS",
@@ -40,7 +42,7 @@ _AMOUNT_BEFORE = _vocabulary(
         "deductible": r"deductible|excess|\bded\b\.?|franchise|own risk|self[- ]insured|"
         r"co-?pay(?:ment)?|eigenanteil|selbstbehalt|selbstbeteiligung|franquicia|"
         r"eigen risico|franchigia|franquia|självrisk|selvrisiko|egenandel|udział własn|"
-        r"spoluúčast|muafiyet",
+        r"spoluúčast|muafiyet|omavastuu|menseki|jiko[- ]?futan|udzial wlasn|spoluucast",
         "limit": r"\blimit\b|sum insured|maximum|cover(?:ed)? up to|capped at",
         "premium": r"premium|instal(?:l)?ment",
         "superseded": r"\binitial(?:ly)?\b|\boriginal(?:ly)?\b|\bearlier\b|previous(?:ly)?|"
@@ -62,7 +64,11 @@ _AMOUNT_BEFORE = _vocabulary(
         r"schadenhöhe|schadensumme|forder|erstatt|beantrag|kostenvoranschlag|gesamt|"
         r"reparaturkosten|ersättning|begär|erstatning|\bi alt\b|totalt|"
         r"odszkodowani|wypłat|kosztorys|łącznie|razem|proplacen|náhrad|celkem|"
-        r"faktur|talep|toplam|fatura|kr[eæä]ver|til ?sammen|sammanlagt|samlet",
+        r"faktur|talep|toplam|fatura|kr[eæä]ver|til ?sammen|sammanlagt|samlet|"
+        # totals and asking to be paid in Finnish, Icelandic, Polish, Czech, Portuguese and
+        # Japanese in romaji
+        r"yhteensä|yhteensa|\bsumma\b|\bsuma\b|samtals|celkov|total geral|korvaus|haen\b|"
+        r"g[oō]u?kei|seiky[uū]|合計|総額|請求",
         "other_party": r"party b|other (?:driver|party|vehicle)|third[- ]party's|"
         r"their (?:estimate|quote|costs?)|for reference only|not claimed",
         "converted_from": r"converted (?:[\w ]{0,30})?from\s*$|original currency|local currency",
@@ -75,8 +81,24 @@ _AMOUNT_BEFORE = _vocabulary(
         r"in addition\b[^.\n]{0,12}$",
         # a figure that replaces earlier ones of its kind ("the revised quote ... is")
         "revision": r"\brevised\b|\bupdated\b|\bcorrected\b|\bamended\b|\bnew (?:quote|estimate|"
-        r"figure|total)\b|\bfinal (?:quote|estimate|figure|invoice)\b|révisé|aggiornat|korrigiert",
+        r"figure|total)\b|\bfinal (?:quote|estimate|figure|invoice)\b|révisé|aggiornat|korrigiert|"
+        # revised in other languages (Finnish, Scandinavian, Polish, Czech, Turkish, Spanish,
+        # Portuguese, German, Italian, Dutch, Japanese in romaji)
+        r"korjat|päivitet|\brevider|\bkorriger|oppdatert|uppdaterad|opdateret|poprawion|"
+        r"skorygowan|zaktualizowan|opraven|aktualizovan|düzeltil|güncellen|\brevize|corregid|"
+        r"revisad|actualizad|corrigid|atualizad|überarbeitet|aktualisiert|rivist|corrett|"
+        r"herzien|gecorrigeerd|bijgewerkt|sh[uū]u?sei|teisei",
     }
+)
+# A total before tax, or one of several partial totals: the claim is the total after them
+# ("I alt ekskl. moms" above "I alt inkl. moms", "Ara toplam" above "Genel toplam").
+_SUBTOTAL = re.compile(
+    r"sub-?total|subtotale|zwischensumme|mellemsum|mellomsum|delsumma|välisumma|"
+    r"ara toplam|sh[oō]u?kei|小計|税抜|"
+    r"(?:\bexcl(?:\.|uding)?|\bex\.?|\bbefore|\bpre-?|\bwithout|\bnet of)\s*(?:vat|tax|gst)\b|"
+    r"\b(?:ekskl|exkl|excl)\.?\s*(?:moms|mva|mwst|btw|vat)\b|ohne mwst|\bnetto\b|"
+    r"hors tax|sin iva|sem iva|senza iva|bez (?:dph|vat|podatku)|kdv hariç|veroton",
+    re.IGNORECASE,
 )
 _AMOUNT_AFTER = _vocabulary(
     {
@@ -101,13 +123,17 @@ _DATE_BEFORE = _vocabulary(
         r"completed|declaration|\bvisit(?:ed)?\b\s*(?:on|date|:)|date of (?:the )?visit|invoice|"
         r"quote[d ]+(?:dated|on)|\bdated\b|written on|"
         r"transcri|notif|date of (?:the )?(?:letter|email)|\bwrote\b|dictated|"
-        r"\bfait (?:à|a|le)\b|\bdone at\b|\bsigned at\b|\binsp(?:ection)?\.? date\b",
+        r"\bfait (?:à|a|le)\b|\bdone at\b|\bsigned at\b|\binsp(?:ection)?\.? date\b|"
+        # reported or registered, in an export's keys and in other languages
+        r"\bcreated\b|date prepared|prepared on|h[oō]u?koku-?bi|bildirim|ilmoitus|zgłos|zglos|data\s*(?:de |da )?comunica|podán|podani|"
+        r"registrerad|anmäld|anmeldt|hlášen|hlasen",
         "signature": r"\bsign(?:ed|ature)?\b",
         "policy": r"policy start|start date|effective|inception|renew|valid (?:from|until|to)|"
         r"expir|period of (?:insurance|cover)|policy period|cover (?:starts|began|from)|"
         r"issued",
         "purchase": r"purchased|bought|date of purchase|purchase date",
-        "birth": r"date of birth|\bdob\b|d\.o\.b|\bborn\b|naissance|nacimiento",
+        "birth": r"date of birth|\bdob\b|d\.o\.b|\bborn\b|naissance|nacimiento|narozen|urodzeni|"
+        r"fødsels|födelse|syntymä|doğum|dogum|nascimento|nascita|geburt",
         "later": r"repair(?:ed|s)? on|mitigation|tarpaulin|fitted on|came (?:down|out) on|"
         r"inspect|crew|assessed on|the next day|\bpaid\b|discharge|follow-up|appointment",
         "incident": r"date of (?:the )?(?:loss|incident|accident|damage|collision|illness|injury|"
@@ -117,10 +143,21 @@ _DATE_BEFORE = _vocabulary(
         r"took place|sinistre|siniestro|sinistro|schadensdatum|schadendatum|schadentag|"
         r"schadedatum|skadedatum|skadedag|data zdarzenia|datum (?:události|škody)|"
         r"hasar tarihi|olay tarihi|on the night of|date of damage|"
-        r"date of service|service date|admitted|admission",
+        r"date of service|service date|admitted|admission|"
+        # the date of loss and "it happened on" in Danish/Norwegian, Finnish, Japanese in
+        # romaji, Spanish, Portuguese, Polish, Czech, Turkish, Swedish
+        r"skadedato|vahinkop[äa]iv|jiko-?bi\b|hassei-?bi\b|事故日|発生日|ocurrencia|ocorr[êe]ncia|"
+        r"data szkody|datum vzniku|kaza tarihi|ocorreu|doszło|doszlo|došlo|skjedde|"
+        r"inträffade|tapahtui|sucedió|ocurrió",
     }
 )
-_DATE_AFTER = _vocabulary({"reported": r"^[^\n]{0,3}(?:wrote|\(received\))"})
+_DATE_AFTER = _vocabulary(
+    {
+        "reported": r"^[^\n]{0,3}(?:wrote|\(received\))",
+        # Turkish puts the verb last: "14.07.2024 tarihinde ... meydana geldi"
+        "incident": r"^\s*(?:tarihinde|günü)\b[^\n.]{0,80}(?:meydana gel|oldu|yaşandı|gerçekleşti)",
+    }
+)
 
 _NAME_BEFORE = _vocabulary(
     {
@@ -274,7 +311,10 @@ _ID_BEFORE = _vocabulary(
         r"schaden-?(?:nummer|nr)|schadenummer|sinistre\s*n[°º]|n[°º]\s*(?:de\s*)?sinistre|"
         r"num[ée]ro de sinistre|n[úu]mero de siniestro|siniestro\s*n|numero (?:di |del )?sinistro|"
         r"sinistro\s*n|\bdossier\b|kenmerk|aktenzeichen|gesch[äa]ftszahl|r[ée]f[ée]rence|"
-        r"referencia|riferimento|unser zeichen|ihr zeichen|\bexpediente\b|\bpratica\b",
+        r"referencia|riferimento|unser zeichen|ihr zeichen|\bexpediente\b|\bpratica\b|"
+        # a notification's or a case's number (an export's keys too: "cislo_hlaseni")
+        r"protocol|zgłoszeni|zgloszeni|hlášení|hlaseni|saksnummer|sagsnummer|ärendenummer|"
+        r"dosya|vahinkonumero|uketsuke",
         # "police" is also the French, German and Italian word for a policy: "N° de police",
         # "votre police", "police d'assurance" name the policy, not a police report.
         "police": r"(?<!de )(?<!votre )(?<!ma )(?<!la )(?<!sa )(?<!° )(?<!n )(?<!nr )"
@@ -333,6 +373,7 @@ AMOUNT_DECOYS = frozenset(
         "paid_already",
         "extra",
         "line_item",
+        "subtotal",
     }
 )
 DATE_DECOYS = frozenset({"reported", "signature", "policy", "birth", "later", "purchase"})
@@ -350,8 +391,12 @@ def _before(text: str, start: int, width: int = 48) -> str:
     line_start = text.rfind("\n", 0, start) + 1
     before = text[max(line_start, start - width) : start]
     # A table cell or a sentence ends the context: "| Total | USD 2,710" keeps "Total |".
+    # A full stop before a lower-case word ends an abbreviation, not a sentence ("I alt
+    # inkl. moms", "excl. VAT" keeps its label).
+    stops = [m.start() for m in re.finditer(r"\. (?![a-zà-ÿ])", before)]
     cut = max(
-        before.rfind(". ") if not re.search(r"\b\w{1,4}\. $", before) else -1, before.rfind("; ")
+        stops[-1] if stops and not re.search(r"\b\w{1,4}\. $", before) else -1,
+        before.rfind("; "),
     )
     return before[cut + 1 :] if cut > 0 else before
 
@@ -407,8 +452,9 @@ def _roles(
     after: Mapping[str, re.Pattern[str]],
 ) -> set[str]:
     # "previous_claim_ref:" is "previous claim ref:" (a web form's field names).
-    context = _before(text, start).replace("_", " ")
-    label = _row_label(text, start).replace("_", " ")
+    # An export's keys are labels too ("deductibleAmount": -> "deductible Amount:").
+    context = key_words(_before(text, start)).replace("_", " ")
+    label = key_words(_row_label(text, start)).replace("_", " ")
     roles = {role for role, words in before.items() if words.search(context)}
     if label and label not in context:
         roles |= {role for role, words in before.items() if words.search(label)}
@@ -419,7 +465,12 @@ def _roles(
 
 def amount_roles(text: str, start: int, end: int) -> set[str]:
     roles = _roles(text, start, end, _AMOUNT_BEFORE, _AMOUNT_AFTER)
-    if "superseded" in roles or "converted_from" in roles:
+    # The whole label before it on its line ("I alt ekskl. moms" holds a full stop), from
+    # the last figure on (the clause of a sentence that names this figure).
+    line = text[text.rfind("\n", 0, start) + 1 : start]
+    if _SUBTOTAL.search(re.split(r"\d[\d.,\s]*\d", line)[-1]):
+        roles.add("subtotal")
+    if roles & {"superseded", "converted_from", "subtotal"}:
         roles.discard("claimed")  # "initial est." is an estimate, but not the one claimed
     return roles
 
