@@ -332,6 +332,7 @@ _TENS = {
     "ninety": 90,
 }
 _SCALES = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
+NUMBER_WORDS = frozenset([*_UNITS, *_TENS, *_SCALES])  # the English words of a number
 _NUMBER_WORD = "|".join([*_UNITS, *_TENS, *_SCALES, "and", "a"])
 _CENT_WORD = "|".join([*_UNITS, *_TENS])
 # "... dollars and forty cents", "... euros and 40 cents": the cents belong to the amount.

@@ -15,6 +15,8 @@ from __future__ import annotations
 import calendar
 import re
 
+from .money import NUMBER_WORDS
+
 __all__ = ["firm_label_or_fragment", "not_a_name_word"]
 
 # Capitalised words that are not names: sentence openers, closings in a few languages, form
@@ -258,39 +260,9 @@ _PRODUCT_WORDS = frozenset(
         "plan",
     ]
 )
-_NUMBER_WORDS = frozenset(
+# Amounts in words ("Eighty-Seven Thousand Three Hundred ... only"): no name.
+_NUMBER_WORDS = NUMBER_WORDS | frozenset(
     [
-        "zero",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-        "twenty",
-        "thirty",
-        "forty",
-        "fifty",
-        "sixty",
-        "seventy",
-        "eighty",
-        "ninety",
-        "hundred",
-        "thousand",
-        "million",
         "only",
         "pounds",
         "euro",

@@ -10,37 +10,21 @@ Every test reads strings written out here (or a whole set), not a document of a 
 
 from __future__ import annotations
 
-import inspect
 from datetime import date
 from typing import Any
 
 import pytest
+from claims_testing import call, claim
 from examples.claims import checks
 from examples.claims.datasets import load_set
 from examples.claims.evidence import reading_is_conclusive
 from examples.claims.grounded import candidate_values
 from examples.claims.ids import same_id
-from examples.claims.models import Claim, ClaimDoc
+from examples.claims.models import ClaimDoc
 from examples.claims.names import names_in_text, one_spelling_each, same_person
 from examples.claims.reading import read
 
 DEV5 = load_set("dev5")
-
-
-def call(fn: Any, **artifacts: Any) -> Any:
-    return fn(**{name: artifacts[name] for name in inspect.signature(fn).parameters})
-
-
-def claim(**fields: Any) -> Claim:
-    base: dict[str, Any] = {
-        "claimant": "Anna Kowalczyk",
-        "policy_id": "POL-4471-22",
-        "incident_date": date(2024, 1, 18),
-        "incident_type": "storm",
-        "amount": 1250.0,
-        "currency": "EUR",
-    }
-    return Claim(**{**base, **fields})
 
 
 def claiming(doc: str, name: str) -> bool | str:

@@ -8,11 +8,11 @@ fix is held to the decoys it must keep rejecting.
 
 from __future__ import annotations
 
-import inspect
 from datetime import date
 from typing import Any
 
 import pytest
+from claims_testing import call, claim
 from examples.claims import checks
 from examples.claims.datasets import load_set
 from examples.claims.evidence import reading_is_conclusive
@@ -25,22 +25,6 @@ from examples.claims.reading import read
 from examples.claims.spelled import spelled_ids
 
 DEV4 = load_set("dev4")
-
-
-def call(fn: Any, **artifacts: Any) -> Any:
-    return fn(**{name: artifacts[name] for name in inspect.signature(fn).parameters})
-
-
-def claim(**fields: Any) -> Claim:
-    base: dict[str, Any] = {
-        "claimant": "Anna Kowalczyk",
-        "policy_id": "POL-4471-22",
-        "incident_date": date(2024, 1, 18),
-        "incident_type": "storm",
-        "amount": 1250.0,
-        "currency": "EUR",
-    }
-    return Claim(**{**base, **fields})
 
 
 def accepted(check: Any, doc: str, **fields: Any) -> bool:
