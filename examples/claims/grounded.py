@@ -23,7 +23,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, Field, create_model
 
 from .checks import FIELD_CHECKS, amount_key
-from .models import Claim, ClaimDoc, IncidentType, Policy
+from .models import Claim, ClaimDoc, IncidentDate, IncidentType, Policy
 from .names import canonical_name, same_person
 from .prompts import rotated
 from .reading import DOLLARS, Reading, read
@@ -184,7 +184,9 @@ def _choices_type(name: str, values: dict[str, list[Any]]) -> type[BaseModel]:
     fields: dict[str, Any] = {
         "claimant": _choice(values["claimant"], (str, ...), "The claimant's full name"),
         "policy_id": _choice(values["policy_id"], (str, ...), "The policy number"),
-        "incident_date": _choice(dates, (str, ...), "The day of the incident"),
+        # With no date to choose from, still a date: free text ("20260211") would be no
+        # Claim at all, and a shadow run would fail where a gated one retries.
+        "incident_date": _choice(dates, (IncidentDate, ...), "The day of the incident"),
         "incident_type": _choice(types, (IncidentType, ...), "What happened"),
         "amount": _choice(values["amount"], (float, ...), "The amount claimed"),
         "description": (str, Field(max_length=160, description="What happened, in a few words")),

@@ -197,3 +197,30 @@ async def test_the_local_model_on_documents_of_the_development_set(tmp_path: Pat
                 )
     assert claim.accepted == accepted
     assert claim.right_accepted >= 1  # on these documents the gated pipeline gets one right
+
+
+def test_a_document_with_no_date_to_choose_still_gets_a_well_formed_date() -> None:
+    # A legacy record writes its dates as 20260207: no date candidate. The free field must
+    # still be a YYYY-MM-DD date in the schema the model is held to, or the answer is no
+    # Claim at all.
+    from examples.claims.grounded import candidate_claim_type
+    from examples.claims.models import ClaimDoc
+
+    doc = ClaimDoc(text="Policy KS-NZ-51723, Rangi Taipa, storm, NZD 7,385.50.")
+    schema = candidate_claim_type(doc).model_json_schema()["properties"]["incident_date"]
+    assert schema["pattern"].startswith("^20[0-9]{2}-")
+    assert (
+        candidate_claim_type(doc)
+        .model_validate(
+            {
+                "claimant": "Rangi Taipa",
+                "policy_id": "KS-NZ-51723",
+                "incident_date": "2026-02-07",
+                "incident_type": "storm",
+                "amount": 7385.5,
+                "description": "storm",
+            }
+        )
+        .incident_date.isoformat()
+        == "2026-02-07"
+    )
