@@ -19,7 +19,7 @@ few-shot examples, the document) for claims 1..N, and every third one its ground
 3. Both again with a competing CPU-bound process running (one busy loop per CPU / 2, at
    least one), each configuration measured idle then loaded, back to back.
 4. First local answer in a fresh process: from the call of `generate` to its reply, engine
-   load included, with an empty prefix cache (cold) and after one process has cached the
+   load included (and shown apart), with an empty prefix cache (cold) and after one process has cached the
    prefix; and from the start of the process.
 
 Goals: seamline's concurrent requests/s >= 80% of the best raw configuration, idle and loaded;
@@ -204,9 +204,12 @@ def first_call_worker(cache: str, process_started: float) -> dict[str, Any]:
 
     async def main() -> dict[str, Any]:
         started = time.perf_counter()
-        reply = await get_model("local").generate(output_type, request)
+        model: Any = get_model("local")
+        reply = await model.generate(output_type, request)
+        engine = model.pool.solo or model.pool.engines[0]
         return {
             "call": time.perf_counter() - started,
+            "load": engine.load_seconds,
             "since_start": time.time() - process_started,
             "python_start": imported - process_started,
             "cached_tokens": reply.response["usage"]["cache_read_tokens"],
@@ -403,11 +406,12 @@ def first_call(tmp: str, quick: bool, figures: dict[str, Any]) -> None:
     for label, rows in first.items():
         call = statistics.median(r["call"] for r in rows)
         whole = statistics.median(r["since_start"] for r in rows)
+        load = statistics.median(r["load"] for r in rows)
         cached = rows[0]["cached_tokens"]
         goal = "   (goal <= 2 s)" if label == "cached" else ""
         print(
-            f"   {label:6}: {call:5.2f} s / {whole:5.2f} s; {cached} prompt tokens from "
-            f"the cache{goal}"
+            f"   {label:6}: {call:5.2f} s / {whole:5.2f} s (engine load {load:4.2f} s of it); "
+            f"{cached} prompt tokens from the cache{goal}"
         )
     figures["first_call"] = first
 

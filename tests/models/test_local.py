@@ -276,9 +276,16 @@ class RecordingEngine:
     release: ClassVar[threading.Semaphore] = threading.Semaphore(0)
     changed: ClassVar[threading.Condition] = threading.Condition()
 
+    loads: ClassVar[list[int]] = []  # threads of each engine loaded before its first call
+
     def __init__(self, path: Path, plan: Any, cache: Any, *, threads: int, slots: int) -> None:
         self.threads = threads
         self.slots = slots
+        self.loaded = False
+
+    def load(self) -> None:
+        RecordingEngine.loads.append(self.threads)
+        self.loaded = True
 
     def chat(self, body: dict[str, Any], slot: int, prefix: str | None) -> dict[str, Any]:
         with RecordingEngine.changed:
@@ -299,6 +306,7 @@ def recording_pool(monkeypatch: pytest.MonkeyPatch) -> EnginePool:
     monkeypatch.setattr(local, "LocalEngine", RecordingEngine)
     monkeypatch.setattr(EnginePool, "OVERLAP_HOLD", 0.2)
     RecordingEngine.started.clear()
+    RecordingEngine.loads.clear()
     plan = plan_engines(LocalModelConfig(engines=2, threads=1, solo=True), cpus=2, busy=0.0)
     return EnginePool(Path("/models/m.gguf"), plan, None, plan.concurrency)
 
@@ -356,6 +364,81 @@ async def test_without_a_solo_engine_a_lone_call_takes_the_first_engine(
 
     assert RecordingEngine.started == [(1, 0)]
     assert pool.solo is None and len(pool.engines) == 1
+
+
+def join_preload() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "seamline-local-load":
+            thread.join(10)
+
+
+@pytest.mark.usefixtures("recording_pool")
+@pytest.mark.parametrize("solo", [True, False])
+async def test_preload_loads_the_engine_the_first_lone_call_then_takes(solo: bool) -> None:
+    from seamline.models.local_plan import plan_engines
+
+    plan = plan_engines(LocalModelConfig(engines=2, threads=1, solo=solo), cpus=2, busy=0.0)
+    pool = EnginePool(Path("/models/m.gguf"), plan, None, plan.concurrency)
+
+    pool.preload()
+    join_preload()
+    pool.preload()  # loaded already: nothing more
+    join_preload()
+    assert RecordingEngine.loads == [2 if solo else 1]
+    RecordingEngine.release.release()
+    await pool.chat({}, None)
+
+    assert RecordingEngine.started == [(2 if solo else 1, 0)]  # the engine preloaded
+    assert len(pool.engines) == (0 if solo else 1)
+
+
+@pytest.mark.usefixtures("recording_pool")
+async def test_a_preload_that_fails_is_left_for_the_first_call_to_report(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from seamline.models.local_plan import plan_engines
+
+    def broken(self: RecordingEngine) -> None:
+        raise RuntimeError("no such file")
+
+    monkeypatch.setattr(RecordingEngine, "load", broken)
+    plan = plan_engines(LocalModelConfig(engines=2, threads=1, solo=True), cpus=2, busy=0.0)
+    pool = EnginePool(Path("/models/m.gguf"), plan, None, plan.concurrency)
+    errors: list[Any] = []
+    monkeypatch.setattr(threading, "excepthook", errors.append)
+
+    pool.preload()
+    join_preload()
+
+    assert errors == []
+    assert pool.solo is not None and not pool.solo.loaded
+
+
+def test_preload_builds_only_local_models(monkeypatch: pytest.MonkeyPatch) -> None:
+    from seamline.models import registry
+
+    built: list[str] = []
+    preloaded: list[object] = []
+
+    class Stub:
+        def preload(self) -> None:
+            preloaded.append(self)
+
+    def resolve(spec: str) -> Stub:
+        built.append(spec)
+        return Stub()
+
+    monkeypatch.setattr(registry, "resolve", resolve)
+    for spec in ("openai:gpt-4o-mini", "ollama:llama3", "local:", None):
+        registry.preload(spec)
+    assert built == [] and preloaded == []
+
+    registry.preload("local")
+    registry.preload(" local:/models/m.gguf ")
+    stub = Stub()
+    registry.preload(stub)  # type: ignore[arg-type]
+    assert built == ["local", " local:/models/m.gguf "]
+    assert len(preloaded) == 3 and preloaded[2] is stub
 
 
 # -- the engines, for real --------------------------------------------------------------------

@@ -31,6 +31,7 @@ from seamline.events import (
     StepStarted,
 )
 from seamline.exceptions import ConfigError, RunFailed, SeamlineError
+from seamline.models.registry import preload
 from seamline.pipeline import Pipeline
 from seamline.redact import scrub
 from seamline.runtime.result import RunResult
@@ -124,7 +125,11 @@ def run_command(
         seamline run examples/claims/pipeline.py:pipe --input claim.json --store sqlite:///runs.db --engine temporal://127.0.0.1:7233
     """
     try:
+        if engine is None:  # the embedded model loads while the pipeline and store open
+            preload(model)
         pipe = load_pipeline(target)
+        if engine is None and model is None:
+            preload(pipe.model)
         pipe.validate()
         inputs = read_json_file(input, "--input")
         if not isinstance(inputs, dict):

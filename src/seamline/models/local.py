@@ -14,6 +14,8 @@ Engines (`LocalEngine`, one llama.cpp server each) belong to an `EnginePool`, on
 engine plan, shared by the whole process. The pool starts engines as concurrent calls need them,
 up to the plan (`local_plan`), and gives each call a slot of its own, so calls from concurrent
 steps and runs are decoded at the same time. llama.cpp releases the GIL while it works.
+`registry.preload()` starts loading the first engine in the background as soon as a process
+knows it will call the model (`seamline run` does), before its first call.
 
 The evaluated system prompt and few-shot examples of each prompt are kept in `PrefixCache`
 files: an engine restores them into a slot before its first call with that prefix, and writes
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import http.client
 import importlib.util
@@ -99,8 +102,9 @@ def _import_xllamacpp(plan: EnginePlan) -> Any:
 class LocalEngine:
     """One llama.cpp server: `slots` calls at a time, each in a slot of its own.
 
-    Made by an `EnginePool`; loads its weights (about half a second for SmolLM2) on its first
-    call. Blocking: call `chat()` from a worker thread.
+    Made by an `EnginePool`; loads its weights (about a quarter of a second for SmolLM2) on
+    its first call, or before it if the pool preloads it. Blocking: call `chat()` from a
+    worker thread.
     """
 
     def __init__(
@@ -119,6 +123,11 @@ class LocalEngine:
         # What each slot holds now: the prefix key of its last call (None: nothing reusable).
         self._holding: list[str | None] = [None] * slots
 
+    @property
+    def loaded(self) -> bool:
+        """Whether the weights are loaded."""
+        return self._server is not None
+
     def load(self) -> None:
         """Load the weights. Safe to call from any thread; does nothing the second time."""
         with self._lock:
@@ -136,6 +145,12 @@ class LocalEngine:
                 1 if self.plan.flash_attention else 0
             )
             params.cache_ram_mib = 256  # host-side copies of recent prompts, per engine
+            # Two start-up passes that buy nothing here (issue 14, benchmarks/bench_local.py
+            # section 4): fitting the context to free device memory loads the model a second
+            # time, dry, to size a GPU this engine does not use (its context is the plan's);
+            # the warmup evaluates two dummy tokens that the first call would page in anyway.
+            params.fit_params = False
+            params.warmup = False
             params.verbosity = -1
             if self.cache is not None:
                 params.slot_save_path = str(self.cache.directory) + os.sep
@@ -339,13 +354,39 @@ class EnginePool:
                 self._calls += 1
                 return engine, slot
 
+    def preload(self) -> None:
+        """Start loading the engine a lone first call will take, on a thread of its own.
+
+        The load (a few tenths of a second) then overlaps what the process does before its
+        first call: `seamline run` imports the pipeline and opens the store meanwhile. A call
+        that comes first waits for the load; a load that fails is left for that call to
+        raise. The thread is not a daemon: a process that exits meanwhile waits for it,
+        rather than tearing llama.cpp down under it.
+        """
+        with self._freed:
+            engine = self._lone_engine()
+        if not engine.loaded:
+            threading.Thread(
+                target=_load_quietly, args=(engine,), name="seamline-local-load"
+            ).start()
+
+    def _lone_engine(self) -> LocalEngine:
+        """The engine for a call that runs alone, started if need be: the solo engine if the
+        plan has one, else the first concurrent engine. Called with `_freed` held."""
+        if self.plan.solo_threads:
+            if self.solo is None:
+                self.solo = self._start(self.plan.solo_threads, slots=1)
+            return self.solo
+        if not self.engines:
+            self.engines.append(self._start(self.plan.threads, slots=self.plan.slots))
+        return self.engines[0]
+
     def _choose(self, *, alone: bool) -> LocalEngine | None:
         """The engine for the next call, started if need be; None if none has a free slot."""
         if alone and self.plan.solo_threads:
-            if self.solo is None:
-                self.solo = self._start(self.plan.solo_threads, slots=1)
-            if not all(self._busy[self.solo]):
-                return self.solo
+            solo = self._lone_engine()
+            if not all(self._busy[solo]):
+                return solo
         idle = [e for e in self.engines if not any(self._busy[e])]
         if idle:
             return idle[0]
@@ -368,6 +409,12 @@ class EnginePool:
             if slot is not None:
                 self._busy[engine][slot] = False
             self._freed.notify()
+
+
+def _load_quietly(engine: LocalEngine) -> None:
+    # The first call loads the engine again if this failed, and reports why.
+    with contextlib.suppress(Exception):
+        engine.load()
 
 
 _PER_REQUEST = {"path", "max_tokens", "temperature", "seed", "compact_json"}
@@ -432,6 +479,10 @@ class LocalModel:
 
     def __repr__(self) -> str:
         return f"LocalModel({self.name!r})"
+
+    def preload(self) -> None:
+        """Start loading the weights in the background (see `EnginePool.preload`)."""
+        self.pool.preload()
 
     def agent_model(
         self, *, max_tokens: int | None = None, output_type: type[Any] | None = None

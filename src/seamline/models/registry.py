@@ -10,10 +10,11 @@ import sys
 import threading
 from typing import Any
 
+from seamline.exceptions import SeamlineError
 from seamline.models.base import Model
 from seamline.models.config import get_config
 
-__all__ = ["as_model", "clear_cache", "resolve"]
+__all__ = ["as_model", "clear_cache", "preload", "resolve"]
 
 _cache: dict[str, Model] = {}
 _lock = threading.Lock()
@@ -51,7 +52,7 @@ def resolve(spec: str | Model) -> Model:
         if (model := _cache.get(key)) is not None:
             return model
     built: Model
-    if key == "local" or (key.startswith("local:") and len(key) > len("local:")):
+    if _is_local(key):
         from seamline.models.local import local_model
 
         built = local_model(key, key.partition(":")[2] or None, get_config())
@@ -61,6 +62,29 @@ def resolve(spec: str | Model) -> Model:
         built = build_model(key, get_config())
     with _lock:
         return _cache.setdefault(key, built)
+
+
+def preload(spec: str | Model | None) -> None:
+    """Start loading an embedded (`local`) model's weights in the background, so that the load
+    overlaps what the process does before its first call. Any other model: nothing (building
+    it early would import pydantic-ai and the SDKs for nothing). A problem, such as missing
+    weights, is left for the first call to report."""
+    if isinstance(spec, str):
+        if not _is_local(spec.strip()):
+            return
+        try:
+            model: Any = resolve(spec)
+        except SeamlineError:
+            return
+    else:
+        model = spec
+    start = getattr(model, "preload", None)
+    if callable(start):
+        start()
+
+
+def _is_local(key: str) -> bool:
+    return key == "local" or (key.startswith("local:") and len(key) > len("local:"))
 
 
 def clear_cache() -> None:
