@@ -538,14 +538,29 @@ def _insert_version(
     return written
 
 
+# A `where` value's kind -> the json_type()s of metadata values it can equal (records.py
+# `matches`): json_extract() alone gives an array or object as its JSON text, which a
+# string would equal, and a JSON true as 1, which the number 1 would.
+_WHERE_TYPES = {str: "'text'", float: "'integer','real'", bool: "'true','false'"}
+
+
 def _where_sql(where: Mapping[str, list[Any]]) -> tuple[str, list[Any]]:
     clauses, params = [], []
     for key, values in where.items():
         path = f'$."{key}"'  # the key was checked against [A-Za-z_][A-Za-z0-9_]*
-        marks = ",".join("?" * len(values))
-        clauses.append(f"AND json_extract(v.metadata, ?) IN ({marks})")
-        params.append(path)
-        params.extend(values)
+        kinds: dict[type, list[Any]] = {}
+        for value in values:
+            kind = bool if isinstance(value, bool) else str if isinstance(value, str) else float
+            kinds.setdefault(kind, []).append(value)
+        alternatives = []
+        for kind, same in kinds.items():
+            marks = ",".join("?" * len(same))
+            alternatives.append(
+                f"(json_type(v.metadata, ?) IN ({_WHERE_TYPES[kind]})"
+                f" AND json_extract(v.metadata, ?) IN ({marks}))"
+            )
+            params.extend([path, path, *same])
+        clauses.append("AND (" + " OR ".join(alternatives) + ")")
     return " ".join(clauses), params
 
 
