@@ -245,6 +245,35 @@ async def test_a_collection_past_the_limit_stays_with_fts5(
             assert_same(*await ranked(store, name, "copper lantern"))
         small = await store._collection("small")
         assert small is not None and list(store._indexes) == [small.id]
+        # "small" grows past the limit: its index (of revision 1) goes, FTS5 ranks.
+        await store.add("small", corpus("more", 90, 10))
+        assert_same(*await ranked(store, "small", "copper lantern"))
+        assert not store._indexes
+    finally:
+        await store.close()
+
+
+async def test_indexes_share_one_budget_least_recently_searched_go_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "_IN_MEMORY_MAX", 100)  # chunks over all collections
+    store = await opened(tmp_path / "runs.db")
+    try:
+        ids = {}
+        for name in ("a", "b", "c"):
+            await store.add(name, corpus(name, 36, 11))  # 40 chunks each: two fit
+            row = await store._collection(name)
+            assert row is not None
+            ids[name] = row.id
+        for name in ("a", "b"):
+            assert_same(*await ranked(store, name, "copper lantern"))
+        assert list(store._indexes) == [ids["a"], ids["b"]]
+        assert_same(*await ranked(store, "a", "meadow"))  # "a" searched last: "b" is older
+        assert_same(*await ranked(store, "c", "copper lantern"))
+        assert list(store._indexes) == [ids["a"], ids["c"]]
+        assert_same(*await ranked(store, "b", "copper lantern"))  # built again, "a" goes
+        assert list(store._indexes) == [ids["c"], ids["b"]]
+        assert sum(len(index) for index in store._indexes.values()) <= 100
     finally:
         await store.close()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,10 @@ _ADDED_TEXTS = "SELECT c.id, c.version, c.text" + _ADDED + " ORDER BY c.id"
 # When keyword ranking moves into memory (bm25.py): once FTS5's ranking has cost, since
 # the collection last changed, what tokenizing its new chunks would (a one-off search
 # never pays ~200 ms to build an index for 10,000 chunks; a pipeline's hundredth does);
-# at once for a few new chunks (less than one FTS5 search costs); never for a collection
-# past _IN_MEMORY_MAX chunks (~410 bytes each in memory: ~100 MB at the limit).
+# at once for a few new chunks (less than one FTS5 search costs). _IN_MEMORY_MAX is the
+# store's budget over all its collections (~410 bytes a chunk in memory: ~100 MB at the
+# limit): the least recently searched indexes make room for a new one, and a collection
+# past it alone stays with FTS5.
 _BUILD_SECONDS = 20e-6  # per chunk, until a build in this process measures it
 _BUILD_NOW = 64  # chunks
 _IN_MEMORY_MAX = 250_000
@@ -103,7 +106,7 @@ class SQLiteContextStore(ContextStore):
         self._averages: tuple[int, int] | None = None  # FTS5's (rows, tokens), read lazily
         # Keyword ranking in memory (bm25.py), per collection, and when to build it:
         self._tokenizer: bm25.Tokenizer | None = None
-        self._indexes: dict[int, bm25.KeywordIndex] = {}
+        self._indexes: OrderedDict[int, bm25.KeywordIndex] = OrderedDict()  # LRU first
         self._fts_seconds: dict[int, float] = {}  # FTS5 ranking since the last build
         self._added: dict[int, tuple[int, int, int]] = {}  # (from, to, chunks) counted
         self._build_seconds = _BUILD_SECONDS
@@ -318,6 +321,8 @@ class SQLiteContextStore(ContextStore):
         """The collection's index, holding every chunk added up to `revision`, if it is
         worth having (see _BUILD_NOW)."""
         index = self._indexes.get(collection)
+        if index is not None:
+            self._indexes.move_to_end(collection)  # most recently searched
         held = index.revision if index is not None else 0
         if index is not None and held >= revision:
             return index
@@ -332,8 +337,13 @@ class SQLiteContextStore(ContextStore):
             added = self._added_chunks(collection, held, revision, None)
             if spent < added * self._build_seconds:
                 return None
-            if (len(index) if index is not None else 0) + added > _IN_MEMORY_MAX:
-                return None
+        size = (len(index) if index is not None else 0) + added
+        if size > _IN_MEMORY_MAX:
+            # Past the budget alone: FTS5 ranks it from now on, and the stale index (of
+            # older revisions only) would hold memory for nothing.
+            self._indexes.pop(collection, None)
+            return None
+        self._make_room(collection, size)
         tokenizer = self._fts_tokenizer()
         started = time.perf_counter()
         fresh = bm25.KeywordIndex() if index is None else index
@@ -353,6 +363,16 @@ class SQLiteContextStore(ContextStore):
         self._indexes[collection] = fresh
         self._fts_seconds[collection] = 0.0
         return fresh
+
+    def _make_room(self, collection: int, size: int) -> None:
+        """Drop the least recently searched other indexes until `collection`'s `size`
+        chunks fit in _IN_MEMORY_MAX with the rest (before building: the peak counts)."""
+        others = sum(len(i) for c, i in self._indexes.items() if c != collection)
+        for victim in [c for c in self._indexes if c != collection]:
+            if others + size <= _IN_MEMORY_MAX:
+                break
+            others -= len(self._indexes.pop(victim))
+            self._fts_seconds[victim] = 0.0  # to be earned again before a rebuild
 
     def _added_chunks(self, collection: int, after: int, upto: int, most: int | None) -> int:
         """Chunks of versions added in revisions (after, upto], counting up to `most`."""
