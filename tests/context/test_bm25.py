@@ -319,3 +319,44 @@ async def test_search_passages_are_unchanged(
                 assert memory or query == "quarry"  # in no chunk
     finally:
         await store.close()
+
+
+async def test_ranking_stays_with_fts5_if_its_tokenizer_is_another(tmp_path: Path) -> None:
+    store = await opened(tmp_path / "runs.db")
+    try:
+        await store.add("notes", corpus("n", 30, 12))
+        assert bm25.same_tokenizer(store._conn)
+        other = sqlite3.connect(":memory:")
+        other.execute("CREATE VIRTUAL TABLE ctx_fts USING fts5(text, tokenize = \"unicode61\")")
+        assert not bm25.same_tokenizer(other)
+        other.close()
+        store._same_tokenizer = False  # as read from such a file
+        assert_same(*await ranked(store, "notes", "copper running"))
+        assert not store._indexes
+    finally:
+        await store.close()
+
+
+async def test_ranking_stays_with_fts5_if_the_row_count_disagrees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`averages` reads FTS5's private record: a count that is not the store's own means
+    its layout changed, and FTS5's own ranking is used."""
+    store = await opened(tmp_path / "runs.db")
+    try:
+        await store.add("notes", corpus("n", 30, 12))
+        assert_same(*await ranked(store, "notes", "copper running"))
+        assert store._indexes  # ranked in memory
+        store._indexes.clear()
+        store._averages = None
+        real = bm25.averages
+        monkeypatch.setattr(
+            bm25, "averages", lambda conn: (lambda t: (t[0] + 1, t[1]) if t else t)(real(conn))
+        )
+        row = await store._collection("notes")
+        assert row is not None
+        live = await store._live_mask(row, row.revision, {})
+        assert store._in_memory(row.id, ["copper"], row.revision, 8, live) is None
+        assert_same(*await ranked(store, "notes", "copper running"))
+    finally:
+        await store.close()

@@ -104,6 +104,7 @@ class SQLiteContextStore(ContextStore):
         self._frequencies: dict[str, int] = {}  # term -> chunks it is in
         self._shares: dict[int, bool] = {}  # collection -> holds most chunks
         self._averages: tuple[int, int] | None = None  # FTS5's (rows, tokens), read lazily
+        self._same_tokenizer: bool | None = None  # ctx_fts's is bm25.TOKENIZE, read once
         # Keyword ranking in memory (bm25.py), per collection, and when to build it:
         self._tokenizer: bm25.Tokenizer | None = None
         self._indexes: OrderedDict[int, bm25.KeywordIndex] = OrderedDict()  # LRU first
@@ -307,9 +308,11 @@ class SQLiteContextStore(ContextStore):
         tokens = [self._fts_tokenizer().tokens(t) for t in terms]
         if any(len(t) != 1 for t in tokens):
             return None
+        totals = self._fts_averages()  # first: no index is built that could not be used
+        if totals is None or totals[0] == 0:
+            return None
         index = self._keyword_index(collection, revision)
-        totals = self._fts_averages()
-        if index is None or totals is None or totals[0] == 0:
+        if index is None:
             return None
         rows, total = totals
         phrases = [
@@ -392,9 +395,17 @@ class SQLiteContextStore(ContextStore):
 
     def _fts_averages(self) -> tuple[int, int] | None:
         """FTS5's (rows, tokens) over the whole index, read once until the index changes
-        (as `_hits`)."""
+        (as `_hits`). None (FTS5 ranks) if ctx_fts's tokenizer is not bm25.TOKENIZE, or
+        if the record's row count is not the store's own count of chunks (one FTS5 row
+        each): FTS5 has changed the private record `bm25.averages` reads."""
+        if self._same_tokenizer is None:
+            self._same_tokenizer = bm25.same_tokenizer(self._conn)
+        if not self._same_tokenizer:
+            return None
         if self._averages is None:
             self._averages = bm25.averages(self._conn)
+        if self._averages is None or self._averages[0] != self._rows:
+            return None
         return self._averages
 
     def _refresh_counts(self) -> None:
