@@ -327,7 +327,7 @@ async def test_ranking_stays_with_fts5_if_its_tokenizer_is_another(tmp_path: Pat
         await store.add("notes", corpus("n", 30, 12))
         assert bm25.same_tokenizer(store._conn)
         other = sqlite3.connect(":memory:")
-        other.execute("CREATE VIRTUAL TABLE ctx_fts USING fts5(text, tokenize = \"unicode61\")")
+        other.execute('CREATE VIRTUAL TABLE ctx_fts USING fts5(text, tokenize = "unicode61")')
         assert not bm25.same_tokenizer(other)
         other.close()
         store._same_tokenizer = False  # as read from such a file

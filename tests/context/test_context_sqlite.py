@@ -7,9 +7,11 @@ import random
 from pathlib import Path
 
 import pytest
+from test_store import FILTERS, SHAPES
 
 from seamline.context import make_document, open_context
-from seamline.context.sqlite import SQLiteContextStore
+from seamline.context.records import check_where, matches
+from seamline.context.sqlite import SQLiteContextStore, _where_sql
 
 WORDS = [
     "ledger",
@@ -128,10 +130,6 @@ asyncio.run(main())
 async def test_where_sql_agrees_with_the_in_memory_filter(store: SQLiteContextStore) -> None:
     """The FTS5 path filters with `_where_sql`, the in-memory path with `matches`: the
     same version rows pass both, for every filter of the conformance test."""
-    from seamline.context.records import check_where, matches
-    from seamline.context.sqlite import _where_sql
-    from test_store import FILTERS, SHAPES
-
     docs = [make_document(f"s{i}", f"copper {i}", metadata=m) for i, m in enumerate(SHAPES)]
     await store.add("shapes", docs)
     rows = store._conn.execute("SELECT id, doc_id, metadata FROM ctx_versions").fetchall()

@@ -98,9 +98,7 @@ def matches(metadata: Mapping[str, Any], where: Mapping[str, list[Any]]) -> bool
     equal to one of the allowed values, as JSON compares them: a list or object value
     matches nothing (not even its JSON text), a boolean only a boolean (True is not 1),
     a number any equal number (1 is 1.0). The SQL of every store says the same."""
-    return all(
-        any(_same(metadata.get(key), v) for v in values) for key, values in where.items()
-    )
+    return all(any(_same(metadata.get(key), v) for v in values) for key, values in where.items())
 
 
 def _same(value: Any, wanted: Any) -> bool:

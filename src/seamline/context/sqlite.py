@@ -572,17 +572,23 @@ def _insert_version(
 # A `where` value's kind -> the json_type()s of metadata values it can equal (records.py
 # `matches`): json_extract() alone gives an array or object as its JSON text, which a
 # string would equal, and a JSON true as 1, which the number 1 would.
-_WHERE_TYPES = {str: "'text'", float: "'integer','real'", bool: "'true','false'"}
+_WHERE_TYPES = {"text": "'text'", "number": "'integer','real'", "boolean": "'true','false'"}
+
+
+def _json_kind(value: str | bool | float) -> str:
+    """A `where` value's key in _WHERE_TYPES (check_where lets only these through)."""
+    if isinstance(value, bool):  # before the numbers: a bool is an int to Python
+        return "boolean"
+    return "text" if isinstance(value, str) else "number"
 
 
 def _where_sql(where: Mapping[str, list[Any]]) -> tuple[str, list[Any]]:
     clauses, params = [], []
     for key, values in where.items():
         path = f'$."{key}"'  # the key was checked against [A-Za-z_][A-Za-z0-9_]*
-        kinds: dict[type, list[Any]] = {}
+        kinds: dict[str, list[Any]] = {}
         for value in values:
-            kind = bool if isinstance(value, bool) else str if isinstance(value, str) else float
-            kinds.setdefault(kind, []).append(value)
+            kinds.setdefault(_json_kind(value), []).append(value)
         alternatives = []
         for kind, same in kinds.items():
             marks = ",".join("?" * len(same))
