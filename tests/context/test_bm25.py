@@ -245,6 +245,35 @@ async def test_a_collection_past_the_limit_stays_with_fts5(
             assert_same(*await ranked(store, name, "copper lantern"))
         small = await store._collection("small")
         assert small is not None and list(store._indexes) == [small.id]
+        # "small" grows past the limit: its index (of revision 1) goes, FTS5 ranks.
+        await store.add("small", corpus("more", 90, 10))
+        assert_same(*await ranked(store, "small", "copper lantern"))
+        assert not store._indexes
+    finally:
+        await store.close()
+
+
+async def test_indexes_share_one_budget_least_recently_searched_go_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_store, "_IN_MEMORY_MAX", 100)  # chunks over all collections
+    store = await opened(tmp_path / "runs.db")
+    try:
+        ids = {}
+        for name in ("a", "b", "c"):
+            await store.add(name, corpus(name, 36, 11))  # 40 chunks each: two fit
+            row = await store._collection(name)
+            assert row is not None
+            ids[name] = row.id
+        for name in ("a", "b"):
+            assert_same(*await ranked(store, name, "copper lantern"))
+        assert list(store._indexes) == [ids["a"], ids["b"]]
+        assert_same(*await ranked(store, "a", "meadow"))  # "a" searched last: "b" is older
+        assert_same(*await ranked(store, "c", "copper lantern"))
+        assert list(store._indexes) == [ids["a"], ids["c"]]
+        assert_same(*await ranked(store, "b", "copper lantern"))  # built again, "a" goes
+        assert list(store._indexes) == [ids["c"], ids["b"]]
+        assert sum(len(index) for index in store._indexes.values()) <= 100
     finally:
         await store.close()
 
@@ -288,5 +317,46 @@ async def test_search_passages_are_unchanged(
                     (p.document, p.chunk, p.score) for p in fts
                 ]
                 assert memory or query == "quarry"  # in no chunk
+    finally:
+        await store.close()
+
+
+async def test_ranking_stays_with_fts5_if_its_tokenizer_is_another(tmp_path: Path) -> None:
+    store = await opened(tmp_path / "runs.db")
+    try:
+        await store.add("notes", corpus("n", 30, 12))
+        assert bm25.same_tokenizer(store._conn)
+        other = sqlite3.connect(":memory:")
+        other.execute('CREATE VIRTUAL TABLE ctx_fts USING fts5(text, tokenize = "unicode61")')
+        assert not bm25.same_tokenizer(other)
+        other.close()
+        store._same_tokenizer = False  # as read from such a file
+        assert_same(*await ranked(store, "notes", "copper running"))
+        assert not store._indexes
+    finally:
+        await store.close()
+
+
+async def test_ranking_stays_with_fts5_if_the_row_count_disagrees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`averages` reads FTS5's private record: a count that is not the store's own means
+    its layout changed, and FTS5's own ranking is used."""
+    store = await opened(tmp_path / "runs.db")
+    try:
+        await store.add("notes", corpus("n", 30, 12))
+        assert_same(*await ranked(store, "notes", "copper running"))
+        assert store._indexes  # ranked in memory
+        store._indexes.clear()
+        store._averages = None
+        real = bm25.averages
+        monkeypatch.setattr(
+            bm25, "averages", lambda conn: (lambda t: (t[0] + 1, t[1]) if t else t)(real(conn))
+        )
+        row = await store._collection("notes")
+        assert row is not None
+        live = await store._live_mask(row, row.revision, {})
+        assert store._in_memory(row.id, ["copper"], row.revision, 8, live) is None
+        assert_same(*await ranked(store, "notes", "copper running"))
     finally:
         await store.close()

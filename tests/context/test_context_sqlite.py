@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
 import pytest
+from test_store import FILTERS, SHAPES
 
 from seamline.context import make_document, open_context
-from seamline.context.sqlite import SQLiteContextStore
+from seamline.context.records import check_where, matches
+from seamline.context.sqlite import SQLiteContextStore, _where_sql
 
 WORDS = [
     "ledger",
@@ -122,3 +125,22 @@ asyncio.run(main())
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"  # one version: the second add changed nothing
+
+
+async def test_where_sql_agrees_with_the_in_memory_filter(store: SQLiteContextStore) -> None:
+    """The FTS5 path filters with `_where_sql`, the in-memory path with `matches`: the
+    same version rows pass both, for every filter of the conformance test."""
+    docs = [make_document(f"s{i}", f"copper {i}", metadata=m) for i, m in enumerate(SHAPES)]
+    await store.add("shapes", docs)
+    rows = store._conn.execute("SELECT id, doc_id, metadata FROM ctx_versions").fetchall()
+    for where, expected in FILTERS:
+        checked = check_where(where)
+        clauses, params = _where_sql(checked)
+        in_sql = {
+            doc
+            for (doc,) in store._conn.execute(
+                f"SELECT v.doc_id FROM ctx_versions AS v WHERE 1 {clauses}", params
+            )
+        }
+        in_memory = {doc for _, doc, m in rows if matches(json.loads(m), checked)}
+        assert in_sql == in_memory == expected, where

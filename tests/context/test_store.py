@@ -233,3 +233,55 @@ async def test_a_busy_collection_does_not_crowd_out_a_small_one(
     found = await keyword_store.search("storm", collection="small", k=5)
     assert [p.document for p in found] == ["only"]
     assert len(await keyword_store.search("storm", collection="big", k=5)) == 5
+
+
+# Metadata of every JSON kind, and filters that a loose comparison would get wrong: a
+# list or object by its JSON text, True as 1, "1" as 1.
+SHAPES: list[dict[str, Any]] = [
+    {"tags": ["a", "b"]},
+    {"tags": "a"},
+    {"n": 1},
+    {"n": True},
+    {"n": "1"},
+    {"n": 1.5},
+    {"o": {"k": 1}},
+    {"o": "x"},
+]
+FILTERS: list[tuple[dict[str, Any], set[str]]] = [
+    ({"tags": '["a","b"]'}, set()),
+    ({"tags": '["a", "b"]'}, set()),
+    ({"tags": "a"}, {"s1"}),
+    ({"tags": ["a", "b"]}, {"s1"}),  # a list of allowed values, not a list value
+    ({"o": '{"k":1}'}, set()),
+    ({"o": '{"k": 1}'}, set()),
+    ({"o": "x"}, {"s7"}),
+    ({"n": 1}, {"s2"}),
+    ({"n": 1.0}, {"s2"}),
+    ({"n": True}, {"s3"}),
+    ({"n": "1"}, {"s4"}),
+    ({"n": [1, "1"]}, {"s2", "s4"}),
+    ({"n": 1.5}, {"s5"}),
+    ({"n": 2**63 - 1}, set()),
+]
+
+
+async def test_where_matches_scalar_values_only(keyword_store: ContextStore) -> None:
+    docs = [
+        make_document(f"s{i}", f"copper lantern number {i}", metadata=m)
+        for i, m in enumerate(SHAPES)
+    ]
+    await keyword_store.add("shapes", docs)
+    for where, expected in FILTERS:
+        found = await keyword_store.search(
+            "copper lantern", collection="shapes", where=where, k=20, mode="keyword"
+        )
+        assert {p.document for p in found} == expected, where
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, float("nan"), float("inf")])
+async def test_where_rejects_numbers_no_store_can_match(
+    keyword_store: ContextStore, value: Any
+) -> None:
+    await keyword_store.add("policies", POLICIES)
+    with pytest.raises(ConfigError, match=r"where\['n'\]"):
+        await keyword_store.search("house", collection="policies", where={"n": value})

@@ -27,6 +27,7 @@ would) and lets new chunks be added without a rebuild.
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -40,8 +41,10 @@ B = 0.75
 IDF_FLOOR = 1e-6  # FTS5's, for terms in half the rows or more (their log would be <= 0)
 TOKENIZE = "porter unicode61"  # ctx_fts's tokenizer (migration 1): the two must agree
 _TOKEN_CACHE = 4096  # query terms remembered with their tokens
-# Chunks tokenized at once: the tokenizer's peak memory is ~2 KB a chunk (20 MB at 10,000).
+# Chunks tokenized at once: the tokenizer's peak memory is ~2 KB a chunk, so ~65 MB
+# for a full batch of 32,768 (20 MB at 10,000).
 _BATCH = 32_768
+_TOKENIZE_OPTION = re.compile(r"""\btokenize\s*=\s*(?:'([^']*)'|"([^"]*)")""", re.IGNORECASE)
 
 
 def idf(rows: int, hits: int) -> float:
@@ -50,11 +53,24 @@ def idf(rows: int, hits: int) -> float:
     return value if value > 0.0 else IDF_FLOOR
 
 
+def same_tokenizer(conn: sqlite3.Connection) -> bool:
+    """Whether `ctx_fts` is declared (in sqlite_master) with TOKENIZE, the tokenizer this
+    module tokenizes with: if not, tokens and so scores would differ from FTS5's."""
+    found = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'ctx_fts'").fetchone()
+    option = _TOKENIZE_OPTION.search(found[0]) if found and found[0] else None
+    if option is None:
+        return False
+    declared = option.group(1) if option.group(1) is not None else option.group(2)
+    return declared.split() == TOKENIZE.split()
+
+
 def averages(conn: sqlite3.Connection) -> tuple[int, int] | None:
     """(rows, tokens in all columns) of `ctx_fts`: what `bm25()` reads for N and avgdl
     (`xRowCount`, `xColumnTotalSize(-1)`). FTS5 keeps them in the record with id 1 of its
     `_data` table: SQLite varints, the row count then one total per column. None if the
-    record is not there (an empty or unfamiliar index): the caller then ranks with FTS5."""
+    record is not there (an empty or unfamiliar index): the caller then ranks with FTS5.
+    The record's layout is FTS5's private business, so the caller also checks the row
+    count against its own (`SQLiteContextStore._fts_averages`)."""
     found = conn.execute("SELECT block FROM ctx_fts_data WHERE id = 1").fetchone()
     if found is None or not found[0]:
         return None
@@ -87,7 +103,8 @@ class Tokenizer:
 
     def __init__(self) -> None:
         conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-        conn.execute("CREATE VIRTUAL TABLE scratch USING fts5(text, tokenize = 'porter unicode61')")
+        # An f-string of a constant: DDL takes no parameters.
+        conn.execute(f"CREATE VIRTUAL TABLE scratch USING fts5(text, tokenize = '{TOKENIZE}')")
         conn.execute("CREATE VIRTUAL TABLE scratch_instance USING fts5vocab(scratch, 'instance')")
         conn.execute("CREATE VIRTUAL TABLE scratch_row USING fts5vocab(scratch, 'row')")
         self._conn = conn

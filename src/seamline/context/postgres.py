@@ -350,7 +350,8 @@ def _where_sql(where: Mapping[str, list[Any]]) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
     for key, values in where.items():
-        # The key was checked against [A-Za-z_][A-Za-z0-9_]*; values compare as JSON.
+        # The key was checked against [A-Za-z_][A-Za-z0-9_]*; values compare as jsonb,
+        # which is records.py `matches`: typed (true is not 1, a string not an array).
         clauses.append("AND v.metadata -> %s = ANY(%s::jsonb[])")
         params.append(key)
         params.append([json.dumps(v) for v in values])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from seamline.exceptions import ConfigError
 
 _WHERE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _TERM = re.compile(r"\w+", re.UNICODE)
+_INT64 = range(-(2**63), 2**63)  # what SQLite can bind; a wider int cannot be matched there
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +83,28 @@ def check_where(where: Where | None) -> dict[str, list[Any]]:
                 raise ConfigError(
                     f"where[{key!r}] = {v!r}: match a string, number or boolean (or a list of them)"
                 )
+            if isinstance(v, int) and v not in _INT64:
+                raise ConfigError(
+                    f"where[{key!r}] = {v!r}: integers must fit in 64 bits (-2**63 to 2**63 - 1)"
+                )
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ConfigError(f"where[{key!r}] = {v!r}: match a finite number")
         out[key] = values
     return out
 
 
 def matches(metadata: Mapping[str, Any], where: Mapping[str, list[Any]]) -> bool:
-    return all(metadata.get(key) in values for key, values in where.items())
+    """Whether `metadata` passes `where` (from `check_where`): each key's value is a scalar
+    equal to one of the allowed values, as JSON compares them: a list or object value
+    matches nothing (not even its JSON text), a boolean only a boolean (True is not 1),
+    a number any equal number (1 is 1.0). The SQL of every store says the same."""
+    return all(any(_same(metadata.get(key), v) for v in values) for key, values in where.items())
+
+
+def _same(value: Any, wanted: Any) -> bool:
+    if isinstance(value, list | dict) or value is None:
+        return False
+    return isinstance(value, bool) == isinstance(wanted, bool) and value == wanted
 
 
 def query_terms(query: str) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,10 @@ _ADDED_TEXTS = "SELECT c.id, c.version, c.text" + _ADDED + " ORDER BY c.id"
 # When keyword ranking moves into memory (bm25.py): once FTS5's ranking has cost, since
 # the collection last changed, what tokenizing its new chunks would (a one-off search
 # never pays ~200 ms to build an index for 10,000 chunks; a pipeline's hundredth does);
-# at once for a few new chunks (less than one FTS5 search costs); never for a collection
-# past _IN_MEMORY_MAX chunks (~410 bytes each in memory: ~100 MB at the limit).
+# at once for a few new chunks (less than one FTS5 search costs). _IN_MEMORY_MAX is the
+# store's budget over all its collections (~410 bytes a chunk in memory: ~100 MB at the
+# limit): the least recently searched indexes make room for a new one, and a collection
+# past it alone stays with FTS5.
 _BUILD_SECONDS = 20e-6  # per chunk, until a build in this process measures it
 _BUILD_NOW = 64  # chunks
 _IN_MEMORY_MAX = 250_000
@@ -101,9 +104,10 @@ class SQLiteContextStore(ContextStore):
         self._frequencies: dict[str, int] = {}  # term -> chunks it is in
         self._shares: dict[int, bool] = {}  # collection -> holds most chunks
         self._averages: tuple[int, int] | None = None  # FTS5's (rows, tokens), read lazily
+        self._same_tokenizer: bool | None = None  # ctx_fts's is bm25.TOKENIZE, read once
         # Keyword ranking in memory (bm25.py), per collection, and when to build it:
         self._tokenizer: bm25.Tokenizer | None = None
-        self._indexes: dict[int, bm25.KeywordIndex] = {}
+        self._indexes: OrderedDict[int, bm25.KeywordIndex] = OrderedDict()  # LRU first
         self._fts_seconds: dict[int, float] = {}  # FTS5 ranking since the last build
         self._added: dict[int, tuple[int, int, int]] = {}  # (from, to, chunks) counted
         self._build_seconds = _BUILD_SECONDS
@@ -304,9 +308,11 @@ class SQLiteContextStore(ContextStore):
         tokens = [self._fts_tokenizer().tokens(t) for t in terms]
         if any(len(t) != 1 for t in tokens):
             return None
+        totals = self._fts_averages()  # first: no index is built that could not be used
+        if totals is None or totals[0] == 0:
+            return None
         index = self._keyword_index(collection, revision)
-        totals = self._fts_averages()
-        if index is None or totals is None or totals[0] == 0:
+        if index is None:
             return None
         rows, total = totals
         phrases = [
@@ -318,6 +324,8 @@ class SQLiteContextStore(ContextStore):
         """The collection's index, holding every chunk added up to `revision`, if it is
         worth having (see _BUILD_NOW)."""
         index = self._indexes.get(collection)
+        if index is not None:
+            self._indexes.move_to_end(collection)  # most recently searched
         held = index.revision if index is not None else 0
         if index is not None and held >= revision:
             return index
@@ -332,8 +340,13 @@ class SQLiteContextStore(ContextStore):
             added = self._added_chunks(collection, held, revision, None)
             if spent < added * self._build_seconds:
                 return None
-            if (len(index) if index is not None else 0) + added > _IN_MEMORY_MAX:
-                return None
+        size = (len(index) if index is not None else 0) + added
+        if size > _IN_MEMORY_MAX:
+            # Past the budget alone: FTS5 ranks it from now on, and the stale index (of
+            # older revisions only) would hold memory for nothing.
+            self._indexes.pop(collection, None)
+            return None
+        self._make_room(collection, size)
         tokenizer = self._fts_tokenizer()
         started = time.perf_counter()
         fresh = bm25.KeywordIndex() if index is None else index
@@ -354,6 +367,16 @@ class SQLiteContextStore(ContextStore):
         self._fts_seconds[collection] = 0.0
         return fresh
 
+    def _make_room(self, collection: int, size: int) -> None:
+        """Drop the least recently searched other indexes until `collection`'s `size`
+        chunks fit in _IN_MEMORY_MAX with the rest (before building: the peak counts)."""
+        others = sum(len(i) for c, i in self._indexes.items() if c != collection)
+        for victim in [c for c in self._indexes if c != collection]:
+            if others + size <= _IN_MEMORY_MAX:
+                break
+            others -= len(self._indexes.pop(victim))
+            self._fts_seconds[victim] = 0.0  # to be earned again before a rebuild
+
     def _added_chunks(self, collection: int, after: int, upto: int, most: int | None) -> int:
         """Chunks of versions added in revisions (after, upto], counting up to `most`."""
         counted = self._added.get(collection)
@@ -372,9 +395,17 @@ class SQLiteContextStore(ContextStore):
 
     def _fts_averages(self) -> tuple[int, int] | None:
         """FTS5's (rows, tokens) over the whole index, read once until the index changes
-        (as `_hits`)."""
+        (as `_hits`). None (FTS5 ranks) if ctx_fts's tokenizer is not bm25.TOKENIZE, or
+        if the record's row count is not the store's own count of chunks (one FTS5 row
+        each): FTS5 has changed the private record `bm25.averages` reads."""
+        if self._same_tokenizer is None:
+            self._same_tokenizer = bm25.same_tokenizer(self._conn)
+        if not self._same_tokenizer:
+            return None
         if self._averages is None:
             self._averages = bm25.averages(self._conn)
+        if self._averages is None or self._averages[0] != self._rows:
+            return None
         return self._averages
 
     def _refresh_counts(self) -> None:
@@ -538,14 +569,35 @@ def _insert_version(
     return written
 
 
+# A `where` value's kind -> the json_type()s of metadata values it can equal (records.py
+# `matches`): json_extract() alone gives an array or object as its JSON text, which a
+# string would equal, and a JSON true as 1, which the number 1 would.
+_WHERE_TYPES = {"text": "'text'", "number": "'integer','real'", "boolean": "'true','false'"}
+
+
+def _json_kind(value: str | bool | float) -> str:
+    """A `where` value's key in _WHERE_TYPES (check_where lets only these through)."""
+    if isinstance(value, bool):  # before the numbers: a bool is an int to Python
+        return "boolean"
+    return "text" if isinstance(value, str) else "number"
+
+
 def _where_sql(where: Mapping[str, list[Any]]) -> tuple[str, list[Any]]:
     clauses, params = [], []
     for key, values in where.items():
         path = f'$."{key}"'  # the key was checked against [A-Za-z_][A-Za-z0-9_]*
-        marks = ",".join("?" * len(values))
-        clauses.append(f"AND json_extract(v.metadata, ?) IN ({marks})")
-        params.append(path)
-        params.extend(values)
+        kinds: dict[str, list[Any]] = {}
+        for value in values:
+            kinds.setdefault(_json_kind(value), []).append(value)
+        alternatives = []
+        for kind, same in kinds.items():
+            marks = ",".join("?" * len(same))
+            alternatives.append(
+                f"(json_type(v.metadata, ?) IN ({_WHERE_TYPES[kind]})"
+                f" AND json_extract(v.metadata, ?) IN ({marks}))"
+            )
+            params.extend([path, path, *same])
+        clauses.append("AND (" + " OR ".join(alternatives) + ")")
     return " ".join(clauses), params
 
 

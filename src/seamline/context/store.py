@@ -326,7 +326,9 @@ class ContextStore:
         """The `k` passages of `collection` that best match `query`, best first.
 
         Args:
-            where: metadata filters: {"field": value} or {"field": [values, ...]}.
+            where: metadata filters: {"field": value} or {"field": [values, ...]}, each
+                a string, boolean or number (64-bit if an integer) that a scalar metadata
+                value must equal; a list or object value matches nothing, True is not 1.
             revision: search the collection as it was at this revision (default: now).
             mode: "hybrid", "keyword" (BM25 only) or "dense" (vectors only).
 

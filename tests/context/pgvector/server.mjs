@@ -18,6 +18,10 @@ import { separateSessions } from './sessions.mjs'
 const port = Number(process.argv[2] ?? 0)
 const db = await PGlite.create({ extensions: { vector } })
 await db.exec('CREATE EXTENSION IF NOT EXISTS vector')
+// The tests' pgvector_url fixture (tests/context/conftest.py) drops schema public: it
+// does so only where it finds this table, outside that schema, which no real server has.
+await db.exec('CREATE SCHEMA IF NOT EXISTS seamline_pglite')
+await db.exec('CREATE TABLE IF NOT EXISTS seamline_pglite.marker ()')
 
 const server = new PGLiteSocketServer({
   db,
