@@ -22,8 +22,12 @@ _GROUP = r"[A-Z0-9]+"
 _JOINED = re.compile(rf"(?<![\w/.-]){_GROUP}(?:[-/.]{_GROUP})*(?![\w/-]|\.\w)")
 # The same in lower case ("pol-4482-k", "hx88213"), only where letters and digits are
 # glued or joined twice: "mid-2024" or "covid-19" is a word, not a reference.
+# Possessive: a shorter match always ends before a letter, digit or joint, which the
+# lookahead refuses, so giving back is never needed, and with `{2,}` beside the trailing
+# groups it tried every split of a long "a-a-a-..." (quadratic when the lookahead failed).
 _LOWER = re.compile(
-    r"(?<![\w/.-])(?:[a-z]+\d[a-z0-9]*|[a-z0-9]+(?:[-/.][a-z0-9]+){2,})(?:[-/.][a-z0-9]+)*(?![\w/-]|\.\w)"
+    r"(?<![\w/.-])(?:[a-z]++\d[a-z0-9]*+(?:[-/.][a-z0-9]++)*+|[a-z0-9]++(?:[-/.][a-z0-9]++){2,}+)"
+    r"(?![\w/-]|\.\w)"
 )
 # (A full stop after the last group ends the sentence, not the id: "number TH 5580 1193.")
 _LETTERS_THEN_DIGITS = re.compile(r"(?<![\w/.-])([A-Z]{2,5})((?: \d{3,7}){1,3})(?![\w/-]|\.\w)")

@@ -26,7 +26,15 @@ from decimal import Decimal, InvalidOperation
 
 from .keys import key_words
 
-__all__ = ["CURRENCY_CODES", "Money", "amount_words", "money_in_text", "parse_number"]
+__all__ = [
+    "CURRENCY_CODES",
+    "LABEL_REACH",
+    "Money",
+    "amount_words",
+    "line_before",
+    "money_in_text",
+    "parse_number",
+]
 
 # Symbols and prefixes, longest first so "NZ$" wins over "$".
 _SYMBOLS: dict[str, str] = {
@@ -197,11 +205,23 @@ def parse_number(raw: str) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
+# Labels are short ("Total due (EUR):", "Montant réclamé :"), so a number's label is read
+# from at most this many characters back on its line: reading the whole line before every
+# number made one long line of amounts quadratic to read.
+LABEL_REACH = 80
+
+
+def line_before(text: str, start: int) -> str:
+    """The text before `start` on its line, at most `LABEL_REACH` characters of it."""
+    floor = max(0, start - LABEL_REACH)
+    newline = text.rfind("\n", floor, start)
+    return text[newline + 1 if newline >= 0 else floor : start]
+
+
 def _line_label(text: str, start: int) -> str:
     """The words before a number on its line, an export's key as words (keys.py):
     `<pozadovana_castka mena="CZK">` -> `pozadovana castka CZK: `."""
-    line_start = text.rfind("\n", 0, start) + 1
-    return key_words(text[line_start:start])
+    return key_words(line_before(text, start))
 
 
 # A short field name ending the line's words ("valor Solicitado BRL: ", an export's key):
@@ -229,6 +249,26 @@ def _label_currency(label: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+class _Taken:
+    """The characters an amount or a date already holds. Asking costs the length of the
+    span asked about, not the number of spans held: a list of spans, searched for every
+    amount, made a ledger of thousands of amounts quadratic to read. (A span holds the
+    characters it covers, so an empty span holds none and overlaps nothing.)"""
+
+    def __init__(self, size: int, spans: Sequence[tuple[int, int]]) -> None:
+        self._held = bytearray(size)
+        for start, end in spans:
+            self.hold(start, end)
+
+    def hold(self, start: int, end: int) -> None:
+        start, end = max(0, start), min(end, len(self._held))
+        if start < end:
+            self._held[start:end] = b"\x01" * (end - start)
+
+    def overlaps(self, start: int, end: int) -> bool:
+        return self._held.find(1, start, end) != -1
+
+
 def money_in_text(text: str, *, not_in: Sequence[tuple[int, int]] = ()) -> list[Money]:
     """Every money amount in `text`, in order of appearance (one per place it is written).
 
@@ -237,10 +277,10 @@ def money_in_text(text: str, *, not_in: Sequence[tuple[int, int]] = ()) -> list[
             of the month is never read as an amount.
     """
     found: dict[tuple[int, int], Money] = {}
-    taken: list[tuple[int, int]] = list(not_in)
+    taken = _Taken(len(text), not_in)
 
     def add(start: int, end: int, num_raw: str, k: str | None, currency: str | None) -> None:
-        if any(s < end and start < e for s, e in taken):
+        if taken.overlaps(start, end):
             return
         value = parse_number(num_raw)
         if value is None:
@@ -248,7 +288,7 @@ def money_in_text(text: str, *, not_in: Sequence[tuple[int, int]] = ()) -> list[
         if k:
             value = (value * 1000).quantize(Decimal("0.01"))
         found[start, end] = Money(value, currency, start, end, text[start:end])
-        taken.append((start, end))
+        taken.hold(start, end)
 
     for m in _BEFORE.finditer(text):
         currency = _SYMBOLS[m.group("sym")] if m.group("sym") else m.group("code") or "ZAR"
@@ -266,12 +306,12 @@ def money_in_text(text: str, *, not_in: Sequence[tuple[int, int]] = ()) -> list[
         cents = _cents(m.group("cents"))
         if number is not None and cents is not None:
             start, end = m.start(), m.end()
-            if not any(s < end and start < e for s, e in taken):
+            if not taken.overlaps(start, end):
                 value = (Decimal(number) + Decimal(cents) / 100).quantize(Decimal("0.01"))
                 found[start, end] = Money(
                     value, _WORDS.get(m.group("unit").lower(), "$"), start, end, text[start:end]
                 )
-                taken.append((start, end))
+                taken.hold(start, end)
     for m in _BARE.finditer(text):
         raw = m.group("num")
         label = _line_label(text, m.start())

@@ -20,7 +20,7 @@ from .dates import DateMention, Order, dates_in_text, numeric_order, readings
 from .ids import IdMention, id_key, ids_in_text
 from .incidents import described_types, liability_claimed, ticked_types
 from .models import IncidentType
-from .money import Money, money_in_text
+from .money import Money, line_before, money_in_text
 from .names import NameMention, names_in_text, one_spelling_each, same_person
 from .roles import (
     AMOUNT_DECOYS,
@@ -233,7 +233,7 @@ _TOTAL = re.compile(
 
 def _line_items(text: str, amounts: list[tuple[Money, set[str]]]) -> None:
     """Amounts listed above a total are line items, not the amount claimed."""
-    totals = [m for m, roles in amounts if _TOTAL.search(_line_before(text, m.start))]
+    totals = [m for m, roles in amounts if _TOTAL.search(line_before(text, m.start))]
     for m, roles in amounts:
         if m in totals or "claimed" in roles:
             continue
@@ -255,10 +255,6 @@ def _revisions(amounts: list[tuple[Money, set[str]]]) -> None:
         if replaced and "claimed" in roles and "revision" not in roles:
             roles.discard("claimed")
             roles.add("superseded")
-
-
-def _line_before(text: str, start: int) -> str:
-    return text[text.rfind("\n", 0, start) + 1 : start]
 
 
 @lru_cache(maxsize=1024)

@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping
 
 from .keys import key_words
+from .money import line_before
 
 __all__ = [
     "AMOUNT_DECOYS",
@@ -466,8 +467,9 @@ def _roles(
 def amount_roles(text: str, start: int, end: int) -> set[str]:
     roles = _roles(text, start, end, _AMOUNT_BEFORE, _AMOUNT_AFTER)
     # The whole label before it on its line ("I alt ekskl. moms" holds a full stop), from
-    # the last figure on (the clause of a sentence that names this figure).
-    line = text[text.rfind("\n", 0, start) + 1 : start]
+    # the last figure on (the clause of a sentence that names this figure); a label is
+    # short, so no further back than money's labels (splitting the whole line was quadratic).
+    line = line_before(text, start)
     if _SUBTOTAL.search(re.split(r"\d[\d.,\s]*\d", line)[-1]):
         roles.add("subtotal")
     if roles & {"superseded", "converted_from", "subtotal"}:

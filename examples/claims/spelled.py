@@ -85,9 +85,12 @@ def spelled_ids(text: str) -> list[SpelledId]:
     tokens = list(_TOKEN.finditer(text))
     n = 0
     while n < len(tokens):
-        run = _run(text, tokens, n)
+        run, stop = _run(text, tokens, n)
         if run is None:
-            n += 1
+            # Every later start before `stop` reads a suffix of the same run, which has no
+            # more digits or letters than the whole: it is rejected too, so skip to `stop`
+            # (rescanning from each token made a long run of "AB AB AB ..." quadratic).
+            n = max(stop, n + 1)
             continue
         value, start, end, used = run
         found.append(SpelledId(value, start, end))
@@ -95,7 +98,11 @@ def spelled_ids(text: str) -> list[SpelledId]:
     return found
 
 
-def _run(text: str, tokens: list[re.Match[str]], n: int) -> tuple[str, int, int, int] | None:
+def _run(
+    text: str, tokens: list[re.Match[str]], n: int
+) -> tuple[tuple[str, int, int, int] | None, int]:
+    """The reference spelled from token `n` (value, start, end, tokens used) or None, and
+    the index of the token the run stopped before."""
     parts: list[tuple[str, str, re.Match[str]]] = []
     k = n
     while k < len(tokens):
@@ -107,13 +114,16 @@ def _run(text: str, tokens: list[re.Match[str]], n: int) -> tuple[str, int, int,
         parts.append((*part, tokens[k]))
         k += 1
     # A run ends on a letter or a digit, not on a separator or a "double" with nothing after.
-    while parts and parts[-1][0] in ("sep", "repeat"):
-        parts.pop()
-    while parts and parts[0][0] == "sep":
-        parts.pop(0)
+    last = len(parts)
+    while last and parts[last - 1][0] in ("sep", "repeat"):
+        last -= 1
+    first = 0
+    while first < last and parts[first][0] == "sep":
+        first += 1
+    parts = parts[first:last]
     digits = sum(kind == "digit" for kind, _, _ in parts)
     if digits < 3:
-        return None
+        return None, k
     written = []
     repeat = 1
     for kind, what, _ in parts:
@@ -124,5 +134,5 @@ def _run(text: str, tokens: list[re.Match[str]], n: int) -> tuple[str, int, int,
         repeat = 1
     value = " ".join("".join(written).split())
     if sum(c.isalnum() for c in value) < 5:
-        return None
-    return value, parts[0][2].start(), parts[-1][2].end(), len(parts)
+        return None, k
+    return (value, parts[0][2].start(), parts[-1][2].end(), len(parts)), k
