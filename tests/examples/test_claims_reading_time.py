@@ -22,6 +22,9 @@ _DEV_DOC = Path(__file__).parents[2] / "examples" / "claims" / "dev" / "docs" / 
 
 # Linear reading doubles the time (ratio ~2); a quadratic one quadruples it (~4).
 _MAX_RATIO = 3.0
+# Below this, 50 KB is read fast whatever the ratio says (a few milliseconds' noise can
+# triple a ratio); every quadratic case above took 4 s or more at 50 KB.
+_FAST_ENOUGH = 0.25  # seconds
 
 
 def _repeated(unit: str, size: int) -> str:
@@ -58,4 +61,6 @@ def test_reading_time_grows_linearly(reader: Callable[[str], object], unit: str 
     unit = unit if unit is not None else _DEV_DOC.read_text(encoding="utf-8")
     half = _best_time(reader, _repeated(unit, 25_000))
     full = _best_time(reader, _repeated(unit, 50_000))
-    assert full / half < _MAX_RATIO, f"25 KB: {half:.3f}s, 50 KB: {full:.3f}s"
+    assert full < _FAST_ENOUGH or full / half < _MAX_RATIO, (
+        f"25 KB: {half:.3f}s, 50 KB: {full:.3f}s"
+    )
