@@ -26,6 +26,7 @@ from .ids import id_key, ids_in_text
 from .keys import key_words, plain
 from .money import CURRENCY_CODES, money_in_text
 from .names import names_in_text, normalize_name
+from .superseded import OLD_POLICY
 
 # Each field's labels, as the end of the words before a value (case-insensitive, matched
 # without accents, an export's keys as words: see keys.py). English, French, German, Dutch,
@@ -131,11 +132,7 @@ def _label_before(text: str, start: int) -> str:
 # A label about a policy the document says is old or closed ("meine alte Police") names
 # no policy of this claim.
 _OLD = re.compile(
-    r"\b(?:old|previous|former|prior|closed|alte[nrs]?|frühere[nrs]?|vorherige[nrs]?|"
-    r"bisherige[nrs]?|ancienne?|précédente?|anterior|antigu[oa]|vorige|oude|vecchia|precedente|"
-    r"poprzedni\w*|předchozí|dřívější|tidligere|tidigare|föregående|önceki|eski|cancell?ed|"
-    r"expired|lapsed|gekündigt\w*|wygasł\w*|cancelad[oa]|annul[ée]e?|résiliée?|opgezegd)"
-    r"\b[^\n]{0,30}$"
+    rf"\b(?:{OLD_POLICY})\b[^\n]{{0,30}}$"
     # ... and a figure it replaced ("previousClaimAmount", "original amount claimed")
     r"|\b(?:previous|original|initial|earlier|superseded|first)\b[^\n]{0,20}\b(?:amount|sum|total)",
     re.IGNORECASE,
@@ -154,6 +151,8 @@ def _field_of(label: str) -> str | None:
     label = re.sub(r"\s*\([^()]*\)\s*$", "", label)
     # "pozadovana castka CZK" (an XML element's currency attribute): the code is no label.
     label = re.sub(rf"\s+(?:{'|'.join(CURRENCY_CODES)})$", "", label)
+    # Again without the note: a long note puts the words before it out of `_OLD`'s reach
+    # ("Alte Police (gekündigt zum 31.12.2023, laut Schreiben):").
     if not label or len(label) > 48 or _OLD.search(label):
         return None
     label = plain(label)

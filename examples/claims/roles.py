@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 from .keys import key_words
 from .money import line_before
+from .superseded import ENDED, OLD_POLICY
 
 __all__ = [
     "AMOUNT_DECOYS",
@@ -301,6 +302,33 @@ def _filed_for(text: str, start: int) -> bool:
     return bool(_FOR_WHOM.search(window[cut + 1 :] if cut >= 0 else window))
 
 
+def _old_or_others_policy(reach: int) -> str:
+    """A policy not the claim's, named before its number: an old or closed one ("my old
+    policy", "alte Police"), or someone else's beside it. `reach` is how far the words
+    may stand before the number on its line."""
+    near = rf"[^\n]{{0,{reach}}}$"
+    return (
+        rf"\b(?:{OLD_POLICY})\s+"
+        r"(?:\w+\s+)?(?:policy|police|polis\w*|p[óo]liza|polizza|apólice|poliçe|pojistk\w*|"
+        rf"contract|contrat|vertrag)\b{near}|"
+        # someone else's policy beside the claim's: a spouse's, another vehicle's, the
+        # writer's own when they file for another, the firm's own
+        r"(?:\b(?:my|our) own |\bthe company'?s (?:own )?|"
+        r"\b(?:wife|husband|spouse|partner|son|daughter)'?s |other (?:vehicle|car)'?s? )"
+        r"(?:\w+\s+){0,2}?policy\b[^\n]{0,24}$|"
+        r"\bpolicy (?:of|for) (?:my|his|her|the other) (?:wife|husband|spouse|partner|vehicle|car)\b"
+        rf"{near}|"
+        r"\b(?:minha|meu|mi|mein\w*|min|mit|moj\w*|moje\w*)\s+(?:esposa|marido|mulher|mujer|"
+        r"frau|mann|kone|mand|hustru|fru|żon\w*|męż\w*|manžel\w*)\b[^\n]{0,60}$|"
+        r"\b(?:firmaets|firmans|virksomhedens|der firma|des unternehmens|da empresa|de la empresa)"
+        r"\b[^\n]{0,40}$|"
+        r"\b(?:policy|policies|polisa|police|poliza|póliza|apólice),? (?:of|for) (?:another|the other) "
+        rf"(?:vehicle|car)\b{near}|"
+        r"\bother vehicle[^\n]{0,40}\bpolicy\s*$|\begen (?:bygnings)?(?:forsikring|police)\w*"
+        r"[^\n]{0,40}$|\bbedriftspolise\s*$|\bbygningsforsikring\w*[^\n]{0,40}$"
+    )
+
+
 _ID_BEFORE = _vocabulary(
     {
         # ("Your policy ref:" is the policy's own reference.)
@@ -330,35 +358,13 @@ _ID_BEFORE = _vocabulary(
         "address": r"address|\bbox\b|postcode|zip",
         "other_party": r"party b|other party|other driver|their (?:policy|insurer)|"
         r"third party|insurer\s*/\s*policy",
-        # a policy the document says it replaced or closed: "my old policy", "alte Police"
-        "old_policy": r"(?:\bold|previous|former|prior|closed|cancell?ed|lapsed|replaced|"
-        r"\balte[nrs]?|frühere[nrs]?|vorherige[nrs]?|bisherige[nrs]?|gekündigte[nrs]?|"
-        r"ancienne?|précédente?|antigu[oa]|anterior|vorige|oude|vecchia|precedente|"
-        r"poprzedni\w*|dřívější|předchozí|tidligere|föregående|tidigare|önceki|eski)\s+"
-        r"(?:\w+\s+)?(?:policy|police|polis\w*|p[óo]liza|polizza|apólice|poliçe|pojistk\w*|"
-        r"contract|contrat|vertrag)\b[^\n]{0,16}$|"
-        # someone else's policy beside the claim's: a spouse's, another vehicle's, the
-        # writer's own when they file for another, the firm's own
-        r"(?:\b(?:my|our) own |\bthe company'?s (?:own )?|"
-        r"\b(?:wife|husband|spouse|partner|son|daughter)'?s |other (?:vehicle|car)'?s? )"
-        r"(?:\w+\s+){0,2}?policy\b[^\n]{0,24}$|"
-        r"\bpolicy (?:of|for) (?:my|his|her|the other) (?:wife|husband|spouse|partner|vehicle|car)\b"
-        r"[^\n]{0,16}$|"
-        r"\b(?:minha|meu|mi|mein\w*|min|mit|moj\w*|moje\w*)\s+(?:esposa|marido|mulher|mujer|"
-        r"frau|mann|kone|mand|hustru|fru|żon\w*|męż\w*|manžel\w*)\b[^\n]{0,60}$|"
-        r"\b(?:firmaets|firmans|virksomhedens|der firma|des unternehmens|da empresa|de la empresa)"
-        r"\b[^\n]{0,40}$|"
-        r"\b(?:policy|policies|polisa|police|poliza|póliza|apólice),? (?:of|for) (?:another|the other) "
-        r"(?:vehicle|car)\b[^\n]{0,16}$|"
-        r"\bother vehicle[^\n]{0,40}\bpolicy\s*$|\begen (?:bygnings)?(?:forsikring|police)\w*"
-        r"[^\n]{0,40}$|\bbedriftspolise\s*$|\bbygningsforsikring\w*[^\n]{0,40}$",
+        "old_policy": _old_or_others_policy(reach=16),
     }
 )
 _ID_AFTER = _vocabulary(
     {
         "old_policy": r"^\W{0,3}(?:\w+\s+){0,3}?(?:was |is |has been |wurde |ist )?(?:\d{4} )?"
-        r"(?:closed|cancell?ed|lapsed|replaced|no longer|gekündigt|geschlossen|ersetzt|résilié|"
-        r"annulée?|cancelad[oa]|opgezegd|beëindigd|disdett)",
+        rf"(?:{ENDED})",
     }
 )
 _SECTION_OTHER_PARTY = re.compile(r"other party|party b|third party", re.IGNORECASE)
@@ -673,21 +679,11 @@ def id_roles(text: str, start: int, end: int, value: str) -> set[str]:
 # Someone else's policy, said before its number in the same sentence, brackets and commas
 # and a line break notwithstanding: "A apólice da minha esposa (Fernanda Almeida), nº X",
 # "Other vehicle in our fleet (not involved), policy X", "Póliza anterior (cancelada): X".
-_OTHERS_POLICY = re.compile(
-    _ID_BEFORE["old_policy"].pattern.replace("[^\\n]{0,16}$", "[^\\n]{0,40}$"), re.IGNORECASE
-)
+_OTHERS_POLICY = re.compile(_old_or_others_policy(reach=40), re.IGNORECASE)
 
 
-# Words that say a policy is not the current one, in the languages claims come in.
-_OLD_CUE = re.compile(
-    r"\b(?:old|previous|former|prior|closed|cancell?ed|lapsed|expired|replaced|alte[nrs]?|"
-    r"frühere[nrs]?|vorherige[nrs]?|bisherige[nrs]?|gekündigt\w*|abgelaufen\w*|ancienne?|"
-    r"précédente?|résiliée?|annulée?|expirée?|anterior|antigu[oa]|cancelad[oa]|vencid[oa]|"
-    r"vorige|oude|opgezegd|verlopen|vecchia|precedente|disdett\w*|scadut\w*|poprzedni\w*|"
-    r"wygasł\w*|anulowan\w*|předchozí|dřívější|zrušen\w*|tidligere|opsagt|utløpt|tidigare|"
-    r"föregående|uppsagd|önceki|eski|iptal)\b",
-    re.IGNORECASE,
-)
+# A form's field for a policy not the current one, in the languages claims come in.
+_OLD_CUE = re.compile(rf"\b(?:{OLD_POLICY})\b", re.IGNORECASE)
 
 
 def _sentence_before(text: str, start: int) -> str:
