@@ -157,7 +157,14 @@ class Reading:
 
     def id_candidates(self) -> list[Seen]:
         seen = self.id_values()
-        kept = [s for s in seen if not s.has(*ID_DECOYS)] or seen
+        # When every id is a decoy ("Police" is also the German and French word for a
+        # policy, so a form's policy numbers may all read as police reports), an old
+        # policy's is still the last one to offer.
+        kept = (
+            [s for s in seen if not s.has(*ID_DECOYS)]
+            or [s for s in seen if not s.has("old_policy")]
+            or seen
+        )
         return sorted(kept, key=lambda s: (not s.has("policy"), s.places[0]))
 
     def type_candidates(self) -> list[IncidentType]:
