@@ -96,7 +96,6 @@ _FUNCTION_WORDS = _NOT_ID_WORDS | frozenset(
         "mi",
         "ma",
         "mon",
-        "my",
         "su",
         "sa",
     ]
