@@ -300,6 +300,26 @@ def test_an_old_or_closed_policy_is_not_the_claims() -> None:
     assert not accepted(checks.policy_id_is_the_policy_number, english, policy_id="HX-30012")
 
 
+@pytest.mark.parametrize("old", ["Abgelaufene Police", "Verlopen polis", "Replaced policy"])
+def test_both_readers_know_the_same_words_for_an_old_policy(old: str) -> None:
+    doc = f"{old}: PL-448211-K\nPolice: PL-551902-Q\n"
+    assert labelled(doc).of("policy_id") == ("PL551902Q",)
+    assert read(doc).find_id("PL-448211-K")[0].has("old_policy")
+
+
+def test_a_long_note_after_an_old_policys_label_does_not_hide_its_words() -> None:
+    doc = (
+        "Alte Police (gekündigt zum 31.12.2023, laut Schreiben): PL-448211-K\nPolice: PL-551902-Q\n"
+    )
+    assert labelled(doc).of("policy_id") == ("PL551902Q",)
+
+
+def test_when_every_id_is_a_decoy_an_old_policys_is_not_offered() -> None:
+    # "Police" is also German for a policy: both ids read as police references.
+    doc = "Abgelaufene Police: PL-448211-K\nPolice: PL-551902-Q\n"
+    assert [s.value for s in read(doc).id_candidates()] == ["PL-551902-Q"]
+
+
 # ------------------------------------------------------------------ the set written for these
 
 
