@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from tests.test_cli import PIPELINE
 from typer.testing import CliRunner
@@ -148,6 +148,9 @@ READERS = (
         max_size=4,
     )
 )
+# Found by CI: an undecodable byte in a text column makes the sqlite3 module raise an
+# OperationalError of its own, without `sqlite_errorcode`.
+@example(damage=[(0.208984375, b"\x80")])
 def test_every_reader_survives_a_damaged_store(
     prepared: dict[str, Any], damage: list[tuple[float, bytes]]
 ) -> None:

@@ -61,6 +61,7 @@ from seamline.store.sqlite_file import (
     CHECKSUMS_SINCE,
     SCHEMA_VERSION,
     connect,
+    error_code,
     parse_url,
 )
 
@@ -445,7 +446,7 @@ class SQLiteStore:
             try:
                 return fn(*args)
             except sqlite3.Error as exc:
-                if exc.sqlite_errorcode & 0xFF != _SQLITE_BUSY:  # BUSY or BUSY_*: retry below
+                if error_code(exc) != _SQLITE_BUSY:  # BUSY or BUSY_*: retry below
                     raise StoreError(f"{self.url}: {exc}") from exc
             except UnicodeDecodeError as exc:
                 raise StoreError(_damaged(self.url)) from exc

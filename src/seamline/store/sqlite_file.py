@@ -136,7 +136,7 @@ def connect(options: Options, url: str, access: Access) -> tuple[sqlite3.Connect
         raise StoreError(f"cannot open {url}: the file is damaged (undecodable text)") from exc
     except sqlite3.Error as exc:
         conn.close()
-        if exc.sqlite_errorcode & 0xFF in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
+        if error_code(exc) in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
             raise StoreError(_unwritable(url, path, exc)) from exc
         raise StoreError(f"cannot open {url}: {exc}") from exc
     except BaseException:
@@ -215,9 +215,16 @@ def _open_read_only(path: Path, url: str) -> tuple[sqlite3.Connection, int]:
     return conn, version
 
 
+def error_code(exc: BaseException | None) -> int:
+    """SQLite's primary result code for an error, 0 when it has none: the sqlite3 module
+    raises some errors itself (an undecodable text column, "Could not decode to UTF-8"),
+    and those carry no `sqlite_errorcode`."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF
+
+
 def _cannot_open(exc: BaseException) -> bool:
     cause = exc.__cause__ if isinstance(exc, StoreError) else exc
-    code = getattr(cause, "sqlite_errorcode", 0) & 0xFF
+    code = error_code(cause)
     return code in (_SQLITE_CANTOPEN, _SQLITE_READONLY) or getattr(cause, "errno", 0) in (
         errno.EACCES,
         errno.EROFS,
@@ -264,7 +271,7 @@ def _check_version(conn: sqlite3.Connection, url: str) -> int:
     except UnicodeDecodeError as exc:
         raise StoreError(f"cannot read {url}: the file is damaged (undecodable text)") from exc
     except sqlite3.Error as exc:
-        if exc.sqlite_errorcode & 0xFF != _SQLITE_NOTADB:  # locked, unreadable, ...
+        if error_code(exc) != _SQLITE_NOTADB:  # locked, unreadable, ...
             raise StoreError(f"cannot read {url}: {exc}") from exc
         raise SchemaMismatch(
             f"{url} is not a seamline store ({exc}); it was left untouched. "
